@@ -1,0 +1,85 @@
+"""Diagnostics: the one shape every error and warning takes on its way to a user.
+
+A diagnostic points at ``file:line:col`` (1-based, columns counted in characters),
+says what is wrong in plain words and, where we can, how to fix it.  Every layer
+(YAML loading, schema validation, expressions, evaluation input) raises
+:class:`PolicyError` carrying a list of them; the CLI renders them and exits
+non-zero instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a file; ``line`` and ``col`` are 1-based."""
+
+    file: str
+    line: int
+    col: int
+
+    def shifted(self, line: int = 0, col: int = 0) -> Location:
+        return Location(self.file, self.line + line, self.col + col)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in one place."""
+
+    message: str
+    location: Location | None = None
+    hint: str | None = None
+    code: str = "error"
+    severity: str = "error"  # "error" or "warning"
+    source_line: str | None = field(default=None, compare=False)
+    # how many characters the caret line underlines (at least one)
+    width: int = field(default=1, compare=False)
+
+    def render(self, with_source: bool = True) -> str:
+        where = f"{self.location}: " if self.location else ""
+        label = "" if self.severity == "error" else f"{self.severity}: "
+        lines = [f"{where}{label}{self.message}"]
+        if with_source and self.source_line is not None and self.location is not None:
+            text = self.source_line.rstrip("\n")
+            lines.append(f"    {text}")
+            lines.append("    " + " " * (self.location.col - 1) + "^" * max(1, self.width))
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        out: dict = {"severity": self.severity, "code": self.code, "message": self.message}
+        if self.location is not None:
+            out.update(file=self.location.file, line=self.location.line, col=self.location.col)
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+class PolicyError(Exception):
+    """Raised with one or more diagnostics; never shown to users as a traceback."""
+
+    def __init__(self, diagnostics: Diagnostic | Iterable[Diagnostic]):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__("\n".join(d.render(with_source=False) for d in self.diagnostics))
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """A hint naming the closest candidate, or None when nothing is close."""
+    close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def source_line(text: str, line: int) -> str | None:
+    """The 1-based ``line`` of ``text``, or None when out of range."""
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None

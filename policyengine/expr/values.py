@@ -1,0 +1,213 @@
+"""Run-time values of the expression language and the errors it reports.
+
+Values are plain Python objects (see docs/design.md): ``Decimal`` numbers, ``str``,
+``bool``, ``datetime.date``, tz-aware ``datetime.datetime``, :class:`Duration`,
+tuples for lists and mappings for objects.  This module holds the calendar
+arithmetic (months clamp to the last day of the target month), exact decimal
+helpers, the canonical text form (:func:`format_value`) and the JSON form
+(:func:`to_json`), plus :class:`ExprError` / :class:`ExprRuntimeError`.
+
+Arithmetic: ``+ - *`` use Python's ``Decimal`` operators (28 significant digits,
+the decimal default); division uses :data:`DIVISION_CONTEXT` (28 significant
+digits, round-half-even), so ``1 / 3`` is ``0.3333333333333333333333333333`` and
+exact quotients stay exact (``10 / 4`` is ``2.5``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+
+from policyengine.errors import Diagnostic, Location
+
+DIVISION_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
+class _Problem(Exception):
+    """Shared shape: a message about characters ``offset``..``end`` of the text."""
+
+    def __init__(self, message: str, offset: int = 0, end: int | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.end = max(end if end is not None else offset + 1, offset + 1)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} (at offset {self.offset})"
+
+    def to_diagnostic(self, text: str, file: str = "<expr>", code: str = "expression") -> Diagnostic:
+        """A :class:`Diagnostic` for this problem inside ``text`` (line/col computed)."""
+        offset = min(self.offset, len(text))
+        line_start = text.rfind("\n", 0, offset) + 1
+        line_end = text.find("\n", offset)
+        line_end = len(text) if line_end < 0 else line_end
+        line = text.count("\n", 0, offset) + 1
+        width = max(1, min(self.end, line_end) - offset)
+        return Diagnostic(
+            message=self.message,
+            location=Location(file, line, offset - line_start + 1),
+            hint=self.hint,
+            code=code,
+            source_line=text[line_start:line_end],
+            width=width,
+        )
+
+
+class ExprError(_Problem):
+    """A syntax or type error found while compiling an expression."""
+
+
+class ExprRuntimeError(_Problem):
+    """An error while evaluating a compiled expression (division by zero, ...)."""
+
+
+class FunctionError(Exception):
+    """Raised by function implementations; becomes an ExprRuntimeError at the call."""
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A calendar duration: whole ``months`` (1 year = 12) plus whole ``days`` (1 week = 7).
+
+    Adding to a date applies the months first (clamping the day to the end of the
+    target month), then the days.
+    """
+
+    months: int = 0
+    days: int = 0
+
+    def __add__(self, other: object) -> Duration:
+        if not isinstance(other, Duration):
+            return NotImplemented
+        return Duration(self.months + other.months, self.days + other.days)
+
+    def __sub__(self, other: object) -> Duration:
+        if not isinstance(other, Duration):
+            return NotImplemented
+        return Duration(self.months - other.months, self.days - other.days)
+
+    def __neg__(self) -> Duration:
+        return Duration(-self.months, -self.days)
+
+    def scaled(self, factor: int) -> Duration:
+        return Duration(self.months * factor, self.days * factor)
+
+    def __str__(self) -> str:
+        return format_duration(self)
+
+
+def last_day(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def add_months(d: _dt.date, months: int) -> _dt.date:
+    """``d`` moved by ``months`` calendar months, day clamped to the month's end."""
+    index = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise FunctionError("date out of range")
+    month += 1
+    return d.replace(year=year, month=month, day=min(d.day, last_day(year, month)))
+
+
+def add_duration(d: _dt.date, dur: Duration) -> _dt.date:
+    """``date``/``datetime`` plus a duration (months first, then days)."""
+    try:
+        if dur.months:
+            d = add_months(d, dur.months)
+        if dur.days:
+            d = d + _dt.timedelta(days=dur.days)
+    except (OverflowError, ValueError) as exc:
+        raise FunctionError("date out of range") from exc
+    return d
+
+
+def to_int(n: Decimal, what: str = "number") -> int:
+    """``n`` as an ``int``; FunctionError when it is not a whole number."""
+    if not n.is_finite() or n != n.to_integral_value():
+        raise FunctionError(f"{what} must be a whole number, not {format_value(n)}")
+    return int(n)
+
+
+def divide(a: Decimal, b: Decimal) -> Decimal:
+    if not b:
+        raise FunctionError("division by zero")
+    return DIVISION_CONTEXT.divide(a, b)
+
+
+def remainder(a: Decimal, b: Decimal) -> Decimal:
+    if not b:
+        raise FunctionError("division by zero (in %)")
+    return DIVISION_CONTEXT.remainder(a, b)
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def format_decimal(n: Decimal) -> str:
+    """A decimal as written, never in exponent form: ``1.50``, ``0.3``, ``100``."""
+    if n.is_zero():
+        n = abs(n)  # no "-0"
+    return format(n, "f")
+
+
+def format_duration(d: Duration) -> str:
+    """``1 year``, ``365 days``, ``1 year 2 months 3 days``, ``0 days``, ``-1 month``."""
+    if d.months <= 0 and d.days <= 0 and (d.months or d.days):
+        return "-" + format_duration(-d)
+    years, months = divmod(abs(d.months), 12)
+    sign = -1 if d.months < 0 else 1
+    parts = [
+        f"{amount} {unit}{'' if abs(amount) == 1 else 's'}"
+        for amount, unit in ((sign * years, "year"), (sign * months, "month"), (d.days, "day"))
+        if amount
+    ]
+    return " ".join(parts) if parts else "0 days"
+
+
+def format_value(v: object) -> str:
+    """The canonical text of a value (what ``policyengine expr`` prints)."""
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, Decimal):
+        return format_decimal(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, _dt.datetime):
+        return v.isoformat().replace("+00:00", "Z")
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    if isinstance(v, Duration):
+        return format_duration(v)
+    if isinstance(v, (tuple, list)):
+        return "[" + ", ".join(_format_item(x) for x in v) + "]"
+    if isinstance(v, Mapping):
+        return "{" + ", ".join(f"{k}: {_format_item(x)}" for k, x in sorted(v.items())) + "}"
+    return repr(v)
+
+
+def _format_item(v: object) -> str:
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return format_value(v)
+
+
+def to_json(v: object) -> object:
+    """JSON-ready data: decimals and durations as strings, dates ISO, lists as lists."""
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (Decimal, int, _dt.date, Duration)):
+        return format_value(v)
+    if isinstance(v, (tuple, list)):
+        return [to_json(x) for x in v]
+    if isinstance(v, Mapping):
+        return {str(k): to_json(x) for k, x in v.items()}
+    return repr(v)

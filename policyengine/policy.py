@@ -1,0 +1,259 @@
+"""Loading a policy file: YAML with positions -> JSON Schema -> compiled expressions.
+
+``load_policy`` returns a :class:`Policy` whose every expression is compiled once,
+in the scope of the place it stands (see ``contexts.py``), or raises
+:class:`PolicyError` with every problem found, each at its ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from policyengine import contexts, timeutil
+from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.expr import ExprError, Scope, compile_expression
+from policyengine.expr import types as T
+from policyengine.expr.compiler import CompiledExpression
+from policyengine.expr.functions import FunctionRegistry, builtin_functions
+from policyengine.schemacheck import load_schema, validate_against
+from policyengine.yamlload import LocDict, LocStr, load_yaml_file, locate, locate_key
+
+_TYPE_NAMES = {"bool": T.BOOL, "number": T.NUMBER, "date": T.DATE, "string": T.STRING}
+
+
+@dataclass
+class Policy:
+    """A validated policy with its expressions compiled."""
+
+    path: str
+    data: LocDict
+    tz: dt.tzinfo
+    constants: dict[str, Any]
+    expressions: dict[str, CompiledExpression] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return str(self.data["kind"])
+
+    @property
+    def id(self) -> str:
+        return str(self.data["id"])
+
+    @property
+    def name(self) -> str:
+        return str(self.data["name"])
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        """The raw value at a dotted path (``periods.renewal.length``), or ``default``."""
+        node: Any = self.data
+        for part in dotted.split("."):
+            if isinstance(node, Mapping) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return default
+        return node
+
+    def expression(self, dotted: str) -> CompiledExpression | None:
+        return self.expressions.get(dotted)
+
+    def duration(self, dotted: str):
+        raw = self.get(dotted)
+        return None if raw is None else timeutil.parse_duration(str(raw))
+
+    def location(self, dotted: str) -> Location | None:
+        path = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        return locate(self.data, path)
+
+    def base_values(self) -> dict[str, Any]:
+        """Values every expression of this policy may read (``const``)."""
+        return {"const": self.constants}
+
+
+def load_policy(
+    path: str,
+    *,
+    functions: FunctionRegistry | None = None,
+    record_fields: Mapping[str, T.Type] | None = None,
+) -> Policy:
+    """Load, validate and compile a policy file; raise PolicyError listing every problem."""
+    data = load_yaml_file(path)
+    diagnostics = validate_against(data, "policy")
+    if diagnostics:
+        raise PolicyError(diagnostics)
+    return build_policy(path, data, functions=functions, record_fields=record_fields)
+
+
+def build_policy(
+    path: str,
+    data: LocDict,
+    *,
+    functions: FunctionRegistry | None = None,
+    record_fields: Mapping[str, T.Type] | None = None,
+) -> Policy:
+    """Compile a schema-valid policy document; raise PolicyError listing every problem."""
+    problems: list[Diagnostic] = []
+    tz = _time_zone(data, problems)
+    constants, constant_types = _constants(data, problems)
+    extra_fields = dict(record_fields or {})
+    for name, type_name in (data.get("records", {}) or {}).get("fields", {}).items():
+        extra_fields[str(name)] = contexts.FIELD_TYPES[str(type_name)]
+    types = contexts.object_types(extra_fields, constant_types)
+    registry = functions or default_functions()
+    policy = Policy(path, data, tz, constants)
+    for dotted, text, expected in iter_expressions(data):
+        scope = Scope(contexts.scope_for(dotted, types), registry)
+        try:
+            policy.expressions[dotted] = compile_expression(str(text), scope, expected=expected)
+        except ExprError as err:
+            problems.append(expression_diagnostic(text, err))
+    problems.extend(_cross_checks(data))
+    if problems:
+        raise PolicyError(sorted(problems, key=_sort_key))
+    return policy
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_registry() -> FunctionRegistry:
+    return builtin_functions()
+
+
+def default_functions() -> FunctionRegistry:
+    """Built-in functions plus those registered by plugins (when plugins are loaded)."""
+    try:
+        from policyengine.plugins_loader import function_registry
+    except ImportError:
+        return _builtin_registry()
+    return function_registry()
+
+
+def expression_diagnostic(text: Any, err: ExprError) -> Diagnostic:
+    """Point an expression error at its line and column inside the YAML file."""
+    if isinstance(text, LocStr):
+        loc = text.location_at(err.offset)
+        line = text.line_text_at(err.offset)
+    else:
+        loc, line = None, None
+    width = max(1, (err.end or err.offset + 1) - err.offset)
+    if line is not None and loc is not None:
+        width = min(width, max(1, len(line) - loc.col + 1))
+    return Diagnostic(
+        err.message, loc, hint=err.hint, code="expression", source_line=line, width=width
+    )
+
+
+def iter_expressions(data: Mapping) -> Iterator[tuple[str, Any, T.Type]]:
+    """Every expression of a policy document: (dotted path, text, expected type).
+
+    The JSON Schema marks expression strings with ``x-expression: <type>``; walking the
+    document with the schema keeps the schema the single place that says which values
+    are expressions.
+    """
+    schema = load_schema("policy")
+    yield from _walk(data, schema, schema, "")
+
+
+def _walk(node: Any, sch: Any, root: dict, path: str) -> Iterator[tuple[str, Any, T.Type]]:
+    if not isinstance(sch, dict):
+        return
+    if "$ref" in sch:
+        ref = sch["$ref"]
+        target: Any = root
+        for part in ref.lstrip("#/").split("/"):
+            target = target[part]
+        yield from _walk(node, target, root, path)
+        return
+    for key in ("anyOf", "oneOf"):
+        if key in sch and isinstance(node, str):
+            for branch in sch[key]:
+                if "x-expression" in branch:
+                    yield path, node, _TYPE_NAMES[branch["x-expression"]]
+            return
+    if "x-expression" in sch and isinstance(node, str):
+        yield path, node, _TYPE_NAMES[sch["x-expression"]]
+        return
+    if isinstance(node, Mapping):
+        props = sch.get("properties", {})
+        for key, value in node.items():
+            sub = props.get(key, sch.get("additionalProperties"))
+            yield from _walk(value, sub, root, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list) and "items" in sch:
+        for i, value in enumerate(node):
+            yield from _walk(value, sch["items"], root, f"{path}.{i}")
+
+
+def _time_zone(data: LocDict, problems: list[Diagnostic]) -> dt.tzinfo:
+    try:
+        return timeutil.zone(str(data["timezone"]))
+    except ValueError as err:
+        problems.append(
+            Diagnostic(
+                str(err),
+                locate(data, ["timezone"]),
+                hint="use an IANA time zone name such as America/New_York or UTC",
+                code="policy.timezone",
+            )
+        )
+        return dt.timezone.utc
+
+
+def _constants(data: LocDict, problems: list[Diagnostic]) -> tuple[dict, dict]:
+    values: dict[str, Any] = {}
+    types: dict[str, T.Type] = {}
+    for name, raw in (data.get("constants") or {}).items():
+        name = str(name)
+        if isinstance(raw, bool):
+            values[name], types[name] = raw, T.BOOL
+        elif isinstance(raw, (int, Decimal)):
+            values[name], types[name] = Decimal(raw), T.NUMBER
+        elif isinstance(raw, str) and len(raw) == 10 and raw[4:5] == "-" and raw[7:8] == "-":
+            try:
+                values[name], types[name] = timeutil.parse_date(raw), T.DATE
+            except ValueError as err:
+                problems.append(Diagnostic(str(err), locate(data, ["constants", name])))
+        else:
+            values[name], types[name] = str(raw), T.STRING
+    return values, types
+
+
+def _cross_checks(data: LocDict) -> Iterator[Diagnostic]:
+    """Rules the schema cannot say: unique ids, one of length/end, valid durations."""
+    for kind in ("initial", "renewal"):
+        period = (data.get("periods") or {}).get(kind)
+        if period is None:
+            continue
+        if ("length" in period) == ("end" in period):
+            yield Diagnostic(
+                f"the {kind} period needs exactly one of 'length' and 'end'",
+                locate(data, ["periods", kind]),
+                hint="write 'length: 3 years' or an 'end:' expression, not both",
+                code="policy.period-end",
+            )
+    for lists in (("requirements",), ("periods", "initial", "requirements"),
+                  ("periods", "renewal", "requirements"), ("cart", "rules")):
+        node: Any = data
+        for part in lists:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        seen: dict[str, int] = {}
+        for i, item in enumerate(node or []):
+            ident = str(item.get("id", ""))
+            if ident in seen:
+                first = locate(data, [*lists, seen[ident], "id"])
+                yield Diagnostic(
+                    f"duplicate id '{ident}' (first used on line {first.line if first else '?'})",
+                    locate(data, [*lists, i, "id"]),
+                    hint="every requirement and rule needs its own id",
+                    code="policy.duplicate-id",
+                )
+            seen.setdefault(ident, i)
+
+
+def _sort_key(d: Diagnostic) -> tuple:
+    loc = d.location
+    return (loc.file, loc.line, loc.col) if loc else ("", 0, 0)
