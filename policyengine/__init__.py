@@ -8,7 +8,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "Diagnostic", "Location", "PolicyError", "load_policy"]
+__all__ = ["__version__", "Diagnostic", "Location", "PolicyError", "hookimpl", "load_policy"]
 
 from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.hookspecs import hookimpl
 from policyengine.policy import load_policy

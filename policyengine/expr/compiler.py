@@ -15,8 +15,11 @@ Every name of the scope that the expression uses must be present in ``values``
 missing field is mapped back to the first access of that field).
 
 ``trace=callable`` compiles an instrumented variant calling ``trace(offset, outcome)``
-for every evaluated ``and``/``or`` operand and ``if`` condition (``offset`` is the
-operand's start, its stable id); without it no instrumentation is generated.
+for every evaluated ``and``/``or`` operand and ``if`` condition; without it no
+instrumentation is generated.  The ids (``CompiledExpression.branch_ids``) are
+unique offsets: an ``and``/``or`` operand is identified by its start offset (an
+operand that is itself an ``and``/``or`` is covered through its own operands, which
+is why it gets no id of its own), an ``if`` by the offset of its ``then`` keyword.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from .parser import (
     Aggregate, Binary, BoolOp, Call, Compare, Comprehension, Field, If, ListExpr, Literal, Name,
     Node, Quantifier, Unary, parse, walk,
 )
-from .types import DATE, DATETIME, DURATION, NUMBER, Type
+from .types import DATE, DATETIME, DURATION, Type
 from .values import DIVISION_CONTEXT, Duration, ExprError, ExprRuntimeError, add_duration, to_int
 
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -66,13 +69,13 @@ class CompiledExpression:
 
     @property
     def branch_ids(self) -> tuple[int, ...]:
-        """Offsets of every ``and``/``or`` operand and ``if`` condition (trace ids)."""
+        """The trace ids: every non-``and``/``or`` operand of ``and``/``or`` and every ``if``."""
         ids: set[int] = set()
         for node in walk(self.ast):
             if isinstance(node, BoolOp):
-                ids.update((node.left.start, node.right.start))
+                ids.update(side.start for side in (node.left, node.right) if not isinstance(side, BoolOp))
             elif isinstance(node, If):
-                ids.add(node.cond.start)
+                ids.add(node.then_start)
         return tuple(sorted(ids))
 
     def __repr__(self) -> str:
@@ -85,7 +88,7 @@ def compile_expression(text: str, scope: Scope | None = None, expected: Type | N
     scope = scope if scope is not None else Scope()
     ast = parse(text)
     checked = check(ast, scope.names, scope.functions, expected)
-    gen = _Generator(checked, text, trace)
+    gen = _Generator(checked, ast, text, trace)
     body = gen.emit(ast, {})
     source = gen.module(body)
     try:
@@ -184,13 +187,14 @@ _HELPERS: dict[str, object] = {
 class _Generator:
     """Turns a checked AST into the source of ``_make(...)`` returning ``_expr(v)``."""
 
-    def __init__(self, checked: Checked, text: str, trace: Callable | None):
+    def __init__(self, checked: Checked, root: Node, text: str, trace: Callable | None):
         self.checked = checked
+        self.root = root
         self.text = text
         self.trace = trace
         self.bindings: dict[str, object] = dict(_HELPERS)
         self.names: dict[str, str] = {}  # scope name -> local variable
-        self.const_ids: dict[tuple[type, object], str] = {}
+        self.const_ids: dict[tuple[type, str], str] = {}
         self.counter = 0
         if trace is not None:
             def _h_tr(offset: int, outcome: bool) -> bool:
@@ -204,16 +208,11 @@ class _Generator:
         return f"{prefix}{self.counter}"
 
     def const(self, value: object) -> str:
-        key = (type(value), value)
-        try:
-            name = self.const_ids.get(key)
-        except TypeError:  # unhashable
-            name, key = None, None  # type: ignore[assignment]
+        key = (type(value), repr(value))  # repr: 1 and 1.0 are equal but print differently
+        name = self.const_ids.get(key)
         if name is None:
-            name = self.fresh("_k")
+            name = self.const_ids[key] = self.fresh("_k")
             self.bindings[name] = value
-            if key is not None:
-                self.const_ids[key] = name
         return name
 
     def module(self, body: str) -> str:
@@ -235,7 +234,7 @@ class _Generator:
     def _fail(self, exc: Exception) -> ExprRuntimeError:
         if isinstance(exc, KeyError) and exc.args:
             key = exc.args[0]
-            for node in sorted(walk(self.checked_root()), key=lambda n: n.start):
+            for node in sorted(walk(self.root), key=lambda n: n.start):
                 if isinstance(node, Field) and node.name == key:
                     owner = self.checked.types.get(node.obj)
                     return ExprRuntimeError(f"{owner} has no value for field '{key}'",
@@ -244,11 +243,8 @@ class _Generator:
                     return ExprRuntimeError(f"no value was given for '{key}'", node.start, node.end)
         return ExprRuntimeError(f"evaluation failed: {type(exc).__name__}: {exc}", 0, len(self.text))
 
-    def checked_root(self) -> Node:
-        return max(self.checked.types, key=lambda n: (n.end - n.start, -n.start))
-
-    def _trace(self, node: Node, code: str) -> str:
-        return f"_h_tr({node.start}, {code})" if self.trace is not None else code
+    def _trace(self, offset: int, code: str) -> str:
+        return f"_h_tr({offset}, {code})" if self.trace is not None else code
 
     def emit(self, node: Node, env: dict[str, str]) -> str:
         return getattr(self, "_" + type(node).__name__.lower())(node, env)
@@ -306,12 +302,15 @@ class _Generator:
         return f"({a} {node.op} {b})"
 
     def _boolop(self, node: BoolOp, env: dict[str, str]) -> str:
-        a = self._trace(node.left, self.emit(node.left, env))
-        b = self._trace(node.right, self.emit(node.right, env))
+        a, b = self.emit(node.left, env), self.emit(node.right, env)
+        if not isinstance(node.left, BoolOp):
+            a = self._trace(node.left.start, a)
+        if not isinstance(node.right, BoolOp):
+            b = self._trace(node.right.start, b)
         return f"({a} {node.op} {b})"
 
     def _if(self, node: If, env: dict[str, str]) -> str:
-        cond = self._trace(node.cond, self.emit(node.cond, env))
+        cond = self._trace(node.then_start, self.emit(node.cond, env))
         return f"({self.emit(node.then, env)} if {cond} else {self.emit(node.else_, env)})"
 
     def _call(self, node: Call, env: dict[str, str]) -> str:
@@ -358,4 +357,3 @@ class _Generator:
         return self._aggregate_call(node.kind, f"({gen})", node)
 
 
-__all__ = ["CompiledExpression", "Scope", "compile_expression", "NUMBER"]

@@ -100,6 +100,7 @@ class If(Node):
     cond: Node
     then: Node
     else_: Node
+    then_start: int  # offset of the `then` keyword: the stable id of this branch point
 
 
 @_node
@@ -315,7 +316,7 @@ class _ToAst(Transformer):
         return BoolOp(**_span(meta), op="or", left=ch[0], right=ch[1])
 
     def if_expr(self, meta, ch):
-        return If(**_span(meta), cond=ch[0], then=ch[1], else_=ch[2])
+        return If(**_span(meta), cond=ch[0], then=ch[2], else_=ch[3], then_start=ch[1].start_pos)
 
     def quant_kw(self, meta, ch):
         return ch[0].value
@@ -404,7 +405,7 @@ def _check_depth(tree: Tree) -> None:
 
 # ----------------------------------------------------------------------------- errors
 
-_STARTERS = {"NAME", "NUMBER", "STRING", "LPAR", "LSQB"}
+_STARTERS = {"NUMBER", "STRING", "DATE"}  # only ever expected where an expression starts
 _COMPARISONS = {"COMP_OP", "IN", "NOT"}
 _CLOSERS = {"RPAR": "')'", "RSQB": "']'", "THEN": "'then'", "ELSE": "'else'", "IN": "'in'",
             "WHERE": "'where'", "NAME": "a name"}
@@ -439,6 +440,8 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
         pos = len(text.rstrip())
         if not text.strip():
             return ExprError("expected an expression", 0, hint="the expression is empty")
+        if expected == {"NAME"}:
+            return ExprError("expected a name at the end", pos)
         if expected & _STARTERS:
             return ExprError("expected an expression at the end", pos)
         for closer, what in _CLOSERS.items():
@@ -463,10 +466,12 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
         hint = f"a duration is a whole number and a unit; for a computed amount write 'N * 1 {tok.value.rstrip('s')}'"
     elif tok.type == "LPAR":
         hint = "only functions can be called, like year(d); methods do not exist"
-    elif tok.type == "NAME":
+    elif tok.type in ("NAME", "NUMBER", "STRING", "DATE", "DATETIME", "DURATION") and "PLUS" in expected:
         hint = "is an operator or a comma missing?"
+    elif expected == {"IN"}:
+        hint = "expected 'in'"
     else:
         wanted = [_CLOSERS[t] for t in _CLOSERS if t in expected]
-        if wanted:
-            hint = f"expected {' or '.join(wanted)}"
+        if len(wanted) == 1:
+            hint = f"expected {wanted[0]}"
     return ExprError(f"unexpected {desc}", pos, end, hint=hint)

@@ -1,0 +1,65 @@
+"""Minutes to credits, by a policy's ``records.conversion`` rule, in exact decimals.
+
+A learning portal knows how long someone watched; a policy says how minutes become
+credits: ``minutes_per_credit`` (e.g. 50), an ``increment`` the credits are rounded
+to (e.g. 0.2), the ``rounding`` direction (``down`` by default, ``up`` or
+``half-up``) and a ``minimum`` below which nothing is earned (e.g. 1, "a minimum
+first credit"). With those four, 49 minutes give 0 credits, 50 give 1, 59 give 1,
+60 give 1.2, 75 give 1.4 and 100 give 2. No ``float`` is ever involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import Any
+
+ROUNDINGS = {"down": ROUND_FLOOR, "up": ROUND_CEILING, "half-up": ROUND_HALF_UP}
+
+# Wide enough that dividing any realistic minute count stays exact when the true
+# quotient is a whole number of increments (it is computed in one division).
+_CONTEXT = Context(prec=60)
+
+
+def _number(raw: Any, what: str, *, positive: bool) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValueError(f"conversion {what} must be a number")
+    try:
+        value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise ValueError(f"conversion {what} must be a number, got '{raw}'") from None
+    if not value.is_finite() or value < 0 or (positive and value == 0):
+        need = "greater than 0" if positive else "0 or more"
+        raise ValueError(f"conversion {what} must be {need}, got {raw}")
+    return value
+
+
+def tidy(value: Decimal) -> Decimal:
+    """``2.0`` -> ``2``, ``1.20`` -> ``1.2`` (same value, stable text)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def credits_from_minutes(minutes: Decimal, conversion: Mapping[str, Any]) -> Decimal:
+    """Credits for ``minutes`` under ``conversion`` (a policy's ``records.conversion``).
+
+    Raises ValueError when the rule or the minutes are not usable numbers.
+    """
+    minutes = _number(minutes, "minutes", positive=False)
+    if "minutes_per_credit" not in conversion:
+        raise ValueError("conversion needs minutes_per_credit")
+    per_credit = _number(conversion["minutes_per_credit"], "minutes_per_credit", positive=True)
+    rounding = str(conversion.get("rounding", "down"))
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"conversion rounding must be down, up or half-up, not '{rounding}'")
+    minimum = _number(conversion.get("minimum", 0), "minimum", positive=False)
+    if conversion.get("increment") is None:
+        credits = _CONTEXT.divide(minutes, per_credit)
+    else:
+        increment = _number(conversion["increment"], "increment", positive=True)
+        steps = _CONTEXT.divide(minutes, _CONTEXT.multiply(per_credit, increment))
+        credits = steps.to_integral_value(rounding=ROUNDINGS[rounding]) * increment
+    if credits < minimum:
+        return Decimal(0)
+    return tidy(credits)

@@ -1,0 +1,296 @@
+"""Evaluating a holder's records against a certification or designation policy.
+
+Evaluation is a pure function of (policy, holder, records, as-of date). Two ways of
+allocating records to periods, chosen by ``allocation.unused``:
+
+- ``carry-forward`` (seed 002): a deterministic replay in *recorded* order. At
+  registration every item recorded so far is applied, oldest completion first, to the
+  initial period if it meets the period's validity rule; each item recorded later is
+  applied starting from the period the holder is in at that moment; when a period
+  begins, the available items are applied to it. Items not used (not valid, or not
+  needed) stay available for later periods; items applied stay where they are.
+- ``discard`` (seed 000): a record counts only toward the cycle its effective earned
+  date falls in; staff backdates and pushdates move that date.
+
+Every record leaves with a disposition (a stable code and a sentence); nothing is
+dropped silently. Rendering lives in ``outcome.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from policyengine import adjustments as adj
+from policyengine.exprrun import run
+from policyengine.outcome import Disposition, Evaluation, RecordOutcome, holder_status
+from policyengine.periods import Period, initial_period, next_period
+from policyengine.policy import Policy
+from policyengine.records import Holder, Record
+from policyengine.requirements import Applied, Requirements, all_met, progress
+
+MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
+
+
+class _Run:
+    """State of one evaluation; discarded afterwards."""
+
+    def __init__(self, policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date):
+        self.policy = policy
+        self.holder = dict(holder.fields)
+        self.as_of = as_of
+        self.records = sorted(records, key=lambda r: r.order)
+        self.periods: list[Period] = []
+        self.outcomes: dict[str, RecordOutcome] = {}
+        self.effective: dict[str, dt.date] = {}
+        self.credits: dict[str, Decimal] = {}
+        self.failed_validity: dict[str, Period] = {}
+        self.not_needed: dict[str, Period] = {}
+        self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
+        self.results: dict[int, list] = {}
+
+    # -- records ---------------------------------------------------------------
+    def _credits(self, r: Record) -> Decimal:
+        values = {**self.policy.base_values(), "holder": self.holder, "record": dict(r.fields)}
+        value = run(self.policy, "records.credits", values)
+        if value is not None:
+            return value
+        conversion = self.policy.get("records.conversion")
+        if conversion is not None and r.credits is None:
+            from policyengine.conversion import credits_from_minutes
+
+            return credits_from_minutes(r.fields.get("minutes", Decimal(0)), conversion)
+        return r.credits if r.credits is not None else Decimal(0)
+
+    def _counts(self, r: Record) -> bool:
+        values = {**self.policy.base_values(), "holder": self.holder,
+                  "record": {**r.fields, "earned_on": r.earned_on,
+                             "original_earned_on": r.earned_on}}
+        return run(self.policy, "records.counts_when", values, default=True) is True
+
+    def _judge(self) -> None:
+        """(Re)derive effective dates against the periods laid out so far."""
+        for r in self.records:
+            day, decisions = adj.effective_date(self.policy, r, self.periods, self.holder)
+            self.effective[r.id] = day
+            self.outcomes[r.id].decisions = decisions
+
+    def _applied(self, r: Record) -> Applied:
+        return Applied(r, self.effective[r.id], self.credits[r.id])
+
+    def _valid(self, r: Record, p: Period) -> bool:
+        values = {**self.policy.base_values(), "holder": self.holder,
+                  "period": p.values(), "record": self._applied(r).values()}
+        rule = f"periods.{p.kind}.validity"
+        if self.policy.expression(rule) is None:
+            rule = "validity"
+        if self.policy.expression(rule) is None:
+            return p.contains(self.effective[r.id])
+        return run(self.policy, rule, values) is True
+
+    # -- periods ---------------------------------------------------------------
+    def _measure(self, p: Period, applied: list[Applied]) -> list:
+        return self.requirements[p.kind].measure(applied, p.values(), self.holder)
+
+    def _apply(self, p: Period, candidates: list[Record], t: dt.date, apply_all: bool) -> None:
+        results = self._measure(p, p.applied)
+        valid = []
+        for r in candidates:
+            if self._valid(r, p):
+                valid.append(r)
+            else:
+                self.failed_validity.setdefault(r.id, p)
+        valid.sort(key=lambda r: (self.effective[r.id], r.recorded_on, r.order))
+        for r in valid:
+            if not apply_all and all_met(results):
+                self.not_needed.setdefault(r.id, p)
+                continue
+            trial = self._measure(p, [*p.applied, self._applied(r)])
+            if apply_all or any(n > o for n, o in zip(progress(trial), progress(results))):
+                p.applied.append(self._applied(r))
+                results = trial
+                if p.completed_on is None and all_met(results):
+                    self._complete(p, t)
+            else:
+                self.not_needed.setdefault(r.id, p)
+        if p.completed_on is None and all_met(results):
+            self._complete(p, t)
+        self.results[p.number] = results
+
+    def _complete(self, p: Period, t: dt.date) -> None:
+        last = max((a.earned_on for a in p.applied), default=p.start)
+        if p.kind == "initial":
+            at_registration = t <= p.start
+            option = self.policy.get("certification_date", "registration")
+            if at_registration and option == "last-item" and p.applied:
+                p.completed_on = last
+            else:
+                p.completed_on = max(p.start, last)
+            self.holder["certified_on"] = p.completed_on
+        else:
+            p.completed_on = max(p.start, last)
+        p.completed_at = t
+
+    def _extend(self) -> Period | None:
+        previous = self.periods[-1] if self.periods else None
+        if len(self.periods) >= MAX_PERIODS:
+            return None
+        nxt = next_period(self.policy, self.holder, previous)
+        if nxt is not None:
+            self.periods.append(nxt)
+            self._judge()
+        return nxt
+
+    def _superseded(self, r: Record, known: Sequence[Record]) -> bool:
+        if not self.policy.get("allocation.current_registration_only", False) or not r.course:
+            return False
+        current = max((k.registration or 1 for k in known if k.course == r.course), default=1)
+        return (r.registration or 1) < current
+
+    # -- the two allocation modes ------------------------------------------------
+    def discard(self, eligible: list[Record]) -> None:
+        apply_all = self.policy.get("allocation.apply", "until-complete") == "all"
+        p = self.periods[0]
+        while True:
+            if p.start > self.as_of:
+                break  # a future period: laid out, not begun
+            p.began_at = p.start
+            inside = [r for r in eligible if p.contains(self.effective[r.id])]
+            inside = [r for r in inside if not self._superseded(r, eligible)]
+            self._apply(p, inside, self.as_of, apply_all)
+            if p.end >= self.as_of:
+                break
+            p = self._extend()
+            if p is None:
+                break
+
+    def carry_forward(self, eligible: list[Record]) -> None:
+        apply_all = self.policy.get("allocation.apply", "until-complete") == "all"
+        t0 = self.periods[0].start
+        arrivals = sorted(eligible, key=lambda r: (max(r.recorded_on, t0), self.effective[r.id], r.order))
+        pool: list[Record] = []
+        known: list[Record] = []
+        i = 0
+        current: Period | None = self.periods[0]
+        begin = current.start
+        while current is not None:
+            times = [begin] if current.began_at is None else []
+            if i < len(arrivals):
+                times.append(max(arrivals[i].recorded_on, t0))
+            if not times or min(times) > self.as_of:
+                break
+            t = min(times)
+            while i < len(arrivals) and max(arrivals[i].recorded_on, t0) <= t:
+                pool.append(arrivals[i])
+                known.append(arrivals[i])
+                i += 1
+            if current.began_at is None and begin <= t:
+                current.began_at = begin
+            while current is not None and current.began_at is not None:
+                applied_ids = {a.record.id for q in self.periods for a in q.applied}
+                candidates = [r for r in pool if r.id not in applied_ids
+                              and not self._superseded(r, known)]
+                self._apply(current, candidates, t, apply_all)
+                if current.completed_on is None:
+                    break
+                current = self._extend()
+                if current is not None:
+                    begin = max(current.start, t)
+                    if begin <= t:
+                        current.began_at = begin
+
+    # -- dispositions ------------------------------------------------------------
+    def dispositions(self, eligible: list[Record]) -> None:
+        placed = {a.record.id: p for p in self.periods for a in p.applied}
+        for r in eligible:
+            o = self.outcomes[r.id]
+            o.effective_on = self.effective[r.id]
+            o.credits = self.credits[r.id]
+            if r.id in placed:
+                p = placed[r.id]
+                o.period = p.number
+                o.disposition = Disposition("applied", f"applied to the {p.label}")
+            elif self._superseded(r, eligible):
+                o.disposition = Disposition(
+                    "superseded-registration",
+                    f"registration {r.registration} of course {r.course}: only the current "
+                    "registration of a training item is credited",
+                )
+            elif r.id in self.not_needed:
+                p = self.not_needed[r.id]
+                o.disposition = Disposition(
+                    "not-needed", f"not needed: the {p.label} was already complete; it stays "
+                    "available for later periods")
+            elif r.id in self.failed_validity:
+                o.disposition = _invalid(self.policy, r, self.effective[r.id],
+                                         self.failed_validity[r.id])
+            else:
+                o.disposition = _outside(self.policy, self.periods, self.effective[r.id])
+
+
+def _invalid(policy: Policy, r: Record, day: dt.date, p: Period) -> Disposition:
+    text = policy.get(f"periods.{p.kind}.validity_text") or policy.get("validity_text")
+    if text:
+        rule = str(text).format_map({"period.start": p.start, "period.end": p.end,
+                                     "period.number": p.number})
+    else:
+        expr = policy.get(f"periods.{p.kind}.validity") or policy.get("validity")
+        rule = str(expr) if expr else f"earned between {p.start} and {p.end}"
+    return Disposition("not-valid", f"earned {day}, outside the validity window of the "
+                       f"{p.label} ({rule})")
+
+
+def _outside(policy: Policy, periods: Sequence[Period], day: dt.date) -> Disposition:
+    if not periods:
+        return Disposition("no-period", f"earned {day}; the holder has no period yet")
+    first, last = periods[0], periods[-1]
+    if day < first.start:
+        return Disposition("before-first-period", f"earned {day}, before the first cycle "
+                           f"started {first.start}; it does not count")
+    if day > last.end:
+        return Disposition("after-last-period", f"earned {day}, after the cycle ended "
+                           f"{last.end}; it does not count")
+    return Disposition("not-applied", f"earned {day}; not applied to any period")
+
+
+def evaluate(policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date) -> Evaluation:
+    """Evaluate ``holder``'s ``records`` under ``policy`` as of the end of ``as_of``."""
+    run_ = _Run(policy, holder, records, as_of)
+    for r in run_.records:
+        run_.outcomes[r.id] = RecordOutcome(r)
+    first = initial_period(policy, run_.holder) if policy.get("periods.initial") else None
+    if first is not None:
+        run_.periods.append(first)
+        run_._judge()
+    else:
+        run_._extend()
+    eligible: list[Record] = []
+    for r in run_.records:
+        o = run_.outcomes[r.id]
+        if r.recorded_on > as_of or r.earned_on > as_of:
+            o.disposition = Disposition(
+                "not-yet-recorded", f"recorded {r.recorded_on}, after the as-of date {as_of}")
+        elif not run_._counts(r):
+            o.disposition = _status_disposition(r)
+        else:
+            run_.credits[r.id] = run_._credits(r)
+            eligible.append(r)
+    if policy.get("allocation.unused", "carry-forward") == "discard":
+        run_.discard(eligible)
+    else:
+        run_.carry_forward(eligible)
+    run_.dispositions(eligible)
+    status, renewal = holder_status(run_.periods, run_.results, run_.holder, as_of)
+    evaluation = Evaluation(policy, holder, as_of, run_.periods, run_.results,
+                            [run_.outcomes[r.id] for r in run_.records], status, renewal)
+    evaluation.suggest_actions(run_.holder)
+    return evaluation
+
+
+def _status_disposition(r: Record) -> Disposition:
+    if r.status == "pending":
+        return Disposition("pending", "pending: waiting for staff approval")
+    if r.status == "declined":
+        return Disposition("declined", "declined by staff; it does not count")
+    return Disposition("not-counted", f"status '{r.status}' does not count under this policy")
