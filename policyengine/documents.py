@@ -24,6 +24,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "account": ("account", "account"),
     "cart": ("cart", "cart"),
     "scenarios": ("scenarios", "scenarios"),
+    "sources": ("sources", "sources"),
 }
 
 # Extra checks per kind, after the schema passed: (path, data) -> diagnostics.

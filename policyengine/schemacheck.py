@@ -266,7 +266,8 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
                 extras = list(ast.literal_eval(f"[{found.group(1)}]")) if found else []
             except (ValueError, SyntaxError):
                 extras = []
-            extras = extras or [k for k in inst if str(k) not in allowed]
+            # a known key is "unevaluated" when its own value is invalid: that error says why
+            extras = [k for k in extras or inst if str(k) not in allowed]
         out = []
         for key in extras:
             hint = did_you_mean(str(key), allowed) or (
