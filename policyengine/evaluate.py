@@ -45,8 +45,8 @@ class _Run:
         self.outcomes: dict[str, RecordOutcome] = {}
         self.effective: dict[str, dt.date] = {}
         self.credits: dict[str, Decimal] = {}
-        self.failed_validity: dict[str, Period] = {}
-        self.not_needed: dict[str, Period] = {}
+        # the last thing that happened to a record not applied: (code, period)
+        self.last_event: dict[str, tuple[str, Period]] = {}
         self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
         self.results: dict[int, list] = {}
 
@@ -100,11 +100,11 @@ class _Run:
             if self._valid(r, p):
                 valid.append(r)
             else:
-                self.failed_validity.setdefault(r.id, p)
+                self.last_event[r.id] = ("not-valid", p)
         valid.sort(key=lambda r: (self.effective[r.id], r.recorded_on, r.order))
         for r in valid:
             if not apply_all and all_met(results):
-                self.not_needed.setdefault(r.id, p)
+                self.last_event[r.id] = ("not-needed", p)
                 continue
             trial = self._measure(p, [*p.applied, self._applied(r)])
             if apply_all or any(n > o for n, o in zip(progress(trial), progress(results))):
@@ -113,23 +113,23 @@ class _Run:
                 if p.completed_on is None and all_met(results):
                     self._complete(p, t)
             else:
-                self.not_needed.setdefault(r.id, p)
+                self.last_event[r.id] = ("not-needed", p)
         if p.completed_on is None and all_met(results):
             self._complete(p, t)
         self.results[p.number] = results
 
     def _complete(self, p: Period, t: dt.date) -> None:
+        """Mark ``p`` complete at replay time ``t``. The completion date is the last applied
+        item's completion date, or the period start when every item predates it; for the
+        initial period in that case the ``certification_date`` option decides (seed 002)."""
         last = max((a.earned_on for a in p.applied), default=p.start)
-        if p.kind == "initial":
-            at_registration = t <= p.start
-            option = self.policy.get("certification_date", "registration")
-            if at_registration and option == "last-item" and p.applied:
-                p.completed_on = last
-            else:
-                p.completed_on = max(p.start, last)
-            self.holder["certified_on"] = p.completed_on
+        if last < p.start and p.kind == "initial" and \
+                self.policy.get("certification_date", "registration") == "last-item":
+            p.completed_on = last
         else:
             p.completed_on = max(p.start, last)
+        if p.kind == "initial":
+            self.holder["certified_on"] = p.completed_on
         p.completed_at = t
 
     def _extend(self) -> Period | None:
@@ -217,34 +217,44 @@ class _Run:
                     f"registration {r.registration} of course {r.course}: only the current "
                     "registration of a training item is credited",
                 )
-            elif r.id in self.not_needed:
-                p = self.not_needed[r.id]
+            elif r.id in self.last_event and self.last_event[r.id][0] == "not-needed":
+                p = self.last_event[r.id][1]
                 o.disposition = Disposition(
                     "not-needed", f"not needed: the {p.label} was already complete; it stays "
                     "available for later periods")
-            elif r.id in self.failed_validity:
-                o.disposition = _invalid(self.policy, r, self.effective[r.id],
-                                         self.failed_validity[r.id])
+            elif r.id in self.last_event:
+                o.disposition = _invalid(self.policy, self.effective[r.id], self.last_event[r.id][1])
             else:
-                o.disposition = _outside(self.policy, self.periods, self.effective[r.id])
+                o.disposition = _outside(self.policy, self.periods, self.effective[r.id], self.as_of)
 
 
-def _invalid(policy: Policy, r: Record, day: dt.date, p: Period) -> Disposition:
+def validity_rule(policy: Policy, p: Period) -> str:
+    """The validity rule of ``p`` in plain words (``validity_text``), else its expression."""
     text = policy.get(f"periods.{p.kind}.validity_text") or policy.get("validity_text")
     if text:
-        rule = str(text).format_map({"period.start": p.start, "period.end": p.end,
-                                     "period.number": p.number})
-    else:
-        expr = policy.get(f"periods.{p.kind}.validity") or policy.get("validity")
-        rule = str(expr) if expr else f"earned between {p.start} and {p.end}"
-    return Disposition("not-valid", f"earned {day}, outside the validity window of the "
-                       f"{p.label} ({rule})")
+        rule = str(text)
+        for key, value in (("period.start", p.start), ("period.end", p.end),
+                           ("period.number", p.number)):
+            rule = rule.replace("{" + key + "}", str(value))
+        return rule
+    expr = policy.get(f"periods.{p.kind}.validity") or policy.get("validity")
+    return str(expr) if expr else f"earned from {p.start} to {p.end}"
 
 
-def _outside(policy: Policy, periods: Sequence[Period], day: dt.date) -> Disposition:
+def _invalid(policy: Policy, day: dt.date, p: Period) -> Disposition:
+    where = "before" if day < p.start else "after" if day > p.end else "outside"
+    return Disposition("not-valid", f"completed {day}, {where} the validity window of the "
+                       f"{p.label}: {validity_rule(policy, p)}; it stays available for "
+                       "later periods")
+
+
+def _outside(policy: Policy, periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposition:
     if not periods:
         return Disposition("no-period", f"earned {day}; the holder has no period yet")
     first, last = periods[0], periods[-1]
+    if first.kind == "initial" and first.start > as_of:
+        return Disposition("awaiting-registration", f"completed {day}; it will be applied when "
+                           f"the holder registers on {first.start}")
     if day < first.start:
         return Disposition("before-first-period", f"earned {day}, before the first cycle "
                            f"started {first.start}; it does not count")

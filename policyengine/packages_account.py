@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -81,7 +81,7 @@ class Redemption:
         return sum((i.credits for i in self.items), Decimal(0))
 
 
-Event = Union[Purchase, Redemption]
+Event = Purchase | Redemption
 
 
 @dataclass(frozen=True)

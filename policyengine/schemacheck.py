@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -41,7 +41,8 @@ def _is_integer(checker: Any, instance: Any) -> bool:
     if isinstance(instance, bool):
         return False
     return isinstance(instance, int) or (
-        isinstance(instance, Decimal) and instance.is_finite() and instance == instance.to_integral_value())
+        isinstance(instance, Decimal) and instance.is_finite()
+        and instance == instance.to_integral_value())
 
 
 _Validator = validators.extend(
@@ -49,7 +50,7 @@ _Validator = validators.extend(
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict:
     """The schema ``policyengine/schema/<name>.schema.json`` (cached; do not mutate)."""
     path = resources.files("policyengine.schema") / f"{name}{_SUFFIX}"
@@ -58,7 +59,7 @@ def load_schema(name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registry() -> Registry:
     pairs = []
     for entry in resources.files("policyengine.schema").iterdir():
@@ -116,7 +117,7 @@ class _Checker:
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _checker(name: str) -> _Checker:
     return _Checker(load_schema(name), _registry())
 
@@ -131,7 +132,8 @@ def _decimalize(value: Any) -> Any:
     return value
 
 
-def validate_against(data: Any, schema_name: str, *, schema: dict | None = None) -> list[Diagnostic]:
+def validate_against(data: Any, schema_name: str, *,
+                     schema: dict | None = None) -> list[Diagnostic]:
     """Validate loaded YAML ``data``; one Diagnostic per problem, sorted by position."""
     if schema is None:
         checker = _checker(schema_name)
@@ -154,7 +156,8 @@ _TYPE_WORDS = {"string": "a string", "number": "a number", "integer": "a whole n
                "array": "a list", "null": "nothing (null)"}
 _BOUNDS = {"minimum": "at least {}", "maximum": "at most {}", "exclusiveMinimum": "more than {}",
            "exclusiveMaximum": "less than {}", "multipleOf": "a multiple of {}",
-           "minLength": "at least {} character(s) long", "maxLength": "at most {} character(s) long",
+           "minLength": "at least {} character(s) long",
+           "maxLength": "at most {} character(s) long",
            "minItems": "a list of at least {} item(s)", "maxItems": "a list of at most {} item(s)",
            "minProperties": "a mapping with at least {} key(s)",
            "maxProperties": "a mapping with at most {} key(s)"}
@@ -291,8 +294,9 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
         message = f"{_show(inst)} is not one of: {', '.join(_bare(o) for o in options)}"
         return [_diag(root, message, where, hint or description, code, _width(inst))]
     if kw == "type":
-        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
+        wanted = error.validator_value
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in
+                            (wanted if isinstance(wanted, list) else [wanted]))
         return [_diag(root, f"expected {words}, got {_describe(inst)}", where, description,
                       code, _width(inst))]
     if kw == "pattern":
@@ -303,7 +307,8 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
     elif kw in _BOUNDS:
         message = f"{_show(inst)} must be {_BOUNDS[kw].format(_bare(error.validator_value))}"
     elif kw == "uniqueItems":
-        message, description = "list items must be unique", description or "remove the repeated item"
+        message = "list items must be unique"
+        description = description or "remove the repeated item"
     elif kw is None or kw == "not":  # a `false` subschema, or `not`
         parent = _container(root, path)
         keys = [k for k, v in parent.items() if v is inst] if isinstance(parent, dict) else []

@@ -195,6 +195,35 @@ def csv_rows(
             yield start, {f: cells[i].strip() for f, i in index.items()}
 
 
+def data_items(
+    path: Path, keys: tuple[str, ...], result: SourceResult
+) -> Iterator[tuple[int, Location, Mapping[str, Any]]]:
+    """Items of a JSON/YAML list (the document, or the list under one of ``keys``).
+
+    Yields ``(index, location, item)``; an item that is not a mapping is rejected.
+    """
+    data = load_data_file(path)
+    items = data
+    if isinstance(data, Mapping):
+        found = [k for k in keys if k in data]
+        if not found:
+            raise SourceOptionError("path", f"{path}: expected a list, or a mapping with "
+                                    + " or ".join(f"'{k}'" for k in keys))
+        items = data[found[0]]
+    if not isinstance(items, list):
+        raise SourceOptionError("path", f"{path}: expected a list of items")
+    fallback = Location(str(path), 1, 1)
+    locs = getattr(items, "item_locs", [])
+    for i, item in enumerate(items):
+        where = locs[i] if i < len(locs) else fallback
+        result.rows_read += 1
+        if not isinstance(item, Mapping):
+            result.reject(Diagnostic(f"item {i} is not a mapping of keys to values", where,
+                                     code="source.item"))
+            continue
+        yield i, where, item
+
+
 def _prepare(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Text cells as record_from_mapping expects them: blanks dropped, numbers typed."""
     out: dict[str, Any] = {}

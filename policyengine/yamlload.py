@@ -40,8 +40,17 @@ from yaml.scanner import Scanner
 
 from .errors import Diagnostic, Location, PolicyError
 
-__all__ = ["LocDict", "LocList", "LocStr", "load_yaml_text", "load_yaml_file", "locate",
-           "locate_key", "to_plain", "line_text"]
+__all__ = [
+    "LocDict",
+    "LocList",
+    "LocStr",
+    "line_text",
+    "load_yaml_file",
+    "load_yaml_text",
+    "locate",
+    "locate_key",
+    "to_plain",
+]
 
 CORE = "tag:yaml.org,2002:"
 _PLAIN = "tag:policyengine.plain"  # untagged plain scalar, resolved by _plain_value
@@ -102,6 +111,9 @@ class LocStr(str):
     loc: Location | None = None
     _src: _Source | None = None
     _offsets: list[int] | None = None
+
+    def __deepcopy__(self, memo: dict) -> LocStr:  # immutable; do not copy the whole source
+        return self
 
     def _index_map(self) -> list[int]:
         if self._offsets is None:
@@ -198,8 +210,8 @@ def _map_run(text: str, i: int, k: int, run: str) -> list[int]:
         if t:
             out.append(breaks[min(t, len(breaks)) - 1])
         seg = segs[min(t, len(segs) - 1)] or [out[-1] if out else i]
-        for u in range(len(part)):
-            out.append(seg[min(u, len(seg) - 1)] if t == 0 else seg[max(0, len(seg) - len(part) + u)])
+        for u in range(len(part)):  # left-align the first part, right-align the others
+            out.append(seg[min(u, len(seg) - 1) if t == 0 else max(0, len(seg) - len(part) + u)])
     return out
 
 
@@ -258,7 +270,11 @@ class _Loader(Reader, Scanner, Parser, Composer):
             _fail(src, start, f"anchor '&{anchor}' is defined twice (first on line {first})",
                   "give each anchor a different name", "yaml.anchor", len(anchor) + 1)
         if event.tag is not None and event.tag not in _ALLOWED_TAGS and event.tag != "!":
-            at = start if src.text[start] != "&" else _skip_props(src.text, start + 1 + len(anchor), end)
+            at = start
+            if src.text[start] == "&":  # the tag follows the anchor
+                at = start + 1 + len(anchor)
+                while src.text[at] in " \t\r\n":
+                    at += 1
             shown = "!!" + event.tag[len(CORE):] if event.tag.startswith(CORE) else event.tag
             _fail(src, at, f"unsupported tag '{shown}'; policy files may not contain tags",
                   "remove the tag; write the value as plain YAML (quote it to force a string)",

@@ -11,8 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyengine.errors import Location, PolicyError
-from policyengine.yamlload import (LocDict, LocList, LocStr, line_text, load_yaml_file,
-                                   load_yaml_text, locate, locate_key, to_plain)
+from policyengine.yamlload import (
+    LocDict,
+    LocList,
+    LocStr,
+    line_text,
+    load_yaml_file,
+    load_yaml_text,
+    locate,
+    locate_key,
+    to_plain,
+)
 
 F = "policy.yaml"
 
@@ -103,11 +112,11 @@ def test_location_at_plain_and_quoted() -> None:
     c = data["c"]
     assert c == "t\tx \u00e9 y"
     assert c.location_at(1) == L(3, 6)  # an escape maps to its backslash
-    assert c.location_at(4) == L(3, 11)
-    assert c.location_at(6) == L(3, 18)
+    assert c.location_at(4) == L(3, 10)
+    assert c.location_at(6) == L(3, 17)
     assert char_at(c, 6) == "y"
     assert c.line_text_at(6) == 'c: "t\\tx \\u00e9 y"'
-    assert c.location_at(len(c)) == L(3, 19)  # just past the end
+    assert c.location_at(len(c)) == L(3, 18)  # just past the end
 
 
 def test_location_at_inside_literal_block() -> None:
@@ -175,7 +184,7 @@ def test_scalar_rules() -> None:
     c = data["c"]
     assert c[0] == Decimal("0.1") and isinstance(c[0], Decimal)
     assert str(c[1]) == "-2.50"
-    assert c[2] == Decimal("1000")
+    assert c[2] == Decimal(1000)
     assert c[3:7] == [3, 0, 31, 15] and all(type(v) is int for v in c[3:7])
     assert c[7] == "007" and c[8] == "12"
     assert data["d"] == ["2025-07-31", "2025-07-31T10:00:00Z", "12:30"]
@@ -365,9 +374,14 @@ def test_crlf_line_endings() -> None:
 
 
 # --- property: any string survives a dump/load round trip, and positions point at it -----
+# (NEL and the Unicode line/paragraph separators are left out: PyYAML's own dumper and
+# loader disagree about them, independently of this module.)
+TEXT = st.characters(codec="utf-8", exclude_characters="\x85\u2028\u2029")
 
-@settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=120), max_size=4),
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(TEXT, min_size=1, max_size=8), st.text(TEXT, max_size=120),
+                       max_size=4),
        st.sampled_from([None, "'", '"', "|"]))
 def test_round_trip_and_positions(data: dict, style: str | None) -> None:
     text = yaml.safe_dump(data, allow_unicode=True, default_style=style, width=40)

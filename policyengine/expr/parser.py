@@ -371,7 +371,12 @@ def parse(text: str) -> Node:
 
 def _check_brackets(text: str) -> None:
     """Refuse bracket nesting deeper than MAX_DEPTH (strings skipped), before lark runs."""
-    depth = 0
+    _unclosed(text)
+
+
+def _unclosed(text: str) -> int | None:
+    """Offset of the innermost bracket left open (strings skipped); checks the depth limit."""
+    stack: list[int] = []
     quote = ""
     i = 0
     while i < len(text):
@@ -384,12 +389,13 @@ def _check_brackets(text: str) -> None:
         elif ch in "\"'":
             quote = ch
         elif ch in "([":
-            depth += 1
-            if depth > MAX_DEPTH:
+            stack.append(i)
+            if len(stack) > MAX_DEPTH:
                 raise ExprError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)", i)
-        elif ch in ")]":
-            depth -= 1
+        elif ch in ")]" and stack:
+            stack.pop()
         i += 1
+    return stack[-1] if stack else None
 
 
 def _check_depth(tree: Tree) -> None:
@@ -444,6 +450,11 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
             return ExprError("expected a name at the end", pos)
         if expected & _STARTERS:
             return ExprError("expected an expression at the end", pos)
+        opened = _unclosed(text)
+        if opened is not None and {"RPAR", "RSQB"} & expected:
+            closer = ")" if text[opened] == "(" else "]"
+            return ExprError(f"expected '{closer}' at the end", pos,
+                             hint=f"the '{text[opened]}' at column {opened + 1} is not closed")
         for closer, what in _CLOSERS.items():
             if closer in expected:
                 return ExprError(f"expected {what} at the end", pos)

@@ -1,0 +1,198 @@
+"""Sources files: which credit sources a run reads, and with which options.
+
+A sources file (``*.sources.yaml``) is validated against ``sources.schema.json``
+with ``line:col`` errors, then each entry's ``options`` against the JSON-Schema
+fragment of its source::
+
+    sources:
+      - source: portal_webinars
+        holder: {id: M-1001, designated_on: 2023-05-10}
+        options: {path: exports/webinars.csv}
+      - source: member_uploads
+        options: {path: uploads.json}
+
+Relative ``path`` options are resolved against the sources file's directory.
+Problems with the file or its options (unknown source, missing input file) raise
+:class:`PolicyError`; problems with input rows are returned, all of them, with the
+counts of rows read and rejected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
+from policyengine.records import Holder, Record, holder_from_mapping
+from policyengine.schemacheck import validate_against
+from policyengine.sources import CreditSource, SourceOptionError, SourceResult
+from policyengine.yamlload import line_text, load_yaml_file, locate, to_plain
+
+if TYPE_CHECKING:
+    from policyengine.plugins_loader import SourceRegistry
+    from policyengine.policy import Policy
+
+__all__ = ["SourceStats", "SourcesStats", "load_sources_file"]
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    """Counts for one entry of a sources file."""
+
+    source: str
+    input: str
+    rows_read: int
+    rows_rejected: int
+    rows_skipped: int  # rows of other members than the entry's holder id
+
+
+@dataclass(frozen=True)
+class SourcesStats:
+    """Counts for a whole sources file, and the holder its entries describe."""
+
+    rows_read: int
+    rows_rejected: int
+    rows_skipped: int
+    per_source: tuple[SourceStats, ...]
+    holder: Holder | None
+
+
+def _at(data: Any, path: list, message: str, hint: str | None = None, code: str = "sources") -> Diagnostic:
+    where = locate(data, path)
+    text = line_text(data, where.line) if where else None
+    return Diagnostic(message, where, hint, code, source_line=text)
+
+
+def _resolve(options: Mapping[str, Any], base: str) -> dict[str, Any]:
+    out = to_plain(dict(options))
+    if isinstance(out.get("path"), str) and not os.path.isabs(out["path"]):
+        out["path"] = os.path.normpath(os.path.join(base, out["path"]))
+    return out
+
+
+def _own_holder(result: Record, holder_id: str | None) -> Record | None:
+    """The record for ``holder_id``'s run, or None when it belongs to another member."""
+    member = str(result.fields.get("member") or "")
+    if not holder_id:
+        return result
+    if member and member != holder_id:
+        return None
+    if not member:
+        return dataclasses.replace(result, fields={**result.fields, "member": holder_id})
+    return result
+
+
+def _check_entries(data: Any, registry: SourceRegistry) -> tuple[list[Diagnostic], list]:
+    fatal: list[Diagnostic] = []
+    chosen: list[tuple[int, CreditSource | None]] = []
+    for i, entry in enumerate(data["sources"]):
+        name = str(entry["source"])
+        cls = registry.get(name)
+        if cls is None:
+            hint = did_you_mean(name, registry.names()) or (
+                "registered sources: " + ", ".join(registry.names()))
+            fatal.append(_at(data, ["sources", i, "source"], f"unknown source '{name}'", hint,
+                             "sources.unknown"))
+            chosen.append((i, None))
+            continue
+        options = entry.get("options", {})
+        for d in validate_against(options, f"{name} options", schema=dict(cls.options)):
+            fatal.append(dataclasses.replace(d, message=f"{name} options: {d.message}"))
+        chosen.append((i, cls()))
+    return fatal, chosen
+
+
+def load_sources_file(
+    path: str | os.PathLike[str],
+    *,
+    tz: dt.tzinfo,
+    policy: Policy | None = None,
+    registry: SourceRegistry | None = None,
+) -> tuple[list[Record], list[Diagnostic], SourcesStats]:
+    """Read every source a sources file names: (records, row problems, counts).
+
+    Raises PolicyError listing every problem with the file itself or its options.
+    """
+    if registry is None:
+        from policyengine.plugins_loader import source_registry
+
+        registry = source_registry()
+    filename = os.fspath(path)
+    data = load_yaml_file(filename)
+    schema_problems = validate_against(data, "sources")
+    if schema_problems:
+        raise PolicyError(schema_problems)
+    fatal, chosen = _check_entries(data, registry)
+    if fatal:
+        raise PolicyError(fatal)
+    base = os.path.dirname(os.path.abspath(filename))
+    records: list[Record] = []
+    problems: list[Diagnostic] = []
+    per_source: list[SourceStats] = []
+    holder_fields: dict[str, Any] = {}
+    seen: dict[str, str] = {}
+    for i, source in chosen:
+        assert source is not None
+        entry = data["sources"][i]
+        options = _resolve(entry.get("options", {}), base)
+        try:
+            result = source.read(options, tz=tz, policy=policy)
+        except SourceOptionError as err:
+            place = ["sources", i, "options", err.option]
+            for d in err.diagnostics:
+                fatal.append(_at(data, place, d.message, d.hint, d.code))
+            continue
+        except PolicyError as err:  # an input file that is not valid JSON/YAML, ...
+            fatal.extend(err.diagnostics)
+            continue
+        if not isinstance(result, SourceResult):
+            raise PolicyError(_at(data, ["sources", i, "source"],
+                                  f"source '{source.name}' returned {type(result).__name__}, "
+                                  "not a SourceResult", code="sources.plugin"))
+        entry_holder = {**(result.holder or {}), **to_plain(dict(entry.get("holder", {})))}
+        for key, value in entry_holder.items():
+            if key in holder_fields and holder_fields[key] != value:
+                fatal.append(_at(data, ["sources", i, "holder", key] if key in entry.get("holder", {})
+                                 else ["sources", i], f"holder {key} '{value}' differs from "
+                                 f"'{holder_fields[key]}' given earlier", code="sources.holder"))
+            holder_fields.setdefault(key, value)
+        skipped = rejected = 0
+        for record in result.records:
+            mine = _own_holder(record, entry_holder.get("id"))
+            if mine is None:
+                skipped += 1
+                continue
+            if mine.id in seen:
+                rejected += 1
+                problems.append(Diagnostic(
+                    f"duplicate record id '{mine.id}' (also at {seen[mine.id]})",
+                    _location_of(mine.origin), hint="give every record its own id",
+                    code="record.duplicate-id"))
+                continue
+            seen[mine.id] = mine.origin
+            records.append(dataclasses.replace(mine, order=len(records)))
+        problems.extend(result.problems)
+        per_source.append(SourceStats(source.name, str(options.get("path", "")), result.rows_read,
+                                      result.rows_rejected + rejected, skipped))
+    if fatal:
+        raise PolicyError(fatal)
+    holder = None
+    if holder_fields.get("id"):
+        holder = holder_from_mapping(holder_fields, tz, None, problems)
+    stats = SourcesStats(
+        rows_read=sum(s.rows_read for s in per_source),
+        rows_rejected=sum(s.rows_rejected for s in per_source),
+        rows_skipped=sum(s.rows_skipped for s in per_source),
+        per_source=tuple(per_source),
+        holder=holder,
+    )
+    return records, problems, stats
+
+
+def _location_of(origin: str) -> Location | None:
+    file, _, line = origin.rpartition(":")
+    return Location(file, int(line), 1) if file and line.isdigit() else None
