@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from policyengine.expr import Scope, compile_expression  # noqa: E402
-from policyengine.expr.types import BOOL, DATE, NUMBER, STRING, ObjectType  # noqa: E402
+from policyengine.expr import Scope, compile_expression
+from policyengine.expr.types import BOOL, DATE, NUMBER, STRING, ObjectType
 
 N = 200_000
 REPEAT = 5

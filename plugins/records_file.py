@@ -11,12 +11,13 @@ definition, so problems point at their ``line:col``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyengine import hookimpl
-from policyengine.errors import Location
+from policyengine.errors import Location, PolicyError
 from policyengine.records import record_from_mapping
 from policyengine.schemacheck import load_schema, validate_against
 from policyengine.sources import (
@@ -27,10 +28,11 @@ from policyengine.sources import (
     csv_rows,
     data_items,
     input_path,
+    load_data_file,
     normalize,
     record_fields,
 )
-from policyengine.yamlload import locate, to_plain
+from policyengine.yamlload import to_plain
 
 if TYPE_CHECKING:
     from policyengine.policy import Policy
@@ -82,34 +84,24 @@ class RecordsFile(CreditSource):
 
     def _read_document(self, path: Path, tz: dt.tzinfo, extra: Mapping) -> SourceResult:
         result = SourceResult()
-        record_schema = load_schema("holder")["$defs"]["record"]
-        for i, where, raw in data_items(path, ("records",), result):
-            problems = validate_against(raw, "record", schema=record_schema)
-            if problems:
-                result.reject(*problems)
-                continue
-            record, problems = record_from_mapping(
-                raw, tz, index=i, data=raw, path=(), extra_fields=extra,
-                origin=f"{where.file}:{where.line}")
-            if record is None:
-                result.reject(*(p if p.location else p.__class__(p.message, where, p.hint, p.code)
-                                for p in problems))
-                continue
-            result.records.append(record)
-        return self._with_holder(path, result)
-
-    @staticmethod
-    def _with_holder(path: Path, result: SourceResult) -> SourceResult:
-        from policyengine.sources import load_data_file
-
         data = load_data_file(path)
-        if isinstance(data, Mapping) and isinstance(data.get("holder"), Mapping):
+        if isinstance(data, Mapping) and "holder" in data:
             holder_schema = load_schema("holder")["properties"]["holder"]
             problems = validate_against(data["holder"], "holder", schema=holder_schema)
             if problems:
-                raise SourceOptionError("path", problems[0].message
-                                        + f" (at {locate(data, ['holder']) or path})")
+                raise PolicyError(problems)
             result.holder = to_plain(dict(data["holder"]))
+        record_schema = load_schema("holder")["$defs"]["record"]
+        for i, where, raw in data_items(path, ("records",), result, data):
+            problems = validate_against(raw, "record", schema=record_schema)
+            if not problems:
+                record, problems = record_from_mapping(
+                    raw, tz, index=i, data=raw, extra_fields=extra,
+                    origin=f"{where.file}:{where.line}")
+                if record is not None:
+                    result.records.append(record)
+                    continue
+            result.reject(*(p if p.location else replace(p, location=where) for p in problems))
         return result
 
 

@@ -126,11 +126,16 @@ def judge(
 
 
 def effective_date(
-    policy: Policy, record: Record, periods: Sequence[Period], holder: dict
+    policy: Policy, record: Record, periods: Sequence[Period], holder: dict,
+    as_of: dt.date | None = None,
 ) -> tuple[dt.date, list[Decision]]:
-    """The earned date that counts, and the decision on each adjustment (oldest first)."""
+    """The earned date that counts, and the decision on each adjustment (oldest first).
+
+    Adjustments made after ``as_of`` (in the policy's time zone) have not happened yet
+    and are left out."""
     day = record.earned_on
-    decisions = [judge(policy, record, adj, periods, holder) for adj in record.adjustments]
+    made = [a for a in record.adjustments if as_of is None or a.on <= as_of]
+    decisions = [judge(policy, record, adj, periods, holder) for adj in made]
     for d in decisions:
         if d.status == "accepted":
             day = d.adjustment.to

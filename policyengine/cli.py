@@ -27,6 +27,7 @@ COMMANDS = (
     "expr",
     "schema",
     "plugins",
+    "records",
 )
 
 
@@ -45,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate and evaluate continuing-education and certification policies.",
     )
     parser.add_argument("--version", action="version", version=f"policyengine {__version__}")
+    parser.add_argument(
+        "--plugins-dir", metavar="DIR",
+        help="also load plugins from the *.py files in DIR (see docs/plugins.md)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module in _available_commands():
@@ -58,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        from policyengine.plugins_loader import load_plugins
+
+        load_plugins(args.plugins_dir)
         return int(args._run(args))
     except PolicyError as err:
         for d in err.diagnostics:

@@ -72,7 +72,8 @@ class _Run:
     def _judge(self) -> None:
         """(Re)derive effective dates against the periods laid out so far."""
         for r in self.records:
-            day, decisions = adj.effective_date(self.policy, r, self.periods, self.holder)
+            day, decisions = adj.effective_date(self.policy, r, self.periods, self.holder,
+                                                 self.as_of)
             self.effective[r.id] = day
             self.outcomes[r.id].decisions = decisions
 
@@ -226,6 +227,10 @@ class _Run:
                 o.disposition = _invalid(self.policy, self.effective[r.id], self.last_event[r.id][1])
             else:
                 o.disposition = _outside(self.policy, self.periods, self.effective[r.id], self.as_of)
+            notes = [d.reason for d in o.decisions if d.status in ("declined", "refused")]
+            if notes:  # a change not allowed: say so on the record itself, not only below it
+                o.disposition = Disposition(o.disposition.code,
+                                            "; ".join([o.disposition.text, *notes]))
 
 
 def validity_rule(policy: Policy, p: Period) -> str:

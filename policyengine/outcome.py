@@ -17,7 +17,7 @@ from typing import Any
 from policyengine import adjustments as adj
 from policyengine.periods import ONE_DAY, Period
 from policyengine.records import Holder, Record
-from policyengine.requirements import Result, all_met
+from policyengine.requirements import Result, all_met, show_number
 
 FORMAT = "policyengine.evaluation/1"
 
@@ -136,22 +136,36 @@ class Evaluation:
         self.renewal = renewal
 
     def suggest_actions(self, holder_values: dict) -> None:
-        """What staff could do for credits that do not count where the member needs them."""
+        """What staff could do for credits that do not count where the member needs them.
+
+        A backdate is proposed for credits earned after the end of the cycle the holder is
+        stuck in (expired, not complete) unless they count toward a complete cycle; a
+        pushdate for credits earned before the first cycle, and for credits recorded during
+        the current cycle but earned before it (which the policy may refuse after the first
+        renewal cycle, seed 000)."""
         if self.policy.get("adjustments") is None or not self.periods:
             return
-        incomplete = [p for p in self.periods if p.completed_on is None and p.began_at]
+        stuck = next((p for p in self.periods if _period_status(p, self.as_of) == "expired"), None)
+        current = stuck or next((p for p in self.periods if p.contains(self.as_of)
+                                 and p.began_at is not None), None)
+        complete = {p.number for p in self.periods if p.completed_on is not None}
+        first = self.periods[0]
         for o in self.outcomes:
             if o.effective_on is None or o.disposition is None:
                 continue
+            if any(d.status == "accepted" for d in o.decisions):
+                continue
             day = o.effective_on
-            for p in incomplete:
-                if day > p.end and not any(d.status == "accepted" for d in o.decisions):
-                    o.actions.append(_action(self.policy, o, p, holder_values, "backdate",
-                                             f"earned {day}, after the cycle ended {p.end}"))
-            first = self.periods[0]
+            if stuck is not None and day > stuck.end and o.period not in complete:
+                o.actions.append(_action(self.policy, o, stuck, holder_values, "backdate",
+                                         f"earned {day}, after the cycle ended {stuck.end}"))
             if day < first.start and o.disposition.code in ("before-first-period", "not-valid"):
                 o.actions.append(_action(self.policy, o, first, holder_values, "pushdate",
                                          f"earned {day}, before the cycle started {first.start}"))
+            elif (current is not None and current is not first and day < current.start
+                  and o.record.recorded_on >= current.start and o.period != current.number):
+                o.actions.append(_action(self.policy, o, current, holder_values, "pushdate",
+                                         f"earned {day}, before the cycle started {current.start}"))
 
     def period_dict(self, p: Period) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -184,9 +198,10 @@ class Evaluation:
                  f"status: {self.status['text']}"]
         if self.renewal:
             for r in self.renewal["requirements"]:
-                need = f" of {r['required']}" if "required" in r else ""
-                lines.append(f"  {r['label']}: {r['counted']}{need} {r['measure']}"
-                             + ("" if r["met"] else f" — missing {r.get('missing', '')}".rstrip()))
+                need = f" of {show_number(r['required'])}" if "required" in r else ""
+                short = f" — missing {show_number(r['missing'])}" if "missing" in r else ""
+                lines.append(f"  {r['label']}: {show_number(r['counted'])}{need} {r['measure']}"
+                             + ("" if r["met"] else short))
             for m in self.renewal["missing"]:
                 lines.append(f"  {m}")
             lines.append("  renewal can be invoiced: " + ("yes" if self.renewal["can_invoice"] else "no"))
@@ -195,14 +210,17 @@ class Evaluation:
             d = self.period_dict(p)
             done = f", completed {d['completed_on']}" if d["completed_on"] else ""
             lines.append(f"  {p.number}. {p.kind} {d['start']} to {d['end']}: {d['status']}{done}; "
-                         f"{len(p.applied)} applied, {d['credits']} credits")
+                         f"{len(p.applied)} applied, {show_number(d['credits'])} credits")
         lines.append("records:")
         for o in self.outcomes:
             d = o.as_dict()
-            lines.append(f"  {d['id']} ({d['earned_on']}, {d.get('credits', '-')} credits): "
+            raw = d.get("credits", o.record.credits)
+            credits = show_number(raw) if raw is not None else "-"
+            lines.append(f"  {d['id']} ({d['earned_on']}, {credits} credits): "
                          f"{d['explanation']}")
             for a in o.decisions:
-                lines.append(f"    adjustment: {a.reason}")
+                if a.status not in ("declined", "refused"):  # those are in the explanation
+                    lines.append(f"    adjustment: {a.reason}")
             for a in o.actions:
                 lines.append(f"    action: {a['text']}")
         return "\n".join(lines) + "\n"

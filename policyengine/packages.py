@@ -30,7 +30,7 @@ from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.expr import ExprRuntimeError
-from policyengine.expr.values import add_duration, format_decimal
+from policyengine.expr.values import add_duration
 from policyengine.packages_account import (
     Account,
     Cart,
@@ -53,6 +53,7 @@ from policyengine.packages_ledger import (
     check_history,
     package_for,
     packages,
+    plain,
     replay,
     state,
     terms,
@@ -172,7 +173,7 @@ def _rule_reasons(policy: Policy, charges: tuple[ItemCharge, ...], total: Decima
 
 
 def _credits(n: Decimal) -> str:
-    return f"{format_decimal(n)} credit{'' if n == 1 else 's'}"
+    return f"{plain(n)} credit{'' if n == 1 else 's'}"
 
 
 def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Decision:
@@ -281,7 +282,7 @@ def record_redemption(policy: Policy, account: Account, cart: Cart, at: dt.datet
 
 
 def _num(n: Decimal) -> str:
-    return format_decimal(n)
+    return plain(n)
 
 
 def package_data(p: PackageBalance) -> dict[str, Any]:

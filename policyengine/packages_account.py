@@ -295,7 +295,7 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
-    text = format_decimal(value)
+    text = format_decimal(value.normalize()) if value else "0"
     tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
     return dumper.represent_scalar(tag, text)
 
@@ -319,7 +319,7 @@ _MARK = "\u0000decimal:"
 
 def _json_numbers(obj: Any) -> Any:
     if isinstance(obj, Decimal):
-        return _MARK + format_decimal(obj)
+        return _MARK + (format_decimal(obj.normalize()) if obj else "0")
     if isinstance(obj, dict):
         return {k: _json_numbers(v) for k, v in obj.items()}
     if isinstance(obj, list):

@@ -94,6 +94,11 @@ class Balance:
 # ----------------------------------------------------------------------------- terms
 
 
+def plain(n: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: ``1.0`` -> ``1``, ``0.250`` -> ``0.25``."""
+    return format_decimal(n.normalize()) if n else "0"
+
+
 def terms(policy: Policy) -> Terms:
     """The package terms of ``policy``; PolicyError when it is not a credit-package policy."""
     if policy.kind != "credit-package" or policy.get("package") is None:
@@ -193,17 +198,17 @@ def replay(t: Terms, account: Account, until: dt.datetime | None = None):
         if not event.draws:
             draws, short = allocate(t, pkgs, used, event.at, needed)
             if short > 0:
-                bad(event, f"needs {format_decimal(needed)} credits but only "
-                    f"{format_decimal(needed - short)} were available in valid packages "
-                    f"(short by {format_decimal(short)})",
+                bad(event, f"needs {plain(needed)} credits but only "
+                    f"{plain(needed - short)} were available in valid packages "
+                    f"(short by {plain(short)})",
                     "a redemption cannot overdraw the packages valid at its time")
             for p, amount in draws:
                 used[p.id] += amount
             continue
         total = sum((d.credits for d in event.draws), ZERO)
         if total != needed:
-            bad(event, f"its draws add up to {format_decimal(total)} credits but its items "
-                f"cost {format_decimal(needed)}", "make the draws add up to the items' credits")
+            bad(event, f"its draws add up to {plain(total)} credits but its items "
+                f"cost {plain(needed)}", "make the draws add up to the items' credits")
         for d in event.draws:
             p = pkgs.get(d.package)
             if p is None:
@@ -216,8 +221,8 @@ def replay(t: Terms, account: Account, until: dt.datetime | None = None):
                     "an expired package cannot be redeemed")
             left = p.credits - used[p.id]
             if d.credits > left:
-                bad(event, f"draws {format_decimal(d.credits)} credits from package '{p.id}', "
-                    f"which had only {format_decimal(left)} left", "a package cannot be overdrawn")
+                bad(event, f"draws {plain(d.credits)} credits from package '{p.id}', "
+                    f"which had only {plain(left)} left", "a package cannot be overdrawn")
             used[p.id] += d.credits
     return pkgs, used, problems
 

@@ -71,14 +71,16 @@ class Result:
         return out
 
     def sentence(self, period_end: dt.date) -> str:
-        unit = "credits" if self.measure == "credits" else "items"
+        unit = "credit" if self.measure == "credits" else "item"
         parts = []
         if self.required is not None and self.counted < self.required:
-            parts.append(f"needs {self.missing} more {unit} ({self.counted} of {self.required})")
+            many = "" if self.missing == 1 else "s"
+            parts.append(f"needs {show_number(self.missing)} more {unit}{many} "
+                         f"({show_number(self.counted)} of {show_number(self.required)})")
         if self.courses_missing:
             parts.append("needs course " + ", ".join(self.courses_missing))
         if not parts:
-            return f"{self.label}: met ({self.counted} {unit})"
+            return f"{self.label}: met ({show_number(self.counted)} {unit}s)"
         return f"{self.label}: " + " and ".join(parts) + f" by {period_end}"
 
 
@@ -155,6 +157,13 @@ class Requirements:
                 )
             )
         return results
+
+
+def show_number(value: Decimal | str) -> str:
+    """A decimal for people: exact, without trailing zeros or exponent (``25.0`` -> ``25``,
+    ``1.50`` -> ``1.5``). JSON keeps the exact string instead."""
+    text = format(Decimal(value).normalize(), "f")
+    return "0" if text in ("-0", "") else text
 
 
 def all_met(results: Sequence[Result]) -> bool:

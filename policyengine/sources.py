@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +40,7 @@ __all__ = [
     "csv_rows",
     "load_data_file",
     "normalize",
+    "plain_value",
     "record_as_dict",
     "record_fields",
 ]
@@ -196,13 +197,15 @@ def csv_rows(
 
 
 def data_items(
-    path: Path, keys: tuple[str, ...], result: SourceResult
+    path: Path, keys: tuple[str, ...], result: SourceResult, data: Any = None
 ) -> Iterator[tuple[int, Location, Mapping[str, Any]]]:
     """Items of a JSON/YAML list (the document, or the list under one of ``keys``).
 
     Yields ``(index, location, item)``; an item that is not a mapping is rejected.
+    ``data`` is the loaded file, when the caller has loaded it already.
     """
-    data = load_data_file(path)
+    if data is None:
+        data = load_data_file(path)
     items = data
     if isinstance(data, Mapping):
         found = [k for k in keys if k in data]
@@ -255,35 +258,39 @@ def normalize(
     where: Location,
     extra_fields: Mapping[str, Type],
     label: str = "",
+    problems: Sequence[Diagnostic] = (),
 ) -> Record | None:
     """One raw row -> a Record added to ``result``, or a rejected row with its problems.
 
     ``raw`` uses record field names (``earned``/``recorded`` may hold a date or a
     timestamp). Problems without a position of their own are placed at ``where``;
-    ``label`` (e.g. "statement 3") prefixes their messages.
+    ``label`` (e.g. "statement 3") prefixes their messages. ``problems`` already
+    found in the row (by the source's own checks) reject it too, reported together
+    with those found here.
     """
-    record, problems = record_from_mapping(
+    record, found = record_from_mapping(
         _prepare(raw), tz, index=len(result.records), extra_fields=extra_fields,
         origin=f"{where.file}:{where.line}",
     )
-    if record is None:
+    if record is None or problems:
         prefix = f"{label}: " if label else ""
-        result.reject(*(
+        result.reject(*problems, *(
             Diagnostic(prefix + p.message, p.location or where, p.hint, p.code)
-            for p in problems or [Diagnostic("row rejected", where, code="record")]
+            for p in found or ([] if problems else [Diagnostic("row rejected", where)])
         ))
         return None
     result.records.append(record)
     return record
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A field value as JSON data: decimals as strings, dates ISO 8601, lists."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     return value
 
 
@@ -298,5 +305,5 @@ def record_as_dict(record: Record) -> dict[str, Any]:
         "course": record.course,
         "registration": record.registration,
         "origin": record.origin,
-        "fields": {k: _plain(v) for k, v in sorted(record.fields.items())},
+        "fields": {k: plain_value(v) for k, v in sorted(record.fields.items())},
     }

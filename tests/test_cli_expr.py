@@ -19,7 +19,7 @@ HAVE_MAIN = (ROOT / "policyengine" / "__main__.py").exists() and (ROOT / "policy
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "policyengine", "expr", *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
     )
 
 

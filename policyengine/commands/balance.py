@@ -13,8 +13,8 @@ import sys
 from typing import Any
 
 from policyengine import timeutil
-from policyengine.expr.values import format_decimal
 from policyengine.packages import Balance, Package, balance, balance_data, load_account
+from policyengine.packages_ledger import plain
 from policyengine.policy import Policy, load_policy
 from policyengine.reporting import dumps
 
@@ -64,7 +64,7 @@ def header(policy: Policy, account: Any, at: dt.datetime, given: bool) -> list[s
 
 
 def credits(n: Any) -> str:
-    return f"{format_decimal(n)} credit{'' if n == 1 else 's'}"
+    return f"{plain(n)} credit{'' if n == 1 else 's'}"
 
 
 def usable(pkg: Package) -> str:
@@ -79,16 +79,21 @@ def balance_lines(b: Balance) -> list[str]:
     width = max((len(p.package.id) for p in b.packages), default=0)
     for p in b.packages:
         pkg = p.package
-        line = (f"  {pkg.id:<{width}}  {p.status:<9}  {format_decimal(p.remaining)} of "
-                f"{credits(pkg.credits)} left (used {format_decimal(p.used)}), bought "
+        if p.status == "expired":
+            amounts = f"used {plain(p.used)} of {credits(pkg.credits)}"
+        elif p.status == "used-up":
+            amounts = f"all {credits(pkg.credits)} used"
+        else:
+            amounts = f"{plain(p.remaining)} of {credits(pkg.credits)} left (used {plain(p.used)})"
+        line = (f"  {pkg.id:<{width}}  {p.status:<8}  {amounts}, bought "
                 f"{pkg.purchased_at.date().isoformat()}, {usable(pkg)}")
         if p.status == "expired":
             line += f"; {credits(p.expired_unused)} expired unused at {pkg.expires_at.isoformat()}"
         lines.append(line)
     if not b.packages:
         lines.append("  (no packages bought)")
-    lines.append(f"available {credits(b.available)} (bought {format_decimal(b.bought)}, used "
-                 f"{format_decimal(b.used)}, expired unused {format_decimal(b.expired_unused)})")
+    lines.append(f"available {credits(b.available)} (bought {plain(b.bought)}, used "
+                 f"{plain(b.used)}, expired unused {plain(b.expired_unused)})")
     return lines
 
 

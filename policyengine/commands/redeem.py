@@ -22,7 +22,6 @@ from policyengine.commands.balance import (
     parse_at,
     usable,
 )
-from policyengine.expr.values import format_decimal
 from policyengine.packages import (
     Decision,
     decision_data,
@@ -32,6 +31,7 @@ from policyengine.packages import (
     redeem,
 )
 from policyengine.packages_account import Account, Redemption, write_account
+from policyengine.packages_ledger import plain
 from policyengine.policy import load_policy
 from policyengine.reporting import dumps
 
@@ -81,7 +81,7 @@ def decision_lines(d: Decision) -> list[str]:
         lines += ["", "draws:"]
         for x in d.draws:
             lines.append(f"  {x.package.id}: {credits(x.credits)}, "
-                         f"{format_decimal(x.remaining_after)} left, {usable(x.package)}")
+                         f"{plain(x.remaining_after)} left, {usable(x.package)}")
     lines += ["", "packages after:" if d.allowed else "packages:", *balance_lines(d.balance_after)]
     if d.enrollments:
         lines += ["", "enrollments:"]

@@ -16,12 +16,35 @@ from policyengine.errors import did_you_mean
 
 from .functions import UNKNOWN, Function, FunctionRegistry
 from .parser import (
-    Aggregate, Binary, BoolOp, Call, Compare, Comprehension, Field, If, ListExpr, Literal, Name,
-    Node, Quantifier, Unary,
+    Aggregate,
+    Binary,
+    BoolOp,
+    Call,
+    Compare,
+    Comprehension,
+    Field,
+    If,
+    ListExpr,
+    Literal,
+    Name,
+    Node,
+    Quantifier,
+    Unary,
 )
 from .types import (
-    BOOL, DATE, DATETIME, DURATION, NEVER, NUMBER, ORDERED, STRING, ListType, ObjectType, Type,
-    accepts, unify,
+    BOOL,
+    DATE,
+    DATETIME,
+    DURATION,
+    NEVER,
+    NUMBER,
+    ORDERED,
+    STRING,
+    ListType,
+    ObjectType,
+    Type,
+    accepts,
+    unify,
 )
 from .values import ExprError, FunctionError
 

@@ -32,8 +32,22 @@ from decimal import Decimal
 from .checker import Checked, check
 from .functions import FunctionError, FunctionRegistry, builtin_functions
 from .parser import (
-    Aggregate, Binary, BoolOp, Call, Compare, Comprehension, Field, If, ListExpr, Literal, Name,
-    Node, Quantifier, Unary, parse, walk,
+    Aggregate,
+    Binary,
+    BoolOp,
+    Call,
+    Compare,
+    Comprehension,
+    Field,
+    If,
+    ListExpr,
+    Literal,
+    Name,
+    Node,
+    Quantifier,
+    Unary,
+    parse,
+    walk,
 )
 from .types import DATE, DATETIME, DURATION, Type
 from .values import DIVISION_CONTEXT, Duration, ExprError, ExprRuntimeError, add_duration, to_int
@@ -53,7 +67,7 @@ class Scope:
 class CompiledExpression:
     """A compiled expression: call it with a mapping of the scope's names to values."""
 
-    __slots__ = ("source", "type", "ast", "checked", "python_source", "function")
+    __slots__ = ("ast", "checked", "function", "python_source", "source", "type")
 
     def __init__(self, source: str, checked: Checked, ast: Node, python_source: str,
                  function: Callable[[Mapping[str, object]], object]):
@@ -97,7 +111,7 @@ def compile_expression(text: str, scope: Scope | None = None, expected: Type | N
         raise ExprError("expression is too complex to compile", 0, len(text),
                         hint="split it into smaller named definitions") from None
     namespace: dict[str, object] = {"__builtins__": {}}
-    exec(code, namespace)  # defines _make only: the source is generated from our AST
+    exec(code, namespace)  # noqa: S102 - defines _make only; the source comes from our AST
     function = namespace["_make"](**gen.bindings)
     # A per-expression subclass whose __call__ *is* the generated function: calling the
     # object then costs no extra Python frame (about 1.6x faster than a wrapper method).

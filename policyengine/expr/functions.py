@@ -31,7 +31,7 @@ UNKNOWN = object()
 MAX_REGEX_LENGTH = 200
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 RESERVED = frozenset(
-    "and or not in if then else true false for where any all count sum min max".split()
+    ["and", "or", "not", "in", "if", "then", "else", "true", "false", "for", "where", "any", "all", "count", "sum", "min", "max"]
 )
 
 

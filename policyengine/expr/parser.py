@@ -15,12 +15,18 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from .types import BOOL, DATE, DATETIME, DURATION, NUMBER, STRING, Type
 from .values import Duration, ExprError
@@ -33,7 +39,6 @@ MAX_DEPTH = 64
 
 _node = dataclass(frozen=True, eq=False)  # identity hash: nodes key the checker's tables
 
-
 @_node
 class Node:
     start: int
@@ -44,22 +49,18 @@ class Node:
         """A stable id for coverage/tracing: the node's start offset."""
         return self.start
 
-
 @_node
 class Literal(Node):
     value: object
     type: Type
 
-
 @_node
 class ListExpr(Node):
     items: tuple[Node, ...]
 
-
 @_node
 class Name(Node):
     name: str
-
 
 @_node
 class Field(Node):
@@ -67,12 +68,10 @@ class Field(Node):
     name: str
     name_start: int
 
-
 @_node
 class Unary(Node):
     op: str  # "-" or "not"
     operand: Node
-
 
 @_node
 class Binary(Node):
@@ -80,20 +79,17 @@ class Binary(Node):
     left: Node
     right: Node
 
-
 @_node
 class Compare(Node):
     op: str  # == != < <= > >= in "not in"
     left: Node
     right: Node
 
-
 @_node
 class BoolOp(Node):
     op: str  # "and" / "or"
     left: Node
     right: Node
-
 
 @_node
 class If(Node):
@@ -102,13 +98,11 @@ class If(Node):
     else_: Node
     then_start: int  # offset of the `then` keyword: the stable id of this branch point
 
-
 @_node
 class Call(Node):
     name: str
     args: tuple[Node, ...]
     name_end: int
-
 
 @_node
 class Quantifier(Node):
@@ -118,12 +112,10 @@ class Quantifier(Node):
     source: Node
     cond: Node | None
 
-
 @_node
 class Aggregate(Node):
     kind: str  # sum / min / max
     args: tuple[Node, ...]
-
 
 @_node
 class Comprehension(Node):
@@ -137,24 +129,14 @@ class Comprehension(Node):
 
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of ``node``, in text order."""
-    if isinstance(node, ListExpr):
-        return node.items
-    if isinstance(node, Field):
-        return (node.obj,)
-    if isinstance(node, Unary):
-        return (node.operand,)
-    if isinstance(node, (Binary, Compare, BoolOp)):
-        return (node.left, node.right)
-    if isinstance(node, If):
-        return (node.cond, node.then, node.else_)
-    if isinstance(node, (Call, Aggregate)):
-        return node.args
-    if isinstance(node, Quantifier):
-        return (node.source,) if node.cond is None else (node.source, node.cond)
-    if isinstance(node, Comprehension):
-        parts = (node.body, node.source)
-        return parts if node.cond is None else (*parts, node.cond)
-    return ()
+    out: list[Node] = []
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, Node):
+            out.append(value)
+        elif isinstance(value, tuple):
+            out.extend(value)
+    return tuple(out)
 
 
 def walk(node: Node) -> list[Node]:
@@ -226,6 +208,12 @@ def _unescape(tok: Token) -> str:
     return "".join(out)
 
 
+def _op(cls: type, op: str):  # a transformer method building cls(op, left, right)
+    def method(self, meta, ch):
+        return cls(**_span(meta), op=op, left=ch[0], right=ch[1])
+    return method
+
+
 @v_args(meta=True)
 class _ToAst(Transformer):
     def number(self, meta, ch):
@@ -265,7 +253,7 @@ class _ToAst(Transformer):
         assert m is not None
         if m.group(2):
             raise ExprError("a duration needs a whole number of units", meta.start_pos, meta.end_pos,
-                            hint="use a smaller unit, e.g. '36 hours' is not supported but '2 weeks' is")
+                            hint="use a smaller unit: '1 year + 6 months' rather than '1.5 years'")
         months, days = _UNITS[m.group(3)]
         n = int(m.group(1))
         return Literal(**_span(meta), value=Duration(months * n, days * n), type=DURATION)
@@ -289,31 +277,12 @@ class _ToAst(Transformer):
     def not_op(self, meta, ch):
         return Unary(**_span(meta), op="not", operand=ch[0])
 
-    def _binary(op: str):  # type: ignore[misc]
-        def method(self, meta, ch):
-            return Binary(**_span(meta), op=op, left=ch[0], right=ch[1])
-        return method
-
-    add = _binary("+")
-    sub = _binary("-")
-    mul = _binary("*")
-    div = _binary("/")
-    mod = _binary("%")
+    add, sub, mul, div, mod = (_op(Binary, o) for o in "+-*/%")
+    in_op, not_in_op = _op(Compare, "in"), _op(Compare, "not in")
+    and_op, or_op = _op(BoolOp, "and"), _op(BoolOp, "or")
 
     def compare(self, meta, ch):
         return Compare(**_span(meta), op=ch[1].value, left=ch[0], right=ch[2])
-
-    def in_op(self, meta, ch):
-        return Compare(**_span(meta), op="in", left=ch[0], right=ch[1])
-
-    def not_in_op(self, meta, ch):
-        return Compare(**_span(meta), op="not in", left=ch[0], right=ch[1])
-
-    def and_op(self, meta, ch):
-        return BoolOp(**_span(meta), op="and", left=ch[0], right=ch[1])
-
-    def or_op(self, meta, ch):
-        return BoolOp(**_span(meta), op="or", left=ch[0], right=ch[1])
 
     def if_expr(self, meta, ch):
         return If(**_span(meta), cond=ch[0], then=ch[2], else_=ch[3], then_start=ch[1].start_pos)
@@ -355,7 +324,7 @@ def parse(text: str) -> Node:
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression is too long ({len(text)} characters; the limit is {MAX_LENGTH})",
                         MAX_LENGTH, len(text), hint="split it into named definitions")
-    _check_brackets(text)
+    _unclosed(text)  # refuses bracket nesting deeper than MAX_DEPTH before lark runs
     try:
         tree = get_parser().parse(text)
     except UnexpectedInput as exc:
@@ -367,11 +336,6 @@ def parse(text: str) -> Node:
         if isinstance(exc.orig_exc, ExprError):
             raise exc.orig_exc from None
         raise
-
-
-def _check_brackets(text: str) -> None:
-    """Refuse bracket nesting deeper than MAX_DEPTH (strings skipped), before lark runs."""
-    _unclosed(text)
 
 
 def _unclosed(text: str) -> int | None:

@@ -43,7 +43,7 @@ class ListType(Type):
 class ObjectType(Type):
     """A named mapping type; ``fields`` maps field names to types (may nest)."""
 
-    __slots__ = ("name", "fields")
+    __slots__ = ("fields", "name")
 
     def __init__(self, name: str, fields: Mapping[str, Type]):
         self.name = name

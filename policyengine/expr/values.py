@@ -10,7 +10,9 @@ helpers, the canonical text form (:func:`format_value`) and the JSON form
 Arithmetic: ``+ - *`` use Python's ``Decimal`` operators (28 significant digits,
 the decimal default); division uses :data:`DIVISION_CONTEXT` (28 significant
 digits, round-half-even), so ``1 / 3`` is ``0.3333333333333333333333333333`` and
-exact quotients stay exact (``10 / 4`` is ``2.5``).
+exact quotients stay exact (``10 / 4`` is ``2.5``).  ``a % b`` is the remainder of
+truncated division (its sign follows ``a``: ``-7 % 3`` is ``-1``).  Dividing by zero
+is an :class:`ExprRuntimeError`.
 """
 
 from __future__ import annotations

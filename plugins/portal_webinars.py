@@ -1,0 +1,166 @@
+"""Source ``portal_webinars``: a learning portal's webinar export (CSV).
+
+One row per member and webinar: member id, webinar id and title, and either the
+start and end timestamps of the viewing or the minutes watched (with a date).
+Credits come from the minutes by the policy's ``records.conversion`` rule (or an
+``options.conversion`` of the same shape), see ``policyengine.conversion``. Portal
+webinars are recorded automatically: status ``approved``, source ``portal``, kind
+``webinar``, recorded on the day they were earned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from policyengine import hookimpl, timeutil
+from policyengine.conversion import credits_from_minutes
+from policyengine.errors import Diagnostic, Location
+from policyengine.expr.types import STRING
+from policyengine.records import parse_decimal
+from policyengine.sources import (
+    CreditSource,
+    SourceOptionError,
+    SourceResult,
+    columns,
+    csv_rows,
+    input_path,
+    normalize,
+    record_fields,
+)
+
+if TYPE_CHECKING:
+    from policyengine.policy import Policy
+
+COLUMNS = {
+    "id": "id",
+    "member": "member_id",
+    "webinar_id": "webinar_id",
+    "title": "webinar_title",
+    "start": "start",
+    "end": "end",
+    "minutes": "minutes",
+    "date": "date",
+}
+_MICROSECONDS_PER_MINUTE = Decimal(60_000_000)
+
+CONVERSION_SCHEMA = {
+    "type": "object",
+    "description": "Minutes to credits, as a policy's records.conversion (overrides it).",
+    "required": ["minutes_per_credit"],
+    "additionalProperties": False,
+    "properties": {
+        "minutes_per_credit": {"type": "number", "exclusiveMinimum": 0},
+        "increment": {"type": "number", "exclusiveMinimum": 0},
+        "rounding": {"enum": ["down", "up", "half-up"]},
+        "minimum": {"type": "number", "minimum": 0},
+    },
+}
+
+
+def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mapping[str, Any] | None:
+    """The conversion of ``options``, else the policy's ``records.conversion``."""
+    if options.get("conversion"):
+        return options["conversion"]
+    return policy.get("records.conversion") if policy is not None else None
+
+
+def minutes_between(start: dt.datetime, end: dt.datetime) -> Decimal:
+    """Exact minutes from start to end (no float)."""
+    return Decimal((end - start) // dt.timedelta(microseconds=1)) / _MICROSECONDS_PER_MINUTE
+
+
+class PortalWebinars(CreditSource):
+    name = "portal_webinars"
+    description = "learning-portal webinar export (CSV); credits from minutes by the policy"
+    fields = {"member": STRING, "webinar_id": STRING}
+    options = {
+        "type": "object",
+        "required": ["path"],
+        "additionalProperties": False,
+        "properties": {
+            "path": {"type": "string", "description": "The CSV export."},
+            "mapping": {"type": "object", "additionalProperties": {"type": "string"},
+                        "description": "Record field -> column; fields: " + ", ".join(COLUMNS)},
+            "conversion": CONVERSION_SCHEMA,
+        },
+    }
+
+    def read(
+        self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None
+    ) -> SourceResult:
+        path = input_path(options)
+        conversion = conversion_rule(options, policy)
+        if not conversion:
+            raise SourceOptionError(
+                "path", "portal_webinars needs a minutes-to-credits rule",
+                "give the policy records.conversion, or this source options.conversion")
+        try:
+            credits_from_minutes(Decimal(0), conversion)
+        except ValueError as err:
+            raise SourceOptionError("conversion", str(err)) from None
+        extra = record_fields(policy, self.fields)
+        wanted = columns(options, COLUMNS)
+        result = SourceResult()
+        for line, row in csv_rows(path, wanted, ("member", "webinar_id"), result):
+            where = Location(str(path), line, 1)
+            raw, problems = self._row(row, tz, conversion)
+            if problems:
+                result.reject(*(Diagnostic(p, where, code="source.portal") for p in problems))
+                continue
+            normalize(raw, tz, result, where=where, extra_fields=extra)
+        return result
+
+    @staticmethod
+    def _row(row: Mapping[str, str], tz: dt.tzinfo, conversion: Mapping) -> tuple[dict, list[str]]:
+        problems: list[str] = []
+        times: dict[str, dt.datetime] = {}
+        for key in ("start", "end"):
+            if row.get(key):
+                try:
+                    times[key] = timeutil.parse_datetime(row[key], tz)
+                except ValueError as err:
+                    problems.append(f"{key}: {err}")
+        member, webinar = row.get("member", ""), row.get("webinar_id", "")
+        for key, value in (("member_id", member), ("webinar_id", webinar)):
+            if not value:
+                problems.append(f"missing {key}")
+        minutes: Decimal | None = None
+        if row.get("minutes"):
+            try:
+                minutes = parse_decimal(row["minutes"], "minutes")
+            except ValueError as err:
+                problems.append(str(err))
+        elif "start" in times and "end" in times:
+            minutes = minutes_between(times["start"], times["end"])
+            if minutes < 0:
+                problems.append("the viewing ends before it starts")
+        elif not problems:
+            problems.append("no minutes watched: give minutes, or start and end")
+        earned = times.get("end") or times.get("start") or row.get("date")
+        if earned is None and not problems:
+            problems.append("no date: give end, start or date")
+        if problems:
+            return {}, problems
+        assert minutes is not None and earned is not None
+        when = earned.isoformat() if isinstance(earned, dt.datetime) else earned
+        return {
+            "id": row.get("id") or f"portal-{member}-{webinar}",
+            "member": member,
+            "webinar_id": webinar,
+            "title": row.get("title", ""),
+            "kind": "webinar",
+            "source": "portal",
+            "status": "approved",
+            "earned": when,
+            "recorded": when,
+            "minutes": minutes,
+            "credits": credits_from_minutes(minutes, conversion),
+        }, []
+
+
+@hookimpl
+def register_sources(register):
+    register(PortalWebinars)

@@ -1,0 +1,201 @@
+"""Source ``xapi``: xAPI statements, as a Learning Record Store returns them.
+
+Reads a JSON array of statements, or a StatementResult ``{"statements": [...]}``
+(xAPI 1.0.3). Per statement:
+
+- ``actor`` (an Agent) -> ``member``: ``account.name``, else ``mbox`` without
+  ``mailto:``, else ``mbox_sha1sum``, else ``openid``; Groups are rejected;
+- ``verb.id`` must end in ``completed`` or ``passed`` (ADL verbs) unless
+  ``options.verbs`` lists others (full IRIs or their last segment); any other verb
+  is rejected with the statement's index;
+- ``object.id`` (an Activity) -> ``course``; ``object.definition.name`` -> title;
+- ``result.duration`` (ISO 8601, ``PT1H30M``) -> ``minutes``, and credits by the
+  conversion rule when the policy (or ``options.conversion``) has one; or credits
+  from ``result.extensions[options.credits_extension]``;
+- ``timestamp`` -> earned time, ``stored`` -> recorded time (each defaults to the other);
+- ``id`` -> record id (else ``xapi-<index>``). Source ``xapi``, kind ``course``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from policyengine import hookimpl, timeutil
+from policyengine.conversion import credits_from_minutes
+from policyengine.errors import Diagnostic, Location
+from policyengine.expr.types import STRING
+from policyengine.records import parse_decimal
+from policyengine.sources import (
+    CreditSource,
+    SourceResult,
+    data_items,
+    input_path,
+    normalize,
+    record_fields,
+)
+from policyengine.yamlload import locate
+
+if TYPE_CHECKING:
+    from policyengine.policy import Policy
+
+DEFAULT_VERBS = ("completed", "passed")
+_NUM = r"([0-9]+(?:[.,][0-9]+)?)"
+_DURATION = re.compile(
+    rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?(?:T(?=[0-9])(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"
+)
+
+
+def duration_minutes(text: str) -> Decimal:
+    """Minutes in an ISO 8601 duration (``PT1H30M`` -> 90); years and months refused."""
+    m = _DURATION.match(str(text).strip())
+    if not m:
+        raise ValueError(f"'{text}' is not an ISO 8601 duration (e.g. PT1H30M)")
+    y, mo, w, d, h, mi, s = (Decimal(g.replace(",", ".")) if g else Decimal(0) for g in m.groups())
+    if y or mo:
+        raise ValueError(f"duration '{text}' has years or months, which have no fixed length")
+    return w * 7 * 1440 + d * 1440 + h * 60 + mi + s / 60
+
+
+def _member(actor: Any) -> str | None:
+    if not isinstance(actor, Mapping):
+        return None
+    account = actor.get("account")
+    if isinstance(account, Mapping) and account.get("name"):
+        return str(account["name"])
+    if actor.get("mbox"):
+        return str(actor["mbox"]).removeprefix("mailto:")
+    for key in ("mbox_sha1sum", "openid"):
+        if actor.get(key):
+            return str(actor[key])
+    return None
+
+
+def _name(definition: Any, language: str | None) -> str:
+    names = definition.get("name") if isinstance(definition, Mapping) else None
+    if not isinstance(names, Mapping) or not names:
+        return ""
+    for key in (language, "en-US", "en"):
+        if key and key in names:
+            return str(names[key])
+    return str(next(iter(names.values())))
+
+
+class XapiStatements(CreditSource):
+    name = "xapi"
+    description = "xAPI 1.0.3 statements (JSON array or StatementResult) from an LRS"
+    fields = {"member": STRING, "verb": STRING}
+    options = {
+        "type": "object",
+        "required": ["path"],
+        "additionalProperties": False,
+        "properties": {
+            "path": {"type": "string", "description": "The statements file (JSON)."},
+            "verbs": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                      "description": "Accepted verbs: IRIs or their last segment."},
+            "credits_extension": {"type": "string",
+                                  "description": "IRI of a result extension holding credits."},
+            "language": {"type": "string", "description": "Preferred title language."},
+            "conversion": {"type": "object", "description": "Minutes to credits; overrides "
+                           "the policy's records.conversion."},
+        },
+    }
+
+    def read(
+        self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None
+    ) -> SourceResult:
+        path = input_path(options)
+        verbs = tuple(options.get("verbs") or DEFAULT_VERBS)
+        conversion = options.get("conversion") or (
+            policy.get("records.conversion") if policy is not None else None)
+        extra = record_fields(policy, self.fields)
+        result = SourceResult()
+        for i, where, stmt in data_items(path, ("statements",), result):
+            label = f"statements[{i}]"
+            raw, problems = self._statement(stmt, i, where, verbs, conversion, options, tz)
+            if problems:
+                result.reject(*(Diagnostic(f"{label}: {msg}", at, code="source.xapi")
+                                for msg, at in problems))
+                continue
+            normalize(raw, tz, result, where=where, extra_fields=extra, label=label)
+        return result
+
+    @staticmethod
+    def _statement(stmt: Mapping, i: int, where: Location, verbs: tuple[str, ...],
+                   conversion: Mapping | None, options: Mapping, tz: dt.tzinfo,
+                   ) -> tuple[dict, list[tuple[str, Location]]]:
+        problems: list[tuple[str, Location]] = []
+
+        def bad(message: str, *path: Any) -> None:
+            problems.append((message, locate(stmt, list(path)) or where))
+
+        actor = stmt.get("actor")
+        member = _member(actor)
+        if isinstance(actor, Mapping) and actor.get("objectType") == "Group":
+            bad("group actors are not supported; statements must be about one member", "actor")
+        elif member is None:
+            bad("actor has no mbox, account, mbox_sha1sum or openid", "actor")
+        verb = stmt.get("verb")
+        verb_id = str(verb.get("id", "")) if isinstance(verb, Mapping) else ""
+        if not verb_id:
+            bad("missing verb.id", "verb")
+        elif not any(verb_id == v or verb_id.rstrip("/").endswith("/" + v) for v in verbs):
+            bad(f"verb '{verb_id}' is not accepted (accepted: {', '.join(verbs)})", "verb", "id")
+        obj = stmt.get("object")
+        if not isinstance(obj, Mapping) or not obj.get("id"):
+            bad("missing object.id", "object")
+        elif obj.get("objectType", "Activity") != "Activity":
+            bad(f"object is a {obj.get('objectType')}, not an Activity", "object", "objectType")
+        times: dict[str, str] = {}
+        for key in ("timestamp", "stored"):
+            if stmt.get(key):
+                try:
+                    times[key] = timeutil.parse_datetime(str(stmt[key]), tz).isoformat()
+                except ValueError as err:
+                    bad(f"{key}: {err}", key)
+        if not stmt.get("timestamp") and not stmt.get("stored"):
+            bad("statement has neither timestamp nor stored", "id")
+        result = stmt.get("result") if isinstance(stmt.get("result"), Mapping) else {}
+        minutes = credits = None
+        if result.get("duration"):
+            try:
+                minutes = duration_minutes(result["duration"])
+            except ValueError as err:
+                bad(f"result.duration: {err}", "result", "duration")
+        ext = options.get("credits_extension")
+        extensions = result.get("extensions") if isinstance(result.get("extensions"), Mapping) else {}
+        if ext and ext in extensions:
+            try:
+                credits = parse_decimal(extensions[ext], "credits")
+            except ValueError as err:
+                bad(str(err), "result", "extensions", ext)
+        elif minutes is not None and conversion:
+            try:
+                credits = credits_from_minutes(minutes, conversion)
+            except ValueError as err:
+                bad(str(err), "result", "duration")
+        if problems:
+            return {}, problems
+        earned = times.get("timestamp") or times["stored"]
+        return {
+            "id": str(stmt.get("id") or f"xapi-{i}"),
+            "member": member,
+            "verb": verb_id,
+            "course": str(obj["id"]),
+            "title": _name(obj.get("definition"), options.get("language")),
+            "kind": "course",
+            "source": "xapi",
+            "status": "approved",
+            "earned": earned,
+            "recorded": times.get("stored") or earned,
+            "minutes": minutes,
+            "credits": credits,
+        }, []
+
+
+@hookimpl
+def register_sources(register):
+    register(XapiStatements)
