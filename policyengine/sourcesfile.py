@@ -129,7 +129,7 @@ def load_sources_file(
     fatal, chosen = _check_entries(data, registry)
     if fatal:
         raise PolicyError(fatal)
-    base = os.path.dirname(os.path.abspath(filename))
+    base = os.path.dirname(filename)
     records: list[Record] = []
     problems: list[Diagnostic] = []
     per_source: list[SourceStats] = []

@@ -1,0 +1,302 @@
+"""Scenario test files: loading, running and comparing (``policyengine test``).
+
+A scenario file ``policies/<policy-id>.tests.yaml`` tests ``policies/<policy-id>.yaml``
+(the file name minus ``.tests``; a top-level ``policy:`` key, relative to the scenario
+file, overrides it). Each scenario gives a holder (inline ``holder`` + ``records``, or a
+``holder_file``), an ``as_of`` date and an ``expect`` mapping compared partially with
+the evaluation (``scenariomatch.py``). For credit-package policies a scenario gives an
+``account`` + ``events`` (or ``account_file``), a ``cart`` (or ``cart_file``) and ``at``,
+and ``expect`` holds the ``decision`` and/or ``balance``.
+
+Files are validated against ``scenarios.schema.json``; problems in a file (schema, a
+policy that does not load, a holder that does not read) raise :class:`PolicyError`
+with ``file:line:col``. A scenario whose evaluation fails at run time is an *error*
+result, not an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from policyengine import timeutil
+from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.policy import Policy, load_policy
+from policyengine.scenariomatch import Mismatch, match_data, match_evaluation
+from policyengine.schemacheck import validate_against
+from policyengine.yamlload import LocDict, load_yaml_file, locate
+
+SUFFIXES = (".tests.yaml", ".tests.yml", ".tests.json")
+
+
+@dataclass
+class Scenario:
+    name: str
+    file: str
+    line: int
+    index: int
+    data: Any  # the scenario mapping as loaded (positions kept)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class ScenarioFile:
+    path: str
+    policy_path: str
+    data: Any
+    scenarios: list[Scenario]
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    outcome: str  # "passed", "failed" or "error"
+    mismatches: list[Mismatch] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.scenario.name, "file": self.scenario.file,
+                "line": self.scenario.line, "outcome": self.outcome,
+                "mismatches": [m.as_dict() for m in self.mismatches],
+                "errors": [d.as_dict() for d in self.errors],
+                "seconds": round(self.seconds, 4)}
+
+
+def is_scenario_file(path: str) -> bool:
+    return path.endswith(SUFFIXES)
+
+
+def find_files(paths: Iterable[str]) -> Iterator[str]:
+    """Scenario files named, and ``*.tests.yaml`` files under directories, sorted."""
+    for raw in paths:
+        if os.path.isdir(raw):
+            found = []
+            for root, dirs, files in os.walk(raw):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(os.path.join(root, f) for f in files if is_scenario_file(f))
+            yield from sorted(found)
+        else:
+            yield raw
+
+
+def default_policy_path(path: str) -> str:
+    """``x/werc-crp.tests.yaml`` -> ``x/werc-crp.yaml`` (same extension, minus '.tests')."""
+    for suffix in SUFFIXES:
+        if path.endswith(suffix):
+            return path[: -len(suffix)] + suffix[len(".tests"):]
+    return path
+
+
+def _relative(base_file: str, target: str) -> str:
+    return os.path.normpath(os.path.join(os.path.dirname(base_file), target))
+
+
+def load_file(path: str) -> ScenarioFile:
+    """Read and validate a scenario file; raise PolicyError with every problem."""
+    try:
+        data = load_yaml_file(path)
+    except OSError as err:
+        raise PolicyError(Diagnostic(f"cannot read {path}: {err.strerror}", code="io")) from None
+    if not isinstance(data, dict) or "scenarios" not in data:
+        raise PolicyError(Diagnostic(f"{path}: not a scenario file (no 'scenarios' key)",
+                                     getattr(data, "loc", None) or Location(path, 1, 1),
+                                     code="scenarios.kind"))
+    problems = validate_against(data, "scenarios")
+    if problems:
+        raise PolicyError(problems)
+    policy_path = (_relative(path, str(data["policy"])) if "policy" in data
+                   else default_policy_path(path))
+    scenarios, seen = [], {}
+    for i, sc in enumerate(data["scenarios"]):
+        loc = locate(data, ["scenarios", i])
+        name = str(sc["name"])
+        if name in seen:
+            problems.append(Diagnostic(
+                f"duplicate scenario name '{name}' (first used on line {seen[name]})",
+                locate(data, ["scenarios", i, "name"]), hint="give every scenario its own name",
+                code="scenarios.duplicate-name"))
+        seen.setdefault(name, loc.line if loc else 0)
+        scenarios.append(Scenario(name, path, loc.line if loc else 0, i, sc))
+    if not os.path.exists(policy_path):
+        problems.append(Diagnostic(
+            f"the policy file {policy_path} does not exist",
+            locate(data, ["policy"]) if "policy" in data else Location(path, 1, 1),
+            hint="name scenario files <policy>.tests.yaml next to <policy>.yaml, or set "
+            "'policy:' to the policy's path relative to this file", code="scenarios.policy"))
+    if problems:
+        raise PolicyError(problems)
+    return ScenarioFile(path, policy_path, data, scenarios)
+
+
+def _sub_document(sc: Any, keys: dict[str, str]) -> LocDict:
+    """A document made of some keys of ``sc`` (renamed), keeping their positions."""
+    doc = LocDict()
+    doc.loc = getattr(sc, "loc", None)
+    for new, old in keys.items():
+        if old in sc:
+            doc[new] = sc[old]
+            if isinstance(sc, LocDict) and old in sc.value_locs:
+                doc.value_locs[new] = sc.value_locs[old]
+                doc.key_locs[new] = sc.key_locs[old]
+    return doc
+
+
+def _record_fields(policy: Policy) -> dict:
+    from policyengine.contexts import FIELD_TYPES
+
+    return {str(k): FIELD_TYPES[str(v)] for k, v in (policy.get("records.fields") or {}).items()}
+
+
+def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy):
+    """(Holder, records) of a certification scenario; PolicyError at the scenario's lines."""
+    from policyengine.records import holder_from_document, load_holder
+
+    extra = _record_fields(policy)
+    data = sc.data
+    if "holder_file" in data:
+        holder, records = load_holder(_relative(sf.path, str(data["holder_file"])), policy.tz,
+                                      extra_fields=extra)
+        if data.get("records"):
+            doc = _sub_document(data, {"records": "records"})
+            doc["holder"] = {"id": holder.id}
+            _, more = holder_from_document(doc, policy.tz, extra_fields=extra)
+            records = [*records, *[_renumber(r, len(records) + i) for i, r in enumerate(more)]]
+        return holder, records
+    doc = _sub_document(data, {"holder": "holder", "records": "records"})
+    return holder_from_document(doc, policy.tz, extra_fields=extra)
+
+
+def _renumber(record: Any, order: int) -> Any:
+    from dataclasses import replace
+
+    return replace(record, order=order)
+
+
+def evaluate_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> dict[str, Any]:
+    """The evaluation of a certification scenario, as ``Evaluation.as_dict()``."""
+    from policyengine.evaluate import evaluate
+
+    holder, records = holder_for(sf, sc, policy)
+    as_of = timeutil.parse_date(str(sc.data["as_of"]))
+    evaluation = evaluate(policy, holder, records, as_of)
+    _record_requirements(policy, evaluation)
+    return evaluation.as_dict()
+
+
+def _record_requirements(policy: Policy, evaluation: Any) -> None:
+    """Requirement coverage: which requirements were measured, met and not met."""
+    from policyengine import exprrun
+
+    recorder = exprrun._recorder
+    if recorder is None:
+        return
+    for p in evaluation.periods:
+        own = f"periods.{p.kind}.requirements"
+        base = own if policy.get(own) is not None else "requirements"
+        for i, result in enumerate(evaluation.results.get(p.number, [])):
+            recorder.hit(policy, f"{base}.{i}", bool(result.met))
+
+
+def package_outcome(policy: Policy, sf: ScenarioFile, sc: Scenario) -> dict[str, Any]:
+    """The decision and balance of a credit-package scenario, as plain data."""
+    from policyengine import packages
+    from policyengine.packages_account import account_from_document, cart_from_document
+    from policyengine.packages_account import load_account, load_cart
+
+    data = sc.data
+    if "account_file" in data:
+        account = load_account(_relative(sf.path, str(data["account_file"])), policy.tz)
+    else:
+        doc = _sub_document(data, {"account": "account", "events": "events"})
+        account = account_from_document(doc, policy.tz, path=sf.path)
+    at = timeutil.parse_datetime(str(data["at"]), policy.tz)
+    out: dict[str, Any] = {}
+    expect = data["expect"]
+    if "decision" in expect:
+        if "cart_file" in data:
+            cart = load_cart(_relative(sf.path, str(data["cart_file"])))
+        else:
+            cart = cart_from_document(_sub_document(data, {"cart": "cart"}), path=sf.path)
+        out["decision"] = _as_data(packages, packages.redeem(policy, account, cart, at),
+                                   "decision_data", policy)
+    if "balance" in expect:
+        out["balance"] = _as_data(packages, packages.balance(policy, account, at),
+                                  "balance_data", policy)
+    return out
+
+
+def _as_data(module: Any, obj: Any, helper: str, policy: Policy) -> Any:
+    if hasattr(obj, "as_dict"):
+        return obj.as_dict()
+    fn = getattr(module, helper, None)
+    if fn is None:
+        raise PolicyError(Diagnostic(
+            f"credit-package scenarios need policyengine.packages.{helper}(), which this "
+            "version does not have", code="scenarios.unsupported"))
+    try:
+        return fn(obj)
+    except TypeError:
+        return fn(obj, policy)
+
+
+def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> Result:
+    """Run one scenario and compare; never raises for problems in the scenario."""
+    import time
+
+    start = time.perf_counter()
+    expect = sc.data["expect"]
+    base = ["scenarios", sc.index, "expect"]
+    try:
+        if policy.kind == "credit-package":
+            actual = package_outcome(policy, sf, sc)
+            mismatches = match_data(expect, actual, sf.data, base)
+        else:
+            if "as_of" not in sc.data:
+                raise PolicyError(Diagnostic(
+                    f"scenario '{sc.name}' tests a certification policy: it needs 'holder' "
+                    "or 'holder_file' and 'as_of'", locate(sf.data, ["scenarios", sc.index]),
+                    code="scenarios.kind"))
+            actual = evaluate_scenario(policy, sf, sc)
+            mismatches = match_evaluation(expect, actual, sf.data, base)
+    except PolicyError as err:
+        return Result(sc, "error", errors=err.diagnostics, seconds=time.perf_counter() - start)
+    return Result(sc, "failed" if mismatches else "passed", mismatches,
+                  seconds=time.perf_counter() - start)
+
+
+def select(scenarios: list[Scenario], pattern: str | None) -> list[Scenario]:
+    """Scenarios whose name contains ``pattern`` (case-insensitive); all when None."""
+    if not pattern:
+        return list(scenarios)
+    return [s for s in scenarios if pattern.lower() in s.name.lower()]
+
+
+def run_file(sf: ScenarioFile, pattern: str | None = None, policy: Policy | None = None,
+             recorder: Any = None) -> list[Result]:
+    """Run the selected scenarios of a file (PolicyError when its policy does not load)."""
+    from policyengine import exprrun
+
+    policy = policy or load_policy(sf.policy_path)
+    chosen = select(sf.scenarios, pattern)
+    if recorder is None:
+        return [run_scenario(policy, sf, sc) for sc in chosen]
+    recorder.register(policy)
+    with exprrun.recording(recorder):
+        return [run_scenario(policy, sf, sc) for sc in chosen]
+
+
+def scenario_holders(sf: ScenarioFile, policy: Policy) -> Iterator[tuple[str, Any, list, dt.date]]:
+    """(label, holder, records, as-of) of every certification scenario of a file."""
+    for sc in sf.scenarios:
+        if "as_of" not in sc.data:
+            continue
+        holder, records = holder_for(sf, sc, policy)
+        yield (f"{sc.where} '{sc.name}'", holder, records,
+               timeutil.parse_date(str(sc.data["as_of"])))
