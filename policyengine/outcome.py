@@ -166,6 +166,9 @@ class Evaluation:
                   and o.record.recorded_on >= current.start and o.period != current.number):
                 o.actions.append(_action(self.policy, o, current, holder_values, "pushdate",
                                          f"earned {day}, before the cycle started {current.start}"))
+            # a refusal staff already met is listed once, as the refused change
+            tried = {d.direction for d in o.decisions if d.status == "refused"}
+            o.actions = [a for a in o.actions if a["allowed"] or a["action"] not in tried]
 
     def period_dict(self, p: Period) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -238,7 +238,8 @@ def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Dec
                     balance_of(t, pkgs, new_used, at), enrollments)
 
 
-def _event(cart: Cart, charges: tuple[ItemCharge, ...], draws, at: dt.datetime,
+def _event(cart: Cart, charges: tuple[ItemCharge, ...],
+           draws: list[tuple[Package, Decimal]], at: dt.datetime,
            redemption_id: str) -> Redemption:
     items = tuple(RedeemedItem(c.item.id, c.item.product_type, c.credits, c.item.title)
                   for c in charges)

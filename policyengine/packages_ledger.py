@@ -12,7 +12,7 @@ Credits are ``Decimal`` throughout. ``packages.py`` builds redemption decisions 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -142,11 +142,11 @@ def package_for(purchase: Purchase, t: Terms) -> Package:
                    where(purchase), purchase.order)
 
 
-def _sorted_events(account: Account) -> list:
+def _sorted_events(account: Account) -> list[Purchase | Redemption]:
     return sorted(account.events, key=lambda e: (_utc(e.at), e.order))
 
 
-def _draw_key(t: Terms, remaining: Mapping[str, Decimal]):
+def _draw_key(t: Terms, remaining: Mapping[str, Decimal]) -> Callable[[Package], tuple]:
     def key(p: Package) -> tuple:
         expires, bought = _utc(p.expires_at), _utc(p.purchased_at)
         if t.draw_order == "purchased-first":
@@ -173,7 +173,9 @@ def allocate(t: Terms, pkgs: Mapping[str, Package], used: Mapping[str, Decimal],
     return draws, max(needed, ZERO)
 
 
-def replay(t: Terms, account: Account, until: dt.datetime | None = None):
+def replay(
+    t: Terms, account: Account, until: dt.datetime | None = None
+) -> tuple[dict[str, Package], dict[str, Decimal], list[Diagnostic]]:
     """Packages and credits used, replaying events in time order up to ``until``.
 
     Returns (packages by id, used by id, problems): every stored redemption is checked
@@ -232,7 +234,9 @@ def check_history(policy: Policy, account: Account) -> list[Diagnostic]:
     return replay(terms(policy), account)[2]
 
 
-def state(t: Terms, account: Account, at: dt.datetime):
+def state(
+    t: Terms, account: Account, at: dt.datetime
+) -> tuple[dict[str, Package], dict[str, Decimal]]:
     problems = replay(t, account)[2]
     if problems:
         raise PolicyError(problems)

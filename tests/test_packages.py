@@ -16,10 +16,19 @@ import pytest
 
 from policyengine.errors import PolicyError
 from policyengine.packages import (
-    balance, check_history, decision_data, packages, record_redemption, redeem,
+    balance,
+    check_history,
+    decision_data,
+    packages,
+    record_redemption,
+    redeem,
 )
 from policyengine.packages_account import (
-    account_from_document, account_text, cart_from_document, load_account, load_cart,
+    account_from_document,
+    account_text,
+    cart_from_document,
+    load_account,
+    load_cart,
 )
 from policyengine.policy import load_policy
 

@@ -202,6 +202,9 @@ def test_backdate_must_be_to_cycle_end_staff_backdate_to_2025_07_15_refused(crp)
     wl = work_list(result)
     assert [(r["record"], r["status"], r["to"]) for r in wl["not_allowed"]] == [
         ("forum", "refused", "2025-07-15")]
+    # the backdate the policy does allow is still on the work list
+    assert [(r["record"], r["action"], r["to"]) for r in wl["eligible"]] == [
+        ("forum", "backdate", "2025-07-31")]
 
 
 # --- "If you are uploading credits earned before your renewal cycle starts, the earned

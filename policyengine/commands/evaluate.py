@@ -44,8 +44,21 @@ def as_of_date(args: argparse.Namespace, policy) -> dt.date:
                                      code="usage")) from None
 
 
+def _readable(path: str, what: str) -> None:
+    """Name the file in the message when it cannot be opened at all."""
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as err:
+        raise PolicyError(Diagnostic(f"cannot read {what} file {path}: {err.strerror or err}",
+                                     hint="check the path and permissions", code="io")) from None
+
+
 def load_for(args: argparse.Namespace):
     """The policy, the as-of date and each holder with records, from the arguments."""
+    _readable(args.policy, "policy")
+    for path in args.holder:
+        _readable(path, "holder")
     policy = load_policy(args.policy)
     if policy.kind != "certification":
         raise PolicyError(Diagnostic(

@@ -1,0 +1,366 @@
+"""Plugin loading: default plugins, entry points, the allowlist, --plugins-dir,
+duplicate names, ``policyengine plugins``, and the meta-tests keeping hooks honest."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import re
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import pytest
+
+from policyengine import hookimpl, hookspecs, plugins_loader
+from policyengine.cli import main
+from policyengine.errors import PolicyError
+from policyengine.sources import CreditSource
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+SHIPPED = {"records_file", "portal_webinars", "member_uploads", "lms_transcript", "xapi", "sql"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_plugins():
+    plugins_loader.reset()
+    yield
+    plugins_loader.reset()
+
+
+def write_plugin(directory: Path, name: str, body: str) -> Path:
+    directory.mkdir(exist_ok=True)
+    path = directory / f"{name}.py"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+SOURCE_PLUGIN = """
+    from policyengine import hookimpl
+    from policyengine.sources import CreditSource, SourceResult
+
+    class Noop(CreditSource):
+        name = "{name}"
+        description = "reads nothing"
+
+        def read(self, options, *, tz, policy=None):
+            return SourceResult()
+
+    @hookimpl
+    def register_sources(register):
+        register(Noop)
+"""
+
+FUNCTION_PLUGIN = """
+    from decimal import Decimal
+    from policyengine import hookimpl
+    from policyengine.expr.functions import Function
+    from policyengine.expr.types import NUMBER
+
+    @hookimpl
+    def register_functions(register):
+        register(Function("{name}", (NUMBER,), NUMBER, lambda x: x * 2, "twice x"))
+"""
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def test_default_plugins_register_the_shipped_sources() -> None:
+    registry = plugins_loader.source_registry()
+    assert set(registry.names()) == SHIPPED
+    for name in SHIPPED:
+        assert registry.owner(name) == f"policyengine.plugins.{name}"
+        assert issubclass(registry[name], CreditSource)
+
+
+def test_default_plugins_are_ordinary_plugins() -> None:
+    pm = plugins_loader.load_plugins()
+    names = [pm.get_name(p) for p in pm.get_plugins()]
+    assert sorted(names) == sorted(f"policyengine.plugins.{n}" for n in plugins_loader.DEFAULT_PLUGINS)
+    infos = plugins_loader.plugins()
+    assert [i.origin for i in infos] == ["default"] * len(SHIPPED)
+
+
+def test_function_registry_holds_builtins(tmp_path: Path) -> None:
+    assert "days_between" in plugins_loader.function_registry()
+    assert plugins_loader.function_registry().owner("days_between") == "builtin"
+
+
+def test_policy_default_functions_come_from_the_loader(tmp_path: Path) -> None:
+    from policyengine.policy import default_functions
+
+    write_plugin(tmp_path, "twice", FUNCTION_PLUGIN.format(name="twice"))
+    plugins_loader.load_plugins(tmp_path)
+    assert "twice" in default_functions()
+
+
+def test_source_fields_collects_every_source() -> None:
+    fields = plugins_loader.source_fields()
+    assert str(fields["webinar_id"]) == "string"
+    assert str(fields["member"]) == "string"
+
+
+# ----------------------------------------------------------------------------- hooks
+# Meta-test below: every hookspec has a test named test_hook_<name>.
+
+
+def test_hook_register_sources(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "noop", SOURCE_PLUGIN.format(name="noop"))
+    plugins_loader.load_plugins(tmp_path)
+    registry = plugins_loader.source_registry()
+    assert "noop" in registry
+    assert registry.owner("noop") == "noop"
+
+
+def test_hook_register_functions(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "twice", FUNCTION_PLUGIN.format(name="twice"))
+    plugins_loader.load_plugins(tmp_path)
+    functions = plugins_loader.function_registry()
+    fn = functions.get("twice")
+    assert fn is not None and functions.owner("twice") == "twice"
+    assert fn.signature() == "twice(number) -> number"
+
+
+def test_plugin_functions_are_type_checked_in_policies(tmp_path: Path) -> None:
+    from policyengine.expr import Scope, compile_expression
+    from policyengine.expr.types import NUMBER
+
+    write_plugin(tmp_path, "twice", FUNCTION_PLUGIN.format(name="twice"))
+    plugins_loader.load_plugins(tmp_path)
+    scope = Scope({"n": NUMBER}, plugins_loader.function_registry())
+    assert compile_expression("twice(n) + 1", scope).type == NUMBER
+    with pytest.raises(Exception, match="twice"):
+        compile_expression('twice("x")', scope)
+
+
+# ----------------------------------------------------------------------------- duplicates
+
+
+def test_duplicate_source_name_names_both_plugins(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "copycat", SOURCE_PLUGIN.format(name="xapi"))
+    with pytest.raises(PolicyError) as err:
+        plugins_loader.load_plugins(tmp_path)
+    message = str(err.value)
+    assert "'xapi'" in message
+    assert "policyengine.plugins.xapi" in message and "copycat" in message
+
+
+def test_duplicate_function_name_names_both_plugins(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "a_first", FUNCTION_PLUGIN.format(name="twice"))
+    write_plugin(tmp_path, "b_second", FUNCTION_PLUGIN.format(name="twice"))
+    with pytest.raises(PolicyError) as err:
+        plugins_loader.load_plugins(tmp_path)
+    assert "a_first" in str(err.value) and "b_second" in str(err.value)
+
+
+def test_function_named_like_a_builtin_is_refused(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "shadow", FUNCTION_PLUGIN.format(name="days_between"))
+    with pytest.raises(PolicyError, match="builtin"):
+        plugins_loader.load_plugins(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("register(object)", "not a CreditSource"),
+        ("register(Bad)", "name"),
+    ],
+)
+def test_registered_type_is_checked(tmp_path: Path, body: str, message: str) -> None:
+    write_plugin(tmp_path, "wrong", f"""
+        from policyengine import hookimpl
+        from policyengine.sources import CreditSource
+
+        class Bad(CreditSource):
+            name = "Not A Name"
+            def read(self, options, *, tz, policy=None):
+                return None
+
+        @hookimpl
+        def register_sources(register):
+            {body}
+    """)
+    with pytest.raises(PolicyError, match=message):
+        plugins_loader.load_plugins(tmp_path)
+
+
+def test_function_hook_must_register_a_function(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "wrong", """
+        from policyengine import hookimpl
+
+        @hookimpl
+        def register_functions(register):
+            register(len)
+    """)
+    with pytest.raises(PolicyError, match="not a Function"):
+        plugins_loader.load_plugins(tmp_path)
+
+
+def test_misspelled_hook_is_an_error(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "typo", """
+        from policyengine import hookimpl
+
+        @hookimpl
+        def register_source(register):
+            pass
+    """)
+    with pytest.raises(PolicyError, match="register_source"):
+        plugins_loader.load_plugins(tmp_path)
+
+
+def test_broken_plugin_file_is_reported_not_raised(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "broken", "def oops(:\n")
+    with pytest.raises(PolicyError) as err:
+        plugins_loader.load_plugins(tmp_path)
+    assert "broken.py" in str(err.value) and "syntax" in str(err.value)
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+class FakeEntryPoint:
+    group = "policyengine"
+
+    def __init__(self, name: str, module: ModuleType, dist: str) -> None:
+        self.name, self.value, self._module = name, module.__name__, module
+        self.dist = SimpleNamespace(name=dist, version="9.9", metadata={"name": dist},
+                                    entry_points=[self])
+
+    def load(self) -> ModuleType:
+        return self._module
+
+
+@pytest.fixture
+def fake_entry_point(monkeypatch: pytest.MonkeyPatch):
+    """An installed distribution 'pe-fake' with an entry point 'fake' adding source 'fake'."""
+    module = ModuleType("pe_fake_plugin")
+
+    class Fake(CreditSource):
+        name = "fake"
+        description = "from an entry point"
+
+        def read(self, options, *, tz, policy=None):
+            raise NotImplementedError
+
+    @hookimpl
+    def register_sources(register):
+        register(Fake)
+
+    module.register_sources = register_sources
+    ep = FakeEntryPoint("fake", module, "pe-fake")
+    monkeypatch.setattr(importlib.metadata, "entry_points",
+                        lambda group=None: [ep] if group in (None, "policyengine") else [])
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: [ep.dist])
+    monkeypatch.setenv("POLICYENGINE_LOAD_ENTRYPOINTS", "1")
+    monkeypatch.delenv("POLICYENGINE_PLUGINS", raising=False)
+    return ep
+
+
+def test_entry_points_load_when_asked(fake_entry_point) -> None:
+    plugins_loader.load_plugins()
+    assert plugins_loader.source_registry().owner("fake") == "fake"
+    info = {p.name: p for p in plugins_loader.plugins()}["fake"]
+    assert info.origin == "entry point" and "pe-fake" in info.where
+
+
+def test_entry_points_are_off_in_the_projects_tests(fake_entry_point, monkeypatch) -> None:
+    monkeypatch.setenv("POLICYENGINE_LOAD_ENTRYPOINTS", "0")
+    plugins_loader.load_plugins()
+    assert "fake" not in plugins_loader.source_registry()
+
+
+@pytest.mark.parametrize(
+    ("allow", "loaded"),
+    [
+        (None, True),  # unset: every plugin
+        ("fake", True),  # by entry point name
+        ("pe-fake", True),  # by distribution name
+        ("other, pe-fake", True),
+        ("other", False),
+        ("", False),  # empty: only the default plugins
+    ],
+)
+def test_allowlist_environment_variable(fake_entry_point, monkeypatch, allow, loaded) -> None:
+    if allow is not None:
+        monkeypatch.setenv("POLICYENGINE_PLUGINS", allow)
+    plugins_loader.load_plugins()
+    assert ("fake" in plugins_loader.source_registry()) is loaded
+    assert SHIPPED <= set(plugins_loader.source_registry().names())
+
+
+# ----------------------------------------------------------------------------- plugins dir + CLI
+
+
+def test_plugins_dir_loading(tmp_path: Path) -> None:
+    path = write_plugin(tmp_path / "more", "noop", SOURCE_PLUGIN.format(name="noop"))
+    plugins_loader.load_plugins(tmp_path / "more")
+    info = {p.name: p for p in plugins_loader.plugins()}["noop"]
+    assert (info.origin, info.where, info.sources) == ("plugins dir", str(path), ("noop",))
+
+
+def test_missing_plugins_dir_is_an_error(tmp_path: Path, capsys) -> None:
+    assert main(["--plugins-dir", str(tmp_path / "nope"), "plugins"]) == 1
+    assert "no such directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_plugins_command(tmp_path: Path, capsys, output: str) -> None:
+    write_plugin(tmp_path, "noop", SOURCE_PLUGIN.format(name="noop"))
+    write_plugin(tmp_path, "twice", FUNCTION_PLUGIN.format(name="twice"))
+    assert main(["--plugins-dir", str(tmp_path), "plugins", "-o", output]) == 0
+    out = capsys.readouterr().out
+    if output == "json":
+        doc = json.loads(out)
+        by_name = {p["name"]: p for p in doc["plugins"]}
+        assert by_name["policyengine.plugins.xapi"]["origin"] == "default"
+        assert by_name["policyengine.plugins.xapi"]["sources"] == ["xapi"]
+        assert by_name["noop"]["origin"] == "plugins dir"
+        assert by_name["twice"]["functions"] == ["twice"]
+    else:
+        assert "policyengine.plugins.sql  (default)" in out
+        assert re.search(r"noop  \(plugins dir: .*noop\.py\)", out)
+        assert "function  twice(number) -> number" in out
+        assert "8 plugins, 7 sources" in out
+
+
+def test_plugins_command_output_is_deterministic(capsys) -> None:
+    main(["plugins", "-o", "json"])
+    first = capsys.readouterr().out
+    main(["plugins", "-o", "json"])
+    assert capsys.readouterr().out == first
+
+
+# ----------------------------------------------------------------------------- meta-tests
+
+
+def hook_names() -> list[str]:
+    hooks = plugins_loader.plugin_manager().hook
+    return sorted(n for n in vars(hooks) if not n.startswith("_"))
+
+
+def test_hookspecs_module_lists_every_hook() -> None:
+    specs = sorted(n for n in dir(hookspecs) if n.startswith("register_"))
+    assert hook_names() == specs
+
+
+@pytest.mark.parametrize("name", sorted(n for n in dir(hookspecs) if n.startswith("register_")))
+def test_plugin_hooks_have_tests(name: str) -> None:
+    assert f"test_hook_{name}" in globals(), f"add a test named test_hook_{name}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in dir(hookspecs) if n.startswith("register_")))
+def test_plugin_hooks_are_documented(name: str) -> None:
+    spec = getattr(plugins_loader.plugin_manager().hook, name).spec
+    signature = f"{name}({', '.join(spec.argnames)})"
+    docs = DOCS.read_text(encoding="utf-8")
+    assert f"### {signature}" in docs, f"docs/plugins.md needs a '### {signature}' heading"
+
+
+def test_hookimpl_is_exported_from_the_package() -> None:
+    import policyengine
+
+    assert policyengine.hookimpl is hookspecs.hookimpl
+    assert "hookimpl" in policyengine.__all__
+    assert sys.modules["policyengine.hookspecs"].hookspec.project_name == "policyengine"
