@@ -106,6 +106,13 @@ def next_period(policy: Policy, holder: dict, previous: Period | None) -> Period
     if renewal == 1:
         values = {**policy.base_values(), "holder": holder}
         start = run(policy, "periods.renewal.start", values)
+        if previous is not None and start <= previous.start:
+            raise PolicyError(Diagnostic(
+                f"the first renewal period would start {start}, not after the initial period "
+                f"starting {previous.start} (holder {holder.get('id', '')})",
+                policy.location("periods.renewal.start"),
+                hint="start renewals after the initial period, e.g. from holder.registered_on",
+                code="period.order"))
     elif policy.get("periods.renewal.layout", "back-to-back") == "rolling":
         if previous.completed_on is None:
             return None

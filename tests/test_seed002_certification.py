@@ -338,3 +338,45 @@ def test_determinism_byte_identical_json_and_text(safety):
     assert dumps(one.as_dict()).encode() == dumps(two.as_dict()).encode()
     assert one.text() == two.text()
     assert one.as_dict()["format"] == "policyengine.evaluation/1"
+
+
+# "If the certification has renewal periods, then the renewal period start date depends
+# upon the configuration of the certification."
+
+
+def test_last_item_certification_date_keeps_renewals_after_initial_period(tmp_path):
+    policy = variant(tmp_path, "certification_date: registration", "certification_date: last-item")
+    doc, _ = run(policy, [item("a", "2009-06-01"), item("c", "2009-12-01"),
+                          item("s", "2010-02-01")], "2011-01-01")
+    assert statuses(doc)[:2] == [(1, "2010-03-01", "2010-12-31", "complete", "2009-12-01"),
+                                 (2, "2011-01-01", "2011-12-31", "in-progress", None)]
+    assert applied(doc)[1] == (2, ["s"])
+
+
+def test_rolling_renewal_periods_start_day_after_completion(tmp_path):
+    policy = variant(tmp_path, "    length: 1 year\n", "    length: 1 year\n    layout: rolling\n")
+    records = [item("a", "2009-06-01"), item("b", "2009-07-01"),
+               item("c", "2011-03-01"), item("d", "2011-04-10")]
+    doc, _ = run(policy, records, "2011-06-01")
+    assert statuses(doc) == [(1, "2010-03-01", "2010-12-31", "complete", "2010-03-01"),
+                             (2, "2011-01-01", "2011-12-31", "complete", "2011-04-10"),
+                             (3, "2011-04-11", "2012-04-10", "in-progress", None)]
+
+
+def test_renewal_start_before_initial_period_is_a_policy_error(tmp_path):
+    from policyengine.errors import PolicyError
+
+    policy = variant(tmp_path, "start: date(year(holder.registered_on) + 1, 1, 1)",
+                     "start: holder.certified_on + 1 day")
+    policy = variant(tmp_path, "certification_date: registration", "certification_date: last-item") \
+        if False else policy
+    text = Path(policy.path).read_text(encoding="utf-8").replace(
+        "certification_date: registration", "certification_date: last-item")
+    Path(policy.path).write_text(text, encoding="utf-8")
+    policy = load_policy(policy.path)
+    with pytest.raises(PolicyError) as err:
+        run(policy, [item("a", "2009-06-01"), item("c", "2009-12-01")], "2010-06-01")
+    d = err.value.diagnostics[0]
+    assert d.message == ("the first renewal period would start 2009-12-02, not after the "
+                         "initial period starting 2010-03-01 (holder u-1)")
+    assert d.location is not None and d.location.file == policy.path
