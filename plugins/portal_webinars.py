@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from policyengine import hookimpl, timeutil
-from policyengine.conversion import credits_from_minutes
+from policyengine.conversion import CONVERSION_SCHEMA, credits_from_minutes
 from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
 from policyengine.records import parse_decimal
@@ -45,19 +45,6 @@ COLUMNS = {
     "date": "date",
 }
 _MICROSECONDS_PER_MINUTE = Decimal(60_000_000)
-
-CONVERSION_SCHEMA = {
-    "type": "object",
-    "description": "Minutes to credits, as a policy's records.conversion (overrides it).",
-    "required": ["minutes_per_credit"],
-    "additionalProperties": False,
-    "properties": {
-        "minutes_per_credit": {"type": "number", "exclusiveMinimum": 0},
-        "increment": {"type": "number", "exclusiveMinimum": 0},
-        "rounding": {"enum": ["down", "up", "half-up"]},
-        "minimum": {"type": "number", "minimum": 0},
-    },
-}
 
 
 def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mapping[str, Any] | None:

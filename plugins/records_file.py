@@ -11,8 +11,8 @@ definition, so problems point at their ``line:col``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from policyengine import hookimpl, timeutil
-from policyengine.conversion import credits_from_minutes
+from policyengine.conversion import CONVERSION_SCHEMA, credits_from_minutes
 from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
 from policyengine.records import parse_decimal
@@ -99,8 +99,7 @@ class XapiStatements(CreditSource):
             "credits_extension": {"type": "string",
                                   "description": "IRI of a result extension holding credits."},
             "language": {"type": "string", "description": "Preferred title language."},
-            "conversion": {"type": "object", "description": "Minutes to credits; overrides "
-                           "the policy's records.conversion."},
+            "conversion": CONVERSION_SCHEMA,
         },
     }
 

@@ -96,7 +96,8 @@ def judge(
 ) -> Decision:
     roles = [str(r) for r in policy.get("adjustments.roles", [])]
     if adj.to == record.earned_on:
-        return Decision(adj, "unchanged", "adjustment-unchanged", "the new date is the same as the original")
+        return Decision(adj, "unchanged", "adjustment-unchanged",
+                        "the new date is the same as the original")
     direction = "backdate" if adj.to < record.earned_on else "pushdate"
     if adj.role not in roles:
         who = "the member" if adj.role == "member" else f"role '{adj.role}'"

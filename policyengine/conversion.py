@@ -14,6 +14,20 @@ from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
+# The shape of ``records.conversion``, for sources taking a conversion option.
+CONVERSION_SCHEMA = {
+    "type": "object",
+    "description": "Minutes to credits, as a policy's records.conversion (overrides it).",
+    "required": ["minutes_per_credit"],
+    "additionalProperties": False,
+    "properties": {
+        "minutes_per_credit": {"type": "number", "exclusiveMinimum": 0},
+        "increment": {"type": "number", "exclusiveMinimum": 0},
+        "rounding": {"enum": ["down", "up", "half-up"]},
+        "minimum": {"type": "number", "minimum": 0},
+    },
+}
+
 ROUNDINGS = {"down": ROUND_FLOOR, "up": ROUND_CEILING, "half-up": ROUND_HALF_UP}
 
 # Wide enough that dividing any realistic minute count stays exact when the true

@@ -169,7 +169,8 @@ class _Run:
     def carry_forward(self, eligible: list[Record]) -> None:
         apply_all = self.policy.get("allocation.apply", "until-complete") == "all"
         t0 = self.periods[0].start
-        arrivals = sorted(eligible, key=lambda r: (max(r.recorded_on, t0), self.effective[r.id], r.order))
+        arrivals = sorted(eligible, key=lambda r: (max(r.recorded_on, t0), self.effective[r.id],
+                                                   r.order))
         pool: list[Record] = []
         known: list[Record] = []
         i = 0
@@ -224,9 +225,10 @@ class _Run:
                     "not-needed", f"not needed: the {p.label} was already complete; it stays "
                     "available for later periods")
             elif r.id in self.last_event:
-                o.disposition = _invalid(self.policy, self.effective[r.id], self.last_event[r.id][1])
+                o.disposition = _invalid(self.policy, self.effective[r.id],
+                                         self.last_event[r.id][1])
             else:
-                o.disposition = _outside(self.policy, self.periods, self.effective[r.id], self.as_of)
+                o.disposition = _outside(self.periods, self.effective[r.id], self.as_of)
             notes = [d.reason for d in o.decisions if d.status in ("declined", "refused")]
             if notes:  # a change not allowed: say so on the record itself, not only below it
                 o.disposition = Disposition(o.disposition.code,
@@ -253,7 +255,7 @@ def _invalid(policy: Policy, day: dt.date, p: Period) -> Disposition:
                        "later periods")
 
 
-def _outside(policy: Policy, periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposition:
+def _outside(periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposition:
     if not periods:
         return Disposition("no-period", f"earned {day}; the holder has no period yet")
     first, last = periods[0], periods[-1]
@@ -269,7 +271,9 @@ def _outside(policy: Policy, periods: Sequence[Period], day: dt.date, as_of: dt.
     return Disposition("not-applied", f"earned {day}; not applied to any period")
 
 
-def evaluate(policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date) -> Evaluation:
+def evaluate(
+    policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date
+) -> Evaluation:
     """Evaluate ``holder``'s ``records`` under ``policy`` as of the end of ``as_of``."""
     run_ = _Run(policy, holder, records, as_of)
     for r in run_.records:
@@ -283,9 +287,12 @@ def evaluate(policy: Policy, holder: Holder, records: Sequence[Record], as_of: d
     eligible: list[Record] = []
     for r in run_.records:
         o = run_.outcomes[r.id]
-        if r.recorded_on > as_of or r.earned_on > as_of:
+        if r.recorded_on > as_of:
             o.disposition = Disposition(
                 "not-yet-recorded", f"recorded {r.recorded_on}, after the as-of date {as_of}")
+        elif r.earned_on > as_of:
+            o.disposition = Disposition(
+                "not-yet-earned", f"earned {r.earned_on}, after the as-of date {as_of}")
         elif not run_._counts(r):
             o.disposition = _status_disposition(r)
         else:

@@ -19,7 +19,6 @@ from policyengine.errors import PolicyError
 from policyengine.expr import ExprRuntimeError
 from policyengine.policy import Policy, expression_diagnostic
 
-
 # The active coverage recorder (``policyengine.coverage.Recorder``) or None.
 _recorder: Any = None
 

@@ -95,13 +95,15 @@ def holder_status(
                       "text": f"registers on {initial.start}; not certified yet"}
         else:
             status = {"code": "in-progress",
-                      "text": f"working toward certification; the initial period ends {initial.end}"}
+                      "text": "working toward certification; the initial period ends "
+                              f"{initial.end}"}
     else:
         until = current.end
         if current.start > as_of and since is None:
             status = {"code": "not-certified", "text": f"not certified before {current.start}"}
         else:
-            done = " (renewal requirements met)" if current.completed_on else ""
+            met = current.completed_on is not None and current.kind == "renewal"
+            done = " (renewal requirements met)" if met else ""
             status = {"code": "certified",
                       "text": f"certified since {since} until {until}{done}" if since
                       else f"certified until {until}{done}",
@@ -197,7 +199,8 @@ class Evaluation:
 
     def text(self) -> str:
         h = self.holder
-        lines = [f"{self.policy.name} — {h.fields.get('name') or h.id} ({h.id}), as of {self.as_of}",
+        who = h.fields.get("name") or h.id
+        lines = [f"{self.policy.name} — {who} ({h.id}), as of {self.as_of}",
                  f"status: {self.status['text']}"]
         if self.renewal:
             for r in self.renewal["requirements"]:
@@ -207,7 +210,8 @@ class Evaluation:
                              + ("" if r["met"] else short))
             for m in self.renewal["missing"]:
                 lines.append(f"  {m}")
-            lines.append("  renewal can be invoiced: " + ("yes" if self.renewal["can_invoice"] else "no"))
+            invoice = "yes" if self.renewal["can_invoice"] else "no"
+            lines.append(f"  renewal can be invoiced: {invoice}")
         lines.append("periods:")
         for p in self.periods:
             d = self.period_dict(p)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.exprrun import run
 from policyengine.expr.values import Duration, add_duration
+from policyengine.exprrun import run
 from policyengine.policy import Policy
 
 ONE_DAY = dt.timedelta(days=1)

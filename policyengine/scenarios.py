@@ -123,6 +123,13 @@ def load_file(path: str) -> ScenarioFile:
                 locate(data, ["scenarios", i, "name"]), hint="give every scenario its own name",
                 code="scenarios.duplicate-name"))
         seen.setdefault(name, loc.line if loc else 0)
+        if "as_of" in sc:
+            try:
+                timeutil.parse_date(str(sc["as_of"]))
+            except ValueError as err:
+                problems.append(Diagnostic(str(err), locate(data, ["scenarios", i, "as_of"]),
+                                           hint="write the date as YYYY-MM-DD",
+                                           code="scenarios.as-of"))
         scenarios.append(Scenario(name, path, loc.line if loc else 0, i, sc))
     if not os.path.exists(policy_path):
         problems.append(Diagnostic(
@@ -207,8 +214,12 @@ def _record_requirements(policy: Policy, evaluation: Any) -> None:
 def package_outcome(policy: Policy, sf: ScenarioFile, sc: Scenario) -> dict[str, Any]:
     """The decision and balance of a credit-package scenario, as plain data."""
     from policyengine import packages
-    from policyengine.packages_account import account_from_document, cart_from_document
-    from policyengine.packages_account import load_account, load_cart
+    from policyengine.packages_account import (
+        account_from_document,
+        cart_from_document,
+        load_account,
+        load_cart,
+    )
 
     data = sc.data
     if "account_file" in data:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,52 +149,59 @@ def csv_rows(
     """
     file = str(path)
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")
+        data = path.read_bytes()
     except OSError as err:
         raise SourceOptionError("path", f"cannot read {file}: {err.strerror or err}") from None
-    with handle:
-        reader = csv.reader(handle)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise SourceOptionError("path", f"{file}:{line}: not valid UTF-8 text",
+                                "save the export as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as err:
+        raise SourceOptionError("path", f"{file}: not a readable CSV file: {err}") from None
+    missing = [wanted[f] for f in required if wanted[f] not in header]
+    if missing:
+        hints = [h for m in missing if (h := did_you_mean(m, header))]
+        raise SourceOptionError(
+            "mapping",
+            f"{file}:1: missing column{'s' if len(missing) > 1 else ''} "
+            + ", ".join(f"'{m}'" for m in missing),
+            "; ".join(hints) or "name the columns under options.mapping "
+            f"(the file has: {', '.join(header)})",
+        )
+    index = {f: header.index(col) for f, col in wanted.items() if col in header}
+    line = reader.line_num
+    while True:
+        start = line + 1
         try:
-            header = [h.strip() for h in next(reader, [])]
-        except (csv.Error, UnicodeDecodeError) as err:
-            raise SourceOptionError("path", f"{file}: not a readable CSV file: {err}") from None
-        missing = [wanted[f] for f in required if wanted[f] not in header]
-        if missing:
-            hints = [h for m in missing if (h := did_you_mean(m, header))]
-            raise SourceOptionError(
-                "mapping",
-                f"{file}:1: missing column{'s' if len(missing) > 1 else ''} "
-                + ", ".join(f"'{m}'" for m in missing),
-                "; ".join(hints) or "name the columns under options.mapping "
-                f"(the file has: {', '.join(header)})",
-            )
-        index = {f: header.index(col) for f, col in wanted.items() if col in header}
-        line = reader.line_num
-        while True:
-            start = line + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except (csv.Error, UnicodeDecodeError) as err:
-                result.rows_read += 1
-                result.reject(Diagnostic(f"row cannot be read: {err}", Location(file, start, 1),
-                                         code="source.csv"))
-                if reader.line_num == line:  # no progress: give up on the rest
-                    return
-                line = reader.line_num
-                continue
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
             result.rows_read += 1
-            if len(cells) != len(header):
-                result.reject(Diagnostic(
-                    f"row has {len(cells)} cells, the header has {len(header)}",
-                    Location(file, start, 1), hint="check quoting and separators",
-                    code="source.csv"))
-                continue
-            yield start, {f: cells[i].strip() for f, i in index.items()}
+            result.reject(Diagnostic(f"row cannot be read: {err}", Location(file, start, 1),
+                                     code="source.csv"))
+            if reader.line_num == line:  # no progress: say so and stop
+                result.problems.append(Diagnostic("the rest of the file was not read",
+                                                  Location(file, start, 1), code="source.csv"))
+                return
+            line = reader.line_num
+            continue
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        result.rows_read += 1
+        if len(cells) != len(header):
+            result.reject(Diagnostic(
+                f"row has {len(cells)} cells, the header has {len(header)}",
+                Location(file, start, 1), hint="check quoting and separators",
+                code="source.csv"))
+            continue
+        yield start, {f: cells[i].strip() for f, i in index.items()}
 
 
 def data_items(
@@ -235,9 +243,9 @@ def _prepare(raw: Mapping[str, Any]) -> dict[str, Any]:
             continue
         out[key] = value
     reg = out.get("registration")
-    if isinstance(reg, str) and reg.strip().isdigit():
-        out["registration"] = int(reg)
-    elif isinstance(reg, Decimal) and reg == reg.to_integral_value():
+    if (isinstance(reg, str) and reg.strip().isdigit()) or (
+        isinstance(reg, Decimal) and reg == reg.to_integral_value()
+    ):
         out["registration"] = int(reg)
     if isinstance(out.get("tags"), str):
         out["tags"] = [t.strip() for t in out["tags"].split(";") if t.strip()]

@@ -74,16 +74,16 @@ def _resolve(options: Mapping[str, Any], base: str) -> dict[str, Any]:
     return out
 
 
-def _own_holder(result: Record, holder_id: str | None) -> Record | None:
+def _own_holder(record: Record, holder_id: str | None) -> Record | None:
     """The record for ``holder_id``'s run, or None when it belongs to another member."""
-    member = str(result.fields.get("member") or "")
+    member = str(record.fields.get("member") or "")
     if not holder_id:
-        return result
+        return record
     if member and member != holder_id:
         return None
     if not member:
-        return dataclasses.replace(result, fields={**result.fields, "member": holder_id})
-    return result
+        return dataclasses.replace(record, fields={**record.fields, "member": holder_id})
+    return record
 
 
 def _check_entries(data: Any, registry: SourceRegistry) -> tuple[list[Diagnostic], list]:
@@ -196,3 +196,13 @@ def load_sources_file(
 def _location_of(origin: str) -> Location | None:
     file, _, line = origin.rpartition(":")
     return Location(file, int(line), 1) if file and line.isdigit() else None
+
+
+def check_sources_document(path: str, data: Mapping) -> list[Diagnostic]:
+    """``validate``'s check of a schema-valid sources file: known sources, valid options.
+
+    Inputs are not read (that is ``policyengine records``' job).
+    """
+    from policyengine.plugins_loader import source_registry
+
+    return _check_entries(data, source_registry())[0]

@@ -18,7 +18,8 @@ CRP_HOLDER = "policies/holders/werc-crp-seed-examples.yaml"
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "policyengine", *args], cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+                          capture_output=True, text=True, encoding="utf-8", timeout=60,
+                          check=False)
 
 
 def test_evaluate_crp_seed_examples_text():
@@ -64,13 +65,13 @@ def test_adjustments_text_and_json():
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
         "holder m-1001 (as of 2025-09-01):",
-        "  backdate upload-after-expiry (2025-08-12) to 2025-07-31: earned 2025-08-12, after "
-        "the cycle ended 2025-07-31 — ask staff to backdate it to 2025-07-31",
-        "  backdate upload-self-edit (2025-08-20) to 2025-07-31: earned 2025-08-20, after the "
-        "cycle ended 2025-07-31 — ask staff to backdate it to 2025-07-31",
-        "  declined change on upload-self-edit by pat.mover@example.com (member) to 2025-07-31: "
-        "declined: earned date changed by the member (pat.mover@example.com); only staff may "
-        "change earned dates, so the credit counts under its original date 2025-08-20",
+        ("  backdate upload-after-expiry (2025-08-12) to 2025-07-31: earned 2025-08-12, after "
+         "the cycle ended 2025-07-31 — ask staff to backdate it to 2025-07-31"),
+        ("  backdate upload-self-edit (2025-08-20) to 2025-07-31: earned 2025-08-20, after the "
+         "cycle ended 2025-07-31 — ask staff to backdate it to 2025-07-31"),
+        ("  declined change on upload-self-edit by pat.mover@example.com (member) to 2025-07-31: "
+         "declined: earned date changed by the member (pat.mover@example.com); only staff may "
+         "change earned dates, so the credit counts under its original date 2025-08-20"),
     ]
     js = cli("adjustments", CRP, "--holder", CRP_HOLDER, "--as-of", "2025-09-01", "-o", "json")
     doc = json.loads(js.stdout)

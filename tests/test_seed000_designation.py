@@ -418,3 +418,31 @@ def test_bundled_seed_examples_work_list(crp):
         ("upload-self-edit", "backdate", "2025-07-31")]
     assert [(r["record"], r["status"]) for r in wl["not_allowed"]] == [("upload-self-edit", "declined")]
     assert "CRP renewal credits: 25 of 30 credits — missing 5" in result.text()
+
+
+def test_record_dated_after_as_of_is_not_yet_earned(crp):
+    doc, _ = run(crp, FIRST_CYCLE_HOLDER, [credit("future", "2024-09-01", 2, recorded_on="2024-01-05")],
+                 "2024-02-01")
+    assert rec(doc, "future")["disposition"] == "not-yet-earned"
+    assert rec(doc, "future")["explanation"] == "earned 2024-09-01, after the as-of date 2024-02-01"
+
+
+def test_staff_backdate_of_credit_already_inside_cycle_refused(crp):
+    records = [credit("inside", "2024-05-01", 2,
+                      adjustments=[staff("2023-01-01", at="2024-06-01T09:00:00-04:00")])]
+    doc, _ = run(crp, FIRST_CYCLE_HOLDER, records, "2024-07-01")
+    inside = rec(doc, "inside")
+    assert inside["effective_on"] == "2024-05-01"
+    assert inside["adjustments"][0]["explanation"] == (
+        "refused: the credit was earned 2024-05-01, not after the cycle ending 2025-07-31; "
+        "there is nothing to backdate")
+
+
+def test_holder_without_designation_date_is_reported_at_the_rule(crp):
+    from policyengine.errors import PolicyError
+
+    with pytest.raises(PolicyError) as err:
+        run(crp, {"id": "m-0"}, [credit("a", "2023-01-01")], "2024-01-01")
+    d = err.value.diagnostics[0]
+    assert d.message == "holder has no value for field 'designated_on'"
+    assert d.location.line == crp.location("periods.renewal.start").line

@@ -191,7 +191,7 @@ def test_member_uploads_csv(tmp_path: Path) -> None:
     ]
     assert lines(result) == [5, 6, 7]
     assert (result.rows_read, result.rows_rejected) == (6, 3)
-    maybe = [d for d in result.problems if d.location.line == 5][0]
+    maybe = next(d for d in result.problems if d.location.line == 5)
     assert "pending, approved, declined" in maybe.message
 
 
@@ -509,3 +509,26 @@ def test_records_command_clean_run_exits_0(tmp_path: Path, capsys) -> None:
     policy = str(REPO / "policies" / "werc-crp.yaml")
     assert main(["records", str(path), "--policy", policy]) == 0
     assert capsys.readouterr().out.endswith("1 rows read, 0 rejected\n")
+
+
+def test_check_sources_document_for_validate(tmp_path: Path) -> None:
+    from policyengine.sourcesfile import check_sources_document
+    from policyengine.yamlload import load_yaml_file
+
+    path = write(tmp_path / "x.sources.yaml", """
+        sources:
+          - {source: xapi, options: {path: s.json}}
+          - {source: sqll, options: {path: db.sqlite, query: SELECT 1}}
+          - {source: sql, options: {path: db.sqlite}}
+    """)
+    problems = check_sources_document(str(path), load_yaml_file(path))
+    assert [(d.location.line, d.message) for d in problems] == [
+        (3, "unknown source 'sqll'"), (4, "sql options: missing required key 'query'")]
+    assert problems[0].hint == "did you mean 'sql'?"
+
+
+def test_csv_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"learner_id,course_id,completion_date\nM1,C1,2024-01-01\nM1,Caf\xe9,2024-01-02\n")
+    with pytest.raises(SourceOptionError, match=r"t\.csv:3: not valid UTF-8"):
+        read("lms_transcript", tmp_path, path=str(path))

@@ -1,0 +1,112 @@
+"""Coverage of policy rules by scenarios: rules, decisions, branches, requirements."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from policyengine import exprrun
+from policyengine.cli import main
+from policyengine.coverage import Recorder, percent
+from policyengine.scenarios import load_file, run_file
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = ROOT / "policies"
+
+
+def test_recorder_is_off_by_default_and_restored():
+    assert exprrun._recorder is None
+    rec = Recorder()
+    with exprrun.recording(rec):
+        assert exprrun._recorder is rec
+    assert exprrun._recorder is None
+
+
+def test_bundled_policies_fully_covered(capsys):
+    code = main(["test", str(POLICIES), "--coverage", "--fail-under", "100"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for policy in ("werc-crp", "werc-gms", "safety-certification"):
+        assert f"({policy}): 100.0%" in out
+    assert "total coverage: 100.0%" in out
+    assert out.splitlines()[-1] == "36 passed, 0 failed"
+
+
+def scenario(tmp_path: Path, body: str) -> str:
+    shutil.copy(POLICIES / "werc-crp.yaml", tmp_path / "werc-crp.yaml")
+    path = tmp_path / "werc-crp.tests.yaml"
+    path.write_text("scenarios:\n" + body, encoding="utf-8")
+    return str(path)
+
+
+ONE = """\
+  - name: one approved credit
+    as_of: 2024-01-01
+    holder: {id: a, designated_on: 2022-06-15}
+    records: [{id: r, credits: 1, earned_on: 2023-01-01}]
+    expect: {}
+"""
+
+
+def test_uncovered_rules_and_branches(tmp_path):
+    path = scenario(tmp_path, ONE)
+    rec = Recorder()
+    run_file(load_file(path), recorder=rec)
+    [policy_path] = rec.policies
+    items = rec.items(policy_path)
+    state = {(i.rule, i.what, i.text): i.seen for i in items}
+    assert state[("records.counts_when", "rule", 'record.status == "approved"')] == (True,)
+    assert state[("records.counts_when", "decision", 'record.status == "approved"')] == (True, False)
+    assert state[("adjustments.pushdate.when", "rule", rec.policies[policy_path].policy
+                  .expressions["adjustments.pushdate.when"].source)] == (False,)
+    assert state[("adjustments.pushdate.when", "branch", "period.first_renewal")] == (False, False)
+    assert state[("requirements.0", "decision", "requirement 'total' met")] == (False, True)
+    assert 0 < percent(items) < 100
+
+
+def test_text_report_lists_uncovered_at_file_line_col(tmp_path, capsys):
+    path = scenario(tmp_path, ONE)
+    code = main(["test", path, "--coverage", "--fail-under", "90"])
+    out = capsys.readouterr().out
+    assert code == 1  # all passed, but coverage is below 90%
+    policy = tmp_path / "werc-crp.yaml"
+    line = next(i for i, text in enumerate(policy.read_text().splitlines(), 1)
+                if text.strip().startswith("when: period.first_renewal"))
+    assert (f"{policy}:{line}:11: not covered: rule 'period.first_renewal and "
+            "record.original_earned_on >= holder.designated_on': never evaluated") in out
+    assert f"{policy}:{line}:11: not covered: branch 'period.first_renewal': never true or false" in out
+    assert f"{policy}:{line}:36: not covered: branch 'record.original_earned_on" in out
+    assert out.splitlines()[-1] == "1 passed, 0 failed"
+
+
+def test_branch_seen_only_true(tmp_path):
+    path = scenario(tmp_path, ONE + """\
+  - name: first cycle pushdate
+    as_of: 2024-01-01
+    holder: {id: b, designated_on: 2022-06-15}
+    records:
+      - id: p
+        credits: 1
+        earned_on: 2022-07-10
+        adjustments: [{to: 2022-08-01, by: s, role: staff, at: "2022-07-21T09:00:00-04:00"}]
+    expect: {records: {p: {period: 1}}}
+""")
+    rec = Recorder()
+    run_file(load_file(path), recorder=rec)
+    items = rec.items(next(iter(rec.policies)))
+    seen = {i.text: i.seen for i in items if i.what == "branch"}
+    assert seen["period.first_renewal"] == (True, False)
+    assert seen["record.original_earned_on >= holder.designated_on"] == (True, False)
+
+
+def test_json_coverage(tmp_path, capsys):
+    path = scenario(tmp_path, ONE)
+    main(["test", path, "--coverage", "-o", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    cov = doc["coverage"]
+    [policy] = cov["policies"]
+    assert policy["id"] == "werc-crp" and policy["total"] == 16
+    missing = [i for i in policy["items"] if not i["covered"]]
+    assert all(i["location"] and i["missing"] for i in missing)
+    assert cov["percent"] == policy["percent"] < 100
