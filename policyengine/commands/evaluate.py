@@ -19,8 +19,11 @@ HELP = "evaluate holders' records against a certification or designation policy"
 
 def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("policy", metavar="POLICY", help="a certification policy file")
-    parser.add_argument("--holder", action="append", required=True, metavar="FILE",
+    parser.add_argument("--holder", action="append", default=[], metavar="FILE",
                         help="a holder file (JSON or YAML); repeat for a batch")
+    parser.add_argument("--sources", action="append", default=[], metavar="FILE",
+                        help="a sources file (*.sources.yaml) naming the credit sources of "
+                        "one holder; repeat for a batch")
     parser.add_argument("--as-of", metavar="DATE",
                         help="evaluate as of the end of this day (default: today in the "
                         "policy's time zone)")
@@ -68,7 +71,25 @@ def load_for(args: argparse.Namespace):
     as_of = as_of_date(args, policy)
     extra = {k: v for k, v in _record_fields(policy).items()}
     holders = [load_holder(path, policy.tz, extra_fields=extra) for path in args.holder]
+    holders.extend(_from_sources(path, policy) for path in args.sources)
+    if not holders:
+        raise PolicyError(Diagnostic("no holder given", hint="pass --holder FILE or --sources FILE",
+                                     code="usage"))
     return policy, as_of, holders
+
+
+def _from_sources(path: str, policy):
+    """A holder and records read through the credit-source plugins a sources file names."""
+    from policyengine.sourcesfile import load_sources_file
+
+    records, problems, stats = load_sources_file(path, tz=policy.tz, policy=policy)
+    if problems:
+        raise PolicyError(problems)
+    if stats.holder is None:
+        raise PolicyError(Diagnostic(f"{path}: the sources file names no holder",
+                                     hint="add holder: {id: ..., designated_on: ...}",
+                                     code="sources.holder"))
+    return stats.holder, records
 
 
 def _record_fields(policy) -> dict:
