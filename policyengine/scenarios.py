@@ -16,7 +16,6 @@ result, not an exception.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -302,12 +301,3 @@ def run_file(sf: ScenarioFile, pattern: str | None = None, policy: Policy | None
     with exprrun.recording(recorder):
         return [run_scenario(policy, sf, sc) for sc in chosen]
 
-
-def scenario_holders(sf: ScenarioFile, policy: Policy) -> Iterator[tuple[str, Any, list, dt.date]]:
-    """(label, holder, records, as-of) of every certification scenario of a file."""
-    for sc in sf.scenarios:
-        if "as_of" not in sc.data:
-            continue
-        holder, records = holder_for(sf, sc, policy)
-        yield (f"{sc.where} '{sc.name}'", holder, records,
-               timeutil.parse_date(str(sc.data["as_of"])))
