@@ -114,6 +114,7 @@ def build_policy(
         except ExprError as err:
             problems.append(expression_diagnostic(text, err))
     problems.extend(_cross_checks(data))
+    problems.extend(_unsupported(data))
     if problems:
         raise PolicyError(sorted(problems, key=_sort_key))
     return policy
@@ -252,6 +253,40 @@ def _cross_checks(data: LocDict) -> Iterator[Diagnostic]:
                     code="policy.duplicate-id",
                 )
             seen.setdefault(ident, i)
+
+
+# Keys the schema already describes whose evaluation is not built yet: refused loudly
+# rather than silently ignored (issue 6 implements them and removes them from here).
+_NOT_YET = (
+    ("carry_over",), ("periods", "grace"), ("periods", "window"), ("statuses",),
+)
+_NOT_YET_REQUIREMENT = ("per_year", "carried_may_count")
+
+
+def _unsupported(data: LocDict) -> Iterator[Diagnostic]:
+    def found(path: list) -> Diagnostic:
+        return Diagnostic(
+            f"'{'.'.join(str(p) for p in path)}' is not supported by this version of the "
+            "engine yet", locate_key(data, path),
+            hint="remove it; the evaluator would not apply it", code="policy.unsupported")
+
+    for path in _NOT_YET:
+        node: Any = data
+        for part in path:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is not None:
+            yield found(list(path))
+    if (data.get("allocation") or {}).get("order") == "optimal":
+        yield found(["allocation", "order"])
+    for base in (["requirements"], ["periods", "initial", "requirements"],
+                 ["periods", "renewal", "requirements"]):
+        node = data
+        for part in base:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        for i, req in enumerate(node or []):
+            for key in _NOT_YET_REQUIREMENT:
+                if key in req:
+                    yield found([*base, i, key])
 
 
 def _sort_key(d: Diagnostic) -> tuple:
