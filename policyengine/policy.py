@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -50,15 +50,7 @@ class Policy:
 
     def get(self, dotted: str, default: Any = None) -> Any:
         """The raw value at a dotted path (``periods.renewal.length``), or ``default``."""
-        node: Any = self.data
-        for part in dotted.split("."):
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return default
-        return node
+        return value_at(self.data, dotted.split("."), default)
 
     def expression(self, dotted: str) -> CompiledExpression | None:
         return self.expressions.get(dotted)
@@ -74,6 +66,25 @@ class Policy:
     def base_values(self) -> dict[str, Any]:
         """Values every expression of this policy may read (``const``)."""
         return {"const": self.constants}
+
+
+def value_at(data: Any, path: Sequence[str | int], default: Any = None) -> Any:
+    """The value at ``path`` (keys and list indices, as str or int), or ``default``."""
+    node = data
+    for part in path:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and str(part).isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return default
+    return node
+
+
+# Every place a policy lists requirements.
+REQUIREMENT_LISTS = (
+    ("requirements",), ("periods", "initial", "requirements"), ("periods", "renewal", "requirements"),
+)
 
 
 def load_policy(
@@ -236,13 +247,9 @@ def _cross_checks(data: LocDict) -> Iterator[Diagnostic]:
                 hint="write 'length: 3 years' or an 'end:' expression, not both",
                 code="policy.period-end",
             )
-    for lists in (("requirements",), ("periods", "initial", "requirements"),
-                  ("periods", "renewal", "requirements"), ("cart", "rules")):
-        node: Any = data
-        for part in lists:
-            node = node.get(part) if isinstance(node, Mapping) else None
+    for lists in (*REQUIREMENT_LISTS, ("cart", "rules")):
         seen: dict[str, int] = {}
-        for i, item in enumerate(node or []):
+        for i, item in enumerate(value_at(data, lists) or []):
             ident = str(item.get("id", ""))
             if ident in seen:
                 first = locate(data, [*lists, seen[ident], "id"])
@@ -271,19 +278,12 @@ def _unsupported(data: LocDict) -> Iterator[Diagnostic]:
             hint="remove it; the evaluator would not apply it", code="policy.unsupported")
 
     for path in _NOT_YET:
-        node: Any = data
-        for part in path:
-            node = node.get(part) if isinstance(node, Mapping) else None
-        if node is not None:
+        if value_at(data, path) is not None:
             yield found(list(path))
     if (data.get("allocation") or {}).get("order") == "optimal":
         yield found(["allocation", "order"])
-    for base in (["requirements"], ["periods", "initial", "requirements"],
-                 ["periods", "renewal", "requirements"]):
-        node = data
-        for part in base:
-            node = node.get(part) if isinstance(node, Mapping) else None
-        for i, req in enumerate(node or []):
+    for base in REQUIREMENT_LISTS:
+        for i, req in enumerate(value_at(data, base) or []):
             for key in _NOT_YET_REQUIREMENT:
                 if key in req:
                     yield found([*base, i, key])

@@ -8,12 +8,12 @@ from typing import Any
 from policyengine.errors import Diagnostic
 
 
-def _escape_data(text: str) -> str:
+def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def github_annotation(d: Diagnostic) -> str:
@@ -22,13 +22,13 @@ def github_annotation(d: Diagnostic) -> str:
     props = []
     if d.location is not None:
         props = [
-            f"file={_escape_property(d.location.file)}",
+            f"file={escape_property(d.location.file)}",
             f"line={d.location.line}",
             f"col={d.location.col}",
         ]
     message = d.message + (f" (hint: {d.hint})" if d.hint else "")
     head = f"::{level} {','.join(props)}" if props else f"::{level}"
-    return f"{head}::{_escape_data(message)}"
+    return f"{head}::{escape_data(message)}"
 
 
 def dumps(obj: Any) -> str:

@@ -24,7 +24,7 @@ from policyengine.impact import (
     load_policy_text,
     scenario_subjects,
 )
-from policyengine.reporting import _escape_data, _escape_property, dumps, github_annotation
+from policyengine.reporting import dumps, escape_data, escape_property, github_annotation
 
 NAME = "diff"
 HELP = "show which holders' outcomes change between two versions of a policy"
@@ -143,9 +143,9 @@ def _github(impacts: list[PolicyImpact]) -> str:
             msg = f"{p.new}: outcome of holder {h.holder} ({h.label}) changes: {text}"
             props = ""
             if h.location:
-                props = (f" file={_escape_property(h.location.file)},line={h.location.line},"
-                         f"title={_escape_property('policy impact')}")
-            lines.append(f"::warning{props}::{_escape_data(msg)}")
+                props = (f" file={escape_property(h.location.file)},line={h.location.line},"
+                         f"title={escape_property('policy impact')}")
+            lines.append(f"::warning{props}::{escape_data(msg)}")
     total = sum(p.holders for p in impacts)
     changed = sum(len(p.changed) for p in impacts)
     lines.append(f"::notice::{changed} of {total} holders changed")
