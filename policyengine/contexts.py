@@ -68,7 +68,14 @@ PERIOD_START_FIELDS: dict[str, Type] = {
     "first_renewal": BOOL,
     "start": DATE,
 }
-PERIOD_FIELDS: dict[str, Type] = {**PERIOD_START_FIELDS, "end": DATE}
+PERIOD_FIELDS: dict[str, Type] = {
+    **PERIOD_START_FIELDS,
+    "end": DATE,
+    "grace_end": DATE,  # end + the policy's grace period (= end without one)
+    "window_start": DATE,  # end + 1 day - the policy's window (= start without one)
+}
+# What a status rule sees of the period the holder's status is about.
+PERIOD_STATE_FIELDS: dict[str, Type] = {**PERIOD_FIELDS, "complete": BOOL, "late": BOOL}
 
 ADJUSTMENT_FIELDS: dict[str, Type] = {
     "to": DATE,
@@ -115,6 +122,8 @@ def object_types(
         "record": record_type(record_extra),
         "period": ObjectType("period", PERIOD_FIELDS),
         "period_start": ObjectType("period", PERIOD_START_FIELDS),
+        "period_state": ObjectType("period", PERIOD_STATE_FIELDS),
+        "status": STRING,
         "adjustment": ObjectType("adjustment", ADJUSTMENT_FIELDS),
         "item": item,
         "cart": ObjectType("cart", {"items": ListType(item), "total_credits": NUMBER}),
@@ -126,7 +135,8 @@ def object_types(
 
 # (path pattern, names in scope). Paths are dotted, list indices written as '*'.
 # The first matching pattern wins. ``period_start`` is exposed to expressions as
-# ``period`` (a period whose end is not known yet).
+# ``period`` (a period whose end is not known yet), and so is ``period_state`` (a period
+# with its completion, for status rules).
 SCOPES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("periods.initial.start", ("holder", "const")),
     ("periods.renewal.start", ("holder", "const")),
@@ -137,7 +147,7 @@ SCOPES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("carry_over.max", ("holder", "period", "const")),
     ("records.*", ("record", "holder", "const")),
     ("adjustments.*", ("record", "period", "holder", "adjustment", "const")),
-    ("statuses.*", ("holder", "period", "as_of", "const")),
+    ("statuses.*", ("holder", "period_state", "as_of", "status", "const")),
     ("cart.item_cost", ("item", "const")),
     ("cart.eligible_item", ("item", "const")),
     ("cart.rules.*", ("cart", "as_of", "const")),
@@ -157,5 +167,5 @@ def scope_for(path: str, types: Mapping[str, Type]) -> dict[str, Type]:
     """The names visible at ``path``, as the expression sees them."""
     out: dict[str, Type] = {}
     for name in scope_names(path):
-        out["period" if name == "period_start" else name] = types[name]
+        out["period" if name.startswith("period") else name] = types[name]
     return out

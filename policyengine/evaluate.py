@@ -10,7 +10,12 @@ allocating records to periods, chosen by ``allocation.unused``:
   begins, the available items are applied to it. Items not used (not valid, or not
   needed) stay available for later periods; items applied stay where they are.
 - ``discard`` (seed 000): a record counts only toward the cycle its effective earned
-  date falls in; staff backdates and pushdates move that date.
+  date falls in; staff backdates and pushdates move that date. A period still
+  incomplete at its end takes records earned in its grace period (late), as needed;
+  a complete period carries its unneeded credits over (``carry_over``).
+
+Which of a period's records count toward which requirement is ``allocation.order``:
+first-fit in chronological order, or ``optimal`` (``optimal.py``, a maximum flow).
 
 Every record leaves with a disposition (a stable code and a sentence); nothing is
 dropped silently. Rendering lives in ``outcome.py``.
@@ -23,12 +28,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from policyengine import adjustments as adj
+from policyengine import optimal
+from policyengine.carryover import carry
 from policyengine.exprrun import run
 from policyengine.outcome import Disposition, Evaluation, RecordOutcome, holder_status
 from policyengine.periods import Period, initial_period, next_period
 from policyengine.policy import Policy
 from policyengine.records import Holder, Record
-from policyengine.requirements import Applied, Requirements, all_met, progress
+from policyengine.requirements import Applied, Measurement, Requirements, all_met, progress
+from policyengine.statuses import policy_status
 
 MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
 
@@ -49,6 +57,7 @@ class _Run:
         self.last_event: dict[str, tuple[str, Period]] = {}
         self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
         self.results: dict[int, list] = {}
+        self.measurements: dict[int, Measurement] = {}
 
     # -- records ---------------------------------------------------------------
     def _credits(self, r: Record) -> Decimal:
@@ -77,25 +86,25 @@ class _Run:
             self.effective[r.id] = day
             self.outcomes[r.id].decisions = decisions
 
-    def _applied(self, r: Record) -> Applied:
-        return Applied(r, self.effective[r.id], self.credits[r.id])
+    def _applied(self, r: Record, p: Period) -> Applied:
+        day = self.effective[r.id]
+        return Applied(r, day, self.credits[r.id], late=p.end < day <= p.grace_end)
 
     def _valid(self, r: Record, p: Period) -> bool:
         values = {**self.policy.base_values(), "holder": self.holder,
-                  "period": p.values(), "record": self._applied(r).values()}
+                  "period": p.values(), "record": self._applied(r, p).values()}
         rule = f"periods.{p.kind}.validity"
         if self.policy.expression(rule) is None:
             rule = "validity"
         if self.policy.expression(rule) is None:
-            return p.contains(self.effective[r.id])
+            return p.window_start <= self.effective[r.id] <= p.grace_end
         return run(self.policy, rule, values) is True
 
     # -- periods ---------------------------------------------------------------
-    def _measure(self, p: Period, applied: list[Applied]) -> list:
-        return self.requirements[p.kind].measure(applied, p.values(), self.holder)
+    def _measure(self, p: Period, applied: Sequence[Applied]) -> Measurement:
+        return self.requirements[p.kind].measure(applied, p.values(), self.holder, p.number)
 
     def _apply(self, p: Period, candidates: list[Record], t: dt.date, apply_all: bool) -> None:
-        results = self._measure(p, p.applied)
         valid = []
         for r in candidates:
             if self._valid(r, p):
@@ -103,21 +112,45 @@ class _Run:
             else:
                 self.last_event[r.id] = ("not-valid", p)
         valid.sort(key=lambda r: (self.effective[r.id], r.recorded_on, r.order))
+        if self.requirements[p.kind].optimal:
+            self._apply_optimal(p, valid, t, apply_all)
+            return
+        m = self._measure(p, p.applied)
         for r in valid:
-            if not apply_all and all_met(results):
+            if not apply_all and m.feasible:
                 self.last_event[r.id] = ("not-needed", p)
                 continue
-            trial = self._measure(p, [*p.applied, self._applied(r)])
-            if apply_all or any(n > o for n, o in zip(progress(trial), progress(results))):
-                p.applied.append(self._applied(r))
-                results = trial
-                if p.completed_on is None and all_met(results):
+            trial = self._measure(p, [*p.applied, self._applied(r, p)])
+            if apply_all or any(n > o for n, o in zip(progress(trial.results),
+                                                      progress(m.results))):
+                p.applied.append(self._applied(r, p))
+                m = trial
+                if p.completed_on is None and m.feasible:
                     self._complete(p, t)
             else:
                 self.last_event[r.id] = ("not-needed", p)
-        if p.completed_on is None and all_met(results):
+        if p.completed_on is None and m.feasible:
             self._complete(p, t)
-        self.results[p.number] = results
+        self.results[p.number] = m.results
+        self.measurements[p.number] = m
+
+    def _apply_optimal(self, p: Period, valid: list[Record], t: dt.date, apply_all: bool) -> None:
+        reqs = self.requirements[p.kind]
+        fixed = list(p.applied)
+        candidates = [self._applied(r, p) for r in valid]
+        choice = optimal.choose(
+            fixed, candidates, lambda lst: self._measure(p, lst), apply_all,
+            lambda a, _m: reqs.beyond_credits(a, p.values(), self.holder, p.number))
+        if choice.completing is not None and p.completed_on is None:
+            p.applied[:] = fixed + (candidates[:choice.completing] if apply_all else choice.taken)
+            self._complete(p, t)
+        p.applied[:] = fixed + choice.taken
+        taken = {a.record.id for a in choice.taken}
+        for r in valid:
+            if r.id not in taken:
+                self.last_event[r.id] = ("not-needed", p)
+        self.results[p.number] = choice.measurement.results
+        self.measurements[p.number] = choice.measurement
 
     def _complete(self, p: Period, t: dt.date) -> None:
         """Mark ``p`` complete at replay time ``t``. The completion date is the last applied
@@ -132,6 +165,7 @@ class _Run:
         if p.kind == "initial":
             self.holder["certified_on"] = p.completed_on
         p.completed_at = t
+        p.late = any(a.late for a in p.applied)
 
     def _extend(self) -> Period | None:
         previous = self.periods[-1] if self.periods else None
@@ -143,6 +177,12 @@ class _Run:
             self._judge()
         return nxt
 
+    def _toward(self, p: Period, a: Applied) -> list[dict[str, str]]:
+        m = self.measurements.get(p.number)
+        if m is None:
+            return []
+        return [{"requirement": name, "credits": str(amount)} for name, amount in m.toward(a.key)]
+
     def _superseded(self, r: Record, known: Sequence[Record]) -> bool:
         if not self.policy.get("allocation.current_registration_only", False) or not r.course:
             return False
@@ -153,18 +193,40 @@ class _Run:
     def discard(self, eligible: list[Record]) -> None:
         apply_all = self.policy.get("allocation.apply", "until-complete") == "all"
         p = self.periods[0]
+        carried: list[Applied] = []
         while True:
             if p.start > self.as_of:
                 break  # a future period: laid out, not begun
             p.began_at = p.start
-            inside = [r for r in eligible if p.contains(self.effective[r.id])]
-            inside = [r for r in inside if not self._superseded(r, eligible)]
+            p.applied.extend(carried)
+            placed = self._placed()
+            inside = [r for r in eligible if p.contains(self.effective[r.id])
+                      and r.id not in placed and not self._superseded(r, eligible)]
+            for r in inside:
+                if self.effective[r.id] < p.window_start:
+                    self.last_event[r.id] = ("before-window", p)
+            inside = [r for r in inside if self.effective[r.id] >= p.window_start]
             self._apply(p, inside, self.as_of, apply_all)
+            if p.completed_on is None and p.grace_end > p.end and self.as_of > p.end:
+                late = [r for r in eligible if p.in_grace(self.effective[r.id])
+                        and not self._superseded(r, eligible)]
+                self._apply(p, late, self.as_of, False)
             if p.end >= self.as_of:
                 break
-            p = self._extend()
-            if p is None:
+            nxt = self._extend()
+            if nxt is None:
                 break
+            placed = self._placed()
+            untaken = [self._applied(r, p) for r in inside if r.id not in placed]
+            carried = carry(self.policy, self.holder, p, nxt, self.measurements[p.number],
+                            untaken)
+            if carried:  # the period keeps what it needed; measure what is left
+                m = self._measure(p, p.applied)
+                self.results[p.number], self.measurements[p.number] = m.results, m
+            p = nxt
+
+    def _placed(self) -> set[str]:
+        return {a.record.id for q in self.periods for a in q.applied if a.carried_from is None}
 
     def carry_forward(self, eligible: list[Record]) -> None:
         apply_all = self.policy.get("allocation.apply", "until-complete") == "all"
@@ -190,7 +252,7 @@ class _Run:
             if current.began_at is None and begin <= t:
                 current.began_at = begin
             while current is not None and current.began_at is not None:
-                applied_ids = {a.record.id for q in self.periods for a in q.applied}
+                applied_ids = self._placed()
                 candidates = [r for r in pool if r.id not in applied_ids
                               and not self._superseded(r, known)]
                 self._apply(current, candidates, t, apply_all)
@@ -204,15 +266,42 @@ class _Run:
 
     # -- dispositions ------------------------------------------------------------
     def dispositions(self, eligible: list[Record]) -> None:
-        placed = {a.record.id: p for p in self.periods for a in p.applied}
+        placed = {a.record.id: (p, a) for p in self.periods for a in p.applied
+                  if a.carried_from is None}
+        carried = {a.record.id: (p, a) for p in self.periods for a in p.applied
+                   if a.carried_from is not None}
         for r in eligible:
             o = self.outcomes[r.id]
             o.effective_on = self.effective[r.id]
             o.credits = self.credits[r.id]
+            moved = carried.get(r.id)
+            if moved is not None:
+                o.carried = {"credits": str(moved[1].credits), "from_period": moved[1].carried_from,
+                             "to_period": moved[0].number}
+                o.counted_toward = self._toward(moved[0], moved[1])
             if r.id in placed:
-                p = placed[r.id]
+                p, a = placed[r.id]
                 o.period = p.number
-                o.disposition = Disposition("applied", f"applied to the {p.label}")
+                text = f"applied to the {p.label}"
+                if a.late:
+                    text += f" (late: earned in the grace period ending {p.grace_end})"
+                if moved is not None:
+                    text += (f"; {moved[1].credits} of its credits carried over to the "
+                             f"{moved[0].label}")
+                o.disposition = Disposition("applied", text)
+                o.counted_toward = self._toward(p, a)
+            elif moved is not None:
+                target = moved[0]
+                o.period = target.number
+                o.disposition = Disposition(
+                    "carried-over", f"not needed by the period it was earned in; "
+                    f"{moved[1].credits} credits carried over to the {target.label}")
+            elif r.id in self.last_event and self.last_event[r.id][0] == "before-window":
+                p = self.last_event[r.id][1]
+                o.disposition = Disposition(
+                    "before-window", f"earned {self.effective[r.id]}, before the "
+                    f"recertification window of the {p.label} opened on {p.window_start}; "
+                    "it does not count")
             elif self._superseded(r, eligible):
                 o.disposition = Disposition(
                     "superseded-registration",
@@ -304,6 +393,7 @@ def evaluate(
         run_.carry_forward(eligible)
     run_.dispositions(eligible)
     status, renewal = holder_status(run_.periods, run_.results, run_.holder, as_of)
+    status = policy_status(policy, status, run_.periods, run_.holder, as_of)
     evaluation = Evaluation(policy, holder, as_of, run_.periods, run_.results,
                             [run_.outcomes[r.id] for r in run_.records], status, renewal)
     evaluation.suggest_actions(run_.holder)

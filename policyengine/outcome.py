@@ -37,6 +37,8 @@ class RecordOutcome:
     credits: Decimal | None = None
     decisions: list[adj.Decision] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    counted_toward: list[dict[str, str]] = field(default_factory=list)
+    carried: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         r = self.record
@@ -59,23 +61,32 @@ class RecordOutcome:
             out["adjustments"] = [d.as_dict() for d in self.decisions]
         if self.actions:
             out["actions"] = self.actions
+        if self.counted_toward:
+            out["counted_toward"] = self.counted_toward
+        if self.carried is not None:
+            out["carried"] = self.carried
         return out
 
 
-def _period_status(p: Period, as_of: dt.date) -> str:
+def period_status(p: Period, as_of: dt.date) -> str:
+    """``complete``, ``in-progress``, ``grace`` (ended incomplete, still open until its
+    grace end), ``expired``, ``future`` or ``not-started``."""
     if p.completed_on is not None:
         return "complete"
     if p.began_at is None:
         return "future" if p.start > as_of else "not-started"
-    return "expired" if as_of > p.end else "in-progress"
+    if as_of <= p.end:
+        return "in-progress"
+    return "grace" if as_of <= p.grace_end else "expired"
 
 
 def holder_status(
     periods: Sequence[Period], results: dict[int, list[Result]], holder: dict, as_of: dt.date
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The holder's status and the renewal readiness of the period they are in."""
-    stuck = next((p for p in periods if _period_status(p, as_of) == "expired"), None)
-    current = stuck or next((p for p in periods if p.contains(as_of)), None)
+    stuck = next((p for p in periods if period_status(p, as_of) == "expired"), None)
+    late = next((p for p in periods if period_status(p, as_of) == "grace"), None)
+    current = stuck or late or next((p for p in periods if p.contains(as_of)), None)
     if current is None:
         begun = [p for p in periods if p.began_at is not None]
         current = begun[-1] if begun else (periods[0] if periods else None)
@@ -86,8 +97,16 @@ def holder_status(
     elif stuck is not None:
         status = {
             "code": "expired",
-            "text": f"expired since {stuck.end + ONE_DAY}: the {stuck.label} is not complete",
-            "expired_since": (stuck.end + ONE_DAY).isoformat(),
+            "text": f"expired since {stuck.grace_end + ONE_DAY}: the {stuck.label} is not "
+                    "complete",
+            "expired_since": (stuck.grace_end + ONE_DAY).isoformat(),
+        }
+    elif late is not None:
+        status = {
+            "code": "grace",
+            "text": f"in the grace period until {late.grace_end}: the {late.label} ended "
+                    f"incomplete; credits earned by {late.grace_end} still count for it (late)",
+            "grace_until": late.grace_end.isoformat(),
         }
     elif initial is not None and initial.completed_on is None:
         if as_of < initial.start:
@@ -147,7 +166,7 @@ class Evaluation:
         renewal cycle, seed 000)."""
         if self.policy.get("adjustments") is None or not self.periods:
             return
-        stuck = next((p for p in self.periods if _period_status(p, self.as_of) == "expired"), None)
+        stuck = next((p for p in self.periods if period_status(p, self.as_of) == "expired"), None)
         current = stuck or next((p for p in self.periods if p.contains(self.as_of)
                                  and p.began_at is not None), None)
         complete = {p.number for p in self.periods if p.completed_on is not None}
@@ -176,11 +195,20 @@ class Evaluation:
         out: dict[str, Any] = {
             "number": p.number, "kind": p.kind, "renewal_number": p.renewal_number,
             "start": p.start.isoformat(), "end": p.end.isoformat(),
-            "status": _period_status(p, self.as_of),
+            "status": period_status(p, self.as_of),
             "completed_on": p.completed_on.isoformat() if p.completed_on else None,
             "applied": [a.record.id for a in p.applied],
             "credits": str(sum((a.credits for a in p.applied), Decimal(0))),
         }
+        if p.grace_end != p.end:
+            out["grace_end"] = p.grace_end.isoformat()
+            out["late"] = p.late
+        if p.window_start != p.start:
+            out["window_start"] = p.window_start.isoformat()
+        if p.carried_in:
+            out["carried_in"] = p.carried_in
+        if p.carried_out:
+            out["carried_out"] = p.carried_out
         if p.number in self.results:
             out["requirements"] = [r.as_dict() for r in self.results[p.number]]
         return out

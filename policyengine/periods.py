@@ -4,7 +4,9 @@ Periods are calendar days, start and end *inclusive* (a three-year cycle startin
 2022-08-01 ends 2025-07-31). The initial period (if any) comes from holder dates;
 the first renewal period starts where the policy's ``renewal.start`` expression says;
 later ones follow back to back (the day after the previous end) or, with the
-``rolling`` layout, the day after the previous period was completed.
+``rolling`` layout, the day after the previous period was completed. ``periods.grace``
+keeps a period open after its end (``grace_end``, inclusive) and ``periods.window``
+opens it late (``window_start``): see docs/requirements.md.
 """
 
 from __future__ import annotations
@@ -28,11 +30,16 @@ class Period:
     renewal_number: int  # 0 for the initial period
     start: dt.date
     end: dt.date
+    grace_end: dt.date  # end + grace (inclusive); = end without a grace period
+    window_start: dt.date  # end + 1 day - window; = start without a window
     # filled in by the evaluator
     completed_on: dt.date | None = None
     completed_at: dt.date | None = None  # replay time at which it became complete
     began_at: dt.date | None = None
     applied: list[Any] = field(default_factory=list)
+    late: bool = False  # completed by records earned in the grace period
+    carried_in: list[dict[str, Any]] = field(default_factory=list)
+    carried_out: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -43,6 +50,9 @@ class Period:
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 
+    def in_grace(self, day: dt.date) -> bool:
+        return self.end < day <= self.grace_end
+
     def values(self) -> dict[str, Any]:
         return {
             "number": self.number,
@@ -51,6 +61,8 @@ class Period:
             "first_renewal": self.renewal_number == 1,
             "start": self.start,
             "end": self.end,
+            "grace_end": self.grace_end,
+            "window_start": self.window_start,
         }
 
 
@@ -82,7 +94,12 @@ def _make(policy: Policy, section: str, number: int, renewal: int, start: dt.dat
         "first_renewal": renewal == 1,
         "start": start,
     }
-    return Period(number, section, renewal, start, _end(policy, section, start_values, holder))
+    end = _end(policy, section, start_values, holder)
+    grace, window = policy.duration("periods.grace"), policy.duration("periods.window")
+    grace_end = add_duration(end, grace) if grace is not None else end
+    window_start = max(start, add_duration(end + ONE_DAY, -window)) if window is not None \
+        else start
+    return Period(number, section, renewal, start, end, grace_end, window_start)
 
 
 def initial_period(policy: Policy, holder: dict) -> Period | None:

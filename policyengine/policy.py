@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from policyengine import contexts, timeutil
-from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
 from policyengine.expr import ExprError, Scope, compile_expression
 from policyengine.expr import types as T
 from policyengine.expr.compiler import CompiledExpression
@@ -125,7 +125,7 @@ def build_policy(
         except ExprError as err:
             problems.append(expression_diagnostic(text, err))
     problems.extend(_cross_checks(data))
-    problems.extend(_unsupported(data))
+    problems.extend(_requirement_checks(data))
     if problems:
         raise PolicyError(sorted(problems, key=_sort_key))
     return policy
@@ -262,31 +262,59 @@ def _cross_checks(data: LocDict) -> Iterator[Diagnostic]:
             seen.setdefault(ident, i)
 
 
-# Keys the schema already describes whose evaluation is not built yet: refused loudly
-# rather than silently ignored (issue 6 implements them and removes them from here).
-_NOT_YET = (
-    ("carry_over",), ("periods", "grace"), ("periods", "window"), ("statuses",),
-)
-_NOT_YET_REQUIREMENT = ("per_year", "carried_may_count")
-
-
-def _unsupported(data: LocDict) -> Iterator[Diagnostic]:
-    def found(path: list) -> Diagnostic:
-        return Diagnostic(
-            f"'{'.'.join(str(p) for p in path)}' is not supported by this version of the "
-            "engine yet", locate_key(data, path),
-            hint="remove it; the evaluator would not apply it", code="policy.unsupported")
-
-    for path in _NOT_YET:
-        if value_at(data, path) is not None:
-            yield found(list(path))
-    if (data.get("allocation") or {}).get("order") == "optimal":
-        yield found(["allocation", "order"])
+def _requirement_checks(data: LocDict) -> Iterator[Diagnostic]:
+    """The requirement tree must be a tree, and within what optimal allocation can solve
+    (docs/requirements.md)."""
+    optimal = (data.get("allocation") or {}).get("order") == "optimal"
     for base in REQUIREMENT_LISTS:
-        for i, req in enumerate(value_at(data, base) or []):
-            for key in _NOT_YET_REQUIREMENT:
-                if key in req:
-                    yield found([*base, i, key])
+        items = value_at(data, base) or []
+        ids = {str(r.get("id")): i for i, r in enumerate(items)}
+        for i, req in enumerate(items):
+            parent = req.get("within")
+            if parent is None:
+                continue
+            if str(parent) not in ids or ids[str(parent)] == i:
+                yield Diagnostic(
+                    f"'within: {parent}' names no other requirement of this list",
+                    locate(data, [*base, i, "within"]),
+                    hint=did_you_mean(str(parent), [k for k in ids if k != req.get("id")])
+                    or "name the id of the category this one is part of",
+                    code="policy.within")
+                continue
+            seen, j = {i}, ids[str(parent)]
+            while j is not None and j not in seen:
+                seen.add(j)
+                up = items[j].get("within")
+                j = ids.get(str(up)) if up is not None else None
+            if j is not None:
+                yield Diagnostic(f"requirement '{req.get('id')}' is within itself (a cycle of "
+                                 "'within')", locate(data, [*base, i, "within"]),
+                                 hint="categories nest like a tree", code="policy.within")
+        has_children = {str(r["within"]) for r in items if r.get("within") is not None}
+        categories = [r for r in items if "where" in r and "min" in r]
+        capped = [r for r in items if "max" in r or "max_share" in r]
+        for i, req in enumerate(items):
+            if "per_year" not in req:
+                continue
+            if str(req.get("id")) in has_children and "where" in req:
+                yield Diagnostic(
+                    f"per-year minimums on '{req.get('id')}', which has categories within "
+                    "it, are not supported", locate_key(data, [*base, i, "per_year"]),
+                    hint="put the per-year minimum on a category without sub-categories",
+                    code="policy.per-year")
+            elif "where" not in req and optimal and categories and capped:
+                yield Diagnostic(
+                    "a per-year minimum on the total together with caps and categories is "
+                    "not supported by optimal allocation (a capped credit's year and category "
+                    "would be two choices at once)", locate_key(data, [*base, i, "per_year"]),
+                    hint="use order: chronological, or drop the caps or the per-year minimum",
+                    code="policy.per-year")
+    carry = data.get("carry_over")
+    if carry is not None and (data.get("allocation") or {}).get("unused") != "discard":
+        yield Diagnostic(
+            "carry_over needs 'allocation.unused: discard' (with carry-forward, unused "
+            "records already stay available for later periods)", locate_key(data, ["carry_over"]),
+            hint="add allocation: {unused: discard}", code="policy.carry-over")
 
 
 def _sort_key(d: Diagnostic) -> tuple:

@@ -1,10 +1,12 @@
 """Measuring a period's requirements over the records applied to it.
 
-A requirement counts credits (or items) of the applied records that pass its
-``where`` filter and compares them with its ``min``; a requirement with ``max``
-(or ``max_share``) caps how much its records contribute to every requirement,
-records taken in chronological order; ``courses`` lists course ids that must be
-among the applied records. All arithmetic is exact (Decimal).
+The policy's requirement list becomes a tree (docs/requirements.md): the total at
+the root, categories (a ``where`` and a ``min``) under it or ``within`` another
+category, per-year minimums as a category's years. Caps (``max``/``max_share``) limit
+how much the records they match contribute at all. Which credit counts where is
+decided by ``allocation.py`` (first-fit for ``order: chronological``, maximum flow for
+``optimal``). ``measure: items`` and ``courses`` are counted over the applied records.
+All arithmetic is exact (Decimal).
 """
 
 from __future__ import annotations
@@ -15,73 +17,55 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from policyengine import allocation as al
+from policyengine.errors import Diagnostic, PolicyError
 from policyengine.exprrun import run
 from policyengine.policy import Policy
 from policyengine.records import Record
+from policyengine.requirement_results import Result, YearResult, period_years, show_number
+
+__all__ = ["Applied", "Measurement", "Requirements", "Result", "all_met", "progress",
+           "show_number"]
 
 ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
 class Applied:
-    """A record as applied to a period: its effective date and its credits."""
+    """A record (or the part of it carried from an earlier period) as applied."""
 
     record: Record
     earned_on: dt.date
     credits: Decimal
+    carried_from: int | None = None  # the period number it was carried over from
+    late: bool = False  # earned in the grace period after the period's end
+
+    @property
+    def key(self) -> str:
+        return self.record.id if self.carried_from is None else \
+            f"{self.record.id}@{self.carried_from}"
 
     def values(self) -> dict[str, Any]:
         return {**self.record.fields, "earned_on": self.earned_on,
                 "original_earned_on": self.record.earned_on, "credits": self.credits}
 
 
-@dataclass(frozen=True)
-class Result:
-    id: str
-    label: str
-    measure: str
-    required: Decimal | None
-    counted: Decimal
-    cap: Decimal | None
-    courses_missing: tuple[str, ...] = ()
+@dataclass
+class Measurement:
+    results: list[Result]
+    assignment: al.Assignment
+    feasible: bool  # every requirement met
+    names: dict[Any, str]  # allocation node -> requirement id
 
-    @property
-    def met(self) -> bool:
-        enough = self.required is None or self.counted >= self.required
-        return enough and not self.courses_missing
+    def toward(self, key: str) -> list[tuple[str, Decimal]]:
+        out: dict[str, Decimal] = {}
+        for node, amount in self.assignment.parts.get(key, []):
+            name = self.names[node]
+            out[name] = out.get(name, ZERO) + amount
+        return list(out.items())
 
-    @property
-    def missing(self) -> Decimal:
-        if self.required is None:
-            return ZERO
-        return max(ZERO, self.required - self.counted)
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id, "label": self.label, "measure": self.measure,
-            "counted": str(self.counted), "met": self.met,
-        }
-        if self.required is not None:
-            out["required"] = str(self.required)
-            out["missing"] = str(self.missing)
-        if self.cap is not None:
-            out["cap"] = str(self.cap)
-        if self.courses_missing:
-            out["courses_missing"] = list(self.courses_missing)
-        return out
-
-    def sentence(self, period_end: dt.date) -> str:
-        unit = "credit" if self.measure == "credits" else "item"
-        parts = []
-        if self.required is not None and self.counted < self.required:
-            many = "" if self.missing == 1 else "s"
-            parts.append(f"needs {show_number(self.missing)} more {unit}{many} "
-                         f"({show_number(self.counted)} of {show_number(self.required)})")
-        if self.courses_missing:
-            parts.append("needs course " + ", ".join(self.courses_missing))
-        if not parts:
-            return f"{self.label}: met ({show_number(self.counted)} {unit}s)"
-        return f"{self.label}: " + " and ".join(parts) + f" by {period_end}"
+    def needed(self, key: str) -> Decimal:
+        return self.assignment.needed.get(key, ZERO)
 
 
 class Requirements:
@@ -92,78 +76,213 @@ class Requirements:
         own = policy.get(f"periods.{period_kind}.requirements")
         self.base = f"periods.{period_kind}.requirements" if own is not None else "requirements"
         self.items = list(policy.get(self.base) or [])
+        self.optimal = policy.get("allocation.order", "chronological") == "optimal"
+        ids = {str(r["id"]): i for i, r in enumerate(self.items)}
+        self.within = {i: ids[str(r["within"])] for i, r in enumerate(self.items)
+                       if r.get("within") is not None}
+        self.credits = [str(r.get("measure", "credits")) == "credits" for r in self.items]
+        self.roots = [i for i, r in enumerate(self.items) if "where" not in r and self.credits[i]]
+        self.categories = [i for i, r in enumerate(self.items) if "where" in r and self.credits[i]
+                           and ("min" in r or "per_year" in r)]
+        self._cache: dict[tuple, tuple[bool, ...]] = {}
 
+    # -- numbers and filters -------------------------------------------------------
     def _number(self, key: str, i: int, values: dict) -> Decimal | None:
         raw = self.items[i].get(key)
+        if isinstance(raw, dict):  # per_year: {min: ...}
+            raw, key = raw.get("min"), f"{key}.min"
         if raw is None:
             return None
         if isinstance(raw, str):
             return run(self.policy, f"{self.base}.{i}.{key}", values)
-        return Decimal(raw)
+        return Decimal(str(raw))
 
-    def measure(self, applied: Sequence[Applied], period: dict, holder: dict) -> list[Result]:
-        policy = self.policy
-        scope = {**policy.base_values(), "period": period, "holder": holder}
-        matches: list[list[bool]] = []
+    def _own_matches(self, a: Applied, scope: dict, period_no: int) -> tuple[bool, ...]:
+        cache_key = (period_no, a.key, a.earned_on, a.credits)
+        hit = self._cache.get(cache_key)
+        if hit is not None:
+            return hit
+        values = {**scope, "record": a.values()}
+        row = []
+        for i, req in enumerate(self.items):
+            ok = run(self.policy, f"{self.base}.{i}.where", values, default=True) is True
+            if a.carried_from is not None and req.get("carried_may_count") is False:
+                ok = False
+            row.append(ok)
+        self._cache[cache_key] = out = tuple(row)
+        return out
+
+    def _matches(self, a: Applied, scope: dict, period_no: int) -> list[bool]:
+        own = self._own_matches(a, scope, period_no)
+        out = []
         for i in range(len(self.items)):
-            path = f"{self.base}.{i}.where"
-            row = []
-            for a in applied:
-                ok = run(policy, path, {**scope, "record": a.values()}, default=True)
-                row.append(ok is True)
-            matches.append(row)
-        total_min = next(
-            (self._number("min", i, scope) for i, r in enumerate(self.items)
-             if "where" not in r and "min" in r),
-            None,
-        )
-        caps: list[tuple[int, Decimal]] = []
+            j, ok = i, own[i]
+            while ok and j in self.within:
+                j = self.within[j]
+                ok = own[j]
+            out.append(ok)
+        return out
+
+    # -- the tree ------------------------------------------------------------------
+    def _parent(self, i: int) -> Any:
+        j = self.within.get(i)
+        while j is not None and j not in self.categories:
+            j = self.within.get(j)
+        return al.ROOT if j is None else j
+
+    def _depth(self, node: Any) -> int:
+        depth = 0
+        while node != al.ROOT:
+            node = self._tree_parent[node]
+            depth += 1
+        return depth
+
+    def _build(self, scope: dict, period: dict) -> tuple[al.Tree, dict, dict]:
+        parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}
+        minimum: dict[Any, Decimal] = {i: self._number("min", i, scope) or ZERO
+                                       for i in self.categories}
+        minimum[al.ROOT] = max((self._number("min", i, scope) or ZERO for i in self.roots),
+                               default=ZERO)
+        years: dict[int, list[tuple[dt.date, dt.date]]] = {}
+        for i, req in enumerate(self.items):
+            if "per_year" in req and self.credits[i]:
+                years[i] = period_years(period["start"], period["end"],
+                                        req["per_year"].get("years", "period"))
+                if self._year_leaves(i):
+                    node = i if i in self.categories else al.ROOT
+                    each = self._number("per_year", i, scope) or ZERO
+                    for y in range(len(years[i])):
+                        parent[("year", i, y)] = node
+                        minimum[("year", i, y)] = each
+        caps: dict[Any, Decimal] = {}
+        total_min = minimum[al.ROOT]
         for i, req in enumerate(self.items):
             cap = self._number("max", i, scope)
-            if cap is None and "max_share" in req and total_min is not None:
-                cap = Decimal(req["max_share"]) * total_min
+            if cap is None and "max_share" in req:
+                cap = Decimal(str(req["max_share"])) * total_min
             if cap is not None:
-                caps.append((i, cap))
-        # Chronological cap budgets: what each applied record may contribute.
-        budgets = {i: cap for i, cap in caps}
-        usable: list[Decimal] = []
-        for j, a in enumerate(applied):
-            amount = a.credits
-            for i, _cap in caps:
-                if matches[i][j]:
-                    amount = min(amount, budgets[i])
-            for i, _cap in caps:
-                if matches[i][j]:
-                    budgets[i] -= amount
-            usable.append(amount)
-        results = []
+                caps[("cap", i)] = cap
+        self._tree_parent = parent
+        return al.Tree(parent, minimum), years, caps
+
+    def _year_leaves(self, i: int) -> bool:
+        """Per-year minimums of a category, or of the total when there are no categories,
+        are part of the allocation; the total's with categories is a sum of all credits."""
+        return i in self.categories or not self.categories
+
+    def beyond_credits(self, a: Applied, period: dict, holder: dict, period_no: int) -> bool:
+        """Whether ``a`` may matter for something the credit assignment does not decide:
+        an items count, a required course, or the total's per-year sums."""
+        scope = {**self.policy.base_values(), "period": period, "holder": holder}
+        match = self._matches(a, scope, period_no)
         for i, req in enumerate(self.items):
-            measure = str(req.get("measure", "credits"))
-            counted = ZERO
-            for j, a in enumerate(applied):
-                if matches[i][j]:
-                    counted += usable[j] if measure == "credits" else Decimal(1)
-            have = {a.record.course for j, a in enumerate(applied) if matches[i][j]}
-            missing = tuple(c for c in req.get("courses", []) if c not in have)
-            results.append(
-                Result(
-                    id=str(req["id"]),
-                    label=str(req.get("label", req["id"])),
-                    measure=measure,
-                    required=self._number("min", i, scope),
-                    counted=counted,
-                    cap=dict(caps).get(i),
-                    courses_missing=missing,
-                )
-            )
-        return results
+            if not match[i]:
+                continue
+            if not self.credits[i] or a.record.course in req.get("courses", []):
+                return True
+            if "per_year" in req and i in self.roots and not self._year_leaves(i):
+                return True
+        return False
 
+    # -- measuring -----------------------------------------------------------------
+    def measure(self, applied: Sequence[Applied], period: dict, holder: dict,
+                period_no: int = 0, optimal: bool | None = None) -> Measurement:
+        policy = self.policy
+        scope = {**policy.base_values(), "period": period, "holder": holder}
+        tree, years, caps = self._build(scope, period)
+        matches = [self._matches(a, scope, period_no) for a in applied]
+        units = [self._unit(a, m, years) for a, m in zip(applied, matches)]
+        unit_caps = [al.Unit(u.key, u.credits, u.nodes,
+                             tuple(c for c in caps if m[c[1]])) for u, m in zip(units, matches)]
+        use_flow = self.optimal if optimal is None else optimal
+        if use_flow:
+            try:
+                _filled, assignment = al.max_flow_fill(tree, unit_caps, caps)
+            except al.CapsNotNested as err:
+                raise self._caps_error(err, applied) from None
+        else:
+            assignment = al.first_fit(tree, unit_caps, caps)
+        al.add_surplus(assignment, unit_caps)
+        names = {i: str(self.items[i]["id"]) for i in self.categories}
+        names[al.ROOT] = str(self.items[self.roots[0]]["id"]) if self.roots else "total"
+        for node in tree.parent:
+            if isinstance(node, tuple):
+                names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
+        results = [self._result(i, scope, tree, assignment, applied, matches, years, caps)
+                   for i in range(len(self.items))]
+        return Measurement(results, assignment, all(r.met for r in results), names)
 
-def show_number(value: Decimal | str) -> str:
-    """A decimal for people: exact, without trailing zeros or exponent (``25.0`` -> ``25``,
-    ``1.50`` -> ``1.5``). JSON keeps the exact string instead."""
-    text = format(Decimal(value).normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    def _unit(self, a: Applied, match: list[bool], years: dict) -> al.Unit:
+        nodes: list[Any] = []
+        for i in self.categories:
+            if match[i]:
+                nodes.append(i)
+        for i, spans in years.items():
+            if not self._year_leaves(i) or (i in self.categories and not match[i]):
+                continue
+            y = self._year_of(a, i, spans)
+            if y is not None:
+                nodes.append(("year", i, y))
+        order = {i: n for n, i in enumerate(self.categories)}
+        nodes.sort(key=lambda n: (-self._depth(n), order.get(n if not isinstance(n, tuple)
+                                                             else n[1], -1)))
+        return al.Unit(a.key, a.credits, tuple(nodes))
+
+    def _year_of(self, a: Applied, i: int, spans: list) -> int | None:
+        if a.carried_from is not None:
+            allowed = self.items[i]["per_year"].get("carried_may_count", True)
+            return 0 if allowed else None
+        for y, (start, end) in enumerate(spans):
+            if start <= a.earned_on <= end:
+                return y
+        return 0 if a.earned_on < spans[0][0] else len(spans) - 1  # before / late: clamp
+
+    def _result(self, i: int, scope: dict, tree: al.Tree, assignment: al.Assignment,
+                applied: Sequence[Applied], matches: list, years: dict, caps: dict) -> Result:
+        req = self.items[i]
+        measure = "credits" if self.credits[i] else "items"
+        mine = [j for j, m in enumerate(matches) if m[i]]
+        if not self.credits[i]:
+            counted = Decimal(len(mine))
+        elif i in self.categories:
+            counted = assignment.counted(tree, i)
+        elif i in self.roots:
+            counted = sum((assignment.given(a.key) for a in applied), ZERO)
+        else:  # a cap or a label: what its records contribute
+            counted = sum((assignment.given(applied[j].key) for j in mine), ZERO)
+        have = {applied[j].record.course for j in mine}
+        year_results: list[YearResult] = []
+        if i in years:
+            each = self._number("per_year", i, scope) or ZERO
+            for y, (start, end) in enumerate(years[i]):
+                got = ZERO
+                for j in mine:
+                    a = applied[j]
+                    if self._year_of(a, i, years[i]) != y:
+                        continue
+                    if i in self.categories:
+                        got += sum((amt for n, amt in assignment.parts.get(a.key, [])
+                                    if i in tree.chain(n)), ZERO)
+                    else:
+                        got += assignment.given(a.key)
+                year_results.append(YearResult(y + 1, start, end, each, got))
+        return Result(
+            id=str(req["id"]), label=str(req.get("label", req["id"])), measure=measure,
+            required=self._number("min", i, scope), counted=counted,
+            cap=caps.get(("cap", i)),
+            courses_missing=tuple(c for c in req.get("courses", []) if c not in have),
+            years=tuple(year_results),
+        )
+
+    def _caps_error(self, err: al.CapsNotNested, applied: Sequence[Applied]) -> PolicyError:
+        a, b = (str(self.items[c[1]]["id"]) for c in (err.a, err.b))
+        return PolicyError(Diagnostic(
+            f"caps '{a}' and '{b}' overlap without one containing the other (record "
+            f"{err.shared.split('@')[0]} matches both); optimal allocation needs caps that "
+            "nest or are disjoint",
+            self.policy.location(f"{self.base}.{err.b[1]}"),
+            hint=f"make '{b}' a cap within '{a}' (within: {a}) or use order: chronological",
+            code="allocation.caps"))
 
 
 def all_met(results: Sequence[Result]) -> bool:
@@ -173,6 +292,7 @@ def all_met(results: Sequence[Result]) -> bool:
 def progress(results: Sequence[Result]) -> tuple:
     """A comparable measure of progress on the unmet requirements."""
     return tuple(
-        (min(r.counted, r.required) if r.required is not None else ZERO, -len(r.courses_missing))
+        (min(r.counted, r.required) if r.required is not None else ZERO,
+         sum((min(y.counted, y.required) for y in r.years), ZERO), -len(r.courses_missing))
         for r in results
     )

@@ -142,6 +142,12 @@ def _add_months(d: _dt.date, n: Decimal) -> _dt.date:
 # ----------------------------------------------------------------------------- numbers
 
 
+def _months_spanned(a: _dt.date, b: _dt.date) -> Decimal:
+    if b < a:
+        return Decimal(0)
+    return Decimal((b.year - a.year) * 12 + b.month - a.month + 1)
+
+
 def _round_to(rounding: str) -> Callable[[Decimal, Decimal], Decimal]:
     def impl(n: Decimal, step: Decimal) -> Decimal:
         if step <= 0:
@@ -211,6 +217,9 @@ def builtin_functions() -> FunctionRegistry:
     add("add_months", (d, n), d, _add_months, "d moved by n months, clamped to the month's end")
     add("days_between", (d, d), n, lambda a, c: Decimal((c - a).days),
         "days from the first date to the second (negative when the second is earlier)")
+    add("months_spanned", (d, d), n, _months_spanned,
+        "calendar months from the first date's month to the second's, both counted: "
+        "one per month or part-month (0 when the second is earlier)")
     add("date_of", (DATETIME,), d, lambda x: x.date(),
         "the calendar day of a datetime (already in the policy's time zone)")
     add("abs", (n,), n, abs, "the absolute value")

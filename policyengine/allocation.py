@@ -1,0 +1,287 @@
+"""Sharing a period's credits out among its requirements: first-fit and maximum flow.
+
+The problem, independent of any policy: *units* (a record's usable credits) may
+count toward *nodes* of a requirement tree. The tree's root is the total; every other
+node is a category (or a category's year), and a credit counted for a node also counts
+for its ancestors. Siblings are exclusive: a credit goes to one node. Each node has a
+*minimum*; *caps* limit how many credits of the units they cover count at all, and
+caps must nest or be disjoint (a laminar family).
+
+- :func:`first_fit` gives the chronological (LMS-like) assignment.
+- :func:`max_flow_fill` finds an assignment meeting every minimum whenever one
+  exists: source -> caps (nested) -> units -> nodes (nested) -> root -> sink, where the
+  edge from a node to the sink carries its *own demand* (its minimum less its
+  children's minimums). Every minimum is met exactly when the maximum flow fills every
+  demand edge. Units with the same signature are merged before the flow (they are
+  interchangeable) and split back in the order given, so the graph stays small and
+  earlier units are used first. Dinic's algorithm, in exact decimals.
+
+Both return an :class:`Assignment`: per unit, which node each credit counts toward;
+credits no minimum needs are attributed by :func:`add_surplus`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ZERO = Decimal(0)
+ROOT = "root"
+Node = Hashable
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A record's credits as the allocation sees them."""
+
+    key: str
+    credits: Decimal
+    nodes: tuple[Node, ...]  # nodes it may count toward, deepest first, policy order
+    caps: tuple[Node, ...] = ()  # caps covering it
+
+
+@dataclass(frozen=True)
+class Tree:
+    """The requirement tree: parent of every node (the root's children have ROOT)."""
+
+    parent: dict[Node, Node]
+    minimum: dict[Node, Decimal]  # ROOT included
+
+    def chain(self, node: Node) -> list[Node]:
+        out = [node]
+        while out[-1] != ROOT:
+            out.append(self.parent[out[-1]])
+        return out
+
+    def demand(self, node: Node) -> Decimal:
+        children = sum((self.minimum.get(c, ZERO) for c, p in self.parent.items() if p == node),
+                       ZERO)
+        return max(ZERO, self.minimum.get(node, ZERO) - children)
+
+
+class CapsNotNested(ValueError):
+    def __init__(self, a: Node, b: Node, shared: str):
+        super().__init__(f"caps {a} and {b} overlap without one containing the other")
+        self.a, self.b, self.shared = a, b, shared
+
+
+@dataclass
+class Assignment:
+    """Per unit, (node, credits) pairs; ``needed`` is what the minimums used."""
+
+    parts: dict[str, list[tuple[Node, Decimal]]] = field(default_factory=dict)
+    needed: dict[str, Decimal] = field(default_factory=dict)
+    cap_left: dict[Node, Decimal] = field(default_factory=dict)
+
+    def give(self, key: str, node: Node, amount: Decimal, needed: bool) -> None:
+        if amount <= 0:
+            return
+        parts = self.parts.setdefault(key, [])
+        for i, (n, a) in enumerate(parts):
+            if n == node:
+                parts[i] = (n, a + amount)
+                break
+        else:
+            parts.append((node, amount))
+        if needed:
+            self.needed[key] = self.needed.get(key, ZERO) + amount
+
+    def counted(self, tree: Tree, node: Node) -> Decimal:
+        """Credits counted for ``node`` and its descendants."""
+        total = ZERO
+        for parts in self.parts.values():
+            for n, amount in parts:
+                if node in tree.chain(n):
+                    total += amount
+        return total
+
+    def given(self, key: str) -> Decimal:
+        return sum((a for _n, a in self.parts.get(key, [])), ZERO)
+
+
+def _usable(unit: Unit, cap_left: dict[Node, Decimal]) -> Decimal:
+    amount = unit.credits
+    for c in unit.caps:
+        amount = min(amount, cap_left[c])
+    return max(ZERO, amount)
+
+
+def first_fit(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]) -> Assignment:
+    """Chronological first-fit: each unit in turn fills the first node (deepest first,
+    in policy order) that still needs credits, then the total; caps used up in order."""
+    out = Assignment(cap_left=dict(caps))
+    counted: dict[Node, Decimal] = {}
+    for u in units:
+        amount = _usable(u, out.cap_left)
+        for c in u.caps:
+            out.cap_left[c] -= amount
+        for node in (*u.nodes, ROOT):
+            if amount <= 0:
+                break
+            need = tree.minimum.get(node, ZERO) - counted.get(node, ZERO)
+            take = min(amount, max(ZERO, need))
+            if take > 0:
+                out.give(u.key, node, take, needed=True)
+                for n in tree.chain(node):
+                    counted[n] = counted.get(n, ZERO) + take
+                amount -= take
+        out.parts.setdefault(u.key, [])
+        if amount > 0:  # surplus: shown where it fits first, needed by no minimum
+            node = u.nodes[0] if u.nodes else ROOT
+            out.give(u.key, node, amount, needed=False)
+            for n in tree.chain(node):
+                counted[n] = counted.get(n, ZERO) + amount
+    return out
+
+
+# -- maximum flow ------------------------------------------------------------------
+class _Graph:
+    def __init__(self) -> None:
+        self.adj: dict[Hashable, list[int]] = {}
+        self.to: list[Hashable] = []
+        self.cap: list[Decimal] = []
+
+    def edge(self, a: Hashable, b: Hashable, cap: Decimal) -> int:
+        self.adj.setdefault(a, []).append(len(self.to))
+        self.to.append(b)
+        self.cap.append(cap)
+        self.adj.setdefault(b, []).append(len(self.to))
+        self.to.append(a)
+        self.cap.append(ZERO)
+        return len(self.to) - 2
+
+    def flow_on(self, e: int) -> Decimal:
+        return self.cap[e ^ 1]
+
+    def max_flow(self, s: Hashable, t: Hashable) -> Decimal:
+        total = ZERO
+        while True:
+            level = {s: 0}
+            queue = deque([s])
+            while queue:
+                v = queue.popleft()
+                for e in self.adj.get(v, []):
+                    w = self.to[e]
+                    if self.cap[e] > 0 and w not in level:
+                        level[w] = level[v] + 1
+                        queue.append(w)
+            if t not in level:
+                return total
+            nxt = {v: 0 for v in level}
+
+            def push(v: Hashable, limit: Decimal) -> Decimal:
+                if v == t:
+                    return limit
+                edges = self.adj.get(v, [])
+                while nxt[v] < len(edges):
+                    e = edges[nxt[v]]
+                    w = self.to[e]
+                    if self.cap[e] > 0 and level.get(w) == level[v] + 1:
+                        got = push(w, min(limit, self.cap[e]))
+                        if got > 0:
+                            self.cap[e] -= got
+                            self.cap[e ^ 1] += got
+                            return got
+                    nxt[v] += 1
+                return ZERO
+
+            while True:
+                got = push(s, Decimal("Infinity"))
+                if got <= 0:
+                    break
+                total += got
+
+
+def cap_parents(units: Sequence[Unit], caps: dict[Node, Decimal]) -> dict[Node, Node | None]:
+    """The nesting of caps over ``units`` (the smallest cap containing each cap), or
+    :class:`CapsNotNested` when two caps overlap without one containing the other."""
+    covered = {c: frozenset(u.key for u in units if c in u.caps) for c in caps}
+    order = list(caps)
+    parents: dict[Node, Node | None] = {}
+    for i, a in enumerate(order):
+        best = None
+        for j, b in enumerate(order):
+            if a == b:
+                continue
+            shared = covered[a] & covered[b]
+            if shared and not (covered[a] <= covered[b] or covered[b] <= covered[a]):
+                raise CapsNotNested(a, b, sorted(shared)[0])
+            # b contains a (equal sets: the later one nests in the earlier one)
+            if covered[a] < covered[b] or (covered[a] == covered[b] and j < i):
+                if best is None or len(covered[b]) < len(covered[best]) or (
+                        covered[b] == covered[best] and j > order.index(best)):
+                    best = b
+        parents[a] = best
+    return parents
+
+
+def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]
+                  ) -> tuple[bool, Assignment]:
+    """An assignment filling every node's demand if one exists (then True), else one
+    filling as much as possible (False). Raises CapsNotNested."""
+    parents = cap_parents(units, caps)
+    groups: dict[tuple, list[Unit]] = {}
+    for u in units:
+        groups.setdefault((u.nodes, tuple(sorted(map(str, u.caps)))), []).append(u)
+    g = _Graph()
+    source, sink = ("source",), ("sink",)
+    infinite = sum((u.credits for u in units), ZERO) + 1
+    for c, cap in caps.items():
+        g.edge(("cap", parents[c]) if parents[c] is not None else source, ("cap", c), cap)
+    group_edges: dict[tuple, list[tuple[Node, int]]] = {}
+    for sig, members in groups.items():
+        node = ("group", sig)
+        caps_of = members[0].caps
+        inner = _innermost(caps_of, parents)
+        g.edge(("cap", inner) if inner is not None else source, node,
+               sum((m.credits for m in members), ZERO))
+        group_edges[sig] = [(n, g.edge(node, ("tree", n), infinite))
+                            for n in (*members[0].nodes, ROOT)]
+    demand_total = ZERO
+    for n in (*tree.parent, ROOT):
+        if n != ROOT:
+            g.edge(("tree", n), ("tree", tree.parent[n]), infinite)
+        d = tree.demand(n)
+        if d > 0:
+            g.edge(("tree", n), sink, d)
+            demand_total += d
+    filled = g.max_flow(source, sink) >= demand_total
+    out = Assignment()
+    for sig, members in groups.items():
+        for node, e in group_edges[sig]:
+            amount = g.flow_on(e)
+            for m in members:  # earlier units first
+                if amount <= 0:
+                    break
+                take = min(amount, m.credits - out.given(m.key))
+                out.give(m.key, node, take, needed=True)
+                amount -= take
+        for m in members:
+            out.parts.setdefault(m.key, [])
+    for c, cap in caps.items():
+        out.cap_left[c] = cap - sum((out.given(u.key) for u in units if c in u.caps), ZERO)
+    return filled, out
+
+
+def _innermost(caps_of: Sequence[Node], parents: dict[Node, Node | None]) -> Node | None:
+    for c in caps_of:
+        if not any(parents.get(o) == c for o in caps_of if o != c):
+            return c
+    return None
+
+
+def add_surplus(assignment: Assignment, units: Sequence[Unit]) -> None:
+    """Count the credits no minimum needed, within the caps, earliest units first:
+    each unit's rest goes to its first (deepest) node, or the total."""
+    left = assignment.cap_left
+    for u in units:
+        rest = u.credits - assignment.given(u.key)
+        for c in u.caps:
+            rest = min(rest, left[c])
+        if rest <= 0:
+            continue
+        for c in u.caps:
+            left[c] -= rest
+        assignment.give(u.key, u.nodes[0] if u.nodes else ROOT, rest, needed=False)

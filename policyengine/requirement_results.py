@@ -1,0 +1,125 @@
+"""How a measured requirement reads: counts, per-year counts, the "needs ..." sentence.
+
+A :class:`Result` is one requirement of one period after allocation; ``as_dict`` is
+its part of the evaluation JSON (docs/evaluation.md) and ``sentence`` says what is
+missing in plain words ("needs 1.5 more credits (2.5 of 4) by 2026-12-31").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from policyengine.expr.values import add_months
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class YearResult:
+    number: int  # 1-based year of the period
+    start: dt.date
+    end: dt.date
+    required: Decimal
+    counted: Decimal
+
+    @property
+    def met(self) -> bool:
+        return self.counted >= self.required
+
+    @property
+    def missing(self) -> Decimal:
+        return max(ZERO, self.required - self.counted)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"year": self.number, "start": self.start.isoformat(),
+                "end": self.end.isoformat(), "required": str(self.required),
+                "counted": str(self.counted), "missing": str(self.missing), "met": self.met}
+
+
+@dataclass(frozen=True)
+class Result:
+    id: str
+    label: str
+    measure: str
+    required: Decimal | None
+    counted: Decimal
+    cap: Decimal | None
+    courses_missing: tuple[str, ...] = ()
+    years: tuple[YearResult, ...] = ()
+
+    @property
+    def met(self) -> bool:
+        enough = self.required is None or self.counted >= self.required
+        return enough and not self.courses_missing and all(y.met for y in self.years)
+
+    @property
+    def missing(self) -> Decimal:
+        if self.required is None:
+            return ZERO
+        return max(ZERO, self.required - self.counted)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id, "label": self.label, "measure": self.measure,
+            "counted": str(self.counted), "met": self.met,
+        }
+        if self.required is not None:
+            out["required"] = str(self.required)
+            out["missing"] = str(self.missing)
+        if self.cap is not None:
+            out["cap"] = str(self.cap)
+        if self.courses_missing:
+            out["courses_missing"] = list(self.courses_missing)
+        if self.years:
+            out["per_year"] = [y.as_dict() for y in self.years]
+        return out
+
+    def sentence(self, period_end: dt.date) -> str:
+        unit = "credit" if self.measure == "credits" else "item"
+        parts = []
+        if self.required is not None and self.counted < self.required:
+            parts.append(f"needs {_more(self.missing, unit)} "
+                         f"({show_number(self.counted)} of {show_number(self.required)}) "
+                         f"by {period_end}")
+        for y in self.years:
+            if not y.met:
+                parts.append(f"needs {_more(y.missing, unit)} in year {y.number} "
+                             f"({y.start} to {y.end}: {show_number(y.counted)} of "
+                             f"{show_number(y.required)}) by {y.end}")
+        if self.courses_missing:
+            parts.append("needs course " + ", ".join(self.courses_missing) + f" by {period_end}")
+        if not parts:
+            return f"{self.label}: met ({show_number(self.counted)} {unit}s)"
+        return f"{self.label}: " + " and ".join(parts)
+
+
+def _more(amount: Decimal, unit: str) -> str:
+    return f"{show_number(amount)} more {unit}{'' if amount == 1 else 's'}"
+
+
+def show_number(value: Decimal | str) -> str:
+    """A decimal for people: exact, without trailing zeros or exponent (``25.0`` -> ``25``,
+    ``1.50`` -> ``1.5``). JSON keeps the exact string instead."""
+    text = format(Decimal(value).normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def period_years(start: dt.date, end: dt.date, kind: str) -> list[tuple[dt.date, dt.date]]:
+    """The years of a period, inclusive ends: ``period`` counts years from the start (the
+    last may be shorter); ``calendar`` takes the calendar years overlapping it, clipped."""
+    spans = []
+    if kind == "calendar":
+        year = start.year
+        while dt.date(year, 1, 1) <= end:
+            spans.append((max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))))
+            year += 1
+        return spans
+    n, begin = 1, start
+    while begin <= end:
+        nxt = add_months(start, 12 * n)
+        spans.append((begin, min(end, nxt - dt.timedelta(days=1))))
+        begin, n = nxt, n + 1
+    return spans
