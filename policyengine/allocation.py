@@ -136,6 +136,21 @@ def first_fit(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]) -> A
     return out
 
 
+def _lift_root_parts(assignment: Assignment, units: Sequence[Unit]) -> None:
+    """A credit counted for the total only, from a unit that belongs to a category, is
+    shown under that category (the total counts it either way)."""
+    for u in units:
+        parts = assignment.parts.get(u.key, [])
+        if u.nodes and any(n == ROOT for n, _a in parts):
+            moved = sum((a for n, a in parts if n == ROOT), ZERO)
+            kept = [(n, a) for n, a in parts if n != ROOT]
+            assignment.parts[u.key] = kept
+            needed = assignment.needed.pop(u.key, ZERO)
+            assignment.give(u.key, u.nodes[0], moved, needed=False)
+            if needed:
+                assignment.needed[u.key] = needed
+
+
 # -- maximum flow ------------------------------------------------------------------
 class _Graph:
     def __init__(self) -> None:
@@ -274,7 +289,9 @@ def _innermost(caps_of: Sequence[Node], parents: dict[Node, Node | None]) -> Nod
 
 def add_surplus(assignment: Assignment, units: Sequence[Unit]) -> None:
     """Count the credits no minimum needed, within the caps, earliest units first:
-    each unit's rest goes to its first (deepest) node, or the total."""
+    each unit's rest goes to its first (deepest) node, or the total; credits a unit gave
+    to the total alone are shown under its first node too."""
+    _lift_root_parts(assignment, units)
     left = assignment.cap_left
     for u in units:
         rest = u.credits - assignment.given(u.key)
