@@ -115,6 +115,9 @@ class _Run:
         if self.requirements[p.kind].optimal:
             self._apply_optimal(p, valid, t, apply_all)
             return
+        if apply_all:
+            self._apply_all(p, [self._applied(r, p) for r in valid], t)
+            return
         m = self._measure(p, p.applied)
         for r in valid:
             if not apply_all and m.feasible:
@@ -133,6 +136,19 @@ class _Run:
             self._complete(p, t)
         self.results[p.number] = m.results
         self.measurements[p.number] = m
+
+    def _apply_all(self, p: Period, candidates: list[Applied], t: dt.date) -> None:
+        """Every valid record is applied; first-fit never revises an earlier record, so
+        the completion date is where the shortest complete prefix ends."""
+        if p.completed_on is None:
+            n = optimal.shortest_prefix(p.applied, candidates, lambda lst: self._measure(p, lst))
+            if n is not None:
+                p.applied.extend(candidates[:n])
+                self._complete(p, t)
+                candidates = candidates[n:]
+        p.applied.extend(candidates)
+        m = self._measure(p, p.applied)
+        self.results[p.number], self.measurements[p.number] = m.results, m
 
     def _apply_optimal(self, p: Period, valid: list[Record], t: dt.date, apply_all: bool) -> None:
         reqs = self.requirements[p.kind]
