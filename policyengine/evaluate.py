@@ -30,12 +30,13 @@ from decimal import Decimal
 from policyengine import adjustments as adj
 from policyengine import optimal
 from policyengine.carryover import carry
+from policyengine.dispositions import invalid, outside, status_disposition
 from policyengine.exprrun import run
 from policyengine.outcome import Disposition, Evaluation, RecordOutcome, holder_status
 from policyengine.periods import Period, initial_period, next_period
 from policyengine.policy import Policy
 from policyengine.records import Holder, Record
-from policyengine.requirements import Applied, Measurement, Requirements, all_met, progress
+from policyengine.requirements import Applied, Measurement, Requirements, progress
 from policyengine.statuses import policy_status
 
 MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
@@ -330,50 +331,14 @@ class _Run:
                     "not-needed", f"not needed: the {p.label} was already complete; it stays "
                     "available for later periods")
             elif r.id in self.last_event:
-                o.disposition = _invalid(self.policy, self.effective[r.id],
+                o.disposition = invalid(self.policy, self.effective[r.id],
                                          self.last_event[r.id][1])
             else:
-                o.disposition = _outside(self.periods, self.effective[r.id], self.as_of)
+                o.disposition = outside(self.periods, self.effective[r.id], self.as_of)
             notes = [d.reason for d in o.decisions if d.status in ("declined", "refused")]
             if notes:  # a change not allowed: say so on the record itself, not only below it
                 o.disposition = Disposition(o.disposition.code,
                                             "; ".join([o.disposition.text, *notes]))
-
-
-def validity_rule(policy: Policy, p: Period) -> str:
-    """The validity rule of ``p`` in plain words (``validity_text``), else its expression."""
-    text = policy.get(f"periods.{p.kind}.validity_text") or policy.get("validity_text")
-    if text:
-        rule = str(text)
-        for key, value in (("period.start", p.start), ("period.end", p.end),
-                           ("period.number", p.number)):
-            rule = rule.replace("{" + key + "}", str(value))
-        return rule
-    expr = policy.get(f"periods.{p.kind}.validity") or policy.get("validity")
-    return str(expr) if expr else f"earned from {p.start} to {p.end}"
-
-
-def _invalid(policy: Policy, day: dt.date, p: Period) -> Disposition:
-    where = "before" if day < p.start else "after" if day > p.end else "outside"
-    return Disposition("not-valid", f"completed {day}, {where} the validity window of the "
-                       f"{p.label}: {validity_rule(policy, p)}; it stays available for "
-                       "later periods")
-
-
-def _outside(periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposition:
-    if not periods:
-        return Disposition("no-period", f"earned {day}; the holder has no period yet")
-    first, last = periods[0], periods[-1]
-    if first.kind == "initial" and first.start > as_of:
-        return Disposition("awaiting-registration", f"completed {day}; it will be applied when "
-                           f"the holder registers on {first.start}")
-    if day < first.start:
-        return Disposition("before-first-period", f"earned {day}, before the first cycle "
-                           f"started {first.start}; it does not count")
-    if day > last.end:
-        return Disposition("after-last-period", f"earned {day}, after the cycle ended "
-                           f"{last.end}; it does not count")
-    return Disposition("not-applied", f"earned {day}; not applied to any period")
 
 
 def evaluate(
@@ -399,7 +364,7 @@ def evaluate(
             o.disposition = Disposition(
                 "not-yet-earned", f"earned {r.earned_on}, after the as-of date {as_of}")
         elif not run_._counts(r):
-            o.disposition = _status_disposition(r)
+            o.disposition = status_disposition(r)
         else:
             run_.credits[r.id] = run_._credits(r)
             eligible.append(r)
@@ -414,11 +379,3 @@ def evaluate(
                             [run_.outcomes[r.id] for r in run_.records], status, renewal)
     evaluation.suggest_actions(run_.holder)
     return evaluation
-
-
-def _status_disposition(r: Record) -> Disposition:
-    if r.status == "pending":
-        return Disposition("pending", "pending: waiting for staff approval")
-    if r.status == "declined":
-        return Disposition("declined", "declined by staff; it does not count")
-    return Disposition("not-counted", f"status '{r.status}' does not count under this policy")
