@@ -235,8 +235,8 @@ class _Run:
                 break
             placed = self._placed()
             untaken = [self._applied(r, p) for r in inside if r.id not in placed]
-            carried = carry(self.policy, self.holder, p, nxt, self.measurements[p.number],
-                            untaken)
+            carried = carry(self.policy, self.holder, p, nxt, self.requirements[p.kind],
+                            self.measurements[p.number], untaken)
             if carried:  # the period keeps what it needed; measure what is left
                 m = self._measure(p, p.applied)
                 self.results[p.number], self.measurements[p.number] = m.results, m

@@ -184,6 +184,13 @@ class Requirements:
                 return True
         return False
 
+    def caps_of(self, a: Applied, period: dict, holder: dict, period_no: int) -> list[Any]:
+        """The caps (allocation nodes) covering ``a``."""
+        scope = {**self.policy.base_values(), "period": period, "holder": holder}
+        match = self._matches(a, scope, period_no)
+        return [("cap", i) for i, req in enumerate(self.items)
+                if match[i] and ("max" in req or "max_share" in req)]
+
     # -- measuring -----------------------------------------------------------------
     def measure(self, applied: Sequence[Applied], period: dict, holder: dict,
                 period_no: int = 0, optimal: bool | None = None) -> Measurement:

@@ -194,3 +194,22 @@ def test_window_only_counts_the_last_year(tmp_path):
         "earned 2022-12-31, before the recertification window of the renewal period 1 "
         "(2022-01-01 to 2023-12-31) opened on 2023-01-01; it does not count")
     assert period(doc, 1)["applied"] == ["in"]
+
+
+def test_credits_over_a_cap_never_carry(tmp_path):
+    body = """\
+    allocation: {unused: discard, apply: all}
+    carry_over: {max: 10}
+    requirements:
+      - {id: total, min: 10}
+      - {id: giving-back, where: 'record.kind == "giving-back"', max: 4}
+    """
+    records = [credit("a", "2022-03-01", 8), credit("g", "2023-03-01", 8, kind="giving-back")]
+    doc = run(policy(tmp_path, body), records, "2024-06-30")
+    # g counts 4 (the cap), 2 of them needed (8 + 2 = 10): 2 carry, the 4 over the cap do not
+    assert period(doc, 1)["carried_out"] == [{"record": "g", "credits": "2", "to_period": 2}]
+    assert {r["id"]: r["counted"] for r in period(doc, 1)["requirements"]} == {
+        "total": "10", "giving-back": "2"}
+    assert period(doc, 1)["credits"] == "10"
+    assert {r["id"]: r["counted"] for r in period(doc, 2)["requirements"]} == {
+        "total": "2", "giving-back": "2"}
