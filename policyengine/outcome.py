@@ -236,6 +236,10 @@ class Evaluation:
                 short = f" — missing {show_number(r['missing'])}" if "missing" in r else ""
                 lines.append(f"  {r['label']}: {show_number(r['counted'])}{need} {r['measure']}"
                              + ("" if r["met"] else short))
+                for y in r.get("per_year", []):
+                    lines.append(f"    year {y['year']} ({y['start']} to {y['end']}): "
+                                 f"{show_number(y['counted'])} of {show_number(y['required'])}"
+                                 + ("" if y["met"] else f" — missing {show_number(y['missing'])}"))
             for m in self.renewal["missing"]:
                 lines.append(f"  {m}")
             invoice = "yes" if self.renewal["can_invoice"] else "no"
@@ -244,15 +248,25 @@ class Evaluation:
         for p in self.periods:
             d = self.period_dict(p)
             done = f", completed {d['completed_on']}" if d["completed_on"] else ""
-            lines.append(f"  {p.number}. {p.kind} {d['start']} to {d['end']}: {d['status']}{done}; "
-                         f"{len(p.applied)} applied, {show_number(d['credits'])} credits")
+            late = " (late)" if d.get("late") else ""
+            lines.append(f"  {p.number}. {p.kind} {d['start']} to {d['end']}: {d['status']}{done}"
+                         f"{late}; {len(p.applied)} applied, {show_number(d['credits'])} credits")
+            for c in d.get("carried_in", []):
+                lines.append(f"     carried in: {show_number(c['credits'])} credits of {c['record']} "
+                             f"from period {c['from_period']}")
         lines.append("records:")
+        # where each credit went, once the policy has more than one place it can go
+        categories = len({t["requirement"] for o in self.outcomes for t in o.counted_toward}) > 1
         for o in self.outcomes:
             d = o.as_dict()
             raw = d.get("credits", o.record.credits)
             credits = show_number(raw) if raw is not None else "-"
             lines.append(f"  {d['id']} ({d['earned_on']}, {credits} credits): "
                          f"{d['explanation']}")
+            if categories and d.get("counted_toward"):
+                lines.append("    counted toward: " + ", ".join(
+                    f"{t['requirement']} {show_number(t['credits'])}"
+                    for t in d["counted_toward"]))
             for a in o.decisions:
                 if a.status not in ("declined", "refused"):  # those are in the explanation
                     lines.append(f"    adjustment: {a.reason}")

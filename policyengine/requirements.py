@@ -56,11 +56,14 @@ class Measurement:
     assignment: al.Assignment
     feasible: bool  # every requirement met
     names: dict[Any, str]  # allocation node -> requirement id
+    capped: dict[str, str]  # unit key -> the innermost cap covering it (requirement id)
 
     def toward(self, key: str) -> list[tuple[str, Decimal]]:
+        """Requirement id -> credits: where each credit of the record counted (credits
+        counted only for the total are shown under the cap that limits them, if any)."""
         out: dict[str, Decimal] = {}
         for node, amount in self.assignment.parts.get(key, []):
-            name = self.names[node]
+            name = self.capped.get(key, self.names[node]) if node == al.ROOT else self.names[node]
             out[name] = out.get(name, ZERO) + amount
         return list(out.items())
 
@@ -217,7 +220,18 @@ class Requirements:
                 names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
         results = [self._result(i, scope, tree, assignment, applied, matches, years, caps)
                    for i in range(len(self.items))]
-        return Measurement(results, assignment, all(r.met for r in results), names)
+        capped = {}
+        for u in unit_caps:
+            if u.caps:
+                inner = max(u.caps, key=lambda c: (self._within_depth(c[1]), c[1]))
+                capped[u.key] = str(self.items[inner[1]]["id"])
+        return Measurement(results, assignment, all(r.met for r in results), names, capped)
+
+    def _within_depth(self, i: int) -> int:
+        depth = 0
+        while i in self.within:
+            i, depth = self.within[i], depth + 1
+        return depth
 
     def _unit(self, a: Applied, match: list[bool], years: dict) -> al.Unit:
         nodes: list[Any] = []
