@@ -55,10 +55,18 @@ class Tree:
             out.append(self.parent[out[-1]])
         return out
 
+    def need(self, node: Node) -> Decimal:
+        """What ``node`` really needs: its minimum, or its children's needs together
+        when they ask for more (a category without a minimum whose child needs 2
+        needs 2)."""
+        children = sum((self.need(c) for c, p in self.parent.items() if p == node), ZERO)
+        return max(self.minimum.get(node, ZERO), children)
+
     def demand(self, node: Node) -> Decimal:
-        children = sum((self.minimum.get(c, ZERO) for c, p in self.parent.items() if p == node),
-                       ZERO)
-        return max(ZERO, self.minimum.get(node, ZERO) - children)
+        """The node's own demand: its need less its children's needs (the minimum less
+        the children's minimums when those do not exceed it)."""
+        children = sum((self.need(c) for c, p in self.parent.items() if p == node), ZERO)
+        return max(ZERO, self.need(node) - children)
 
 
 class CapsNotNested(ValueError):
@@ -136,19 +144,31 @@ def first_fit(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]) -> A
     return out
 
 
-def _lift_root_parts(assignment: Assignment, units: Sequence[Unit]) -> None:
-    """A credit counted for the total only, from a unit that belongs to a category, is
-    shown under that category (the total counts it either way)."""
+def _push_down(assignment: Assignment, units: Sequence[Unit], tree: Tree | None) -> None:
+    """A credit counted for a node is shown under the deepest node of the unit that lies
+    below it (a 10-credit course in a sub-category counts 10 there, not 8 there and 2
+    for the parent); the counts of the node and its ancestors do not change. Without a
+    tree only credits counted for the total alone move (to the unit's first node)."""
     for u in units:
         parts = assignment.parts.get(u.key, [])
-        if u.nodes and any(n == ROOT for n, _a in parts):
-            moved = sum((a for n, a in parts if n == ROOT), ZERO)
-            kept = [(n, a) for n, a in parts if n != ROOT]
-            assignment.parts[u.key] = kept
-            needed = assignment.needed.pop(u.key, ZERO)
-            assignment.give(u.key, u.nodes[0], moved, needed=False)
-            if needed:
-                assignment.needed[u.key] = needed
+        if not u.nodes or not parts:
+            continue
+        moved: list[tuple[Node, Decimal]] = []
+        for n, amount in parts:
+            target = n
+            for d in u.nodes:
+                if d == n:
+                    break
+                if (tree.chain(d) if tree is not None else [d, ROOT]).count(n):
+                    target = d
+                    break
+            moved.append((target, amount))
+        needed = assignment.needed.pop(u.key, None)
+        assignment.parts[u.key] = []
+        for n, amount in moved:
+            assignment.give(u.key, n, amount, needed=False)
+        if needed is not None:
+            assignment.needed[u.key] = needed
 
 
 # -- maximum flow ------------------------------------------------------------------
@@ -287,11 +307,11 @@ def _innermost(caps_of: Sequence[Node], parents: dict[Node, Node | None]) -> Nod
     return None
 
 
-def add_surplus(assignment: Assignment, units: Sequence[Unit]) -> None:
+def add_surplus(assignment: Assignment, units: Sequence[Unit], tree: Tree | None = None) -> None:
     """Count the credits no minimum needed, within the caps, earliest units first:
-    each unit's rest goes to its first (deepest) node, or the total; credits a unit gave
-    to the total alone are shown under its first node too."""
-    _lift_root_parts(assignment, units)
+    each unit's rest goes to its first (deepest) node, or the total; credits already
+    counted are shown as deep as the unit reaches (:func:`_push_down`)."""
+    _push_down(assignment, units, tree)
     left = assignment.cap_left
     for u in units:
         rest = u.credits - assignment.given(u.key)

@@ -212,7 +212,7 @@ class Requirements:
                 raise self._caps_error(err, applied) from None
         else:
             assignment = al.first_fit(tree, unit_caps, caps)
-        al.add_surplus(assignment, unit_caps)
+        al.add_surplus(assignment, unit_caps, tree)
         names = {i: str(self.items[i]["id"]) for i in self.categories}
         names[al.ROOT] = str(self.items[self.roots[0]]["id"]) if self.roots else "total"
         for node in tree.parent:
