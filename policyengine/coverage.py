@@ -6,18 +6,21 @@ A :class:`Recorder` is installed around scenario runs with
 
 - **rules** — every expression of the policy (``Policy.expressions``: validity rules,
   requirement filters and computed minimums, adjustment targets and conditions, period
-  starts and ends, record rules, cart rules), plus every requirement (a requirement
-  is hit when a period measured it);
+  starts and ends, record rules, cart rules, item costs and eligibility), plus every
+  requirement (a requirement is hit when a period measured it) and a credit-package
+  policy's course expiry (``enrollment.expires_after``, hit when an allowed
+  redemption computed it);
 - **decisions** — every true/false expression (and every requirement) must be seen
-  both true (met) and false (not met);
+  both true (met) and false (not met); so must a credit-package policy's validity
+  (``package.valid_for``: a package seen usable and seen expired) and, when required,
+  the terms acknowledgement (``cart.require_acknowledgement``);
 - **branches** — every operand of ``and``/``or`` and every ``if`` condition must be seen
   both true and false. Expressions are recompiled once with the compiler's ``trace=``
   instrumentation, only while recording.
 
 Coverage percentage = covered items / all items (rules + both outcomes of every
-decision and branch). Credit-package expressions are evaluated outside
-``exprrun.run`` (``packages.py``); they are counted only if a scenario runner reports
-them with :meth:`Recorder.hit`.
+decision and branch). Requirements and package terms, which are not expressions, are
+reported by the scenario runners with :meth:`Recorder.hit`.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class PolicyCoverage:
     policy: Policy
     hits: dict[str, int] = field(default_factory=dict)  # rule path -> times evaluated
     outcomes: dict[str, set[tuple[int, bool]]] = field(default_factory=dict)
+    note: str | None = None  # e.g. "no scenario file"
 
 
 @dataclass
@@ -82,9 +86,11 @@ class Recorder:
             cov = self.policies[policy.path] = PolicyCoverage(policy)
         return cov
 
-    def register(self, policy: Policy) -> None:
+    def register(self, policy: Policy, note: str | None = None) -> None:
         """Count ``policy`` in the report even if no scenario evaluates anything of it."""
-        self._cov(policy)
+        cov = self._cov(policy)
+        if note:
+            cov.note = note
 
     def hit(self, policy: Policy, dotted: str, outcome: bool | None = None) -> None:
         cov = self._cov(policy)
@@ -164,6 +170,22 @@ def requirement_paths(policy: Policy) -> list[str]:
     return out
 
 
+def package_terms(policy: Policy) -> list[tuple[str, str, str]]:
+    """(dotted path, what, label) of a credit-package policy's terms that are not expressions."""
+    if policy.kind != "credit-package":
+        return []
+    out = []
+    if policy.get("package.valid_for") is not None:
+        out.append(("package.valid_for", "decision",
+                    f"package usable (valid_for: {policy.get('package.valid_for')})"))
+    if policy.get("cart.require_acknowledgement") is True:
+        out.append(("cart.require_acknowledgement", "decision", "terms acknowledged"))
+    if policy.get("enrollment.expires_after") is not None:
+        out.append(("enrollment.expires_after", "rule",
+                    f"course expiry (expires_after: {policy.get('enrollment.expires_after')})"))
+    return out
+
+
 def coverage_items(cov: PolicyCoverage) -> list[Item]:
     """Every coverage item of a policy, in file order."""
     policy = cov.policy
@@ -185,6 +207,11 @@ def coverage_items(cov: PolicyCoverage) -> list[Item]:
         items.append(Item(dotted, "rule", label, policy.location(dotted), (dotted in cov.hits,)))
         items.append(Item(dotted, "decision", label + " met", policy.location(dotted),
                           ((RESULT, True) in seen, (RESULT, False) in seen)))
+    for dotted, what, label in package_terms(policy):
+        seen = cov.outcomes.get(dotted, set())
+        items.append(Item(dotted, what, label, policy.location(dotted),
+                          (dotted in cov.hits,) if what == "rule"
+                          else ((RESULT, True) in seen, (RESULT, False) in seen)))
     items.sort(key=lambda i: (i.location.line, i.location.col) if i.location else (0, 0))
     return items
 
@@ -206,6 +233,7 @@ def report_data(recorder: Recorder) -> dict[str, Any]:
             "percent": round(percent(items), 1),
             "covered": sum(i.covered for i in items),
             "total": sum(i.total for i in items),
+            **({"note": recorder.policies[path].note} if recorder.policies[path].note else {}),
             "items": [{
                 "rule": i.rule, "what": i.what, "text": i.text,
                 "location": str(i.location) if i.location else None,
@@ -232,9 +260,10 @@ def report_text(recorder: Recorder) -> str:
     for path in sorted(recorder.policies):
         items = recorder.items(path)
         all_items.extend(items)
+        note = recorder.policies[path].note
         lines.append(f"coverage of {path} ({recorder.policies[path].policy.id}): "
                      f"{percent(items):.1f}% ({sum(i.covered for i in items)}/"
-                     f"{sum(i.total for i in items)})")
+                     f"{sum(i.total for i in items)})" + (f" -- {note}" if note else ""))
         width = max((len(i.rule) for i in items), default=4)
         for i in items:
             text = i.text if len(i.text) <= 60 else i.text[:57] + "..."

@@ -1,12 +1,16 @@
-"""Impact of a policy change: which holders' outcomes differ between two versions.
+"""Impact of a policy change: which holders' (or accounts') outcomes differ between two versions.
 
-Both versions of a certification policy are evaluated on the same holders — every
-scenario holder of the policy (its ``<policy>.tests.yaml``) and every holder file of
-an optional directory — and each outcome is reduced to what a member or an
-administrator would notice (:func:`summary`): the status code and text, renewal
-readiness (counted, missing, can_invoice), each period's status and completion date,
-and each record's disposition and period. Holders whose summaries differ are reported
-with old and new values. The old version may come from git (``git show REV:path``).
+Both versions of a policy are evaluated on the same *subjects*. For a certification
+policy these are holders — every scenario holder of the policy (its
+``<policy>.tests.yaml``) and every holder file of an optional directory — and each
+outcome is reduced to what a member or an administrator would notice
+(:func:`summary`): the status code and text, renewal readiness (counted, missing,
+can_invoice), each period's status and completion date, and each record's disposition
+and period. For a credit-package policy they are accounts — every scenario of the
+policy and every account file (with every cart file) of optional directories — reduced
+to the redemption decision and the balance (``impact_packages.py``). Subjects whose
+summaries differ are reported with old and new values. The old version may come from
+git (``git show REV:path``).
 """
 
 from __future__ import annotations
@@ -33,20 +37,29 @@ class Change:
 
 @dataclass
 class HolderImpact:
-    label: str  # scenario name or holder file
-    holder: str  # holder id
-    location: Location | None  # where the holder is written
+    label: str  # scenario name, holder file, or account (and cart) file
+    holder: str  # holder id, or account id for a credit-package policy
+    location: Location | None  # where the holder or account is written
     changes: list[Change]
+
+
+NOUNS = {"certification": "holder", "credit-package": "account"}
 
 
 @dataclass
 class PolicyImpact:
     old: str  # the label of the old version (file, or REV:path)
     new: str
-    holders: int = 0
+    holders: int = 0  # subjects evaluated: holders, or accounts (see ``noun``)
     changed: list[HolderImpact] = field(default_factory=list)
     note: str | None = None  # e.g. "new policy: nothing to compare"
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (label, why)
+    kind: str = "certification"
+
+    @property
+    def noun(self) -> str:
+        """What the subjects are: "holder" (certification) or "account" (credit-package)."""
+        return NOUNS.get(self.kind, "holder")
 
 
 def load_policy_text(text: str, label: str) -> Policy:
@@ -100,23 +113,47 @@ def summary(ev: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _merged_keys(old: list[str], new: list[str]) -> list[str]:
+    """The keys of both, in the new order; a key only in ``old`` follows its old predecessor."""
+    out = list(new)
+    for i, key in enumerate(old):
+        if key in out:
+            continue
+        at = next((out.index(p) + 1 for p in reversed(old[:i]) if p in out), 0)
+        out.insert(at, key)
+    return out
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    keys = list(dict.fromkeys([*old, *new]))
+    keys = _merged_keys(list(old), list(new))
     return [Change(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]
 
 
 @dataclass
 class Subject:
-    """A holder to evaluate under both versions: builds its input per policy."""
+    """A holder or an account to evaluate under both versions of a policy."""
 
     label: str
     location: Location | None
-    build: Any  # callable(policy) -> (holder, records, as_of)
+    outcome: Any  # callable(policy) -> (subject id, summary); PolicyError when it cannot
+    kind: str = "certification"  # the kind of policy it can be evaluated by
+
+
+def holder_outcome(build: Any) -> Any:
+    """An outcome callable from ``build(policy) -> (holder, records, as_of)``."""
+    from policyengine.evaluate import evaluate
+
+    def outcome(policy: Policy) -> tuple[str, dict[str, Any]]:
+        holder, records, as_of = build(policy)
+        return holder.id, summary(evaluate(policy, holder, records, as_of).as_dict())
+
+    return outcome
 
 
 def scenario_subjects(policy_path: str) -> Iterator[Subject]:
-    """The holders of every scenario of ``<policy>.tests.yaml`` (if it exists)."""
+    """The holder or account of every scenario of ``<policy>.tests.yaml`` (if it exists)."""
     from policyengine import timeutil
+    from policyengine.impact_packages import package_scenario_subject
     from policyengine.scenarios import SUFFIXES, holder_for, load_file
 
     stem, _ext = os.path.splitext(policy_path)
@@ -126,6 +163,9 @@ def scenario_subjects(policy_path: str) -> Iterator[Subject]:
             continue
         sf = load_file(path)
         for sc in sf.scenarios:
+            if "account" in sc.data or "account_file" in sc.data:
+                yield package_scenario_subject(sf, sc)
+                continue
             if "as_of" not in sc.data:
                 continue
 
@@ -133,7 +173,8 @@ def scenario_subjects(policy_path: str) -> Iterator[Subject]:
                 holder, records = holder_for(sf, sc, policy)
                 return holder, records, timeutil.parse_date(str(sc.data["as_of"]))
 
-            yield Subject(f"scenario '{sc.name}'", Location(sc.file, sc.line, 1), build)
+            yield Subject(f"scenario '{sc.name}'", Location(sc.file, sc.line, 1),
+                          holder_outcome(build))
 
 
 def directory_subjects(directory: str, as_of: dt.date | None) -> Iterator[Subject]:
@@ -155,46 +196,53 @@ def directory_subjects(directory: str, as_of: dt.date | None) -> Iterator[Subjec
             holder, records = load_holder(path, policy.tz, extra_fields=_record_fields(policy))
             return holder, records, as_of or dt.datetime.now(policy.tz).date()
 
-        yield Subject(f"holder file {path}", Location(path, 1, 1), build)
+        yield Subject(f"holder file {path}", Location(path, 1, 1), holder_outcome(build))
 
 
 def impact(old: Policy, new: Policy, subjects: list[Subject]) -> PolicyImpact:
-    """Evaluate every subject under both versions; the holders whose outcome changes."""
-    from policyengine.evaluate import evaluate
-
-    result = PolicyImpact(old.path, new.path)
-    if old.kind != "certification" or new.kind != "certification":
-        result.note = "credit-package policies are not compared (no holders to evaluate)"
+    """Evaluate every subject of the policy's kind under both versions; what changes."""
+    result = PolicyImpact(old.path, new.path, kind=new.kind)
+    if old.kind != new.kind:
+        result.note = (f"the policy changed kind ({old.kind} -> {new.kind}): its outcomes "
+                       "cannot be compared")
         return result
     for s in subjects:
+        if s.kind != new.kind:
+            continue
         outcomes = []
         try:
             for policy in (old, new):
-                holder, records, as_of = s.build(policy)
-                outcomes.append(summary(evaluate(policy, holder, records, as_of).as_dict()))
+                outcomes.append(s.outcome(policy))
         except PolicyError as err:  # e.g. a holder file of another policy in --holders
             result.skipped.append((s.label, err.diagnostics[0].render(with_source=False)))
             continue
         result.holders += 1
-        changes = compare(*outcomes)
+        changes = compare(outcomes[0][1], outcomes[1][1])
         if changes:
-            result.changed.append(HolderImpact(s.label, holder.id, s.location, changes))
+            result.changed.append(HolderImpact(s.label, outcomes[1][0], s.location, changes))
     return result
 
 
 def as_data(impacts: list[PolicyImpact]) -> dict[str, Any]:
-    return {
-        "format": "policyengine.diff/1",
-        "policies": [{
-            "old": p.old, "new": p.new, "holders": p.holders, "changed": len(p.changed),
+    """``policyengine.diff/1``: per policy its holders (or accounts) and their changes."""
+    policies = []
+    for p in impacts:
+        noun = p.noun
+        policies.append({
+            "old": p.old, "new": p.new, "kind": p.kind, f"{noun}s": p.holders,
+            "changed": len(p.changed),
             **({"note": p.note} if p.note else {}),
             "skipped": [{"label": label, "why": why} for label, why in p.skipped],
-            "holders_changed": [{
-                "label": h.label, "holder": h.holder,
+            f"{noun}s_changed": [{
+                "label": h.label, noun: h.holder,
                 "location": str(h.location) if h.location else None,
                 "changes": [{"what": c.what, "old": c.old, "new": c.new} for c in h.changes],
             } for h in p.changed],
-        } for p in impacts],
-        "holders": sum(p.holders for p in impacts),
+        })
+    return {
+        "format": "policyengine.diff/1",
+        "policies": policies,
+        "holders": sum(p.holders for p in impacts if p.noun == "holder"),
+        "accounts": sum(p.holders for p in impacts if p.noun == "account"),
         "changed": sum(len(p.changed) for p in impacts),
     }

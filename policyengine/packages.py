@@ -17,7 +17,11 @@ append the redemption with :func:`record_redemption` (which re-checks everything
 against the history it is given) under its own lock or transaction. Every call
 replays the whole history in time order (``packages_ledger.py``) and reports a stored
 redemption that overdraws or uses an expired or unknown package at its ``file:line``.
-Account and cart files are read by ``packages_account.py``. Credits are ``Decimal``.
+Every policy expression (``cart.item_cost``, ``cart.eligible_item``, each
+``cart.rules[].refuse_when``) runs through ``exprrun.run``, like those of certification
+policies: run-time errors point inside the expression, and ``policyengine test
+--coverage`` sees them. Account and cart files are read by ``packages_account.py``.
+Credits are ``Decimal``.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from policyengine import exprrun
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.expr import ExprRuntimeError
 from policyengine.expr.values import add_duration
 from policyengine.packages_account import (
     Account,
@@ -138,14 +142,13 @@ class Decision:
 
 
 def _evaluate(policy: Policy, dotted: str, values: Mapping[str, Any]) -> Any:
-    compiled = policy.expression(dotted)
-    if compiled is None:
-        return None
-    try:
-        return compiled({**policy.base_values(), **values})
-    except ExprRuntimeError as err:
-        raise PolicyError(Diagnostic(f"{dotted}: {err.message}", policy.location(dotted),
-                                     hint=err.hint, code="package.expression")) from None
+    """Run the policy's expression at ``dotted`` through the shared runner.
+
+    ``exprrun.run`` maps run-time errors inside the expression in the policy file and
+    lets ``policyengine test --coverage`` see cart rules, item costs and eligibility
+    (rule, decision and branch coverage) like every other policy expression.
+    """
+    return exprrun.run(policy, dotted, {**policy.base_values(), **values})
 
 
 def _charge(policy: Policy, item: CartItem) -> ItemCharge:

@@ -8,16 +8,25 @@ Only what is written is asserted:
 - a number matches a decimal string of the same value (``25`` matches ``"25.0"``);
 - everything else by equality (dates are ISO strings on both sides).
 
+Credit-package outcomes (:func:`match_package`, ``decision`` and ``balance``) add: a
+refusal reason may be written as its code alone (``reasons: [insufficient-credits]``);
+``packages``, ``items`` and ``enrollments`` may be a list (by position, same length)
+or a mapping by package / item id (only the ids written); a timestamp without an
+offset is local time in the policy's time zone (``2025-01-14T00:00:00`` matches
+``"2025-01-14T00:00:00-08:00"``).
+
 Each mismatch carries the path of the value (``periods[number=1].status``), the
 expected and actual values, and where the expected value is written in the file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from policyengine import timeutil
 from policyengine.errors import Location
 from policyengine.yamlload import locate
 
@@ -30,16 +39,19 @@ class Mismatch:
     expected: Any
     actual: Any  # MISSING when the actual outcome has no such value
     location: Location | None  # where the expected value is written
+    note: str | None = None  # context for people, e.g. why a redemption was refused
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "expected": plain(self.expected),
                 "actual": None if self.actual is MISSING else plain(self.actual),
                 "actual_missing": self.actual is MISSING,
-                "location": str(self.location) if self.location else None}
+                "location": str(self.location) if self.location else None,
+                **({"note": self.note} if self.note else {})}
 
     def text(self) -> str:
         got = "nothing" if self.actual is MISSING else show(self.actual)
-        return f"{self.path}: expected {show(self.expected)}, got {got}"
+        return f"{self.path}: expected {show(self.expected)}, got {got}" + (
+            f" ({self.note})" if self.note else "")
 
 
 def plain(value: Any) -> Any:
@@ -108,8 +120,9 @@ class Matcher:
     def _loc(self, ypath: list[Any]) -> Location | None:
         return locate(self.root, [*self.base, *ypath])
 
-    def fail(self, path: str, ypath: list[Any], expected: Any, actual: Any) -> None:
-        self.mismatches.append(Mismatch(path, expected, actual, self._loc(ypath)))
+    def fail(self, path: str, ypath: list[Any], expected: Any, actual: Any,
+             note: str | None = None) -> None:
+        self.mismatches.append(Mismatch(path, expected, actual, self._loc(ypath), note))
 
     def match(self, expected: Any, actual: Any, path: str, ypath: list[Any]) -> None:
         if isinstance(expected, dict):
@@ -166,12 +179,71 @@ def match_evaluation(expect: Any, actual: dict[str, Any], root: Any,
     return m.mismatches
 
 
-def match_data(expect: Any, actual: dict[str, Any], root: Any, base: list[Any]) -> list[Mismatch]:
-    """Compare plain ``expect`` with any plain ``actual`` mapping (package decisions)."""
-    m = Matcher(root, base)
+# Lists of a package outcome that may be written as a mapping by this key.
+KEYED = {"packages": "id", "items": "id", "enrollments": "item"}
+
+
+class PackageMatcher(Matcher):
+    """Matching of ``decision`` / ``balance`` (``packages.decision_data`` / ``balance_data``)."""
+
+    def __init__(self, root: Any, base: list[Any], tz: dt.tzinfo):
+        super().__init__(root, base)
+        self.tz = tz
+
+    def match(self, expected: Any, actual: Any, path: str, ypath: list[Any]) -> None:
+        key = path.rsplit(".", 1)[-1]
+        if key in KEYED and isinstance(expected, dict) and isinstance(actual, (list, tuple)):
+            by_id = {str(a.get(KEYED[key])): a for a in actual if isinstance(a, dict)}
+            for ident, value in expected.items():
+                where = f"{path}[{ident}]"
+                if str(ident) not in by_id:
+                    self.fail(where, [*ypath, ident], value, MISSING,
+                              f"there are: {', '.join(by_id) or 'none'}")
+                else:
+                    self.match(value, by_id[str(ident)], where, [*ypath, ident])
+        elif key == "reasons" and isinstance(expected, list) and isinstance(actual, (list, tuple)):
+            for i, value in enumerate(expected[: len(actual)]):
+                if isinstance(value, str):
+                    self.match(value, actual[i].get("code"), f"{path}[{i}].code", [*ypath, i])
+                else:
+                    self.match(value, actual[i], f"{path}[{i}]", [*ypath, i])
+            if len(expected) != len(actual):
+                self.fail(path, ypath, [v if isinstance(v, str) else v.get("code")
+                                        for v in expected], [r.get("code") for r in actual])
+        elif isinstance(expected, str) and isinstance(actual, str) and "T" in expected:
+            if not self._same_instant(expected, actual):
+                self.fail(path, ypath, expected, actual)
+        else:
+            super().match(expected, actual, path, ypath)
+
+    def _same_instant(self, expected: str, actual: str) -> bool:
+        try:
+            return (timeutil.parse_datetime(expected, self.tz)
+                    == timeutil.parse_datetime(actual, self.tz))
+        except ValueError:
+            return str(expected) == actual
+
+
+def _refusal(decision: Any) -> str | None:
+    reasons = decision.get("reasons") if isinstance(decision, dict) else None
+    if not reasons:
+        return None
+    return "refused: " + "; ".join(f"[{r.get('code')}] {r.get('message')}" for r in reasons)
+
+
+def match_package(expect: Any, actual: dict[str, Any], root: Any, base: list[Any],
+                  tz: dt.tzinfo) -> list[Mismatch]:
+    """Compare a credit-package scenario's ``expect`` (``decision``, ``balance``)."""
+    m = PackageMatcher(root, base, tz)
     m.match(expect, actual, "", [])
+    # An unexpected refusal says why, next to the first mismatch of the decision.
+    why = _refusal(actual.get("decision"))
+    for i, mm in enumerate(m.mismatches):
+        if why and mm.path.startswith("decision.") and mm.note is None:
+            m.mismatches[i] = Mismatch(mm.path, mm.expected, mm.actual, mm.location, why)
+            break
     return m.mismatches
 
 
-__all__ = ["MISSING", "Mismatch", "match_data", "match_evaluation",
+__all__ = ["MISSING", "Mismatch", "match_evaluation", "match_package",
            "plain", "show"]

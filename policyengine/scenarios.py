@@ -5,8 +5,9 @@ A scenario file ``policies/<policy-id>.tests.yaml`` tests ``policies/<policy-id>
 file, overrides it). Each scenario gives a holder (inline ``holder`` + ``records``, or a
 ``holder_file``), an ``as_of`` date and an ``expect`` mapping compared partially with
 the evaluation (``scenariomatch.py``). For credit-package policies a scenario gives an
-``account`` + ``events`` (or ``account_file``), a ``cart`` (or ``cart_file``) and ``at``,
-and ``expect`` holds the ``decision`` and/or ``balance``.
+``account`` + ``events`` (or ``account_file``, optionally followed by ``events``), a
+``cart`` (or ``cart_file``) and ``at``, and ``expect`` holds the ``decision`` and/or
+``balance`` (``scenariopackages.py``).
 
 Files are validated against ``scenarios.schema.json``; problems in a file (schema, a
 policy that does not load, a holder that does not read) raise :class:`PolicyError`
@@ -16,6 +17,7 @@ result, not an exception.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,9 +26,10 @@ from typing import Any
 from policyengine import timeutil
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.policy import Policy, load_policy
-from policyengine.scenariomatch import Mismatch, match_data, match_evaluation
+from policyengine.scenariomatch import Mismatch, match_evaluation, match_package
+from policyengine.scenariopackages import PACKAGE_EXPECT, package_outcome, sub_document
 from policyengine.schemacheck import validate_against
-from policyengine.yamlload import LocDict, load_yaml_file, locate
+from policyengine.yamlload import load_yaml_file, locate
 
 SUFFIXES = (".tests.yaml", ".tests.yml", ".tests.json")
 
@@ -129,6 +132,14 @@ def load_file(path: str) -> ScenarioFile:
                 problems.append(Diagnostic(str(err), locate(data, ["scenarios", i, "as_of"]),
                                            hint="write the date as YYYY-MM-DD",
                                            code="scenarios.as-of"))
+        if "at" in sc:
+            try:
+                timeutil.parse_datetime(str(sc["at"]), dt.timezone.utc)
+            except ValueError as err:
+                problems.append(Diagnostic(str(err), locate(data, ["scenarios", i, "at"]),
+                                           hint="write an ISO 8601 instant such as "
+                                           "2025-03-01T10:00:00 (policy time zone) or "
+                                           "2025-03-01T10:00:00-08:00", code="scenarios.at"))
         scenarios.append(Scenario(name, path, loc.line if loc else 0, i, sc))
     if not os.path.exists(policy_path):
         problems.append(Diagnostic(
@@ -139,19 +150,6 @@ def load_file(path: str) -> ScenarioFile:
     if problems:
         raise PolicyError(problems)
     return ScenarioFile(path, policy_path, data, scenarios)
-
-
-def _sub_document(sc: Any, keys: dict[str, str]) -> LocDict:
-    """A document made of some keys of ``sc`` (renamed), keeping their positions."""
-    doc = LocDict()
-    doc.loc = getattr(sc, "loc", None)
-    for new, old in keys.items():
-        if old in sc:
-            doc[new] = sc[old]
-            if isinstance(sc, LocDict) and old in sc.value_locs:
-                doc.value_locs[new] = sc.value_locs[old]
-                doc.key_locs[new] = sc.key_locs[old]
-    return doc
 
 
 def _record_fields(policy: Policy) -> dict:
@@ -170,12 +168,12 @@ def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy):
         holder, records = load_holder(_relative(sf.path, str(data["holder_file"])), policy.tz,
                                       extra_fields=extra)
         if data.get("records"):
-            doc = _sub_document(data, {"records": "records"})
+            doc = sub_document(data, {"records": "records"})
             doc["holder"] = {"id": holder.id}
             _, more = holder_from_document(doc, policy.tz, extra_fields=extra)
             records = [*records, *[_renumber(r, len(records) + i) for i, r in enumerate(more)]]
         return holder, records
-    doc = _sub_document(data, {"holder": "holder", "records": "records"})
+    doc = sub_document(data, {"holder": "holder", "records": "records"})
     return holder_from_document(doc, policy.tz, extra_fields=extra)
 
 
@@ -210,52 +208,6 @@ def _record_requirements(policy: Policy, evaluation: Any) -> None:
             recorder.hit(policy, f"{base}.{i}", bool(result.met))
 
 
-def package_outcome(policy: Policy, sf: ScenarioFile, sc: Scenario) -> dict[str, Any]:
-    """The decision and balance of a credit-package scenario, as plain data."""
-    from policyengine import packages
-    from policyengine.packages_account import (
-        account_from_document,
-        cart_from_document,
-        load_account,
-        load_cart,
-    )
-
-    data = sc.data
-    if "account_file" in data:
-        account = load_account(_relative(sf.path, str(data["account_file"])), policy.tz)
-    else:
-        doc = _sub_document(data, {"account": "account", "events": "events"})
-        account = account_from_document(doc, policy.tz, path=sf.path)
-    at = timeutil.parse_datetime(str(data["at"]), policy.tz)
-    out: dict[str, Any] = {}
-    expect = data["expect"]
-    if "decision" in expect:
-        if "cart_file" in data:
-            cart = load_cart(_relative(sf.path, str(data["cart_file"])))
-        else:
-            cart = cart_from_document(_sub_document(data, {"cart": "cart"}), path=sf.path)
-        out["decision"] = _as_data(packages, packages.redeem(policy, account, cart, at),
-                                   "decision_data", policy)
-    if "balance" in expect:
-        out["balance"] = _as_data(packages, packages.balance(policy, account, at),
-                                  "balance_data", policy)
-    return out
-
-
-def _as_data(module: Any, obj: Any, helper: str, policy: Policy) -> Any:
-    if hasattr(obj, "as_dict"):
-        return obj.as_dict()
-    fn = getattr(module, helper, None)
-    if fn is None:
-        raise PolicyError(Diagnostic(
-            f"credit-package scenarios need policyengine.packages.{helper}(), which this "
-            "version does not have", code="scenarios.unsupported"))
-    try:
-        return fn(obj)
-    except TypeError:
-        return fn(obj, policy)
-
-
 def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> Result:
     """Run one scenario and compare; never raises for problems in the scenario."""
     import time
@@ -266,13 +218,20 @@ def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> Result:
     try:
         if policy.kind == "credit-package":
             actual = package_outcome(policy, sf, sc)
-            mismatches = match_data(expect, actual, sf.data, base)
+            mismatches = match_package(expect, actual, sf.data, base, policy.tz)
         else:
             if "as_of" not in sc.data:
                 raise PolicyError(Diagnostic(
                     f"scenario '{sc.name}' tests a certification policy: it needs 'holder' "
                     "or 'holder_file' and 'as_of'", locate(sf.data, ["scenarios", sc.index]),
+                    hint="account, cart and at are for credit-package policies",
                     code="scenarios.kind"))
+            wrong = [k for k in expect if k in PACKAGE_EXPECT]
+            if wrong:
+                raise PolicyError([Diagnostic(
+                    f"'{k}' is expected of credit-package policies, not of a certification "
+                    "policy", locate(sf.data, [*base, k]), hint="see docs/ci.md, 'Scenario "
+                    "files'", code="scenarios.kind") for k in wrong])
             actual = evaluate_scenario(policy, sf, sc)
             mismatches = match_evaluation(expect, actual, sf.data, base)
     except PolicyError as err:

@@ -40,10 +40,16 @@ def scenario_line(folder: Path, name: str) -> int:
     return next(i for i, line in enumerate(lines, 1) if line.strip() == f"- name: {name}")
 
 
+def bundled_scenario_count() -> int:
+    from policyengine.scenarios import find_files, load_file
+
+    return sum(len(load_file(f).scenarios) for f in find_files([str(POLICIES)]))
+
+
 def test_bundled_policies_pass(capsys):
     code, out, _ = run(capsys, "test", str(POLICIES))
     assert code == 0
-    assert out.splitlines()[-1] == "36 passed, 0 failed"
+    assert out.splitlines()[-1] == f"{bundled_scenario_count()} passed, 0 failed"
 
 
 def test_broken_policy_fails_at_the_scenario_line(capsys, copy):
@@ -119,3 +125,25 @@ def test_policy_that_does_not_load_exits_2(capsys, copy):
 def test_usage_errors_exit_2(capsys, tmp_path):
     assert run(capsys, "test", str(tmp_path))[0] == 2  # no scenario files
     assert run(capsys, "test", str(POLICIES), "--fail-under", "50")[0] == 2
+
+
+def test_junit_for_a_failing_package_scenario(capsys, tmp_path):
+    for name in ("western-cpe-package.yaml", "western-cpe-package.tests.yaml"):
+        shutil.copy(POLICIES / name, tmp_path / name)
+    for sub in ("accounts", "carts"):
+        shutil.copytree(POLICIES / sub, tmp_path / sub)
+    policy = tmp_path / "western-cpe-package.yaml"
+    policy.write_text(policy.read_text().replace("expires_after: 1 year", "expires_after: 2 years"))
+    code, out, _ = run(capsys, "test", str(tmp_path), "-o", "junit")
+    assert code == 1
+    root = ET.fromstring(out)
+    [suite] = root.findall("testsuite")
+    failed = [c for c in suite.findall("testcase") if c.find("failure") is not None]
+    name = "a course bought on 2024-02-29 expires on 2025-02-28"
+    case = next(c for c in failed if c.get("name") == name)
+    tests = tmp_path / "western-cpe-package.tests.yaml"
+    line = next(i for i, t in enumerate(tests.read_text().splitlines(), 1) if name in t)
+    assert case.get("line") == str(line) and case.get("file") == str(tests)
+    message = case.find("failure").get("message")
+    assert message == (f"{tests}:{line}: decision.enrollments[WC-GOV-2].expires_on: expected "
+                       "'2025-02-28', got '2026-02-28'")

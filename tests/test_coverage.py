@@ -9,7 +9,7 @@ from pathlib import Path
 from policyengine import exprrun
 from policyengine.cli import main
 from policyengine.coverage import Recorder, percent
-from policyengine.scenarios import load_file, run_file
+from policyengine.scenarios import find_files, load_file, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -27,10 +27,11 @@ def test_bundled_policies_fully_covered(capsys):
     code = main(["test", str(POLICIES), "--coverage", "--fail-under", "100"])
     out = capsys.readouterr().out
     assert code == 0
-    for policy in ("werc-crp", "werc-gms", "safety-certification"):
+    for policy in ("werc-crp", "werc-gms", "safety-certification", "western-cpe-package"):
         assert f"({policy}): 100.0%" in out
     assert "total coverage: 100.0%" in out
-    assert out.splitlines()[-1] == "36 passed, 0 failed"
+    total = sum(len(load_file(f).scenarios) for f in find_files([str(POLICIES)]))
+    assert out.splitlines()[-1] == f"{total} passed, 0 failed"
 
 
 def scenario(tmp_path: Path, body: str) -> str:
@@ -110,3 +111,66 @@ def test_json_coverage(tmp_path, capsys):
     missing = [i for i in policy["items"] if not i["covered"]]
     assert all(i["location"] and i["missing"] for i in missing)
     assert cov["percent"] == policy["percent"] < 100
+
+
+def package_scenarios(tmp_path: Path, body: str) -> str:
+    shutil.copy(POLICIES / "western-cpe-package.yaml", tmp_path / "western-cpe-package.yaml")
+    path = tmp_path / "western-cpe-package.tests.yaml"
+    path.write_text("scenarios:\n" + body, encoding="utf-8")
+    return str(path)
+
+
+WEBCAST = """\
+  - name: a webcast paid with credits
+    at: 2025-03-01T10:00:00
+    account: {id: a}
+    events: [{type: purchase, id: p, at: 2025-01-01T10:00:00, credits: 5}]
+    cart: {acknowledged_terms: true, items: [{id: W, title: W, product_type: webcast, credits: 2}]}
+    expect: {decision: {allowed: true}}
+"""
+
+
+def test_package_rules_are_covered_through_the_shared_runner(tmp_path):
+    rec = Recorder()
+    run_file(load_file(package_scenarios(tmp_path, WEBCAST)), recorder=rec)
+    [path] = rec.policies
+    seen = {(i.rule, i.what): i.seen for i in rec.items(path)}
+    assert seen[("cart.item_cost", "rule")] == (True,)
+    assert seen[("cart.eligible_item", "decision")] == (True, False)
+    assert seen[("cart.rules.0.refuse_when", "decision")] == (False, True)
+    assert seen[("package.valid_for", "decision")] == (True, False)
+    assert seen[("cart.require_acknowledgement", "decision")] == (True, False)
+    assert seen[("enrollment.expires_after", "rule")] == (True,)
+
+
+def test_package_balance_only_leaves_cart_rules_uncovered(tmp_path, capsys):
+    path = package_scenarios(tmp_path, """\
+  - name: a balance
+    at: 2025-03-01T10:00:00
+    account: {id: a}
+    events: [{type: purchase, id: p, at: 2025-01-01T10:00:00, credits: 5}]
+    expect: {balance: {available: 5}}
+""")
+    code = main(["test", path, "--coverage", "--fail-under", "100"])
+    out = capsys.readouterr().out
+    assert code == 1
+    policy = tmp_path / "western-cpe-package.yaml"
+    line = next(i for i, text in enumerate(policy.read_text().splitlines(), 1)
+                if text.strip().startswith("refuse_when:"))
+    assert (f"{policy}:{line}:20: not covered: rule 'any(i in cart.items where "
+            'i.product_type == "flexcast")\': never evaluated') in out
+    assert "not covered: decision 'package usable (valid_for: 365 days)': never false" in out
+
+
+def test_policy_without_scenario_file_counts_as_uncovered(tmp_path, capsys):
+    package_scenarios(tmp_path, WEBCAST)
+    shutil.copy(POLICIES / "werc-gms.yaml", tmp_path / "werc-gms.yaml")
+    code = main(["test", str(tmp_path), "--coverage", "--fail-under", "50"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (f"coverage of {tmp_path / 'werc-gms.yaml'} (werc-gms): 0.0% (0/16) -- no scenario "
+            f"file: write {tmp_path / 'werc-gms.tests.yaml'}") in out
+    assert out.splitlines()[-1] == "1 passed, 0 failed"
+    # a scenario file named on the command line does not pull in other policies
+    assert main(["test", str(tmp_path / "western-cpe-package.tests.yaml"), "--coverage"]) == 0
+    assert "werc-gms" not in capsys.readouterr().out

@@ -185,6 +185,26 @@ def test_item_cost_is_a_policy_expression(tmp_path):
     assert d.total_credits == Decimal(6) and d.draws[0].remaining_after == Decimal(14)
 
 
+def test_package_expressions_run_through_the_shared_runner(tmp_path):
+    from policyengine import exprrun
+    from policyengine.coverage import Recorder
+
+    pol = variant(tmp_path, "item_cost: item.credits", "item_cost: item.credits / item.price")
+    with pytest.raises(PolicyError) as info:  # price 0: the error points inside the expression
+        redeem(pol, ONE_PACKAGE, cart(("w1", "webcast", 3)), at("2024-03-01T12:00:00"))
+    [d] = info.value.diagnostics
+    line = next(i for i, t in enumerate(Path(pol.path).read_text().splitlines(), 1)
+                if "item_cost:" in t)
+    assert (d.location.line, d.location.col, d.message) == (line, 14, "division by zero")
+    rec = Recorder()
+    with exprrun.recording(rec):
+        redeem(load_policy(str(POLICY_PATH)), ONE_PACKAGE, cart(("w1", "webcast", 3), ("f", "flexcast", 1)),
+               at("2024-03-01T12:00:00"))
+    [cov] = rec.policies.values()
+    assert set(cov.hits) == {"cart.item_cost", "cart.eligible_item", "cart.rules.0.refuse_when"}
+    assert cov.hits["cart.item_cost"] == 2 and cov.hits["cart.rules.0.refuse_when"] == 1
+
+
 # --- "CPE Credits cannot be applied to FlexCast ... If FlexCast is in your cart, the
 #      'Use My CPE Credits' button will not appear. Flexcast will need to be purchased
 #      separately."

@@ -33,11 +33,13 @@ def test_naming_convention():
 def test_find_files_only_scenario_files():
     found = list(find_files([str(POLICIES)]))
     names = sorted(Path(f).name for f in found)
-    assert names == ["safety-certification.tests.yaml", "werc-crp.tests.yaml",
-                     "werc-gms.tests.yaml"]
+    assert all(n.endswith(".tests.yaml") for n in names)
+    assert {"safety-certification.tests.yaml", "werc-crp.tests.yaml", "werc-gms.tests.yaml",
+            "western-cpe-package.tests.yaml"} <= set(names)
 
 
-@pytest.mark.parametrize("name", ["werc-crp", "werc-gms", "safety-certification"])
+@pytest.mark.parametrize("name", ["werc-crp", "werc-gms", "safety-certification",
+                                  "western-cpe-package"])
 def test_bundled_scenarios_pass(name):
     sf = load_file(str(POLICIES / f"{name}.tests.yaml"))
     results = run_file(sf)
@@ -198,3 +200,139 @@ scenarios:
     results = run_file(load_file(path))
     assert [r.outcome for r in results] == ["passed", "passed"], [
         [m.text() for m in r.mismatches] + [d.message for d in r.errors] for r in results]
+
+
+@pytest.fixture
+def cpe(tmp_path: Path) -> Path:
+    shutil.copy(POLICIES / "western-cpe-package.yaml", tmp_path / "western-cpe-package.yaml")
+    shutil.copytree(POLICIES / "accounts", tmp_path / "accounts")
+    shutil.copytree(POLICIES / "carts", tmp_path / "carts")
+    return tmp_path
+
+
+def texts(result) -> list[str]:
+    return [m.text() for m in result.mismatches] + [d.message for d in result.errors]
+
+
+def test_package_expectations_by_id_by_code_and_local_times(cpe):
+    path = write(cpe / "western-cpe-package.tests.yaml", """\
+scenarios:
+  - name: keyed packages, reasons by code, local timestamps
+    at: 2025-01-14T00:00:00
+    account_file: accounts/sam-expired.yaml
+    cart: {acknowledged_terms: false, items: [{id: W, title: W, product_type: webcast, credits: 1}]}
+    expect:
+      decision:
+        reasons: [no-valid-package, terms-not-acknowledged]
+        items: {W: {eligible: true}}
+      balance:
+        packages: {pkg-2024-01: {status: expired, expires_at: 2025-01-14T00:00:00,
+                                 expired_at: "2025-01-14T08:00:00Z"}}
+""")
+    [result] = run_file(load_file(path))
+    assert result.outcome == "passed", texts(result)
+
+
+def test_package_mismatches_name_path_and_refusal(cpe):
+    path = write(cpe / "western-cpe-package.tests.yaml", """\
+scenarios:
+  - name: expected allowed
+    at: 2025-03-01T10:00:00
+    account_file: accounts/dana-two-packages.yaml
+    cart_file: carts/too-expensive.yaml
+    expect:
+      decision:
+        allowed: true
+        reasons: []
+        enrollments: {SS-CPA-24: {expires_on: 2026-03-01}}
+      balance: {packages: {pkg-nope: {status: active}}}
+""")
+    [result] = run_file(load_file(path))
+    assert result.outcome == "failed"
+    first, reasons, enrollment, package = result.mismatches
+    assert first.text() == (
+        "decision.allowed: expected true, got false (refused: [insufficient-credits] The cart "
+        "costs 30 credits but only 26 credits are available: 4 credits short.)")
+    assert first.location.line == 8
+    assert reasons.text() == "decision.reasons: expected [], got ['insufficient-credits']"
+    assert enrollment.path == "decision.enrollments[SS-CPA-24]" and enrollment.location.line == 10
+    assert package.text().endswith("got nothing (there are: pkg-2024-06, pkg-2024-09)")
+
+
+def test_account_file_followed_by_scenario_events(cpe):
+    path = write(cpe / "western-cpe-package.tests.yaml", """\
+scenarios:
+  - name: one more redemption after the file's history
+    at: 2025-03-01T10:00:00
+    account_file: accounts/dana-two-packages.yaml
+    events:
+      - type: redemption
+        id: r-2025-02
+        at: 2025-02-01T10:00:00
+        items: [{id: X, product_type: webcast, credits: 6}]
+    expect:
+      balance: {available: 20, used: 10, packages: [{id: pkg-2024-06, remaining: 10}, {}]}
+  - name: an event id already in the file
+    at: 2025-03-01T10:00:00
+    account_file: accounts/dana-two-packages.yaml
+    events:
+      - {type: purchase, id: pkg-2024-06, at: 2025-01-01T10:00:00, credits: 1}
+    expect: {balance: {}}
+""")
+    ok, dup = run_file(load_file(path))
+    assert ok.outcome == "passed", texts(ok)
+    assert dup.outcome == "error"
+    assert dup.errors[0].location.line == 16
+    assert "already used in accounts/dana-two-packages.yaml" in dup.errors[0].message
+
+
+def test_package_scenario_problems_point_at_the_scenario(cpe):
+    path = write(cpe / "western-cpe-package.tests.yaml", """\
+scenarios:
+  - name: no cart
+    at: 2025-03-01T10:00:00
+    account: {id: a}
+    expect: {decision: {allowed: false}}
+  - name: certification keys
+    at: 2025-03-01T10:00:00
+    account: {id: a}
+    expect: {status: {code: certified}}
+  - name: a holder
+    as_of: 2025-03-01
+    holder: {id: h}
+    expect: {}
+""")
+    no_cart, status, holder = run_file(load_file(path))
+    assert no_cart.outcome == "error" and "has no cart" in no_cart.errors[0].message
+    assert no_cart.errors[0].location.line == 5
+    assert status.outcome == "error" and status.errors[0].location.line == 9
+    assert "'status' is expected of certification policies" in status.errors[0].message
+    assert holder.outcome == "error" and "needs 'account'" in holder.errors[0].message
+
+
+def test_package_keys_in_a_certification_scenario(crp):
+    path = write(crp / "werc-crp.tests.yaml", """\
+scenarios:
+  - name: a decision of a holder
+    as_of: 2025-03-01
+    holder: {id: h, designated_on: 2022-06-15}
+    expect: {decision: {allowed: true}}
+""")
+    [result] = run_file(load_file(path))
+    assert result.outcome == "error"
+    assert result.errors[0].location.line == 5
+    assert "'decision' is expected of credit-package policies" in result.errors[0].message
+
+
+def test_bad_at_is_a_file_error(cpe):
+    path = write(cpe / "western-cpe-package.tests.yaml", """\
+scenarios:
+  - name: bad instant
+    at: 2025-02-30T10:00:00
+    account: {id: a}
+    expect: {balance: {}}
+""")
+    with pytest.raises(PolicyError) as info:
+        load_file(path)
+    [d] = info.value.diagnostics
+    assert (d.location.line, d.location.col, d.code) == (3, 9, "scenarios.at")

@@ -1,14 +1,17 @@
 """``policyengine diff OLD NEW`` / ``policyengine diff --base REV [PATH...]``: impact report.
 
 Evaluates both versions of each policy on every scenario holder (and on the holder
-files of ``--holders DIR``) and reports each holder whose outcome changes. Exit 0
-(1 with ``--exit-code`` when something changed), 2 when a policy does not load or
-the arguments are wrong.
+files of ``--holders DIR``) and reports each holder whose outcome changes; for a
+credit-package policy, on every scenario account (and the account files of
+``--accounts DIR``, with the cart files of ``--carts DIR``) and reports each account
+whose redemption decision or balance changes. Exit 0 (1 with ``--exit-code`` when
+something changed), 2 when a policy does not load or the arguments are wrong.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 
@@ -24,10 +27,11 @@ from policyengine.impact import (
     load_policy_text,
     scenario_subjects,
 )
+from policyengine.impact_packages import account_subjects
 from policyengine.reporting import dumps, escape_data, escape_property, github_annotation
 
 NAME = "diff"
-HELP = "show which holders' outcomes change between two versions of a policy"
+HELP = "show which holders' (or accounts') outcomes change between two versions of a policy"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,11 +45,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", metavar="DATE",
                         help="as-of date for --holders files (default: today); scenarios "
                         "use their own as_of")
+    parser.add_argument("--accounts", metavar="DIR",
+                        help="credit-package policies: also evaluate every account file "
+                        "under DIR (its balance, and its decision on each --carts file)")
+    parser.add_argument("--carts", metavar="DIR",
+                        help="credit-package policies: with --accounts, decide every cart "
+                        "file under DIR (a file or a directory) for every account")
+    parser.add_argument("--at", metavar="DATETIME",
+                        help="instant for --accounts files, ISO 8601 (local time in the "
+                        "policy's time zone without an offset; default: now); scenarios use "
+                        "their own at")
     parser.add_argument("-o", "--output", choices=("text", "json", "github", "markdown"),
                         default="text", help="text (default), json, github annotations, or "
                         "markdown (a table for a pull-request comment)")
     parser.add_argument("--exit-code", action="store_true",
-                        help="exit 1 when any holder's outcome changes")
+                        help="exit 1 when any holder's or account's outcome changes")
 
 
 def _policy_files(paths: list[str]) -> list[str]:
@@ -84,24 +98,36 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _totals(impacts: list[PolicyImpact], bold: bool = False) -> str:
+    """``16 of 17 holders`` (and ``3 of 19 accounts`` when package policies were compared)."""
+    parts = []
+    for noun in ("holder", "account"):
+        mine = [p for p in impacts if p.noun == noun and not p.note]
+        if noun == "holder" or mine:
+            changed = sum(len(p.changed) for p in mine)
+            text = f"{changed} of {sum(p.holders for p in mine)} {noun}s"
+            parts.append(f"**{text}**" if bold else text)
+    if len(parts) == 2 and parts[0].strip("*").endswith(" of 0 holders"):
+        parts = parts[1:]
+    return " and ".join(parts)
+
+
 def _text(impacts: list[PolicyImpact]) -> str:
     lines = []
     for p in impacts:
         if p.note:
             lines.append(f"{p.new}: {p.note}")
             continue
-        lines.append(f"{p.new}: {len(p.changed)} of {p.holders} holders change "
+        lines.append(f"{p.new}: {len(p.changed)} of {p.holders} {p.noun}s change "
                      f"(old: {p.old})")
         for h in p.changed:
-            lines.append(f"  {h.location}: {h.label} (holder {h.holder}):")
+            lines.append(f"  {h.location}: {h.label} ({p.noun} {h.holder}):")
             for c in h.changes:
                 lines.append(f"    {c.what}: {_fmt(c.old)} -> {_fmt(c.new)}")
         for label, why in p.skipped:
             lines.append(f"  skipped {label}: {why}")
-    total = sum(p.holders for p in impacts)
-    changed = sum(len(p.changed) for p in impacts)
     policies = sum(1 for p in impacts if p.changed)
-    lines.append(f"{changed} of {total} holders changed in {policies} of {len(impacts)} "
+    lines.append(f"{_totals(impacts)} changed in {policies} of {len(impacts)} "
                  f"polic{'y' if len(impacts) == 1 else 'ies'}")
     return "\n".join(lines) + "\n"
 
@@ -111,20 +137,17 @@ def _cell(value) -> str:
 
 
 def _markdown(impacts: list[PolicyImpact]) -> str:
-    total = sum(p.holders for p in impacts)
-    changed = sum(len(p.changed) for p in impacts)
-    lines = ["### Policy impact", "",
-             f"**{changed} of {total} holders** change their outcome.", ""]
+    lines = ["### Policy impact", "", f"{_totals(impacts, bold=True)} change their outcome.", ""]
     for p in impacts:
         if p.note:
             lines += [f"`{p.new}`: {p.note}", ""]
             continue
-        lines.append(f"#### `{p.new}` — {len(p.changed)} of {p.holders} holders change")
+        lines.append(f"#### `{p.new}` — {len(p.changed)} of {p.holders} {p.noun}s change")
         lines.append("")
         if not p.changed:
             lines += ["No outcome changes.", ""]
             continue
-        lines += ["| Holder | Where | What | Old | New |", "|---|---|---|---|---|"]
+        lines += [f"| {p.noun.capitalize()} | Where | What | Old | New |", "|---|---|---|---|---|"]
         for h in p.changed:
             for i, c in enumerate(h.changes):
                 who = f"{_cell(h.holder)} — {_cell(h.label)}" if i == 0 else ""
@@ -140,15 +163,13 @@ def _github(impacts: list[PolicyImpact]) -> str:
     for p in impacts:
         for h in p.changed:
             text = "; ".join(f"{c.what}: {_fmt(c.old)} -> {_fmt(c.new)}" for c in h.changes)
-            msg = f"{p.new}: outcome of holder {h.holder} ({h.label}) changes: {text}"
+            msg = f"{p.new}: outcome of {p.noun} {h.holder} ({h.label}) changes: {text}"
             props = ""
             if h.location:
                 props = (f" file={escape_property(h.location.file)},line={h.location.line},"
                          f"title={escape_property('policy impact')}")
             lines.append(f"::warning{props}::{escape_data(msg)}")
-    total = sum(p.holders for p in impacts)
-    changed = sum(len(p.changed) for p in impacts)
-    lines.append(f"::notice::{changed} of {total} holders changed")
+    lines.append(f"::notice::{_totals(impacts)} changed")
     return "\n".join(lines) + "\n"
 
 
@@ -164,13 +185,23 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as err:
             print(f"policyengine diff: --as-of: {err}", file=sys.stderr)
             return 2
+    if args.at:
+        try:
+            timeutil.parse_datetime(args.at, dt.timezone.utc)
+        except ValueError as err:
+            print(f"policyengine diff: --at: {err}", file=sys.stderr)
+            return 2
+    if args.carts and not args.accounts:
+        print("policyengine diff: --carts needs --accounts", file=sys.stderr)
+        return 2
     impacts: list[PolicyImpact] = []
     errors: list[Diagnostic] = []
     for new_path, old in _pairs(args):
         try:
             new = load_policy_file(new_path)
             if old is None:
-                impacts.append(PolicyImpact("-", new_path, note="new policy: nothing to compare"))
+                impacts.append(PolicyImpact("-", new_path, note="new policy: nothing to compare",
+                                            kind=new.kind))
                 continue
             if isinstance(old, tuple):
                 old_policy = load_policy_text(*old)
@@ -183,6 +214,8 @@ def run(args: argparse.Namespace) -> int:
                 subjects = list(scenario_subjects(old))
             if args.holders:
                 subjects += list(directory_subjects(args.holders, as_of))
+            if args.accounts:
+                subjects += list(account_subjects(args.accounts, args.carts, args.at))
             impacts.append(impact(old_policy, new, subjects))
         except PolicyError as err:
             errors.extend(err.diagnostics)

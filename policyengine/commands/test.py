@@ -2,18 +2,28 @@
 
 Exit 0 when every selected scenario passed, 1 when any failed (or coverage is below
 ``--fail-under``), 2 for usage errors and invalid files (printed as file:line:col).
+With ``--coverage``, a policy found under a directory argument without a scenario file
+is reported too (0% covered), so ``--fail-under`` holds for every policy.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.reporting import dumps
-from policyengine.scenarios import Result, find_files, load_file, run_file
+from policyengine.scenarios import (
+    Result,
+    default_policy_path,
+    find_files,
+    load_file,
+    run_file,
+)
 
 NAME = "test"
 HELP = "run the scenario tests (*.tests.yaml) of policies; optionally report rule coverage"
@@ -102,6 +112,38 @@ def _text(results: list[Result], errors: list[Diagnostic]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def untested_policies(paths: list[str], tested: set[str]) -> Iterator[str]:
+    """Policy files under the directories of ``paths`` that no scenario file tests."""
+    from policyengine.documents import document_kind, iter_files
+    from policyengine.scenarios import is_scenario_file
+    from policyengine.yamlload import load_yaml_file
+
+    for path in iter_files([p for p in paths if os.path.isdir(p)]):
+        if is_scenario_file(path) or os.path.normpath(path) in tested:
+            continue
+        try:
+            kind = document_kind(load_yaml_file(path))
+        except PolicyError:
+            continue  # not ours to report: 'policyengine validate' does
+        if kind == "policy":
+            yield path
+
+
+def _register_untested(recorder: Any, paths: list[str], tested: set[str],
+                       errors: list[Diagnostic]) -> None:
+    from policyengine.policy import load_policy
+    from policyengine.scenarios import SUFFIXES
+
+    for path in untested_policies(paths, tested):
+        try:
+            policy = load_policy(path)
+        except PolicyError as err:
+            errors.extend(err.diagnostics)
+            continue
+        stem = os.path.splitext(path)[0]
+        recorder.register(policy, f"no scenario file: write {stem}{SUFFIXES[0]}")
+
+
 def run(args: argparse.Namespace) -> int:
     paths = args.paths or ["policies/"]
     if args.fail_under is not None and not args.coverage:
@@ -115,12 +157,17 @@ def run(args: argparse.Namespace) -> int:
     files = list(find_files(paths))
     errors: list[Diagnostic] = []
     results: list[Result] = []
+    tested: set[str] = set()
     for path in files:
         try:
             sf = load_file(path)
+            tested.add(os.path.normpath(sf.policy_path))
             results.extend(run_file(sf, args.pattern, recorder=recorder))
         except PolicyError as err:
             errors.extend(err.diagnostics)
+            tested.add(os.path.normpath(default_policy_path(path)))  # not "untested"
+    if recorder is not None:
+        _register_untested(recorder, paths, tested, errors)
     passed = sum(r.outcome == "passed" for r in results)
     failed = len(results) - passed
     out = sys.stdout
