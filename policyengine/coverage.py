@@ -10,8 +10,9 @@ A :class:`Recorder` is installed around scenario runs with
   requirement (a requirement is hit when a period measured it) and a credit-package
   policy's course expiry (``enrollment.expires_after``, hit when an allowed
   redemption computed it);
-- **decisions** — every true/false expression (and every requirement) must be seen
-  both true (met) and false (not met); so must a credit-package policy's validity
+- **decisions** — every true/false expression (and every requirement with a minimum)
+  must be seen both true (met) and false (not met); every cap (``max``/``max_share``)
+  both reached and not reached; so must a credit-package policy's validity
   (``package.valid_for``: a package seen usable and seen expired) and, when required,
   the terms acknowledgement (``cart.require_acknowledgement``);
 - **branches** — every operand of ``and``/``or`` and every ``if`` condition must be seen
@@ -161,6 +162,10 @@ def _where(policy: Policy, dotted: str, offset: int | None = None) -> Location |
     return policy.location(dotted)
 
 
+def _capped(req: Mapping[str, Any]) -> bool:
+    return "max" in req or "max_share" in req
+
+
 def requirement_paths(policy: Policy) -> list[str]:
     """Dotted paths of every requirement of the policy."""
     out = []
@@ -205,8 +210,15 @@ def coverage_items(cov: PolicyCoverage) -> list[Item]:
         seen = cov.outcomes.get(dotted, set())
         label = f"requirement '{req.get('id')}'"
         items.append(Item(dotted, "rule", label, policy.location(dotted), (dotted in cov.hits,)))
-        items.append(Item(dotted, "decision", label + " met", policy.location(dotted),
-                          ((RESULT, True) in seen, (RESULT, False) in seen)))
+        if any(k in req for k in ("min", "per_year", "courses")) or not _capped(req):
+            items.append(Item(dotted, "decision", label + " met", policy.location(dotted),
+                              ((RESULT, True) in seen, (RESULT, False) in seen)))
+        if _capped(req):  # a cap is exercised when it limits what counts and when it does not
+            key = "max" if "max" in req else "max_share"
+            cap = cov.outcomes.get(f"{dotted}.cap", set())
+            items.append(Item(f"{dotted}.{key}", "decision", label + " cap reached",
+                              policy.location(f"{dotted}.{key}"),
+                              ((RESULT, True) in cap, (RESULT, False) in cap)))
     for dotted, what, label in package_terms(policy):
         seen = cov.outcomes.get(dotted, set())
         items.append(Item(dotted, what, label, policy.location(dotted),

@@ -206,6 +206,8 @@ def _record_requirements(policy: Policy, evaluation: Any) -> None:
         base = own if policy.get(own) is not None else "requirements"
         for i, result in enumerate(evaluation.results.get(p.number, [])):
             recorder.hit(policy, f"{base}.{i}", bool(result.met))
+            if result.cap is not None:
+                recorder.hit(policy, f"{base}.{i}.cap", result.counted >= result.cap)
 
 
 def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> Result:

@@ -27,7 +27,8 @@ def test_bundled_policies_fully_covered(capsys):
     code = main(["test", str(POLICIES), "--coverage", "--fail-under", "100"])
     out = capsys.readouterr().out
     assert code == 0
-    for policy in ("werc-crp", "werc-gms", "safety-certification", "western-cpe-package"):
+    for policy in ("werc-crp", "werc-gms", "safety-certification", "western-cpe-package",
+                   "pmi-pmp", "cpa-uaa", "ca-rn"):
         assert f"({policy}): 100.0%" in out
     assert "total coverage: 100.0%" in out
     total = sum(len(load_file(f).scenarios) for f in find_files([str(POLICIES)]))
@@ -174,3 +175,36 @@ def test_policy_without_scenario_file_counts_as_uncovered(tmp_path, capsys):
     # a scenario file named on the command line does not pull in other policies
     assert main(["test", str(tmp_path / "western-cpe-package.tests.yaml"), "--coverage"]) == 0
     assert "werc-gms" not in capsys.readouterr().out
+
+
+def test_a_cap_is_covered_when_seen_reached_and_not_reached(tmp_path):
+    (tmp_path / "capped.yaml").write_text("""\
+format: 1
+kind: certification
+id: capped
+name: Capped
+timezone: UTC
+periods:
+  renewal: {start: 2022-01-01, length: 3 years}
+allocation: {unused: discard, apply: all}
+requirements:
+  - {id: total, min: 10}
+  - {id: giving-back, where: 'record.kind == "giving-back"', max: 4}
+""")
+    path = tmp_path / "capped.tests.yaml"
+    path.write_text("""\
+scenarios:
+  - name: under the cap
+    as_of: 2023-01-01
+    holder: {id: a}
+    records: [{id: g, credits: 3, kind: giving-back, earned_on: 2022-05-01}]
+    expect: {}
+""")
+    rec = Recorder()
+    run_file(load_file(str(path)), recorder=rec)
+    [policy_path] = rec.policies
+    caps = [i for i in rec.items(policy_path) if i.text == "requirement 'giving-back' cap reached"]
+    assert [(i.rule, i.what, i.seen, i.location.line) for i in caps] == [
+        ("requirements.1.max", "decision", (False, True), 11)]
+    # a requirement without a minimum has no "met" decision to cover
+    assert not [i for i in rec.items(policy_path) if i.text == "requirement 'giving-back' met"]
