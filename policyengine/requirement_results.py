@@ -123,3 +123,14 @@ def period_years(start: dt.date, end: dt.date, kind: str) -> list[tuple[dt.date,
         spans.append((begin, min(end, nxt - dt.timedelta(days=1))))
         begin, n = nxt, n + 1
     return spans
+
+
+def year_values(number: int, start: dt.date, end: dt.date, kind: str) -> dict[str, Any]:
+    """What a per-year minimum sees as ``year``: its number (1-based), first and last
+    day, and whether it is a whole year (a calendar year not clipped by the period, or
+    twelve months from the period start)."""
+    if kind == "calendar":
+        full = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
+    else:
+        full = add_months(start, 12) - dt.timedelta(days=1) == end
+    return {"number": number, "start": start, "end": end, "full": full}

@@ -22,7 +22,13 @@ from policyengine.errors import Diagnostic, PolicyError
 from policyengine.exprrun import run
 from policyengine.policy import Policy
 from policyengine.records import Record
-from policyengine.requirement_results import Result, YearResult, period_years, show_number
+from policyengine.requirement_results import (
+    Result,
+    YearResult,
+    period_years,
+    show_number,
+    year_values,
+)
 
 __all__ = ["Applied", "Measurement", "Requirements", "Result", "all_met", "progress",
            "show_number"]
@@ -149,12 +155,14 @@ class Requirements:
         years: dict[int, list[tuple[dt.date, dt.date]]] = {}
         for i, req in enumerate(self.items):
             if "per_year" in req and self.credits[i]:
-                years[i] = period_years(period["start"], period["end"],
-                                        req["per_year"].get("years", "period"))
+                kind = req["per_year"].get("years", "period")
+                years[i] = [(start, end, self._number("per_year", i, {
+                    **scope, "year": year_values(n, start, end, kind)}) or ZERO)
+                    for n, (start, end) in enumerate(
+                        period_years(period["start"], period["end"], kind), 1)]
                 if self._year_leaves(i):
                     node = i if i in self.categories else al.ROOT
-                    each = self._number("per_year", i, scope) or ZERO
-                    for y in range(len(years[i])):
+                    for y, (_s, _e, each) in enumerate(years[i]):
                         parent[("year", i, y)] = node
                         minimum[("year", i, y)] = each
         caps: dict[Any, Decimal] = {}
@@ -253,7 +261,7 @@ class Requirements:
         if a.carried_from is not None:
             allowed = self.items[i]["per_year"].get("carried_may_count", True)
             return 0 if allowed else None
-        for y, (start, end) in enumerate(spans):
+        for y, (start, end, _min) in enumerate(spans):
             if start <= a.earned_on <= end:
                 return y
         return 0 if a.earned_on < spans[0][0] else len(spans) - 1  # before / late: clamp
@@ -274,8 +282,7 @@ class Requirements:
         have = {applied[j].record.course for j in mine}
         year_results: list[YearResult] = []
         if i in years:
-            each = self._number("per_year", i, scope) or ZERO
-            for y, (start, end) in enumerate(years[i]):
+            for y, (start, end, each) in enumerate(years[i]):
                 got = ZERO
                 for j in mine:
                     a = applied[j]
