@@ -308,3 +308,29 @@ def test_birth_month_cycles_end_on_the_last_day_of_the_birth_month(tmp_path):
     assert [(p["start"], p["end"]) for p in doc["periods"]] == [
         ("2022-03-15", "2024-02-29"),  # a leap year: February has 29 days
         ("2024-03-01", "2026-02-28")]
+
+
+def test_optimal_keeps_records_needed_for_items_and_courses_only(tmp_path):
+    body = CALENDAR_3Y + textwrap.dedent("""\
+    requirements:
+      - id: total
+        min: 4
+      - id: courses
+        measure: items
+        where: record.kind == "course"
+        min: 2
+      - id: first-aid
+        where: 'record.kind == "course"'
+        courses: [FA-1]
+    """)
+    records = [credit("W1", "2023-01-10", 4, kind="webinar"),
+               credit("C1", "2023-02-10", 0, kind="course", course="SAFE-1"),
+               credit("C2", "2023-03-10", 0, kind="course", course="FA-1"),
+               credit("C3", "2023-04-10", 0, kind="course", course="SAFE-2")]
+    doc = run(policy(tmp_path, body, order="optimal", apply="until-complete"), records,
+              "2023-12-31")
+    # the credits come from W1; C1 and C2 carry no credits but the items count and the
+    # required course need them; C3 is not needed
+    assert doc["periods"][0]["applied"] == ["W1", "C1", "C2"]
+    assert doc["periods"][0]["completed_on"] == "2023-03-10"
+    assert rec(doc, "C3")["disposition"] == "not-needed"
