@@ -55,18 +55,28 @@ class Tree:
             out.append(self.parent[out[-1]])
         return out
 
-    def need(self, node: Node) -> Decimal:
-        """What ``node`` really needs: its minimum, or its children's needs together
-        when they ask for more (a category without a minimum whose child needs 2
-        needs 2)."""
-        children = sum((self.need(c) for c, p in self.parent.items() if p == node), ZERO)
-        return max(self.minimum.get(node, ZERO), children)
+    def demands(self) -> dict[Node, Decimal]:
+        """Every node's own demand: its *need* less its children's needs, where a node
+        needs its minimum, or its children's needs together when they ask for more (a
+        category without a minimum whose child needs 2 needs 2). Without such a child
+        this is the minimum less the children's minimums."""
+        children: dict[Node, list[Node]] = {}
+        for c, p in self.parent.items():
+            children.setdefault(p, []).append(c)
+        need: dict[Node, Decimal] = {}
+        out: dict[Node, Decimal] = {}
+
+        def visit(n: Node) -> Decimal:
+            below = sum((visit(c) for c in children.get(n, [])), ZERO)
+            need[n] = max(self.minimum.get(n, ZERO), below)
+            out[n] = need[n] - below
+            return need[n]
+
+        visit(ROOT)
+        return out
 
     def demand(self, node: Node) -> Decimal:
-        """The node's own demand: its need less its children's needs (the minimum less
-        the children's minimums when those do not exceed it)."""
-        children = sum((self.need(c) for c, p in self.parent.items() if p == node), ZERO)
-        return max(ZERO, self.need(node) - children)
+        return self.demands().get(node, ZERO)
 
 
 class CapsNotNested(ValueError):
@@ -275,10 +285,11 @@ def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]
         group_edges[sig] = [(n, g.edge(node, ("tree", n), infinite))
                             for n in (*members[0].nodes, ROOT)]
     demand_total = ZERO
+    demands = tree.demands()
     for n in (*tree.parent, ROOT):
         if n != ROOT:
             g.edge(("tree", n), ("tree", tree.parent[n]), infinite)
-        d = tree.demand(n)
+        d = demands[n]
         if d > 0:
             g.edge(("tree", n), sink, d)
             demand_total += d

@@ -112,7 +112,7 @@ def build_policy(
     problems: list[Diagnostic] = []
     tz = _time_zone(data, problems)
     constants, constant_types = _constants(data, problems)
-    extra_fields = dict(record_fields or {})
+    extra_fields = dict(default_record_fields() if record_fields is None else record_fields)
     for name, type_name in (data.get("records", {}) or {}).get("fields", {}).items():
         extra_fields[str(name)] = contexts.FIELD_TYPES[str(type_name)]
     types = contexts.object_types(extra_fields, constant_types)
@@ -143,6 +143,15 @@ def default_functions() -> FunctionRegistry:
     except ImportError:
         return _builtin_registry()
     return function_registry()
+
+
+def default_record_fields() -> dict[str, T.Type]:
+    """Record fields the registered credit sources declare (``record.verb`` of xapi, ...)."""
+    try:
+        from policyengine.plugins_loader import source_fields
+    except ImportError:
+        return {}
+    return source_fields()
 
 
 def expression_diagnostic(text: Any, err: ExprError) -> Diagnostic:

@@ -61,7 +61,7 @@ class Measurement:
     results: list[Result]
     assignment: al.Assignment
     feasible: bool  # every requirement met
-    names: dict[Any, str]  # allocation node -> requirement id
+    names: dict[Any, str | None]  # allocation node -> requirement id (None: no total)
     capped: dict[str, str]  # unit key -> the innermost cap covering it (requirement id)
 
     def toward(self, key: str) -> list[tuple[str, Decimal]]:
@@ -70,6 +70,8 @@ class Measurement:
         out: dict[str, Decimal] = {}
         for node, amount in self.assignment.parts.get(key, []):
             name = self.capped.get(key, self.names[node]) if node == al.ROOT else self.names[node]
+            if name is None:  # counted for no requirement: the policy has no total
+                continue
             out[name] = out.get(name, ZERO) + amount
         return list(out.items())
 
@@ -222,7 +224,7 @@ class Requirements:
             assignment = al.first_fit(tree, unit_caps, caps)
         al.add_surplus(assignment, unit_caps, tree)
         names = {i: str(self.items[i]["id"]) for i in self.categories}
-        names[al.ROOT] = str(self.items[self.roots[0]]["id"]) if self.roots else "total"
+        names[al.ROOT] = str(self.items[self.roots[0]]["id"]) if self.roots else None
         for node in tree.parent:
             if isinstance(node, tuple):
                 names[node] = names[node[1]] if node[1] in names else names[al.ROOT]

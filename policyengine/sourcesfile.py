@@ -22,10 +22,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from policyengine import timeutil
 from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
 from policyengine.records import Holder, Record, holder_from_mapping
 from policyengine.schemacheck import validate_against
@@ -36,7 +37,12 @@ if TYPE_CHECKING:
     from policyengine.plugins_loader import SourceRegistry
     from policyengine.policy import Policy
 
-__all__ = ["SourceStats", "SourcesStats", "load_sources_file"]
+__all__ = [
+    "SourceStats", "SourcesStats", "check_sources_document", "holder_from_sources",
+    "input_files", "load_sources_file",
+]
+
+HOLDER_DATES = ("designated_on", "registered_on", "birth_date")
 
 
 @dataclass(frozen=True)
@@ -101,9 +107,22 @@ def _check_entries(data: Any, registry: SourceRegistry) -> tuple[list[Diagnostic
             continue
         options = entry.get("options", {})
         for d in validate_against(options, f"{name} options", schema=dict(cls.options)):
+            if d.location is None:  # no options: mapping at all; point at the entry
+                d = _at(data, ["sources", i, "source"], d.message, d.hint, d.code)
             fatal.append(dataclasses.replace(d, message=f"{name} options: {d.message}"))
         chosen.append((i, cls()))
     return fatal, chosen
+
+
+def _check_holder_dates(data: Any) -> Iterator[Diagnostic]:
+    for i, entry in enumerate(data["sources"]):
+        for key, value in (entry.get("holder") or {}).items():
+            if key in HOLDER_DATES:
+                try:
+                    timeutil.parse_date(str(value))
+                except ValueError as err:
+                    yield _at(data, ["sources", i, "holder", key], f"holder {key}: {err}",
+                              code="sources.holder")
 
 
 def load_sources_file(
@@ -198,11 +217,57 @@ def _location_of(origin: str) -> Location | None:
     return Location(file, int(line), 1) if file and line.isdigit() else None
 
 
+def holder_from_sources(path: str, policy: Policy) -> tuple[Holder, list[Record]]:
+    """The holder and records a sources file yields, for ``evaluate --sources``.
+
+    Raises PolicyError when any row was rejected (every problem, then the counts:
+    ``N rows read, N rejected``) or when the file names no holder.
+    """
+    records, problems, stats = load_sources_file(path, tz=policy.tz, policy=policy)
+    if problems:
+        skipped = f", {stats.rows_skipped} of other members skipped" if stats.rows_skipped else ""
+        raise PolicyError([*problems, Diagnostic(
+            f"{path}: {stats.rows_read} rows read, {stats.rows_rejected} rejected{skipped}; "
+            "nothing was evaluated",
+            hint="fix the rows above; 'policyengine records' lists what the sources read",
+            code="sources.rejected")])
+    if stats.holder is None:
+        raise PolicyError(Diagnostic(f"{path}: the sources file names no holder",
+                                     hint="add holder: {id: ..., designated_on: ...}",
+                                     code="sources.holder"))
+    return stats.holder, records
+
+
+def input_files(path: str, data: Any) -> list[str]:
+    """The input files (``options.path``) a sources document names, resolved."""
+    base = os.path.dirname(path)
+    out = []
+    for entry in (data.get("sources") if isinstance(data, Mapping) else None) or []:
+        options = entry.get("options") if isinstance(entry, Mapping) else None
+        if isinstance(options, Mapping) and isinstance(options.get("path"), str):
+            out.append(_resolve(options, base)["path"])
+    return out
+
+
 def check_sources_document(path: str, data: Mapping) -> list[Diagnostic]:
-    """``validate``'s check of a schema-valid sources file: known sources, valid options.
+    """``validate``'s check of a schema-valid sources file: known sources, valid options,
+    valid holder dates, input files that exist.
 
     Inputs are not read (that is ``policyengine records``' job).
     """
     from policyengine.plugins_loader import source_registry
 
-    return _check_entries(data, source_registry())[0]
+    problems = _check_entries(data, source_registry())[0]
+    problems.extend(_check_holder_dates(data))
+    base = os.path.dirname(path)
+    for i, entry in enumerate(data["sources"]):
+        raw = (entry.get("options") or {}).get("path")
+        if not isinstance(raw, str):
+            continue
+        resolved = _resolve({"path": raw}, base)["path"]
+        if not os.path.isfile(resolved):
+            problems.append(_at(
+                data, ["sources", i, "options", "path"], f"no such file: {resolved}",
+                f"paths are relative to the sources file's directory ({base or '.'})",
+                "sources.input"))
+    return sorted(problems, key=lambda d: (d.location.line, d.location.col) if d.location else (0,))

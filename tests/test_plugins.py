@@ -8,6 +8,7 @@ import json
 import re
 import sys
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -100,6 +101,77 @@ def test_source_fields_collects_every_source() -> None:
     fields = plugins_loader.source_fields()
     assert str(fields["webinar_id"]) == "string"
     assert str(fields["member"]) == "string"
+
+
+# ----------------------------------------------------------------------------- source fields
+# A policy may use the record fields a loaded source declares (record.verb of xapi),
+# in validate and load_policy alike; a field no source declares stays an error.
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def gms_filtering_on(tmp_path: Path, field: str) -> Path:
+    """werc-gms.yaml, counting only credits whose xAPI verb ends in "completed"."""
+    text = (ROOT / "policies" / "werc-gms.yaml").read_text(encoding="utf-8")
+    old = "    min: 15\n"
+    assert text.count(old) == 1
+    path = tmp_path / "gms-completed.yaml"
+    where = f'    where: ends_with(record.{field}, "/completed")\n'
+    path.write_text(text.replace(old, old + where), encoding="utf-8")
+    return path
+
+
+def test_a_field_only_a_source_declares_validates_and_evaluates(tmp_path: Path, capsys) -> None:
+    from policyengine.policy import load_policy
+
+    path = gms_filtering_on(tmp_path, "verb")
+    assert "verb" not in (load_policy(str(ROOT / "policies/werc-gms.yaml")).get("records") or {})
+    assert load_policy(str(path)).expression("requirements.0.where") is not None
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: ok (policy)\n1 file checked, 0 problems\n"
+    # The bundled xAPI example: the "passed" assessment (3 credits) no longer counts,
+    # 1.5 + 6 + 2.5 + 1 = 11 of 15 do.
+    assert main(["evaluate", str(path), "--sources",
+                 str(ROOT / "policies" / "sources" / "werc-gms-g3105.sources.yaml"),
+                 "--as-of", "2025-09-01", "--json"]) == 0
+    (req,) = json.loads(capsys.readouterr().out)["periods"][0]["requirements"]
+    assert (Decimal(req["counted"]), Decimal(req["missing"])) == (Decimal(11), Decimal(4))
+
+
+def test_a_field_of_a_plugins_dir_source_validates(tmp_path: Path, capsys) -> None:
+    plugin = SOURCE_PLUGIN.format(name="lrs2").replace(
+        'description = "reads nothing"',
+        'description = "reads nothing"\n        fields = {"activity_verb": STRING}',
+    ).replace("from policyengine import hookimpl",
+              "from policyengine import hookimpl\n    from policyengine.expr.types import STRING")
+    write_plugin(tmp_path / "plugins", "lrs2", plugin)
+    path = gms_filtering_on(tmp_path, "activity_verb")
+    assert main(["validate", str(path)]) == 1
+    assert "record has no field 'activity_verb'" in capsys.readouterr().out
+    plugins_loader.reset()
+    assert main(["--plugins-dir", str(tmp_path / "plugins"), "validate", str(path)]) == 0
+
+
+def test_a_field_no_source_declares_is_an_error_with_did_you_mean(tmp_path: Path, capsys) -> None:
+    from policyengine.policy import load_policy
+
+    path = gms_filtering_on(tmp_path, "verbb")
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{path}:45:29: record has no field 'verbb'"
+    assert out[1:4] == ['        where: ends_with(record.verbb, "/completed")',
+                        "                                ^^^^^",
+                        "  hint: did you mean 'verb'?"]
+    with pytest.raises(PolicyError, match="record has no field 'verbb'"):
+        load_policy(str(path))
+
+
+def test_explicit_record_fields_replace_the_sources_fields(tmp_path: Path) -> None:
+    from policyengine.policy import load_policy
+
+    path = gms_filtering_on(tmp_path, "verb")
+    with pytest.raises(PolicyError, match="record has no field 'verb'"):
+        load_policy(str(path), record_fields={})
 
 
 # ----------------------------------------------------------------------------- hooks

@@ -346,13 +346,79 @@ def test_sql_source_reads_a_real_database(tmp_path: Path, database: Path) -> Non
     assert result.records[0].fields["member"] == "M1" and result.records[0].course == "C1"
     assert (result.rows_read, result.rows_rejected) == (4, 2)
     assert lines(result) == [2, 3]
-    assert all(d.message.startswith(("row 2:", "row 3:")) for d in result.problems)
+    assert all(d.message.startswith(("query row 2:", "query row 3:")) for d in result.problems)
+
+
+@pytest.mark.parametrize("query", [
+    "DELETE FROM credits",
+    "UPDATE credits SET amount = '9'",
+    "ATTACH DATABASE 'file:{tmp}/new.db?mode=rwc' AS evil",
+    "VACUUM INTO '{tmp}/copy.db'",
+    "PRAGMA writable_schema = 1",
+])
+def test_sql_query_may_only_read(tmp_path: Path, database: Path, query: str) -> None:
+    with pytest.raises(SourceOptionError, match="query failed: not authorized") as err:
+        read("sql", tmp_path, path=str(database), query=query.format(tmp=tmp_path))
+    assert err.value.diagnostics[0].hint == "the query may only read: one SELECT statement"
+    assert sqlite3.connect(database).execute("SELECT count(*) FROM credits").fetchone() == (4,)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["credits.db"]
 
 
 def test_sql_database_is_opened_read_only(tmp_path: Path, database: Path) -> None:
-    with pytest.raises(SourceOptionError, match="query failed: attempt to write a readonly"):
-        read("sql", tmp_path, path=str(database), query="DELETE FROM credits")
-    assert sqlite3.connect(database).execute("SELECT count(*) FROM credits").fetchone() == (4,)
+    before = database.read_bytes()
+    result = read("sql", tmp_path, path=str(database), mapping=SQL_MAPPING,
+                  query="WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+                  "WHERE x < 2) SELECT credits.* FROM credits JOIN n ON take = x ORDER BY rid")
+    assert [r.id for r in result.records] == ["q1", "q4"]
+    assert database.read_bytes() == before
+
+
+DUMP = """
+    -- a dump as `sqlite3 credits.db .dump` writes it
+    PRAGMA foreign_keys=OFF;
+    BEGIN TRANSACTION;
+    CREATE TABLE credits (rid TEXT, done TEXT, amount TEXT);
+    INSERT INTO credits VALUES('d1','2024-01-05','0.1');
+    INSERT INTO credits VALUES('d2','2024-01-06','0.2');
+    COMMIT;
+"""
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("credits.sql", None), ("credits.txt", "sql")])
+def test_sql_source_reads_a_text_dump(tmp_path: Path, name: str, fmt: str | None) -> None:
+    path = write(tmp_path / name, DUMP)
+    options = {"format": fmt} if fmt else {}
+    result = read("sql", tmp_path, path=str(path), query="SELECT * FROM credits ORDER BY rid",
+                  mapping={"id": "rid", "earned": "done", "credits": "amount"}, **options)
+    assert [(r.id, r.credits) for r in result.records] == [("d1", Decimal("0.1")),
+                                                           ("d2", Decimal("0.2"))]
+    assert sum(r.credits for r in result.records) == Decimal("0.3")
+
+
+def test_sql_dump_errors_name_the_statement_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.sql", DUMP.replace("INSERT INTO credits VALUES('d2'",
+                                                    "INSERT INTO credit VALUES('d2'"))
+    with pytest.raises(SourceOptionError, match=r"bad\.sql:6: no such table: credit"):
+        read("sql", tmp_path, path=str(path), query="SELECT * FROM credits")
+
+
+@pytest.mark.parametrize("statement", [
+    "ATTACH DATABASE '{tmp}/side.db' AS side;",
+    "VACUUM INTO '{tmp}/copy.db';",
+    "PRAGMA writable_schema = 1;",
+])
+def test_sql_dump_cannot_touch_files(tmp_path: Path, statement: str) -> None:
+    path = write(tmp_path / "evil.sql", DUMP + "    " + statement.format(tmp=tmp_path) + "\n")
+    with pytest.raises(SourceOptionError, match=r"evil\.sql:8: not authorized") as err:
+        read("sql", tmp_path, path=str(path), query="SELECT * FROM credits")
+    assert "only create and fill tables" in err.value.diagnostics[0].hint
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil.sql"]
+
+
+def test_sql_dump_of_a_file_that_is_not_a_dump(tmp_path: Path) -> None:
+    path = write(tmp_path / "notes.sql", "id,earned_on\nr1,2024-01-01\n")
+    with pytest.raises(SourceOptionError, match=r"notes\.sql:1: near \"id\": syntax error"):
+        read("sql", tmp_path, path=str(path), query="SELECT 1")
 
 
 def test_sql_bad_query_and_mapping(tmp_path: Path, database: Path) -> None:
@@ -467,7 +533,9 @@ def test_duplicate_record_ids_across_sources(tmp_path: Path) -> None:
 def test_sources_files_are_a_document_kind(tmp_path: Path) -> None:
     from policyengine.documents import check_file
 
-    path = write(tmp_path / "x.sources.yaml", "sources:\n  - {source: xapi, options: {path: s}}\n")
+    write(tmp_path / "s.json", "[]\n")
+    path = write(tmp_path / "x.sources.yaml",
+                 "sources:\n  - {source: xapi, options: {path: s.json}}\n")
     assert check_file(str(path)) == ("sources", [])
 
 
@@ -515,16 +583,23 @@ def test_check_sources_document_for_validate(tmp_path: Path) -> None:
     from policyengine.sourcesfile import check_sources_document
     from policyengine.yamlload import load_yaml_file
 
+    write(tmp_path / "s.json", "[]\n")
+    write(tmp_path / "db.sql", DUMP)
     path = write(tmp_path / "x.sources.yaml", """
         sources:
           - {source: xapi, options: {path: s.json}}
-          - {source: sqll, options: {path: db.sqlite, query: SELECT 1}}
-          - {source: sql, options: {path: db.sqlite}}
+          - {source: sqll, options: {path: db.sql, query: SELECT 1}}
+          - {source: sql, options: {path: db.sql}}
+          - source: lms_transcript
+            options:
+              path: exports/transcript.csv
     """)
     problems = check_sources_document(str(path), load_yaml_file(path))
-    assert [(d.location.line, d.message) for d in problems] == [
-        (3, "unknown source 'sqll'"), (4, "sql options: missing required key 'query'")]
+    assert [(d.location.line, d.location.col, d.message) for d in problems] == [
+        (3, 14, "unknown source 'sqll'"), (4, 28, "sql options: missing required key 'query'"),
+        (7, 13, f"no such file: {tmp_path / 'exports' / 'transcript.csv'}")]
     assert problems[0].hint == "did you mean 'sql'?"
+    assert problems[2].hint == f"paths are relative to the sources file's directory ({tmp_path})"
 
 
 def test_csv_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
@@ -532,3 +607,94 @@ def test_csv_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
     path.write_bytes(b"learner_id,course_id,completion_date\nM1,C1,2024-01-01\nM1,Caf\xe9,2024-01-02\n")
     with pytest.raises(SourceOptionError, match=r"t\.csv:3: not valid UTF-8"):
         read("lms_transcript", tmp_path, path=str(path))
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+def test_validate_reports_a_broken_sources_file(tmp_path: Path, capsys) -> None:
+    write(tmp_path / "statements.json", "[]\n")
+    path = write(tmp_path / "broken.sources.yaml", """
+        sources:
+          - source: xapi
+            options: {path: statements.json, verb: [completed]}
+          - source: lms_transcrpt
+            options: {path: transcript.csv}
+          - source: sql
+            options:
+              path: missing.sql
+              query: SELECT * FROM credits
+    """)
+    code = main(["validate", str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.splitlines() == [
+        f"{path}:3:38: xapi options: unknown key 'verb'",
+        "        options: {path: statements.json, verb: [completed]}",
+        "                                         ^^^^",
+        "  hint: did you mean 'verbs'?",
+        f"{path}:4:13: unknown source 'lms_transcrpt'",
+        "      - source: lms_transcrpt",
+        "                ^",
+        "  hint: did you mean 'lms_transcript'?",
+        f"{path}:5:21: no such file: {tmp_path / 'transcript.csv'}",
+        "        options: {path: transcript.csv}",
+        "                        ^",
+        f"  hint: paths are relative to the sources file's directory ({tmp_path})",
+        f"{path}:8:13: no such file: {tmp_path / 'missing.sql'}",
+        "          path: missing.sql",
+        "                ^",
+        f"  hint: paths are relative to the sources file's directory ({tmp_path})",
+        "1 file checked, 4 problems",
+    ]
+
+
+def test_validate_sources_file_without_options_or_with_a_bad_date(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path / "x.sources.yaml", """
+        sources:
+          - source: records_file
+            holder: {id: M1, designated_on: 2023-13-01}
+    """)
+    assert main(["validate", "-o", "json", str(path)]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["files"][0]["kind"] == "sources"
+    assert [(p["line"], p["col"], p["message"]) for p in doc["files"][0]["problems"]] == [
+        (2, 13, "records_file options: missing required key 'path'"),
+        (3, 37, "holder designated_on: '2023-13-01' is not a valid date (YYYY-MM-DD)"),
+    ]
+
+
+def test_validate_lists_the_inputs_of_sources_files(tmp_path: Path, capsys) -> None:
+    """A source's input (an xAPI array, a records list) is data, not a document."""
+    write(tmp_path / "statements.json", "[]\n")
+    write(tmp_path / "records.yaml", "- {id: a, earned_on: 2024-01-05}\n")
+    write(tmp_path / "stray.json", "[]\n")
+    sources = write(tmp_path / "m1.sources.yaml", """
+        sources:
+          - {source: xapi, holder: {id: M1}, options: {path: statements.json}}
+          - {source: records_file, options: {path: records.yaml}}
+    """)
+    assert main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{sources}: ok (sources)"
+    assert out[1] == (f"{tmp_path / 'records.yaml'}: input of {sources} (its rows are checked "
+                      "by 'policyengine records')")
+    assert out[2] == (f"{tmp_path / 'statements.json'}: input of {sources} (its rows are "
+                      "checked by 'policyengine records')")
+    assert out[3] == f"{tmp_path / 'stray.json'}: cannot tell what kind of document this is"
+    assert out[-1] == "4 files checked, 1 problem"
+    (tmp_path / "stray.json").unlink()
+    assert main(["validate", "-o", "json", str(tmp_path)]) == 0
+    files = {Path(f["path"]).name: f for f in json.loads(capsys.readouterr().out)["files"]}
+    assert files["statements.json"] == {"path": str(tmp_path / "statements.json"),
+                                        "kind": "input", "valid": True, "problems": [],
+                                        "input_of": str(sources)}
+
+
+def test_validate_the_bundled_sources_directory(capsys) -> None:
+    assert main(["validate", str(REPO / "policies" / "sources")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    inputs = sorted(Path(line.split(":")[0]).name for line in out if ": input of " in line)
+    assert inputs == ["m6006-ams-export.json", "m6006-staff-entries.yaml",
+                      "werc-lrs-statements.json"]
+    assert out[-1] == "8 files checked, 0 problems"

@@ -80,16 +80,9 @@ def load_for(args: argparse.Namespace):
 
 def _from_sources(path: str, policy):
     """A holder and records read through the credit-source plugins a sources file names."""
-    from policyengine.sourcesfile import load_sources_file
+    from policyengine.sourcesfile import holder_from_sources
 
-    records, problems, stats = load_sources_file(path, tz=policy.tz, policy=policy)
-    if problems:
-        raise PolicyError(problems)
-    if stats.holder is None:
-        raise PolicyError(Diagnostic(f"{path}: the sources file names no holder",
-                                     hint="add holder: {id: ..., designated_on: ...}",
-                                     code="sources.holder"))
-    return stats.holder, records
+    return holder_from_sources(path, policy)
 
 
 def _record_fields(policy) -> dict:

@@ -1,15 +1,20 @@
-"""``policyengine validate PATH...``: schema, expression and cross-reference checks."""
+"""``policyengine validate PATH...``: schema, expression and cross-reference checks.
+
+Checks policies, holders, accounts, carts, scenario files and sources files (known
+sources, their options, input files that exist). Files that a sources file in the
+same run names as its inputs are listed as inputs, not checked as documents.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from policyengine.documents import check_file, iter_files
+from policyengine.documents import check_files, iter_files
 from policyengine.reporting import dumps, github_annotation
 
 NAME = "validate"
-HELP = "check policy, holder, account, cart and scenario files"
+HELP = "check policy, holder, account, cart, scenario and sources files"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,16 +26,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    results = []
-    for path in iter_files(args.paths):
-        kind, diagnostics = check_file(path)
-        results.append((path, kind, diagnostics))
+    checked = check_files(iter_files(args.paths))
+    results = [(c.path, c.kind, c.diagnostics) for c in checked]
+    owners = {c.path: c.input_of for c in checked if c.input_of}
     problems = sum(len(d) for _, _, d in results)
     out = sys.stdout
     if args.output == "json":
         doc = {
             "files": [
-                {"path": p, "kind": k, "valid": not d, "problems": [x.as_dict() for x in d]}
+                {"path": p, "kind": k, "valid": not d, "problems": [x.as_dict() for x in d],
+                 **({"input_of": owners[p]} if p in owners else {})}
                 for p, k, d in results
             ],
             "problems": problems,
@@ -46,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
             if diagnostics:
                 for d in diagnostics:
                     out.write(d.render() + "\n")
+            elif path in owners:
+                out.write(f"{path}: input of {owners[path]} (its rows are checked by "
+                          "'policyengine records')\n")
             else:
                 out.write(f"{path}: ok ({kind})\n")
         files = len(results)
