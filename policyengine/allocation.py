@@ -23,7 +23,7 @@ credits no minimum needs are attributed by :func:`add_surplus`.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -48,12 +48,18 @@ class Tree:
 
     parent: dict[Node, Node]
     minimum: dict[Node, Decimal]  # ROOT included
+    _chains: dict[Node, tuple[Node, ...]] = field(default_factory=dict, compare=False,
+                                                  repr=False)
 
-    def chain(self, node: Node) -> list[Node]:
-        out = [node]
-        while out[-1] != ROOT:
-            out.append(self.parent[out[-1]])
-        return out
+    def chain(self, node: Node) -> tuple[Node, ...]:
+        """``node`` and its ancestors up to ROOT."""
+        hit = self._chains.get(node)
+        if hit is None:
+            out = [node]
+            while out[-1] != ROOT:
+                out.append(self.parent[out[-1]])
+            hit = self._chains[node] = tuple(out)
+        return hit
 
     def demands(self) -> dict[Node, Decimal]:
         """Every node's own demand: its *need* less its children's needs, where a node
@@ -108,12 +114,17 @@ class Assignment:
 
     def counted(self, tree: Tree, node: Node) -> Decimal:
         """Credits counted for ``node`` and its descendants."""
-        total = ZERO
-        for parts in self.parts.values():
-            for n, amount in parts:
-                if node in tree.chain(n):
-                    total += amount
-        return total
+        return self.counts(tree).get(node, ZERO)
+
+    def counts(self, tree: Tree, keys: Iterable[str] | None = None) -> dict[Node, Decimal]:
+        """Credits counted for every node and its descendants (of ``keys``' units only,
+        when given)."""
+        out: dict[Node, Decimal] = {}
+        for key in self.parts if keys is None else keys:
+            for n, amount in self.parts.get(key, []):
+                for up in tree.chain(n):
+                    out[up] = out.get(up, ZERO) + amount
+        return out
 
     def given(self, key: str) -> Decimal:
         return sum((a for _n, a in self.parts.get(key, [])), ZERO)

@@ -96,6 +96,7 @@ class Requirements:
         self.categories = [i for i, r in enumerate(self.items) if "where" in r and self.credits[i]
                            and ("min" in r or "per_year" in r)]
         self._cache: dict[tuple, tuple[bool, ...]] = {}
+        self._order = {i: n for n, i in enumerate(self.categories)}
 
     # -- numbers and filters -------------------------------------------------------
     def _number(self, key: str, i: int, values: dict) -> Decimal | None:
@@ -123,7 +124,13 @@ class Requirements:
         self._cache[cache_key] = out = tuple(row)
         return out
 
-    def _matches(self, a: Applied, scope: dict, period_no: int) -> list[bool]:
+    def _matches(self, a: Applied, scope: dict, period_no: int) -> tuple[bool, ...]:
+        """Whether ``a`` counts toward each requirement: its own ``where`` and those of
+        the requirements it is within."""
+        cache_key = ("within", period_no, a.key, a.earned_on, a.credits)
+        hit = self._cache.get(cache_key)
+        if hit is not None:
+            return hit
         own = self._own_matches(a, scope, period_no)
         out = []
         for i in range(len(self.items)):
@@ -132,7 +139,8 @@ class Requirements:
                 j = self.within[j]
                 ok = own[j]
             out.append(ok)
-        return out
+        self._cache[cache_key] = result = tuple(out)
+        return result
 
     # -- the tree ------------------------------------------------------------------
     def _parent(self, i: int) -> Any:
@@ -142,11 +150,7 @@ class Requirements:
         return al.ROOT if j is None else j
 
     def _depth(self, node: Any) -> int:
-        depth = 0
-        while node != al.ROOT:
-            node = self._tree_parent[node]
-            depth += 1
-        return depth
+        return len(self._tree.chain(node)) - 1
 
     def _build(self, scope: dict, period: dict) -> tuple[al.Tree, dict, dict]:
         parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}
@@ -175,8 +179,8 @@ class Requirements:
                 cap = Decimal(str(req["max_share"])) * total_min
             if cap is not None:
                 caps[("cap", i)] = cap
-        self._tree_parent = parent
-        return al.Tree(parent, minimum), years, caps
+        self._tree = al.Tree(parent, minimum)
+        return self._tree, years, caps
 
     def _year_leaves(self, i: int) -> bool:
         """Per-year minimums of a category, or of the total when there are no categories,
@@ -211,7 +215,7 @@ class Requirements:
         scope = {**policy.base_values(), "period": period, "holder": holder}
         tree, years, caps = self._build(scope, period)
         matches = [self._matches(a, scope, period_no) for a in applied]
-        units = [self._unit(a, m, years) for a, m in zip(applied, matches)]
+        units = [self._unit(a, m, years, period_no) for a, m in zip(applied, matches)]
         unit_caps = [al.Unit(u.key, u.credits, u.nodes,
                              tuple(c for c in caps if m[c[1]])) for u, m in zip(units, matches)]
         use_flow = self.optimal if optimal is None else optimal
@@ -228,8 +232,9 @@ class Requirements:
         for node in tree.parent:
             if isinstance(node, tuple):
                 names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
-        results = [self._result(i, scope, tree, assignment, applied, matches, years, caps)
-                   for i in range(len(self.items))]
+        counts = assignment.counts(tree)
+        results = [self._result(i, scope, tree, assignment, counts, applied, matches, years,
+                                caps) for i in range(len(self.items))]
         capped = {}
         for u in unit_caps:
             if u.caps:
@@ -243,7 +248,15 @@ class Requirements:
             i, depth = self.within[i], depth + 1
         return depth
 
-    def _unit(self, a: Applied, match: list[bool], years: dict) -> al.Unit:
+    def _unit(self, a: Applied, match: Sequence[bool], years: dict, period_no: int) -> al.Unit:
+        cache_key = ("unit", period_no, a.key, a.earned_on, a.credits)
+        hit = self._cache.get(cache_key)
+        if hit is None:
+            hit = self._cache[cache_key] = self._nodes(a, match, years)
+        return al.Unit(a.key, a.credits, hit)
+
+    def _nodes(self, a: Applied, match: Sequence[bool], years: dict) -> tuple[Any, ...]:
+        """The allocation nodes ``a`` may count toward, deepest first, in policy order."""
         nodes: list[Any] = []
         for i in self.categories:
             if match[i]:
@@ -254,10 +267,10 @@ class Requirements:
             y = self._year_of(a, i, spans)
             if y is not None:
                 nodes.append(("year", i, y))
-        order = {i: n for n, i in enumerate(self.categories)}
+        order = self._order
         nodes.sort(key=lambda n: (-self._depth(n), order.get(n if not isinstance(n, tuple)
                                                              else n[1], -1)))
-        return al.Unit(a.key, a.credits, tuple(nodes))
+        return tuple(nodes)
 
     def _year_of(self, a: Applied, i: int, spans: list) -> int | None:
         if a.carried_from is not None:
@@ -269,14 +282,15 @@ class Requirements:
         return 0 if a.earned_on < spans[0][0] else len(spans) - 1  # before / late: clamp
 
     def _result(self, i: int, scope: dict, tree: al.Tree, assignment: al.Assignment,
-                applied: Sequence[Applied], matches: list, years: dict, caps: dict) -> Result:
+                counts: dict, applied: Sequence[Applied], matches: list, years: dict,
+                caps: dict) -> Result:
         req = self.items[i]
         measure = "credits" if self.credits[i] else "items"
         mine = [j for j, m in enumerate(matches) if m[i]]
         if not self.credits[i]:
             counted = Decimal(len(mine))
         elif i in self.categories:
-            counted = assignment.counted(tree, i)
+            counted = counts.get(i, ZERO)
         elif i in self.roots:
             counted = sum((assignment.given(a.key) for a in applied), ZERO)
         else:  # a cap or a label: what its records contribute

@@ -120,7 +120,7 @@ def test_a_split_record_counts_one_credit_per_category_never_two():
 def test_nested_categories_count_for_their_parent_and_the_total():
     # total 10 > education 6 > ways-of-working 2.
     tree = Tree({"edu": ROOT, "wow": "edu"}, {ROOT: D(10), "edu": D(6), "wow": D(2)})
-    assert tree.chain("wow") == ["wow", "edu", ROOT]
+    assert tree.chain("wow") == ("wow", "edu", ROOT)
     # Own demand: the minimum less the children's minimums.
     assert tree.demand("wow") == D(2)
     assert tree.demand("edu") == D(4)  # 6 - 2
