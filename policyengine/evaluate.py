@@ -157,7 +157,8 @@ class _Run:
         candidates = [self._applied(r, p) for r in valid]
         choice = optimal.choose(
             fixed, candidates, lambda lst: self._measure(p, lst), apply_all,
-            lambda a, _m: reqs.beyond_credits(a, p.values(), self.holder, p.number))
+            lambda a, _m: reqs.beyond_credits(a, p.values(), self.holder, p.number),
+            exclusive=self.policy.get("allocation.unused", "carry-forward") == "discard")
         if choice.completing is not None and p.completed_on is None:
             p.applied[:] = fixed + (candidates[:choice.completing] if apply_all else choice.taken)
             self._complete(p, t)

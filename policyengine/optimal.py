@@ -6,7 +6,9 @@ chronological prefixes of the valid records: the shortest prefix that can meet e
 requirement. Of that prefix the period takes the records the assignment uses (and
 those an items count, a required course or a per-year minimum of the total needs);
 the others stay available. With ``apply: all`` it takes every valid record and
-completes on the date the shortest prefix ends.
+completes on the date the shortest prefix ends. A period no prefix completes takes
+every valid record when records count only where they were earned
+(``unused: discard``), else those that bring its requirements closer.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from policyengine.requirements import Applied, Measurement
+from policyengine.requirements import Applied, Measurement, progress
 
 Measure = Callable[[Sequence[Applied]], Measurement]
 
@@ -42,17 +44,30 @@ def shortest_prefix(fixed: Sequence[Applied], candidates: Sequence[Applied],
 
 
 def choose(fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Measure,
-           apply_all: bool, keep: Callable[[Applied, Measurement], bool]) -> Choice:
+           apply_all: bool, keep: Callable[[Applied, Measurement], bool],
+           exclusive: bool = True) -> Choice:
     """The records the period takes. ``keep(a, m)``: whether ``a`` must stay even though
-    the credit assignment ``m`` does not use it (items, courses, per-year sums)."""
+    the credit assignment ``m`` does not use it (items, courses, per-year sums).
+    A period that cannot be completed takes every record when no other period could use
+    them (``exclusive``: records count only where they were earned), else those that
+    bring it closer, as in chronological order."""
     n = shortest_prefix(fixed, candidates, measure)
-    if apply_all:
+    if apply_all or (n is None and exclusive):
         taken = list(candidates)
         return Choice(taken, n, measure([*fixed, *taken]))
     if n is None:
         full = measure([*fixed, *candidates])
         taken = [a for a in candidates if full.needed(a.key) > 0 or keep(a, full)]
-        return Choice(taken, None, measure([*fixed, *taken]))
+        m = measure([*fixed, *taken])
+        for a in candidates:  # the rest, where it counts toward an unmet requirement
+            if a in taken:
+                continue
+            trial = measure(sorted([*fixed, *taken, a], key=_order([*fixed, *candidates])))
+            if any(x > y for x, y in zip(progress(trial.results), progress(m.results))):
+                taken.append(a)
+                m = trial
+        taken.sort(key=_order(candidates))
+        return Choice(taken, None, m)
     prefix = list(candidates[:n])
     m = measure([*fixed, *prefix])
     taken = [a for a in prefix if m.needed(a.key) > 0]
@@ -68,3 +83,8 @@ def choose(fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Mea
     if not final.feasible:  # cannot happen by construction; never lose a completion
         taken, final = prefix, m
     return Choice(taken, len(taken), final)
+
+
+def _order(items: Sequence[Applied]) -> Callable[[Applied], int]:
+    index = {id(a): i for i, a in enumerate(items)}
+    return lambda a: index[id(a)]

@@ -334,3 +334,16 @@ def test_optimal_keeps_records_needed_for_items_and_courses_only(tmp_path):
     assert doc["periods"][0]["applied"] == ["W1", "C1", "C2"]
     assert doc["periods"][0]["completed_on"] == "2023-03-10"
     assert rec(doc, "C3")["disposition"] == "not-needed"
+
+
+def test_a_period_that_cannot_complete_shows_every_credit_it_has(tmp_path):
+    # ethics is short whatever happens; every credit still counts for the total
+    records = [credit("T1", "2023-01-10", 3, tags=["tax"]),
+               credit("T2", "2023-02-10", 3, tags=["tax"]),
+               credit("G", "2023-03-10", 2, tags=[])]
+    doc = run(policy(tmp_path, CATEGORIES, order="optimal", apply="until-complete"),
+              records, "2023-12-31")
+    assert doc["periods"][0]["applied"] == ["T1", "T2", "G"]
+    r = reqs(doc)
+    assert (r["total"]["counted"], r["tax"]["counted"], r["ethics"]["counted"]) == ("8", "6", "0")
+    assert doc["renewal"]["missing"] == ["Ethics: needs 2 more credits (0 of 2) by 2025-12-31"]
