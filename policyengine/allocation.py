@@ -10,9 +10,9 @@ caps must nest or be disjoint (a laminar family).
 - :func:`first_fit` gives the chronological (LMS-like) assignment.
 - :func:`max_flow_fill` finds an assignment meeting every minimum whenever one
   exists: source -> caps (nested) -> units -> nodes (nested) -> root -> sink, where the
-  edge from a node to the sink carries its *own demand* (its minimum less its
-  children's minimums). Every minimum is met exactly when the maximum flow fills every
-  demand edge. Units with the same signature are merged before the flow (they are
+  edge from a node to the sink carries its *own demand* (what it needs less what its
+  children need). Every minimum is met exactly when the maximum flow fills every
+  demand edge; the deepest demands are filled first. Units with the same signature are merged before the flow (they are
   interchangeable) and split back in the order given, so the graph stays small and
   earlier units are used first. Dinic's algorithm, in exact decimals.
 
@@ -295,16 +295,23 @@ def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]
                sum((m.credits for m in members), ZERO))
         group_edges[sig] = [(n, g.edge(node, ("tree", n), infinite))
                             for n in (*members[0].nodes, ROOT)]
-    demand_total = ZERO
     demands = tree.demands()
+    for n in tree.parent:
+        g.edge(("tree", n), ("tree", tree.parent[n]), infinite)
+    # The most specific demands first: augmenting later never empties an edge into the
+    # sink, so when not every minimum can be met the sub-categories are filled before
+    # their parents' own demands (which requirement shows "missing" is then not arbitrary).
+    by_depth: dict[int, list[Node]] = {}
     for n in (*tree.parent, ROOT):
-        if n != ROOT:
-            g.edge(("tree", n), ("tree", tree.parent[n]), infinite)
-        d = demands[n]
-        if d > 0:
-            g.edge(("tree", n), sink, d)
-            demand_total += d
-    filled = g.max_flow(source, sink) >= demand_total
+        if demands[n] > 0:
+            by_depth.setdefault(len(tree.chain(n)), []).append(n)
+    demand_total = flow = ZERO
+    for depth in sorted(by_depth, reverse=True):
+        for n in by_depth[depth]:
+            g.edge(("tree", n), sink, demands[n])
+            demand_total += demands[n]
+        flow += g.max_flow(source, sink)
+    filled = flow >= demand_total
     out = Assignment()
     for sig, members in groups.items():
         for node, e in group_edges[sig]:

@@ -609,3 +609,17 @@ def test_max_flow_agrees_with_brute_force(instance):
     if possible:
         event("first-fit fails while a solution exists" if not ff_met
               else "first-fit finds a solution too")
+
+
+def test_when_not_everything_can_be_met_sub_categories_are_filled_first():
+    # education needs 10 but only 4 credits exist; its two areas need 2 each. D may
+    # count for either area, W only for ways-of-working: both areas can be met, and
+    # they are, even though education stays short.
+    tree = Tree({"edu": ROOT, "wow": "edu", "ps": "edu"},
+                {ROOT: D(0), "edu": D(10), "wow": D(2), "ps": D(2)})
+    units = [Unit("D", D(2), ("wow", "ps", "edu")), Unit("W", D(2), ("wow", "edu"))]
+    filled, out = max_flow_fill(tree, units, {})
+    add_surplus(out, units, tree)
+    assert filled is False
+    counts = out.counts(tree)
+    assert (counts["wow"], counts["ps"], counts["edu"]) == (D(2), D(2), D(4))
