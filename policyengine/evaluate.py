@@ -31,6 +31,7 @@ from policyengine import adjustments as adj
 from policyengine import optimal
 from policyengine.carryover import carry
 from policyengine.dispositions import invalid, outside, status_disposition
+from policyengine.errors import Diagnostic, PolicyError
 from policyengine.exprrun import run
 from policyengine.outcome import Disposition, Evaluation, RecordOutcome, holder_status
 from policyengine.periods import Period, initial_period, next_period
@@ -188,7 +189,12 @@ class _Run:
     def _extend(self) -> Period | None:
         previous = self.periods[-1] if self.periods else None
         if len(self.periods) >= MAX_PERIODS:
-            return None
+            raise PolicyError(Diagnostic(
+                f"more than {MAX_PERIODS} periods would be laid out for holder "
+                f"{self.holder.get('id', '')} up to {self.as_of} (the last starts "
+                f"{self.periods[-1].start}); evaluation stopped",
+                self.policy.location("periods.renewal"),
+                hint="check the period length and the as-of date", code="period.too-many"))
         nxt = next_period(self.policy, self.holder, previous)
         if nxt is not None:
             self.periods.append(nxt)

@@ -347,3 +347,18 @@ def test_a_period_that_cannot_complete_shows_every_credit_it_has(tmp_path):
     r = reqs(doc)
     assert (r["total"]["counted"], r["tax"]["counted"], r["ethics"]["counted"]) == ("8", "6", "0")
     assert doc["renewal"]["missing"] == ["Ethics: needs 2 more credits (0 of 2) by 2025-12-31"]
+
+
+def test_an_absurd_number_of_periods_is_an_error_not_a_silent_cap(tmp_path):
+    body = """\
+    periods:
+      renewal: {start: 2000-01-01, length: 1 day}
+    allocation: {unused: discard, apply: all}
+    requirements: [{id: total, min: 0}]
+    """
+    with pytest.raises(PolicyError) as err:
+        run(policy(tmp_path, body), [], "2010-01-01")
+    [d] = err.value.diagnostics
+    assert d.message == ("more than 500 periods would be laid out for holder h-1 up to "
+                         "2010-01-01 (the last starts 2001-05-14); evaluation stopped")
+    assert d.location.line == 7
