@@ -138,6 +138,11 @@ VALUES = [
     ("day(2025-07-31)", D(31)),
     ("end_of_month(2024-02-10)", dt.date(2024, 2, 29)),
     ("end_of_month(2025-02-10)", dt.date(2025, 2, 28)),
+    # one per month or part-month, both ends counted (prorated first cycles)
+    ("months_spanned(2024-01-15, 2024-03-01)", Decimal(3)),
+    ("months_spanned(2022-05-10, 2022-12-31)", Decimal(8)),
+    ("months_spanned(2023-12-31, 2024-01-01)", Decimal(2)),
+    ("months_spanned(2024-03-01, 2024-01-15)", Decimal(0)),
     ("start_of_month(2025-02-10)", dt.date(2025, 2, 1)),
     ("next_anniversary(2025-03-01, 6, 30)", dt.date(2025, 6, 30)),
     ("next_anniversary(2025-06-30, 6, 30)", dt.date(2025, 6, 30)),
