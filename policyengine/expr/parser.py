@@ -1,13 +1,13 @@
 """Parse expression text into our own AST.
 
 The lark grammar (``grammar/expr.lark``) is loaded once, lazily, into one shared
-LALR parser.  Lark's tree is converted into frozen dataclass nodes (below), each
-carrying ``start``/``end``: 0-based character offsets into the text.  Literals are
-validated here (real dates, time zones on datetimes, string escapes, whole-number
-durations).  Every lark error becomes an :class:`ExprError` with a plain message,
-the offending offset and, where useful, a hint.  Input size and nesting depth are
-bounded before anything recursive runs, so hostile input gives an ``ExprError``,
-never a ``RecursionError``.
+LALR parser.  Lark's tree is converted into the frozen dataclass nodes of ``nodes.py``
+(re-exported here), each carrying ``start``/``end``: 0-based character offsets into
+the text.  Literals are validated here (real dates, time zones on datetimes, string
+escapes, whole-number durations).  Every lark error becomes an :class:`ExprError`
+with a plain message, the offending offset and, where useful, a hint.  Input size and
+nesting depth are bounded before anything recursive runs, so hostile input gives an
+``ExprError``, never a ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
-from dataclasses import dataclass, fields
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,126 +27,37 @@ from lark.exceptions import (
     VisitError,
 )
 
-from .types import BOOL, DATE, DATETIME, DURATION, NUMBER, STRING, Type
+from .nodes import (Aggregate, Binary, BoolOp, Call, Compare, Comprehension, Field, If, ListExpr,
+                    Literal, Name, Node, Quantifier, Unary, children, walk)
+from .types import BOOL, DATE, DATETIME, DURATION, NUMBER, STRING
 from .values import Duration, ExprError
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "Aggregate",
+    "Binary",
+    "BoolOp",
+    "Call",
+    "Compare",
+    "Comprehension",
+    "Field",
+    "If",
+    "ListExpr",
+    "Literal",
+    "Name",
+    "Node",
+    "Quantifier",
+    "Unary",
+    "children",
+    "get_parser",
+    "parse",
+    "syntax_error",
+    "walk",
+]
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 64
-
-
-# ----------------------------------------------------------------------------- AST
-
-_node = dataclass(frozen=True, eq=False)  # identity hash: nodes key the checker's tables
-
-@_node
-class Node:
-    start: int
-    end: int
-
-    @property
-    def id(self) -> int:
-        """A stable id for coverage/tracing: the node's start offset."""
-        return self.start
-
-@_node
-class Literal(Node):
-    value: object
-    type: Type
-
-@_node
-class ListExpr(Node):
-    items: tuple[Node, ...]
-
-@_node
-class Name(Node):
-    name: str
-
-@_node
-class Field(Node):
-    obj: Node
-    name: str
-    name_start: int
-
-@_node
-class Unary(Node):
-    op: str  # "-" or "not"
-    operand: Node
-
-@_node
-class Binary(Node):
-    op: str  # + - * / %
-    left: Node
-    right: Node
-
-@_node
-class Compare(Node):
-    op: str  # == != < <= > >= in "not in"
-    left: Node
-    right: Node
-
-@_node
-class BoolOp(Node):
-    op: str  # "and" / "or"
-    left: Node
-    right: Node
-
-@_node
-class If(Node):
-    cond: Node
-    then: Node
-    else_: Node
-    then_start: int  # offset of the `then` keyword: the stable id of this branch point
-
-@_node
-class Call(Node):
-    name: str
-    args: tuple[Node, ...]
-    name_end: int
-
-@_node
-class Quantifier(Node):
-    kind: str  # any / all / count
-    var: str
-    var_start: int
-    source: Node
-    cond: Node | None
-
-@_node
-class Aggregate(Node):
-    kind: str  # sum / min / max
-    args: tuple[Node, ...]
-
-@_node
-class Comprehension(Node):
-    kind: str  # list / sum / min / max
-    body: Node
-    var: str
-    var_start: int
-    source: Node
-    cond: Node | None
-
-
-def children(node: Node) -> tuple[Node, ...]:
-    """The direct sub-expressions of ``node``, in text order."""
-    out: list[Node] = []
-    for f in fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, Node):
-            out.append(value)
-        elif isinstance(value, tuple):
-            out.extend(value)
-    return tuple(out)
-
-
-def walk(node: Node) -> list[Node]:
-    """All nodes of the tree, parents before children (iterative)."""
-    out: list[Node] = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        stack.extend(reversed(children(n)))
-    return out
 
 
 # ----------------------------------------------------------------------------- lark
