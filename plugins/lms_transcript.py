@@ -10,25 +10,11 @@ Source ``lms``, kind ``course``.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
 from policyengine import hookimpl
-from policyengine.errors import Diagnostic, Location
+from policyengine.errors import Diagnostic
 from policyengine.expr.types import STRING
-from policyengine.sources import (
-    CreditSource,
-    SourceResult,
-    columns,
-    csv_rows,
-    input_path,
-    normalize,
-    record_fields,
-)
-
-if TYPE_CHECKING:
-    from policyengine.policy import Policy
+from policyengine.sources import mapping_option, source_options
+from policyengine.sources_csv import CsvSource
 
 COLUMNS = {
     "id": "id",
@@ -45,38 +31,26 @@ COLUMNS = {
 APPROVED = ("", "completed", "complete", "passed", "approved")
 
 
-class LmsTranscript(CreditSource):
+class LmsTranscript(CsvSource):
     name = "lms_transcript"
     description = "LMS transcript (CSV) with registration numbers for retakes"
     fields = {"member": STRING}
-    options = {
-        "type": "object",
-        "required": ["path"],
-        "additionalProperties": False,
-        "properties": {
-            "path": {"type": "string", "description": "The transcript CSV."},
-            "mapping": {"type": "object", "additionalProperties": {"type": "string"},
-                        "description": "Record field -> column; fields: " + ", ".join(COLUMNS)},
-        },
-    }
+    columns = COLUMNS
+    required = ("course", "earned")
+    options = source_options(
+        "The transcript CSV.",
+        mapping=mapping_option("Record field -> column", COLUMNS),
+    )
 
-    def read(
-        self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None
-    ) -> SourceResult:
-        path = input_path(options)
-        extra = record_fields(policy, self.fields)
-        result = SourceResult()
-        for line, row in csv_rows(path, columns(options, COLUMNS), ("course", "earned"), result):
-            where = Location(str(path), line, 1)
-            missing = [Diagnostic(f"missing {COLUMNS[k]}", where, code="source.lms")
-                       for k in ("course",) if not row.get(k)]
-            status = row.get("status", "").lower()
-            take = row.get("registration") or "1"
-            row = {**row, "source": "lms", "kind": "course",
-                   "status": "approved" if status in APPROVED else status,
-                   "id": row.get("id") or f"lms-{row.get('member', '')}-{row.get('course')}-{take}"}
-            normalize(row, tz, result, where=where, extra_fields=extra, problems=missing)
-        return result
+    def record(self, row, where, context):
+        missing = [Diagnostic(f"missing {COLUMNS[k]}", where, code="source.lms")
+                   for k in ("course",) if not row.get(k)]
+        status = row.get("status", "").lower()
+        take = row.get("registration") or "1"
+        return {**row, "source": "lms", "kind": "course",
+                "status": "approved" if status in APPROVED else status,
+                "id": row.get("id") or f"lms-{row.get('member', '')}-{row.get('course')}-{take}",
+                }, missing
 
 
 @hookimpl

@@ -9,27 +9,21 @@ for a blank cell), ``approved`` or ``declined``. Source ``upload``, kind ``uploa
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from policyengine import hookimpl
-from policyengine.errors import Diagnostic, Location, did_you_mean
+from policyengine.errors import Diagnostic, did_you_mean
 from policyengine.expr.types import STRING
 from policyengine.sources import (
-    CreditSource,
-    SourceResult,
     columns,
-    csv_rows,
     data_items,
-    input_path,
-    normalize,
-    record_fields,
+    file_format,
+    format_option,
+    mapping_option,
+    source_options,
 )
-
-if TYPE_CHECKING:
-    from policyengine.policy import Policy
+from policyengine.sources_csv import CsvSource
 
 COLUMNS = {
     "id": "id",
@@ -47,45 +41,30 @@ STATUSES = ("pending", "approved", "declined")
 REQUIRED = ("credits", "earned", "recorded")
 
 
-class MemberUploads(CreditSource):
+class MemberUploads(CsvSource):
     name = "member_uploads"
     description = "member uploads of external credits (CSV or JSON) with staff status"
     fields = {"member": STRING}
-    options = {
-        "type": "object",
-        "required": ["path"],
-        "additionalProperties": False,
-        "properties": {
-            "path": {"type": "string", "description": "The uploads file (CSV, JSON or YAML)."},
-            "format": {"enum": ["csv", "json", "yaml"],
-                       "description": "File format; default: told by the file's extension."},
-            "mapping": {"type": "object", "additionalProperties": {"type": "string"},
-                        "description": "Record field -> column or key; fields: "
-                        + ", ".join(COLUMNS)},
-        },
-    }
+    columns = COLUMNS
+    required = REQUIRED
+    options = source_options(
+        "The uploads file (CSV, JSON or YAML).",
+        format=format_option("csv", "json", "yaml"),
+        mapping=mapping_option("Record field -> column or key", COLUMNS),
+    )
 
-    def read(
-        self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None
-    ) -> SourceResult:
-        path = input_path(options)
-        fmt = options.get("format") or path.suffix.lower().lstrip(".")
-        extra = record_fields(policy, self.fields)
-        wanted = columns(options, COLUMNS)
-        result = SourceResult()
-        if fmt == "csv":
-            rows = ((Location(str(path), line, 1), row)
-                    for line, row in csv_rows(path, wanted, REQUIRED, result))
-        else:
-            rows = ((where, {f: item.get(key) for f, key in wanted.items()})
-                    for _i, where, item in data_items(path, ("uploads",), result))
-        for n, (where, row) in enumerate(rows):
-            problems = [Diagnostic(p, where, hint, "source.upload") for p, hint in self._check(row)]
-            row = {**row, "id": row.get("id") or f"upload-{Path(path).name}-{n + 1}",
-                   "source": "upload", "kind": row.get("kind") or "upload",
-                   "status": str(row.get("status") or "pending").strip().lower()}
-            normalize(row, tz, result, where=where, extra_fields=extra, problems=problems)
-        return result
+    def rows(self, path, options, result):
+        if file_format(options, path) == "csv":
+            return super().rows(path, options, result)
+        wanted = columns(options, COLUMNS)  # JSON/YAML: the same names, as keys
+        return ((where, {f: item.get(key) for f, key in wanted.items()})
+                for _i, where, item in data_items(path, ("uploads",), result))
+
+    def record(self, row, where, context):
+        problems = [Diagnostic(p, where, hint, "source.upload") for p, hint in self._check(row)]
+        return {**row, "id": row.get("id") or f"upload-{context.path.name}-{context.number}",
+                "source": "upload", "kind": row.get("kind") or "upload",
+                "status": str(row.get("status") or "pending").strip().lower()}, problems
 
     @staticmethod
     def _check(row: Mapping[str, Any]) -> list[tuple[str, str | None]]:

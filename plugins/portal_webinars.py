@@ -11,28 +11,20 @@ webinars are recorded automatically: status ``approved``, source ``portal``, kin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
 
 from policyengine import hookimpl, timeutil
 from policyengine.conversion import CONVERSION_SCHEMA, credits_from_minutes
-from policyengine.errors import Diagnostic, Location
+from policyengine.errors import Diagnostic
 from policyengine.expr.types import STRING
 from policyengine.records import parse_decimal
 from policyengine.sources import (
-    CreditSource,
     SourceOptionError,
-    SourceResult,
-    columns,
-    csv_rows,
-    input_path,
-    normalize,
-    record_fields,
+    conversion_rule,
+    mapping_option,
+    source_options,
 )
-
-if TYPE_CHECKING:
-    from policyengine.policy import Policy
+from policyengine.sources_csv import CsvSource
 
 COLUMNS = {
     "id": "id",
@@ -47,38 +39,24 @@ COLUMNS = {
 _MICROSECONDS_PER_MINUTE = Decimal(60_000_000)
 
 
-def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mapping[str, Any] | None:
-    """The conversion of ``options``, else the policy's ``records.conversion``."""
-    if options.get("conversion"):
-        return options["conversion"]
-    return policy.get("records.conversion") if policy is not None else None
-
-
 def minutes_between(start: dt.datetime, end: dt.datetime) -> Decimal:
     """Exact minutes from start to end (no float)."""
     return Decimal((end - start) // dt.timedelta(microseconds=1)) / _MICROSECONDS_PER_MINUTE
 
 
-class PortalWebinars(CreditSource):
+class PortalWebinars(CsvSource):
     name = "portal_webinars"
     description = "learning-portal webinar export (CSV); credits from minutes by the policy"
     fields = {"member": STRING, "webinar_id": STRING}
-    options = {
-        "type": "object",
-        "required": ["path"],
-        "additionalProperties": False,
-        "properties": {
-            "path": {"type": "string", "description": "The CSV export."},
-            "mapping": {"type": "object", "additionalProperties": {"type": "string"},
-                        "description": "Record field -> column; fields: " + ", ".join(COLUMNS)},
-            "conversion": CONVERSION_SCHEMA,
-        },
-    }
+    columns = COLUMNS
+    required = ("member", "webinar_id")
+    options = source_options(
+        "The CSV export.",
+        mapping=mapping_option("Record field -> column", COLUMNS),
+        conversion=CONVERSION_SCHEMA,
+    )
 
-    def read(
-        self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None
-    ) -> SourceResult:
-        path = input_path(options)
+    def check_options(self, options, policy):
         conversion = conversion_rule(options, policy)
         if not conversion:
             raise SourceOptionError(
@@ -88,26 +66,15 @@ class PortalWebinars(CreditSource):
             credits_from_minutes(Decimal(0), conversion)
         except ValueError as err:
             raise SourceOptionError("conversion", str(err)) from None
-        extra = record_fields(policy, self.fields)
-        wanted = columns(options, COLUMNS)
-        result = SourceResult()
-        for line, row in csv_rows(path, wanted, ("member", "webinar_id"), result):
-            where = Location(str(path), line, 1)
-            raw, problems = self._row(row, tz, conversion)
-            if problems:
-                result.reject(*(Diagnostic(p, where, code="source.portal") for p in problems))
-                continue
-            normalize(raw, tz, result, where=where, extra_fields=extra)
-        return result
 
-    @staticmethod
-    def _row(row: Mapping[str, str], tz: dt.tzinfo, conversion: Mapping) -> tuple[dict, list[str]]:
+    def record(self, row, where, context):
+        conversion = conversion_rule(context.options, context.policy)
         problems: list[str] = []
         times: dict[str, dt.datetime] = {}
         for key in ("start", "end"):
             if row.get(key):
                 try:
-                    times[key] = timeutil.parse_datetime(row[key], tz)
+                    times[key] = timeutil.parse_datetime(row[key], context.tz)
                 except ValueError as err:
                     problems.append(f"{key}: {err}")
         member, webinar = row.get("member", ""), row.get("webinar_id", "")
@@ -130,7 +97,7 @@ class PortalWebinars(CreditSource):
         if earned is None and not problems:
             problems.append("no date: give end, start or date")
         if problems:
-            return {}, problems
+            return None, [Diagnostic(p, where, code="source.portal") for p in problems]
         assert minutes is not None and earned is not None
         when = earned.isoformat() if isinstance(earned, dt.datetime) else earned
         return {

@@ -17,21 +17,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyengine import hookimpl
-from policyengine.errors import Location, PolicyError
+from policyengine.errors import PolicyError
 from policyengine.records import record_from_mapping
 from policyengine.schemacheck import load_schema, validate_against
 from policyengine.sources import (
     CreditSource,
     SourceOptionError,
     SourceResult,
-    columns,
-    csv_rows,
     data_items,
+    file_format,
+    format_option,
     input_path,
     load_data_file,
+    mapping_option,
     normalize,
     record_fields,
+    source_options,
 )
+from policyengine.sources_csv import csv_records
 from policyengine.yamlload import to_plain
 
 if TYPE_CHECKING:
@@ -48,24 +51,17 @@ class RecordsFile(CreditSource):
     name = "records_file"
     description = "records in the holder-record format, from a JSON, YAML or CSV file"
     fields = {}
-    options = {
-        "type": "object",
-        "required": ["path"],
-        "additionalProperties": False,
-        "properties": {
-            "path": {"type": "string", "description": "The records file."},
-            "format": {"enum": ["json", "yaml", "csv"],
-                       "description": "File format; default: told by the file's extension."},
-            "mapping": {"type": "object", "additionalProperties": {"type": "string"},
-                        "description": "CSV only: record field -> column name."},
-        },
-    }
+    options = source_options(
+        "The records file.",
+        format=format_option("json", "yaml", "csv"),
+        mapping=mapping_option("CSV only: record field -> column name."),
+    )
 
     def read(
         self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None
     ) -> SourceResult:
         path = input_path(options)
-        fmt = options.get("format") or path.suffix.lower().lstrip(".").replace("yml", "yaml")
+        fmt = file_format(options, path)
         extra = record_fields(policy, self.fields)
         if fmt == "csv":
             return self._read_csv(path, options, tz, extra)
@@ -77,9 +73,9 @@ class RecordsFile(CreditSource):
     def _read_csv(self, path: Path, options: Mapping[str, Any], tz: dt.tzinfo,
                   extra: Mapping) -> SourceResult:
         result = SourceResult()
-        wanted = columns(options, {f: f for f in (*CSV_FIELDS, *extra)})
-        for line, row in csv_rows(path, wanted, ("id",), result):
-            normalize(row, tz, result, where=Location(str(path), line, 1), extra_fields=extra)
+        names = {f: f for f in (*CSV_FIELDS, *extra)}  # one column per record field
+        for where, row in csv_records(path, options, names, ("id",), result):
+            normalize(row, tz, result, where=where, extra_fields=extra)
         return result
 
     def _read_document(self, path: Path, tz: dt.tzinfo, extra: Mapping) -> SourceResult:

@@ -31,9 +31,12 @@ from policyengine.sources import (
     CreditSource,
     SourceOptionError,
     SourceResult,
+    format_option,
     input_path,
+    mapping_option,
     normalize,
     record_fields,
+    source_options,
 )
 
 if TYPE_CHECKING:
@@ -130,22 +133,16 @@ class SqlQuery(CreditSource):
     name = "sql"
     description = "rows of a query on a SQLite database or SQL dump (read-only)"
     fields = {"member": STRING}
-    options = {
-        "type": "object",
-        "required": ["path", "query"],
-        "additionalProperties": False,
-        "properties": {
-            "path": {"type": "string",
-                     "description": "The SQLite database file, or a SQL text dump (.sql)."},
-            "format": {"enum": ["sqlite", "sql"],
-                       "description": "sqlite: a database file (opened read-only); sql: a "
-                       "text dump loaded into memory. Default: sql for a .sql file."},
-            "query": {"type": "string", "minLength": 1,
-                      "description": "One SELECT statement; each row is a record."},
-            "mapping": {"type": "object", "additionalProperties": {"type": "string"},
-                        "description": "Record field -> result column."},
-        },
-    }
+    options = source_options(
+        "The SQLite database file, or a SQL text dump (.sql).",
+        required=("path", "query"),
+        format=format_option("sqlite", "sql", description="sqlite: a database file (opened "
+                             "read-only); sql: a text dump loaded into memory. Default: sql "
+                             "for a .sql file."),
+        query={"type": "string", "minLength": 1,
+               "description": "One SELECT statement; each row is a record."},
+        mapping=mapping_option("Record field -> result column."),
+    )
 
     def read(
         self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None

@@ -32,10 +32,12 @@ from policyengine.records import parse_decimal
 from policyengine.sources import (
     CreditSource,
     SourceResult,
+    conversion_rule,
     data_items,
     input_path,
     normalize,
     record_fields,
+    source_options,
 )
 from policyengine.yamlload import locate
 
@@ -88,28 +90,22 @@ class XapiStatements(CreditSource):
     name = "xapi"
     description = "xAPI 1.0.3 statements (JSON array or StatementResult) from an LRS"
     fields = {"member": STRING, "verb": STRING}
-    options = {
-        "type": "object",
-        "required": ["path"],
-        "additionalProperties": False,
-        "properties": {
-            "path": {"type": "string", "description": "The statements file (JSON)."},
-            "verbs": {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                      "description": "Accepted verbs: IRIs or their last segment."},
-            "credits_extension": {"type": "string",
-                                  "description": "IRI of a result extension holding credits."},
-            "language": {"type": "string", "description": "Preferred title language."},
-            "conversion": CONVERSION_SCHEMA,
-        },
-    }
+    options = source_options(
+        "The statements file (JSON).",
+        verbs={"type": "array", "items": {"type": "string"}, "minItems": 1,
+               "description": "Accepted verbs: IRIs or their last segment."},
+        credits_extension={"type": "string",
+                           "description": "IRI of a result extension holding credits."},
+        language={"type": "string", "description": "Preferred title language."},
+        conversion=CONVERSION_SCHEMA,
+    )
 
     def read(
         self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None
     ) -> SourceResult:
         path = input_path(options)
         verbs = tuple(options.get("verbs") or DEFAULT_VERBS)
-        conversion = options.get("conversion") or (
-            policy.get("records.conversion") if policy is not None else None)
+        conversion = conversion_rule(options, policy)
         extra = record_fields(policy, self.fields)
         result = SourceResult()
         for i, where, stmt in data_items(path, ("statements",), result):

@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -38,12 +38,17 @@ __all__ = [
     "CreditSource",
     "SourceOptionError",
     "SourceResult",
+    "conversion_rule",
     "csv_rows",
+    "file_format",
+    "format_option",
     "load_data_file",
+    "mapping_option",
     "normalize",
     "plain_value",
     "record_as_dict",
     "record_fields",
+    "source_options",
 ]
 
 # Data files (exports, statements) are larger than policy files.
@@ -101,6 +106,53 @@ class CreditSource:
     ) -> SourceResult:
         """Read the input ``options`` describe; never raise for a bad row."""
         raise NotImplementedError
+
+
+# ----------------------------------------------------------------------------- options
+
+
+def source_options(
+    path: str, *, required: Sequence[str] = ("path",), **properties: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``options`` schema of a source reading a file: exactly these options.
+
+    ``path`` (a string, described by ``path``) comes first, then ``properties`` in
+    order; ``required`` names the options an entry must give, and no other option
+    is accepted.
+    """
+    return {
+        "type": "object",
+        "required": list(required),
+        "additionalProperties": False,
+        "properties": {"path": {"type": "string", "description": path}, **properties},
+    }
+
+
+def mapping_option(description: str, fields: Iterable[str] = ()) -> dict[str, Any]:
+    """The ``mapping`` option (record field -> column name); ``fields`` are listed."""
+    names = ", ".join(fields)
+    return {"type": "object", "additionalProperties": {"type": "string"},
+            "description": f"{description}; fields: {names}" if names else description}
+
+
+def format_option(*formats: str,
+                  description: str = "File format; default: told by the file's extension.",
+                  ) -> dict[str, Any]:
+    """The ``format`` option: one of ``formats`` (see :func:`file_format`)."""
+    return {"enum": list(formats), "description": description}
+
+
+def file_format(options: Mapping[str, Any], path: Path) -> str:
+    """``options['format']``, else the file's extension (``yml`` read as ``yaml``)."""
+    return options.get("format") or path.suffix.lower().lstrip(".").replace("yml", "yaml")
+
+
+def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mapping[str, Any] | None:
+    """The minutes-to-credits rule: ``options['conversion']``, else the policy's
+    ``records.conversion`` (see ``policyengine.conversion``), else None."""
+    if options.get("conversion"):
+        return options["conversion"]
+    return policy.get("records.conversion") if policy is not None else None
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -436,3 +436,12 @@ def test_hookimpl_is_exported_from_the_package() -> None:
     assert policyengine.hookimpl is hookspecs.hookimpl
     assert "hookimpl" in policyengine.__all__
     assert sys.modules["policyengine.hookspecs"].hookspec.project_name == "policyengine"
+
+
+def test_the_csv_source_shown_in_the_guide_is_the_shipped_one():
+    """docs/plugins.md shows plugins/lms_transcript.py's class as the CsvSource example;
+    the two must not drift apart."""
+    source = (DOCS.parent.parent / "plugins" / "lms_transcript.py").read_text(encoding="utf-8")
+    start = source.index("class LmsTranscript(CsvSource):")
+    end = source.index("\n\n\n", start)
+    assert source[start:end] in DOCS.read_text(encoding="utf-8")
