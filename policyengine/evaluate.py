@@ -234,20 +234,32 @@ class _Run:
             if p.completed_on is None and p.grace_end > p.end and self.as_of > p.end:
                 late = [r for r in eligible if p.in_grace(self.effective[r.id])
                         and not self._superseded(r, eligible)]
-                self._apply(p, late, self.as_of, False)
+                self._apply_late(p, late)
             if p.end >= self.as_of:
                 break
             nxt = self._extend()
             if nxt is None:
                 break
             placed = self._placed()
-            untaken = [self._applied(r, p) for r in inside if r.id not in placed]
+            untaken = [self._applied(r, p) for r in inside if r.id not in placed
+                       and self.last_event.get(r.id, ("",))[0] == "not-needed"]
             carried = carry(self.policy, self.holder, p, nxt, self.requirements[p.kind],
                             self.measurements[p.number], untaken)
             if carried:  # the period keeps what it needed; measure what is left
                 m = self._measure(p, p.applied)
                 self.results[p.number], self.measurements[p.number] = m.results, m
             p = nxt
+
+    def _apply_late(self, p: Period, late: list[Record]) -> None:
+        """Records earned in ``p``'s grace period go to ``p`` only if they complete it (as
+        many as that takes); otherwise they stay for the next period."""
+        before = list(p.applied), self.results.get(p.number), self.measurements.get(p.number)
+        self._apply(p, late, self.as_of, False)
+        if p.completed_on is None:
+            p.applied[:] = before[0]
+            self.results[p.number], self.measurements[p.number] = before[1], before[2]
+            for r in late:
+                self.last_event.pop(r.id, None)
 
     def _placed(self) -> set[str]:
         return {a.record.id for q in self.periods for a in q.applied if a.carried_from is None}

@@ -213,3 +213,22 @@ def test_credits_over_a_cap_never_carry(tmp_path):
     assert period(doc, 1)["credits"] == "10"
     assert {r["id"]: r["counted"] for r in period(doc, 2)["requirements"]} == {
         "total": "2", "giving-back": "2"}
+
+
+def test_grace_records_that_cannot_complete_the_old_period_count_for_the_new_one(tmp_path):
+    records = [credit("a", "2023-06-01", 5), credit("late1", "2024-02-10", 2)]
+    doc = run(grace_policy(tmp_path), records, "2024-03-01")
+    # 5 + 2 = 7 of 10: period 1 stays incomplete (in grace); late1 counts for period 2
+    assert period(doc, 1)["applied"] == ["a"] and period(doc, 1)["status"] == "grace"
+    assert (rec(doc, "late1")["disposition"], rec(doc, "late1")["period"]) == ("applied", 2)
+    assert doc["status"]["code"] == "suspended"
+
+
+def test_records_outside_a_validity_rule_never_carry(tmp_path):
+    body = CARRY + "validity: 'record.kind != \"excluded\"'\n"
+    records = [credit("a", "2022-03-01", 8), credit("e", "2022-04-01", 2, category="ethics"),
+               credit("x", "2023-06-01", 4, kind="excluded"), credit("c", "2023-07-01", 3)]
+    doc = run(policy(tmp_path, body), records, "2024-06-30")
+    # x is in the last year and unneeded, but not valid for the period: it never carries
+    assert period(doc, 1)["carried_out"] == [{"record": "c", "credits": "3", "to_period": 2}]
+    assert rec(doc, "x")["disposition"] == "not-valid"
