@@ -299,6 +299,13 @@ def _requirement_checks(data: LocDict) -> Iterator[Diagnostic]:
                 yield Diagnostic(f"requirement '{req.get('id')}' is within itself (a cycle of "
                                  "'within')", locate(data, [*base, i, "within"]),
                                  hint="categories nest like a tree", code="policy.within")
+        for i, req in enumerate(items):
+            if "where" not in req and req.get("carried_may_count") is False:
+                yield Diagnostic(
+                    "carried credits always count toward the total (a requirement without "
+                    "'where')", locate_key(data, [*base, i, "carried_may_count"]),
+                    hint="limit what carries with carry_over.max and carry_over.where, or "
+                    "use per_year.carried_may_count", code="policy.carry-over")
         has_children = {str(r["within"]) for r in items if r.get("within") is not None}
         categories = [r for r in items if "where" in r and "min" in r]
         capped = [r for r in items if "max" in r or "max_share" in r]

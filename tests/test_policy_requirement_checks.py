@@ -96,3 +96,13 @@ def test_status_rules_see_only_their_names(tmp_path):
 requirements: [{id: total, min: 1}]
 """)
     assert "record" in d.message and d.location.line == 11
+
+
+def test_carried_may_count_false_on_the_total_is_refused(tmp_path):
+    d = problem(tmp_path, """allocation: {unused: discard}
+carry_over: {max: 5}
+requirements:
+  - {id: total, min: 10, carried_may_count: false}
+""")
+    assert d.message.startswith("carried credits always count toward the total")
+    assert (d.location.line, d.location.col) == (13, 26)
