@@ -60,6 +60,9 @@ class _Run:
         self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
         self.results: dict[int, list] = {}
         self.measurements: dict[int, Measurement] = {}
+        # the allocation options, read once
+        self.apply_all = policy.get("allocation.apply", "until-complete") == "all"
+        self.discards = policy.get("allocation.unused", "carry-forward") == "discard"
 
     # -- records ---------------------------------------------------------------
     def _credits(self, r: Record) -> Decimal:
@@ -159,7 +162,7 @@ class _Run:
         choice = optimal.choose(
             fixed, candidates, lambda lst: self._measure(p, lst), apply_all,
             lambda a, _m: reqs.beyond_credits(a, p.values(), self.holder, p.number),
-            exclusive=self.policy.get("allocation.unused", "carry-forward") == "discard")
+            exclusive=self.discards)
         if choice.completing is not None and p.completed_on is None:
             p.applied[:] = fixed + (candidates[:choice.completing] if apply_all else choice.taken)
             self._complete(p, t)
@@ -215,7 +218,7 @@ class _Run:
 
     # -- the two allocation modes ------------------------------------------------
     def discard(self, eligible: list[Record]) -> None:
-        apply_all = self.policy.get("allocation.apply", "until-complete") == "all"
+        apply_all = self.apply_all
         p = self.periods[0]
         carried: list[Applied] = []
         while True:
@@ -265,7 +268,7 @@ class _Run:
         return {a.record.id for q in self.periods for a in q.applied if a.carried_from is None}
 
     def carry_forward(self, eligible: list[Record]) -> None:
-        apply_all = self.policy.get("allocation.apply", "until-complete") == "all"
+        apply_all = self.apply_all
         t0 = self.periods[0].start
         arrivals = sorted(eligible, key=lambda r: (max(r.recorded_on, t0), self.effective[r.id],
                                                    r.order))
@@ -387,7 +390,7 @@ def evaluate(
         else:
             run_.credits[r.id] = run_._credits(r)
             eligible.append(r)
-    if policy.get("allocation.unused", "carry-forward") == "discard":
+    if run_.discards:
         run_.discard(eligible)
     else:
         run_.carry_forward(eligible)
