@@ -60,9 +60,13 @@ class Applied:
 class Measurement:
     results: list[Result]
     assignment: al.Assignment
-    feasible: bool  # every requirement met
     names: dict[Any, str | None]  # allocation node -> requirement id (None: no total)
     capped: dict[str, str]  # unit key -> the innermost cap covering it (requirement id)
+
+    @property
+    def feasible(self) -> bool:
+        """Every requirement met."""
+        return all_met(self.results)
 
     def toward(self, key: str) -> list[tuple[str, Decimal]]:
         """Requirement id -> credits: where each credit of the record counted (credits
@@ -149,9 +153,6 @@ class Requirements:
             j = self.within.get(j)
         return al.ROOT if j is None else j
 
-    def _depth(self, node: Any) -> int:
-        return len(self._tree.chain(node)) - 1
-
     def _build(self, scope: dict, period: dict) -> tuple[al.Tree, dict, dict]:
         parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}
         minimum: dict[Any, Decimal] = {i: self._number("min", i, scope) or ZERO
@@ -179,8 +180,7 @@ class Requirements:
                 cap = Decimal(str(req["max_share"])) * total_min
             if cap is not None:
                 caps[("cap", i)] = cap
-        self._tree = al.Tree(parent, minimum)
-        return self._tree, years, caps
+        return al.Tree(parent, minimum), years, caps
 
     def _year_leaves(self, i: int) -> bool:
         """Per-year minimums of a category, or of the total when there are no categories,
@@ -215,7 +215,7 @@ class Requirements:
         scope = {**policy.base_values(), "period": period, "holder": holder}
         tree, years, caps = self._build(scope, period)
         matches = [self._matches(a, scope, period_no) for a in applied]
-        units = [self._unit(a, m, years, period_no) for a, m in zip(applied, matches)]
+        units = [self._unit(a, m, years, tree, period_no) for a, m in zip(applied, matches)]
         unit_caps = [al.Unit(u.key, u.credits, u.nodes,
                              tuple(c for c in caps if m[c[1]])) for u, m in zip(units, matches)]
         use_flow = self.optimal if optimal is None else optimal
@@ -240,7 +240,7 @@ class Requirements:
             if u.caps:
                 inner = max(u.caps, key=lambda c: (self._within_depth(c[1]), c[1]))
                 capped[u.key] = str(self.items[inner[1]]["id"])
-        return Measurement(results, assignment, all(r.met for r in results), names, capped)
+        return Measurement(results, assignment, names, capped)
 
     def _within_depth(self, i: int) -> int:
         depth = 0
@@ -248,14 +248,16 @@ class Requirements:
             i, depth = self.within[i], depth + 1
         return depth
 
-    def _unit(self, a: Applied, match: Sequence[bool], years: dict, period_no: int) -> al.Unit:
+    def _unit(self, a: Applied, match: Sequence[bool], years: dict, tree: al.Tree,
+              period_no: int) -> al.Unit:
         cache_key = ("unit", period_no, a.key, a.earned_on, a.credits)
         hit = self._cache.get(cache_key)
         if hit is None:
-            hit = self._cache[cache_key] = self._nodes(a, match, years)
+            hit = self._cache[cache_key] = self._nodes(a, match, years, tree)
         return al.Unit(a.key, a.credits, hit)
 
-    def _nodes(self, a: Applied, match: Sequence[bool], years: dict) -> tuple[Any, ...]:
+    def _nodes(self, a: Applied, match: Sequence[bool], years: dict,
+               tree: al.Tree) -> tuple[Any, ...]:
         """The allocation nodes ``a`` may count toward, deepest first, in policy order."""
         nodes: list[Any] = []
         for i in self.categories:
@@ -267,9 +269,10 @@ class Requirements:
             y = self._year_of(a, i, spans)
             if y is not None:
                 nodes.append(("year", i, y))
-        order = self._order
-        nodes.sort(key=lambda n: (-self._depth(n), order.get(n if not isinstance(n, tuple)
-                                                             else n[1], -1)))
+        def deepest_first(n: Any) -> tuple[int, int]:
+            return -len(tree.chain(n)), self._order.get(n[1] if isinstance(n, tuple) else n, -1)
+
+        nodes.sort(key=deepest_first)
         return tuple(nodes)
 
     def _year_of(self, a: Applied, i: int, spans: list) -> int | None:
