@@ -31,8 +31,13 @@ class Choice:
 def shortest_prefix(fixed: Sequence[Applied], candidates: Sequence[Applied],
                     measure: Measure) -> int | None:
     """The smallest n such that fixed + candidates[:n] meets every requirement."""
-    if measure([*fixed, *candidates]).feasible is False:
+    if not measure([*fixed, *candidates]).feasible:
         return None
+    return _search(fixed, candidates, measure)
+
+
+def _search(fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Measure) -> int:
+    """Binary search for the shortest complete prefix, all of ``candidates`` being one."""
     low, high = 0, len(candidates)
     while low < high:
         mid = (low + high) // 2
@@ -51,23 +56,26 @@ def choose(fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Mea
     A period that cannot be completed takes every record when no other period could use
     them (``exclusive``: records count only where they were earned), else those that
     bring it closer, as in chronological order."""
-    n = shortest_prefix(fixed, candidates, measure)
+    full = measure([*fixed, *candidates])
+    n = _search(fixed, candidates, measure) if full.feasible else None
     if apply_all or (n is None and exclusive):
-        taken = list(candidates)
-        return Choice(taken, n, measure([*fixed, *taken]))
+        return Choice(list(candidates), n, full)
+    position = {id(a): i for i, a in enumerate([*fixed, *candidates])}
+
+    def in_order(items: list[Applied]) -> list[Applied]:
+        return sorted(items, key=lambda a: position[id(a)])
+
     if n is None:
-        full = measure([*fixed, *candidates])
         taken = [a for a in candidates if full.needed(a.key) > 0 or keep(a, full)]
         m = measure([*fixed, *taken])
         for a in candidates:  # the rest, where it counts toward an unmet requirement
-            if a in taken:
+            if any(a is b for b in taken):
                 continue
-            trial = measure(sorted([*fixed, *taken, a], key=_order([*fixed, *candidates])))
+            trial = measure(in_order([*fixed, *taken, a]))
             if any(x > y for x, y in zip(progress(trial.results), progress(m.results))):
                 taken.append(a)
                 m = trial
-        taken.sort(key=_order(candidates))
-        return Choice(taken, None, m)
+        return Choice(in_order(taken), None, m)
     prefix = list(candidates[:n])
     m = measure([*fixed, *prefix])
     taken = [a for a in prefix if m.needed(a.key) > 0]
@@ -75,16 +83,10 @@ def choose(fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Mea
     # the few records kept for items/courses/years: drop each one that is not needed
     for a in reversed(optional):
         rest = [b for b in optional if b is not a]
-        trial = sorted([*taken, *rest], key=prefix.index)
-        if measure([*fixed, *trial]).feasible:
+        if measure([*fixed, *in_order([*taken, *rest])]).feasible:
             optional = rest
-    taken = sorted([*taken, *optional], key=prefix.index)
+    taken = in_order([*taken, *optional])
     final = measure([*fixed, *taken])
     if not final.feasible:  # cannot happen by construction; never lose a completion
         taken, final = prefix, m
     return Choice(taken, len(taken), final)
-
-
-def _order(items: Sequence[Applied]) -> Callable[[Applied], int]:
-    index = {id(a): i for i, a in enumerate(items)}
-    return lambda a: index[id(a)]
