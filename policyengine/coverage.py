@@ -34,7 +34,7 @@ from policyengine.errors import Location
 from policyengine.expr import ExprError, Scope, compile_expression
 from policyengine.expr import types as T
 from policyengine.expr.parser import BoolOp, If, Name, walk
-from policyengine.policy import Policy, default_functions
+from policyengine.policy import Policy, default_functions, has_cap
 
 RESULT = -1  # the branch id of an expression's own true/false result
 
@@ -162,10 +162,6 @@ def _where(policy: Policy, dotted: str, offset: int | None = None) -> Location |
     return policy.location(dotted)
 
 
-def _capped(req: Mapping[str, Any]) -> bool:
-    return "max" in req or "max_share" in req
-
-
 def requirement_paths(policy: Policy) -> list[str]:
     """Dotted paths of every requirement of the policy."""
     out = []
@@ -210,10 +206,10 @@ def coverage_items(cov: PolicyCoverage) -> list[Item]:
         seen = cov.outcomes.get(dotted, set())
         label = f"requirement '{req.get('id')}'"
         items.append(Item(dotted, "rule", label, policy.location(dotted), (dotted in cov.hits,)))
-        if any(k in req for k in ("min", "per_year", "courses")) or not _capped(req):
+        if any(k in req for k in ("min", "per_year", "courses")) or not has_cap(req):
             items.append(Item(dotted, "decision", label + " met", policy.location(dotted),
                               ((RESULT, True) in seen, (RESULT, False) in seen)))
-        if _capped(req):  # a cap is exercised when it limits what counts and when it does not
+        if has_cap(req):  # a cap is exercised when it limits what counts and when it does not
             key = "max" if "max" in req else "max_share"
             cap = cov.outcomes.get(f"{dotted}.cap", set())
             items.append(Item(f"{dotted}.{key}", "decision", label + " cap reached",

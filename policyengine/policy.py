@@ -87,6 +87,11 @@ REQUIREMENT_LISTS = (
 )
 
 
+def has_cap(requirement: Mapping[str, Any]) -> bool:
+    """Whether a requirement caps what its records count (``max`` or ``max_share``)."""
+    return "max" in requirement or "max_share" in requirement
+
+
 def load_policy(
     path: str,
     *,
@@ -308,7 +313,7 @@ def _requirement_checks(data: LocDict) -> Iterator[Diagnostic]:
                     "use per_year.carried_may_count", code="policy.carry-over")
         has_children = {str(r["within"]) for r in items if r.get("within") is not None}
         categories = [r for r in items if "where" in r and "min" in r]
-        capped = [r for r in items if "max" in r or "max_share" in r]
+        capped = [r for r in items if has_cap(r)]
         for i, req in enumerate(items):
             if "per_year" not in req:
                 continue

@@ -20,7 +20,7 @@ from typing import Any
 from policyengine import allocation as al
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.exprrun import run
-from policyengine.policy import Policy
+from policyengine.policy import Policy, has_cap
 from policyengine.records import Record
 from policyengine.requirement_results import (
     Result,
@@ -205,8 +205,7 @@ class Requirements:
         """The caps (allocation nodes) covering ``a``."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
         match = self._matches(a, scope, period_no)
-        return [("cap", i) for i, req in enumerate(self.items)
-                if match[i] and ("max" in req or "max_share" in req)]
+        return [("cap", i) for i, req in enumerate(self.items) if match[i] and has_cap(req)]
 
     # -- measuring -----------------------------------------------------------------
     def measure(self, applied: Sequence[Applied], period: dict, holder: dict,
