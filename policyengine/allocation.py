@@ -180,7 +180,7 @@ def _push_down(assignment: Assignment, units: Sequence[Unit], tree: Tree | None)
             for d in u.nodes:
                 if d == n:
                     break
-                if (tree.chain(d) if tree is not None else [d, ROOT]).count(n):
+                if n in (tree.chain(d) if tree is not None else (d, ROOT)):
                     target = d
                     break
             moved.append((target, amount))

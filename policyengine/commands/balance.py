@@ -106,14 +106,24 @@ def context_data(policy: Policy, account: Any, at: dt.datetime, given: bool) -> 
     }
 
 
-def run(args: argparse.Namespace) -> int:
+def load_inputs(args: argparse.Namespace, command: str
+                ) -> tuple[Policy, Any, dt.datetime, bool] | None:
+    """The policy, account and instant (``--at``, and whether it was given) a package
+    command works on; None, having said why, when ``--at`` is not usable (exit 2)."""
     policy = load_policy(args.policy)
     try:
         at, given = parse_at(args.at, policy)
     except UsageError as err:
-        print(f"policyengine {NAME}: {err}", file=sys.stderr)
+        print(f"policyengine {command}: {err}", file=sys.stderr)
+        return None
+    return policy, load_account(args.account, policy.tz), at, given
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load_inputs(args, NAME)
+    if loaded is None:
         return 2
-    account = load_account(args.account, policy.tz)
+    policy, account, at, given = loaded
     b = balance(policy, account, at)
     if args.output == "json":
         sys.stdout.write(dumps({**context_data(policy, account, at, given),

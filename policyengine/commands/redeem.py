@@ -13,26 +13,23 @@ import argparse
 import sys
 
 from policyengine.commands.balance import (
-    UsageError,
     add_common,
     balance_lines,
     context_data,
     credits,
     header,
-    parse_at,
+    load_inputs,
     usable,
 )
 from policyengine.packages import (
     Decision,
     decision_data,
-    load_account,
     load_cart,
     record_redemption,
     redeem,
 )
 from policyengine.packages_account import Account, Redemption, write_account
 from policyengine.packages_ledger import plain
-from policyengine.policy import load_policy
 from policyengine.reporting import dumps
 
 NAME = "redeem"
@@ -93,13 +90,10 @@ def decision_lines(d: Decision) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    policy = load_policy(args.policy)
-    try:
-        at, given = parse_at(args.at, policy)
-    except UsageError as err:
-        print(f"policyengine {NAME}: {err}", file=sys.stderr)
+    loaded = load_inputs(args, NAME)
+    if loaded is None:
         return 2
-    account = load_account(args.account, policy.tz)
+    policy, account, at, given = loaded
     cart = load_cart(args.cart)
     d = redeem(policy, account, cart, at)
     recorded = None
