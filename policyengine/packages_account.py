@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,6 +25,7 @@ import yaml
 from policyengine import timeutil
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr.values import format_decimal
+from policyengine.ledgerfile import replace_file
 from policyengine.records import parse_decimal
 from policyengine.schemacheck import validate_against
 from policyengine.yamlload import load_yaml_file, locate
@@ -328,18 +327,10 @@ def _json_numbers(obj: Any) -> Any:
 
 
 def write_account(path: str, account: Account, tz: dt.tzinfo) -> None:
-    """Write the account atomically (a temporary file renamed over ``path``)."""
-    text = account_text(account, tz, json_format=path.endswith(".json"))
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".account-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Replace the account file atomically and durably (see ``ledgerfile``); a symlink
+    is followed and the file keeps its permissions. Hold ``ledgerfile.locked`` around
+    the read, the check and this write when other writers may run."""
+    replace_file(path, account_text(account, tz, json_format=path.endswith(".json")))
 
 
 __all__ = [

@@ -106,17 +106,19 @@ def context_data(policy: Policy, account: Any, at: dt.datetime, given: bool) -> 
     }
 
 
-def load_inputs(args: argparse.Namespace, command: str
+def load_inputs(args: argparse.Namespace, command: str, *, read_account: bool = True
                 ) -> tuple[Policy, Any, dt.datetime, bool] | None:
-    """The policy, account and instant (``--at``, and whether it was given) a package
-    command works on; None, having said why, when ``--at`` is not usable (exit 2)."""
+    """The policy, account (None unless ``read_account``) and instant (``--at``, and
+    whether it was given) a package command works on; None, having said why, when
+    ``--at`` is not usable (exit 2)."""
     policy = load_policy(args.policy)
     try:
         at, given = parse_at(args.at, policy)
     except UsageError as err:
         print(f"policyengine {command}: {err}", file=sys.stderr)
         return None
-    return policy, load_account(args.account, policy.tz), at, given
+    account = load_account(args.account, policy.tz) if read_account else None
+    return policy, account, at, given
 
 
 def run(args: argparse.Namespace) -> int:

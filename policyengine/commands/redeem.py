@@ -4,12 +4,15 @@ Prints whether the "use my credits" option is offered, every reason the redempti
 refused, the credits per item, the draws from each package with what is left, and the
 enrollments with their expiry. Exit 0 when allowed, 1 when refused or an input is
 invalid, 2 on a usage error. With ``--record OUT`` an allowed redemption is appended to
-the account history (re-checked against it) and the history written to OUT.
+the account history and the history written to OUT, the read, the decision and the
+write all under one exclusive lock on the account file (see ``ledgerfile``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
 import sys
 
 from policyengine.commands.balance import (
@@ -21,15 +24,18 @@ from policyengine.commands.balance import (
     load_inputs,
     usable,
 )
+from policyengine.ledgerfile import locked_all
 from policyengine.packages import (
     Decision,
     decision_data,
+    load_account,
     load_cart,
     record_redemption,
     redeem,
 )
-from policyengine.packages_account import Account, Redemption, write_account
+from policyengine.packages_account import Account, Cart, Redemption, write_account
 from policyengine.packages_ledger import plain
+from policyengine.policy import Policy
 from policyengine.reporting import dumps
 
 NAME = "redeem"
@@ -89,19 +95,33 @@ def decision_lines(d: Decision) -> list[str]:
     return lines
 
 
-def run(args: argparse.Namespace) -> int:
-    loaded = load_inputs(args, NAME)
-    if loaded is None:
-        return 2
-    policy, account, at, given = loaded
-    cart = load_cart(args.cart)
-    d = redeem(policy, account, cart, at)
-    recorded = None
-    if args.record and d.allowed:
+def _decide_and_record(args: argparse.Namespace, policy: Policy, cart: Cart, at: dt.datetime
+                       ) -> tuple[Account, Decision, dict[str, str] | None]:
+    """Read the account, decide, and with ``--record`` append the redemption, all under
+    one exclusive lock on the account file (and OUT when it exists): two checkouts can
+    never both spend the same credits."""
+    if not args.record:
+        account = load_account(args.account, policy.tz)
+        return account, redeem(policy, account, cart, at), None
+    paths = [args.account] + ([args.record] if os.path.exists(args.record) else [])
+    with locked_all(paths):
+        account = load_account(args.account, policy.tz)
+        d = redeem(policy, account, cart, at)
+        if not d.allowed:
+            return account, d, None
         rid = args.redemption_id or _next_id(account)
         updated = record_redemption(policy, account, cart, at, rid)
         write_account(args.record, updated, policy.tz)
-        recorded = {"id": rid, "path": args.record}
+        return account, d, {"id": rid, "path": args.record}
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load_inputs(args, NAME, read_account=False)
+    if loaded is None:
+        return 2
+    policy, _, at, given = loaded
+    cart = load_cart(args.cart)
+    account, d, recorded = _decide_and_record(args, policy, cart, at)
     if args.output == "json":
         doc = {**context_data(policy, account, at, given), "decision": decision_data(d),
                "recorded": recorded}
