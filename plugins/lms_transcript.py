@@ -14,7 +14,7 @@ from policyengine import hookimpl
 from policyengine.errors import Diagnostic
 from policyengine.expr.types import STRING
 from policyengine.sources import mapping_option, source_options
-from policyengine.sources_csv import CsvSource
+from policyengine.sources import CsvSource
 
 COLUMNS = {
     "id": "id",

@@ -23,7 +23,7 @@ from policyengine.sources import (
     mapping_option,
     source_options,
 )
-from policyengine.sources_csv import CsvSource
+from policyengine.sources import CsvSource
 
 COLUMNS = {
     "id": "id",

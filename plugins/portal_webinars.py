@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from policyengine import hookimpl, timeutil
-from policyengine.conversion import CONVERSION_SCHEMA, credits_from_minutes
+from policyengine import hookimpl
+from policyengine import dates
+from policyengine.records.conversion import CONVERSION_SCHEMA, credits_from_minutes
 from policyengine.errors import Diagnostic
 from policyengine.expr.types import STRING
 from policyengine.records import parse_decimal
@@ -24,7 +25,7 @@ from policyengine.sources import (
     mapping_option,
     source_options,
 )
-from policyengine.sources_csv import CsvSource
+from policyengine.sources import CsvSource
 
 COLUMNS = {
     "id": "id",
@@ -74,7 +75,7 @@ class PortalWebinars(CsvSource):
         for key in ("start", "end"):
             if row.get(key):
                 try:
-                    times[key] = timeutil.parse_datetime(row[key], context.tz)
+                    times[key] = dates.parse_datetime(row[key], context.tz)
                 except ValueError as err:
                     problems.append(f"{key}: {err}")
         member, webinar = row.get("member", ""), row.get("webinar_id", "")

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from policyengine import hookimpl
 from policyengine.errors import PolicyError
-from policyengine.records import record_from_mapping
-from policyengine.schemacheck import load_schema, validate_against
+from policyengine.records.model import record_from_mapping
+from policyengine.load.schema import load_schema, validate_against
 from policyengine.sources import (
     CreditSource,
     SourceOptionError,
@@ -34,11 +34,11 @@ from policyengine.sources import (
     record_fields,
     source_options,
 )
-from policyengine.sources_csv import csv_records
-from policyengine.yamlload import to_plain
+from policyengine.sources import csv_records
+from policyengine.load.yaml_loader import to_plain
 
 if TYPE_CHECKING:
-    from policyengine.policy import Policy
+    from policyengine.policy.build import Policy
 
 CSV_FIELDS = (
     "id", "title", "kind", "source", "category", "course", "provider", "registration",

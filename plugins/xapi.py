@@ -24,8 +24,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from policyengine import hookimpl, timeutil
-from policyengine.conversion import CONVERSION_SCHEMA, credits_from_minutes
+from policyengine import hookimpl
+from policyengine import dates
+from policyengine.records.conversion import CONVERSION_SCHEMA, credits_from_minutes
 from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
 from policyengine.records import parse_decimal
@@ -39,10 +40,10 @@ from policyengine.sources import (
     record_fields,
     source_options,
 )
-from policyengine.yamlload import locate
+from policyengine.load.yaml_loader import locate
 
 if TYPE_CHECKING:
-    from policyengine.policy import Policy
+    from policyengine.policy.build import Policy
 
 DEFAULT_VERBS = ("completed", "passed")
 _NUM = r"([0-9]+(?:[.,][0-9]+)?)"
@@ -148,7 +149,7 @@ class XapiStatements(CreditSource):
         for key in ("timestamp", "stored"):
             if stmt.get(key):
                 try:
-                    times[key] = timeutil.parse_datetime(str(stmt[key]), tz).isoformat()
+                    times[key] = dates.parse_datetime(str(stmt[key]), tz).isoformat()
                 except ValueError as err:
                     bad(f"{key}: {err}", key)
         if not stmt.get("timestamp") and not stmt.get("stored"):

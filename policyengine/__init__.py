@@ -12,4 +12,4 @@ __all__ = ["__version__", "Diagnostic", "Location", "PolicyError", "hookimpl", "
 
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.hookspecs import hookimpl
-from policyengine.policy import load_policy
+from policyengine.policy.build import load_policy

@@ -2,6 +2,6 @@
 
 import sys
 
-from policyengine.cli import main
+from policyengine.cli.main import main
 
 sys.exit(main())

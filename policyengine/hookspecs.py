@@ -25,7 +25,7 @@ from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:
     from policyengine.expr.functions import Function
-    from policyengine.sources import CreditSource
+    from policyengine.sources.base import CreditSource
 
 __all__ = ["hookimpl", "hookspec", "register_functions", "register_sources"]
 

@@ -37,7 +37,7 @@ from policyengine import hookspecs
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr.functions import Function, FunctionRegistry, builtin_functions
 from policyengine.expr.types import STRING, Type
-from policyengine.sources import CreditSource
+from policyengine.sources.base import CreditSource
 
 __all__ = [
     "ALLOWLIST_ENV", "DEFAULT_PLUGINS", "ENTRYPOINT_GROUP", "LOAD_ENTRYPOINTS_ENV",

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from policyengine.allocation import (
+from policyengine.certification.allocation import (
     ROOT,
     Assignment,
     CapsNotNested,

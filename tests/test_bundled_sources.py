@@ -44,7 +44,7 @@ def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 def run(*args: str) -> tuple[int, str, str]:
     """The command line in this process (faster than a subprocess): code, stdout, stderr."""
-    from policyengine.cli import main
+    from policyengine.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     cwd = os.getcwd()
@@ -426,8 +426,8 @@ def test_records_file_bad_row(tmp_path: Path) -> None:
 
 def copy_example(name: str, tmp_path: Path) -> Path:
     """The sources file and every input it names, copied to ``tmp_path``."""
-    from policyengine.sourcesfile import input_files
-    from policyengine.yamlload import load_yaml_file
+    from policyengine.sources.sources_file import input_files
+    from policyengine.load.yaml_loader import load_yaml_file
 
     source = SOURCES / name
     for path in input_files(str(source), load_yaml_file(source)):

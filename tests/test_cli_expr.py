@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.commands import expr as expr_command
+from policyengine.cli.commands import expr as expr_command
 
 ROOT = Path(__file__).resolve().parents[1]
 HAVE_MAIN = (ROOT / "policyengine" / "__main__.py").exists() and (ROOT / "policyengine" / "cli.py").exists()

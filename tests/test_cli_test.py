@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.cli import main
+from policyengine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -41,7 +41,7 @@ def scenario_line(folder: Path, name: str) -> int:
 
 
 def bundled_scenario_count() -> int:
-    from policyengine.scenarios import find_files, load_file
+    from policyengine.ci.scenarios.files import find_files, load_file
 
     return sum(len(load_file(f).scenarios) for f in find_files([str(POLICIES)]))
 

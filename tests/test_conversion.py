@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from policyengine.conversion import credits_from_minutes
+from policyengine.records.conversion import credits_from_minutes
 
 WERC = {"minutes_per_credit": 50, "increment": Decimal("0.2"), "rounding": "down", "minimum": 1}
 

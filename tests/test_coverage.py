@@ -6,21 +6,21 @@ import json
 import shutil
 from pathlib import Path
 
-from policyengine import exprrun
-from policyengine.cli import main
-from policyengine.coverage import Recorder, percent
-from policyengine.scenarios import find_files, load_file, run_file
+from policyengine.policy import run
+from policyengine.cli.main import main
+from policyengine.ci.coverage import Recorder, percent
+from policyengine.ci.scenarios.files import find_files, load_file, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 
 
 def test_recorder_is_off_by_default_and_restored():
-    assert exprrun._recorder is None
+    assert run._recorder is None
     rec = Recorder()
-    with exprrun.recording(rec):
-        assert exprrun._recorder is rec
-    assert exprrun._recorder is None
+    with run.recording(rec):
+        assert run._recorder is rec
+    assert run._recorder is None
 
 
 def test_bundled_policies_fully_covered(capsys):

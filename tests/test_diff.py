@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.cli import main
+from policyengine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from policyengine import plugins_loader
-from policyengine.cli import main
+from policyengine.cli.main import main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "plugins" / "policyengine-example-plugin"
 

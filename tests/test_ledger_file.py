@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from policyengine import ledgerfile
-from policyengine.cli import main
-from policyengine.packages import balance, load_account
-from policyengine.policy import load_policy
-from policyengine.timeutil import parse_datetime
+from policyengine.packages import ledger_file
+from policyengine.cli.main import main
+from policyengine.packages.redeem import balance, load_account
+from policyengine.policy.build import load_policy
+from policyengine.dates import parse_datetime
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = str(ROOT / "policies/western-cpe-package.yaml")
@@ -50,7 +50,7 @@ CART = """cart:
 # accepted.
 WORKER = """
 import contextlib, io, sys
-from policyengine.cli import main
+from policyengine.cli.main import main
 n, account, cart, policy, at = int(sys.argv[1]), *sys.argv[2:6]
 ok = 0
 for _ in range(n):
@@ -189,16 +189,16 @@ def test_waiting_for_the_lock_on_a_replaced_file_locks_the_new_file(tmp_path):
     release = threading.Event()
 
     def waiter() -> None:
-        with ledgerfile.locked(str(path)) as target:
+        with ledger_file.locked(str(path)) as target:
             seen.append(Path(target).read_text())
             held.set()
             release.wait(10)
 
-    with ledgerfile.locked(str(path)):
+    with ledger_file.locked(str(path)):
         t = threading.Thread(target=waiter)
         t.start()
         time.sleep(0.2)  # the waiter has opened the old file and blocks on it
-        ledgerfile.replace_file(str(path), "two")
+        ledger_file.replace_file(str(path), "two")
     assert held.wait(10)
     fd = os.open(path, os.O_RDONLY)
     try:

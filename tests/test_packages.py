@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from policyengine.errors import PolicyError
-from policyengine.packages import (
+from policyengine.packages.redeem import (
     balance,
     check_history,
     decision_data,
@@ -23,14 +23,14 @@ from policyengine.packages import (
     record_redemption,
     redeem,
 )
-from policyengine.packages_account import (
+from policyengine.packages.files import (
     account_from_document,
     account_text,
     cart_from_document,
     load_account,
     load_cart,
 )
-from policyengine.policy import load_policy
+from policyengine.policy.build import load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_PATH = ROOT / "policies" / "western-cpe-package.yaml"
@@ -186,8 +186,8 @@ def test_item_cost_is_a_policy_expression(tmp_path):
 
 
 def test_package_expressions_run_through_the_shared_runner(tmp_path):
-    from policyengine import exprrun
-    from policyengine.coverage import Recorder
+    from policyengine.policy import run
+    from policyengine.ci.coverage import Recorder
 
     pol = variant(tmp_path, "item_cost: item.credits", "item_cost: item.credits / item.price")
     with pytest.raises(PolicyError) as info:  # price 0: the error points inside the expression
@@ -197,7 +197,7 @@ def test_package_expressions_run_through_the_shared_runner(tmp_path):
                 if "item_cost:" in t)
     assert (d.location.line, d.location.col, d.message) == (line, 14, "division by zero")
     rec = Recorder()
-    with exprrun.recording(rec):
+    with run.recording(rec):
         redeem(load_policy(str(POLICY_PATH)), ONE_PACKAGE, cart(("w1", "webcast", 3), ("f", "flexcast", 1)),
                at("2024-03-01T12:00:00"))
     [cov] = rec.policies.values()

@@ -15,7 +15,7 @@ from types import ModuleType, SimpleNamespace
 import pytest
 
 from policyengine import hookimpl, hookspecs, plugins_loader
-from policyengine.cli import main
+from policyengine.cli.main import main
 from policyengine.errors import PolicyError
 from policyengine.sources import CreditSource
 
@@ -90,7 +90,7 @@ def test_function_registry_holds_builtins(tmp_path: Path) -> None:
 
 
 def test_policy_default_functions_come_from_the_loader(tmp_path: Path) -> None:
-    from policyengine.policy import default_functions
+    from policyengine.policy.build import default_functions
 
     write_plugin(tmp_path, "twice", FUNCTION_PLUGIN.format(name="twice"))
     plugins_loader.load_plugins(tmp_path)
@@ -122,7 +122,7 @@ def gms_filtering_on(tmp_path: Path, field: str) -> Path:
 
 
 def test_a_field_only_a_source_declares_validates_and_evaluates(tmp_path: Path, capsys) -> None:
-    from policyengine.policy import load_policy
+    from policyengine.policy.build import load_policy
 
     path = gms_filtering_on(tmp_path, "verb")
     assert "verb" not in (load_policy(str(ROOT / "policies/werc-gms.yaml")).get("records") or {})
@@ -153,7 +153,7 @@ def test_a_field_of_a_plugins_dir_source_validates(tmp_path: Path, capsys) -> No
 
 
 def test_a_field_no_source_declares_is_an_error_with_did_you_mean(tmp_path: Path, capsys) -> None:
-    from policyengine.policy import load_policy
+    from policyengine.policy.build import load_policy
 
     path = gms_filtering_on(tmp_path, "verbb")
     assert main(["validate", str(path)]) == 1
@@ -167,7 +167,7 @@ def test_a_field_no_source_declares_is_an_error_with_did_you_mean(tmp_path: Path
 
 
 def test_explicit_record_fields_replace_the_sources_fields(tmp_path: Path) -> None:
-    from policyengine.policy import load_policy
+    from policyengine.policy.build import load_policy
 
     path = gms_filtering_on(tmp_path, "verb")
     with pytest.raises(PolicyError, match="record has no field 'verb'"):

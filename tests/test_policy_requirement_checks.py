@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from policyengine.errors import PolicyError
-from policyengine.policy import load_policy
+from policyengine.policy.build import load_policy
 
 BASE = """format: 1
 kind: certification

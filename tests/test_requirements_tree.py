@@ -10,9 +10,9 @@ import textwrap
 import pytest
 
 from policyengine.errors import PolicyError
-from policyengine.evaluate import evaluate
-from policyengine.policy import load_policy
-from policyengine.records import holder_from_document
+from policyengine.certification.engine import evaluate
+from policyengine.policy.build import load_policy
+from policyengine.records.model import holder_from_document
 
 HEAD = """\
 format: 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policyengine.errors import PolicyError
-from policyengine.scenarios import default_policy_path, find_files, load_file, run_file
+from policyengine.ci.scenarios.files import default_policy_path, find_files, load_file, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"

@@ -8,8 +8,8 @@ from importlib import resources
 import pytest
 
 from policyengine.errors import Location
-from policyengine.schemacheck import load_schema, validate_against
-from policyengine.yamlload import load_yaml_text
+from policyengine.load.schema import load_schema, validate_against
+from policyengine.load.yaml_loader import load_yaml_text
 
 F = "p.yaml"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.commands.adjustments import work_list
-from policyengine.evaluate import evaluate
-from policyengine.policy import load_policy
-from policyengine.records import holder_from_document
+from policyengine.cli.commands.adjustments import work_list
+from policyengine.certification.engine import evaluate
+from policyengine.policy.build import load_policy
+from policyengine.records.model import holder_from_document
 
 ROOT = Path(__file__).resolve().parent.parent
 CRP = ROOT / "policies" / "werc-crp.yaml"
@@ -399,7 +399,7 @@ def test_gms_15_credits_passes_where_crp_30_credits_fails(crp, gms):
 
 
 def test_bundled_seed_examples_work_list(crp):
-    from policyengine.records import load_holder
+    from policyengine.records.model import load_holder
 
     holder, records = load_holder(str(ROOT / "policies/holders/werc-crp-seed-examples.yaml"), crp.tz)
     result = evaluate(crp, holder, records, dt.date(2025, 9, 1))

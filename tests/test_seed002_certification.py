@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.evaluate import evaluate
-from policyengine.policy import load_policy
-from policyengine.records import holder_from_document, load_holder
-from policyengine.reporting import dumps
+from policyengine.certification.engine import evaluate
+from policyengine.policy.build import load_policy
+from policyengine.records.model import holder_from_document, load_holder
+from policyengine.cli.output import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 SAFETY = ROOT / "policies" / "safety-certification.yaml"

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from policyengine import plugins_loader
-from policyengine.cli import main
+from policyengine.cli.main import main
 from policyengine.errors import PolicyError
-from policyengine.policy import load_policy
+from policyengine.policy.build import load_policy
 from policyengine.sources import SourceOptionError, SourceResult
-from policyengine.sourcesfile import load_sources_file
+from policyengine.sources.sources_file import load_sources_file
 
 NY = ZoneInfo("America/New_York")
 REPO = Path(__file__).resolve().parents[1]
@@ -531,7 +531,7 @@ def test_duplicate_record_ids_across_sources(tmp_path: Path) -> None:
 
 
 def test_sources_files_are_a_document_kind(tmp_path: Path) -> None:
-    from policyengine.documents import check_file
+    from policyengine.ci.validate import check_file
 
     write(tmp_path / "s.json", "[]\n")
     path = write(tmp_path / "x.sources.yaml",
@@ -580,8 +580,8 @@ def test_records_command_clean_run_exits_0(tmp_path: Path, capsys) -> None:
 
 
 def test_check_sources_document_for_validate(tmp_path: Path) -> None:
-    from policyengine.sourcesfile import check_sources_document
-    from policyengine.yamlload import load_yaml_file
+    from policyengine.sources.sources_file import check_sources_document
+    from policyengine.load.yaml_loader import load_yaml_file
 
     write(tmp_path / "s.json", "[]\n")
     write(tmp_path / "db.sql", DUMP)

@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from policyengine.errors import Location, PolicyError
-from policyengine.yamlload import (
+from policyengine.load.yaml_loader import (
     LocDict,
     LocList,
     LocStr,

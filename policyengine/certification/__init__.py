@@ -1,0 +1,1 @@
+"""Evaluating a holder's records against a certification or designation policy."""

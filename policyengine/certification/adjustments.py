@@ -1,0 +1,169 @@
+"""Staff changes of earned dates (seed 000): which are accepted, declined or refused.
+
+An adjustment is data on a record (new date, who, role, when, why); the original date
+is never lost and the *effective* date is derived here. A change by a role the policy
+does not list (a member editing their own credit) is declined; a change by staff that
+the policy's ``backdate``/``pushdate`` rule does not allow is refused. Either way the
+credit counts under its original date, and the reason is reported.
+
+The same rules drive the staff work list: which credits *could* be backdated or
+pushdated, and to which date (:func:`proposal`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from policyengine.policy.run import run
+from policyengine.certification.periods import Period
+from policyengine.policy.build import Policy
+from policyengine.records.model import Adjustment, Record
+
+
+@dataclass(frozen=True)
+class Decision:
+    adjustment: Adjustment
+    status: str  # accepted | declined | refused | unchanged
+    code: str
+    reason: str
+    direction: str | None = None
+    period: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        a = self.adjustment
+        return {
+            "to": a.to.isoformat(),
+            "by": a.by,
+            "role": a.role,
+            "at": a.at.isoformat(),
+            "reason": a.reason,
+            "status": self.status,
+            "code": self.code,
+            "explanation": self.reason,
+            "direction": self.direction,
+            "period": self.period,
+        }
+
+
+def _containing(periods: Sequence[Period], day: dt.date) -> Period | None:
+    for p in periods:
+        if p.contains(day):
+            return p
+    return None
+
+
+def _check_rule(
+    policy: Policy, direction: str, record: Record, adj: Adjustment, period: Period,
+    holder: dict,
+) -> str | None:
+    """None when the policy accepts moving ``record`` to ``adj.to`` in ``period``;
+    otherwise the sentence saying why not."""
+    rule = policy.get(f"adjustments.{direction}")
+    if rule is None or rule.get("allowed", True) is False:
+        return f"the policy does not accept {direction}s"
+    refusal = rule.get("refusal")
+    original = record.earned_on
+    if direction == "backdate" and not original > period.end:
+        return (f"the credit was earned {original}, not after the cycle ending "
+                f"{period.end}; there is nothing to backdate")
+    if direction == "pushdate" and not original < period.start:
+        return (f"the credit was earned {original}, not before the cycle starting "
+                f"{period.start}; there is nothing to pushdate")
+    values = {
+        **policy.base_values(),
+        "record": {**record.fields, "earned_on": original, "original_earned_on": original},
+        "period": period.values(),
+        "holder": holder,
+        "adjustment": {
+            "to": adj.to, "by": adj.by, "role": adj.role, "at": adj.at, "on": adj.on,
+            "reason": adj.reason, "direction": direction,
+        },
+    }
+    target = run(policy, f"adjustments.{direction}.to", values)
+    if target is not None and adj.to != target:
+        why = refusal or f"a {direction} must move the earned date to {target}"
+        return f"{why} (requested {adj.to}, allowed {target})"
+    if run(policy, f"adjustments.{direction}.when", values, default=True) is not True:
+        return refusal or f"the policy's conditions for a {direction} are not met"
+    return None
+
+
+def judge(
+    policy: Policy, record: Record, adj: Adjustment, periods: Sequence[Period], holder: dict
+) -> Decision:
+    roles = [str(r) for r in policy.get("adjustments.roles", [])]
+    if adj.to == record.earned_on:
+        return Decision(adj, "unchanged", "adjustment-unchanged",
+                        "the new date is the same as the original")
+    direction = "backdate" if adj.to < record.earned_on else "pushdate"
+    if adj.role not in roles:
+        who = "the member" if adj.role == "member" else f"role '{adj.role}'"
+        allowed = ", ".join(roles) or "no one"
+        return Decision(
+            adj, "declined", "adjustment-declined",
+            f"declined: earned date changed by {who} ({adj.by}); only {allowed} may change "
+            f"earned dates, so the credit counts under its original date {record.earned_on}",
+            direction,
+        )
+    period = _containing(periods, adj.to)
+    if period is None:
+        return Decision(
+            adj, "refused", "adjustment-no-period",
+            f"refused: no cycle contains the new date {adj.to}", direction,
+        )
+    why = _check_rule(policy, direction, record, adj, period, holder)
+    if why is not None:
+        return Decision(adj, "refused", f"{direction}-refused", f"refused: {why}", direction,
+                        period.number)
+    return Decision(
+        adj, "accepted", f"{direction}-accepted",
+        f"{direction} by {adj.by} ({adj.role}) on {adj.on} from {record.earned_on} to {adj.to}"
+        + (f": {adj.reason}" if adj.reason else ""),
+        direction, period.number,
+    )
+
+
+def effective_date(
+    policy: Policy, record: Record, periods: Sequence[Period], holder: dict,
+    as_of: dt.date | None = None,
+) -> tuple[dt.date, list[Decision]]:
+    """The earned date that counts, and the decision on each adjustment (oldest first).
+
+    Adjustments made after ``as_of`` (in the policy's time zone) have not happened yet
+    and are left out."""
+    day = record.earned_on
+    made = [a for a in record.adjustments if as_of is None or a.on <= as_of]
+    decisions = [judge(policy, record, adj, periods, holder) for adj in made]
+    for d in decisions:
+        if d.status == "accepted":
+            day = d.adjustment.to
+    return day, decisions
+
+
+def proposal(
+    policy: Policy, record: Record, period: Period, holder: dict, direction: str
+) -> tuple[dt.date | None, str | None]:
+    """Would staff be allowed to move ``record`` into ``period``? (target date, refusal)."""
+    rule = policy.get(f"adjustments.{direction}")
+    if rule is None or rule.get("allowed", True) is False:
+        return None, f"the policy does not accept {direction}s"
+    roles = [str(r) for r in policy.get("adjustments.roles", [])]
+    default_target = period.end if direction == "backdate" else period.start
+    probe = Adjustment(default_target, "(proposal)", roles[0] if roles else "staff",
+                       dt.datetime.combine(default_target, dt.time(), policy.tz), default_target)
+    values = {
+        **policy.base_values(),
+        "record": {**record.fields, "earned_on": record.earned_on,
+                   "original_earned_on": record.earned_on},
+        "period": period.values(),
+        "holder": holder,
+        "adjustment": {"to": default_target, "by": probe.by, "role": probe.role,
+                       "at": probe.at, "on": probe.on, "reason": "", "direction": direction},
+    }
+    target = run(policy, f"adjustments.{direction}.to", values, default=default_target)
+    probe = Adjustment(target, probe.by, probe.role, probe.at, probe.on)
+    why = _check_rule(policy, direction, record, probe, period, holder)
+    return (None, why) if why else (target, None)

@@ -1,0 +1,77 @@
+"""Carry-over: credits a complete period did not need, moved to the next period.
+
+``carry_over: {max, where}`` (docs/requirements.md). The credits a period did not need
+are those it counted but its requirement assignment did not use to meet a minimum,
+plus the credits of records earned in it that it did not take (within what its caps
+still allowed; credits over a cap never counted, so they never carry). They move earliest first, as
+long as they pass ``where`` (the record, the period they leave) and the running total
+stays within ``max``; a record may carry part of its credits. Carried credits never
+carry again. Both periods record the move (``carried_out`` / ``carried_in``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
+
+from policyengine.policy.run import run
+from policyengine.certification.periods import Period
+from policyengine.policy.build import Policy
+from policyengine.certification.requirements import Applied, Measurement, Requirements
+
+ZERO = Decimal(0)
+
+
+def carry(policy: Policy, holder: dict, source: Period, target: Period,
+          requirements: Requirements, measurement: Measurement,
+          untaken: Sequence[Applied]) -> list[Applied]:
+    """Move the unneeded credits of ``source`` to ``target``; return what ``target``
+    receives. ``source.applied`` loses the carried parts."""
+    if policy.get("carry_over") is None or source.completed_on is None:
+        return []
+    scope = {**policy.base_values(), "holder": holder, "period": source.values()}
+    limit = run(policy, "carry_over.max", scope)
+    if limit is None:
+        limit = Decimal(str(policy.get("carry_over.max")))
+    # what counted beyond the minimums; credits over a cap never counted, so never carry
+    spare: list[tuple[Applied, Decimal]] = []
+    for a in source.applied:
+        if a.carried_from is None and not a.late:
+            spare.append((a, measurement.assignment.given(a.key) - measurement.needed(a.key)))
+    budgets = dict(measurement.assignment.cap_left)
+    for a in untaken:
+        caps = requirements.caps_of(a, source.values(), holder, source.number)
+        amount = min([a.credits, *(budgets[c] for c in caps)])
+        for c in caps:
+            budgets[c] -= amount
+        spare.append((a, amount))
+    spare.sort(key=lambda x: (x[0].earned_on, x[0].record.recorded_on, x[0].record.order))
+    moved: list[Applied] = []
+    left = limit
+    for a, amount in spare:
+        if left <= 0:
+            break
+        if amount <= 0:
+            continue
+        allowed = run(policy, "carry_over.where", {**scope, "record": a.values()}, default=True)
+        if allowed is not True:
+            continue
+        take = min(amount, left)
+        left -= take
+        moved.append(replace(a, credits=take, carried_from=source.number, late=False))
+        source.carried_out.append({"record": a.record.id, "credits": str(take),
+                                   "to_period": target.number})
+        target.carried_in.append({"record": a.record.id, "credits": str(take),
+                                  "from_period": source.number})
+    if moved:
+        taken = {a.record.id: a.credits for a in moved}
+        kept = []
+        for a in source.applied:
+            rest = a.credits
+            if a.record.id in taken and a.carried_from is None:  # it keeps what it counted
+                rest = min(a.credits, measurement.assignment.given(a.key)) - taken[a.record.id]
+            if rest > 0:
+                kept.append(replace(a, credits=rest))
+        source.applied[:] = kept
+    return moved

@@ -1,0 +1,403 @@
+"""Evaluating a holder's records against a certification or designation policy.
+
+Evaluation is a pure function of (policy, holder, records, as-of date). Two ways of
+allocating records to periods, chosen by ``allocation.unused``:
+
+- ``carry-forward`` (seed 002): a deterministic replay in *recorded* order. At
+  registration every item recorded so far is applied, oldest completion first, to the
+  initial period if it meets the period's validity rule; each item recorded later is
+  applied starting from the period the holder is in at that moment; when a period
+  begins, the available items are applied to it. Items not used (not valid, or not
+  needed) stay available for later periods; items applied stay where they are.
+- ``discard`` (seed 000): a record counts only toward the cycle its effective earned
+  date falls in; staff backdates and pushdates move that date. A period still
+  incomplete at its end takes records earned in its grace period (late), as needed;
+  a complete period carries its unneeded credits over (``carry_over``).
+
+Which of a period's records count toward which requirement is ``allocation.order``:
+first-fit in chronological order, or ``optimal`` (``optimal.py``, a maximum flow).
+
+Every record leaves with a disposition (a stable code and a sentence); nothing is
+dropped silently. Rendering lives in ``outcome.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from policyengine.certification import adjustments as adj
+from policyengine.certification import optimal
+from policyengine.certification.carryover import carry
+from policyengine.certification.dispositions import invalid, outside, status_disposition
+from policyengine.errors import Diagnostic, PolicyError
+from policyengine.policy.run import run
+from policyengine.certification.result import Disposition, Evaluation, RecordOutcome, holder_status
+from policyengine.certification.periods import Period, initial_period, next_period
+from policyengine.policy.build import Policy
+from policyengine.records.model import Holder, Record
+from policyengine.certification.requirements import Applied, Measurement, Requirements, progress
+from policyengine.certification.statuses import policy_status
+
+MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
+
+
+class _Run:
+    """State of one evaluation; discarded afterwards."""
+
+    def __init__(self, policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date):
+        self.policy = policy
+        self.holder = dict(holder.fields)
+        self.as_of = as_of
+        self.records = sorted(records, key=lambda r: r.order)
+        self.periods: list[Period] = []
+        self.outcomes: dict[str, RecordOutcome] = {}
+        self.effective: dict[str, dt.date] = {}
+        self.credits: dict[str, Decimal] = {}
+        # the last thing that happened to a record not applied: (code, period)
+        self.last_event: dict[str, tuple[str, Period]] = {}
+        self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
+        self.results: dict[int, list] = {}
+        self.measurements: dict[int, Measurement] = {}
+        # the allocation options, read once
+        self.apply_all = policy.get("allocation.apply", "until-complete") == "all"
+        self.discards = policy.get("allocation.unused", "carry-forward") == "discard"
+
+    # -- records ---------------------------------------------------------------
+    def _credits(self, r: Record) -> Decimal:
+        values = {**self.policy.base_values(), "holder": self.holder, "record": dict(r.fields)}
+        value = run(self.policy, "records.credits", values)
+        if value is not None:
+            return value
+        conversion = self.policy.get("records.conversion")
+        if conversion is not None and r.credits is None:
+            from policyengine.records.conversion import credits_from_minutes
+
+            return credits_from_minutes(r.fields.get("minutes", Decimal(0)), conversion)
+        return r.credits if r.credits is not None else Decimal(0)
+
+    def _counts(self, r: Record) -> bool:
+        values = {**self.policy.base_values(), "holder": self.holder,
+                  "record": {**r.fields, "earned_on": r.earned_on,
+                             "original_earned_on": r.earned_on}}
+        return run(self.policy, "records.counts_when", values, default=True) is True
+
+    def _judge(self) -> None:
+        """(Re)derive effective dates against the periods laid out so far."""
+        for r in self.records:
+            day, decisions = adj.effective_date(self.policy, r, self.periods, self.holder,
+                                                 self.as_of)
+            self.effective[r.id] = day
+            self.outcomes[r.id].decisions = decisions
+
+    def _applied(self, r: Record, p: Period) -> Applied:
+        day = self.effective[r.id]
+        return Applied(r, day, self.credits[r.id], late=p.end < day <= p.grace_end)
+
+    def _valid(self, r: Record, p: Period) -> bool:
+        values = {**self.policy.base_values(), "holder": self.holder,
+                  "period": p.values(), "record": self._applied(r, p).values()}
+        rule = f"periods.{p.kind}.validity"
+        if self.policy.expression(rule) is None:
+            rule = "validity"
+        if self.policy.expression(rule) is None:
+            return p.window_start <= self.effective[r.id] <= p.grace_end
+        return run(self.policy, rule, values) is True
+
+    # -- periods ---------------------------------------------------------------
+    def _measure(self, p: Period, applied: Sequence[Applied]) -> Measurement:
+        return self.requirements[p.kind].measure(applied, p.values(), self.holder, p.number)
+
+    def _apply(self, p: Period, candidates: list[Record], t: dt.date, apply_all: bool) -> None:
+        valid = []
+        for r in candidates:
+            if self._valid(r, p):
+                valid.append(r)
+            else:
+                self.last_event[r.id] = ("not-valid", p)
+        valid.sort(key=lambda r: (self.effective[r.id], r.recorded_on, r.order))
+        if self.requirements[p.kind].optimal:
+            self._apply_optimal(p, valid, t, apply_all)
+            return
+        if apply_all:
+            self._apply_all(p, [self._applied(r, p) for r in valid], t)
+            return
+        m = self._measure(p, p.applied)
+        for r in valid:
+            if not apply_all and m.feasible:
+                self.last_event[r.id] = ("not-needed", p)
+                continue
+            trial = self._measure(p, [*p.applied, self._applied(r, p)])
+            if apply_all or any(n > o for n, o in zip(progress(trial.results),
+                                                      progress(m.results))):
+                p.applied.append(self._applied(r, p))
+                m = trial
+                if p.completed_on is None and m.feasible:
+                    self._complete(p, t)
+            else:
+                self.last_event[r.id] = ("not-needed", p)
+        if p.completed_on is None and m.feasible:
+            self._complete(p, t)
+        self.results[p.number] = m.results
+        self.measurements[p.number] = m
+
+    def _apply_all(self, p: Period, candidates: list[Applied], t: dt.date) -> None:
+        """Every valid record is applied; first-fit never revises an earlier record, so
+        the completion date is where the shortest complete prefix ends."""
+        if p.completed_on is None:
+            n = optimal.shortest_prefix(p.applied, candidates, lambda lst: self._measure(p, lst))
+            if n is not None:
+                p.applied.extend(candidates[:n])
+                self._complete(p, t)
+                candidates = candidates[n:]
+        p.applied.extend(candidates)
+        m = self._measure(p, p.applied)
+        self.results[p.number], self.measurements[p.number] = m.results, m
+
+    def _apply_optimal(self, p: Period, valid: list[Record], t: dt.date, apply_all: bool) -> None:
+        reqs = self.requirements[p.kind]
+        fixed = list(p.applied)
+        candidates = [self._applied(r, p) for r in valid]
+        choice = optimal.choose(
+            fixed, candidates, lambda lst: self._measure(p, lst), apply_all,
+            lambda a, _m: reqs.beyond_credits(a, p.values(), self.holder, p.number),
+            exclusive=self.discards)
+        if choice.completing is not None and p.completed_on is None:
+            p.applied[:] = fixed + (candidates[:choice.completing] if apply_all else choice.taken)
+            self._complete(p, t)
+        p.applied[:] = fixed + choice.taken
+        taken = {a.record.id for a in choice.taken}
+        for r in valid:
+            if r.id not in taken:
+                self.last_event[r.id] = ("not-needed", p)
+        self.results[p.number] = choice.measurement.results
+        self.measurements[p.number] = choice.measurement
+
+    def _complete(self, p: Period, t: dt.date) -> None:
+        """Mark ``p`` complete at replay time ``t``. The completion date is the last applied
+        item's completion date, or the period start when every item predates it; for the
+        initial period in that case the ``certification_date`` option decides (seed 002)."""
+        last = max((a.earned_on for a in p.applied), default=p.start)
+        if last < p.start and p.kind == "initial" and \
+                self.policy.get("certification_date", "registration") == "last-item":
+            p.completed_on = last
+        else:
+            p.completed_on = max(p.start, last)
+        if p.kind == "initial":
+            self.holder["certified_on"] = p.completed_on
+        p.completed_at = t
+        p.late = any(a.late for a in p.applied)
+
+    def _extend(self) -> Period | None:
+        previous = self.periods[-1] if self.periods else None
+        if len(self.periods) >= MAX_PERIODS:
+            raise PolicyError(Diagnostic(
+                f"more than {MAX_PERIODS} periods would be laid out for holder "
+                f"{self.holder.get('id', '')} up to {self.as_of} (the last starts "
+                f"{self.periods[-1].start}); evaluation stopped",
+                self.policy.location("periods.renewal"),
+                hint="check the period length and the as-of date", code="period.too-many"))
+        nxt = next_period(self.policy, self.holder, previous)
+        if nxt is not None:
+            self.periods.append(nxt)
+            self._judge()
+        return nxt
+
+    def _toward(self, p: Period, a: Applied) -> list[dict[str, str]]:
+        m = self.measurements.get(p.number)
+        if m is None:
+            return []
+        return [{"requirement": name, "credits": str(amount)} for name, amount in m.toward(a.key)]
+
+    def _superseded(self, r: Record, known: Sequence[Record]) -> bool:
+        if not self.policy.get("allocation.current_registration_only", False) or not r.course:
+            return False
+        current = max((k.registration or 1 for k in known if k.course == r.course), default=1)
+        return (r.registration or 1) < current
+
+    # -- the two allocation modes ------------------------------------------------
+    def discard(self, eligible: list[Record]) -> None:
+        apply_all = self.apply_all
+        p = self.periods[0]
+        carried: list[Applied] = []
+        while True:
+            if p.start > self.as_of:
+                break  # a future period: laid out, not begun
+            p.began_at = p.start
+            p.applied.extend(carried)
+            placed = self._placed()
+            inside = [r for r in eligible if p.contains(self.effective[r.id])
+                      and r.id not in placed and not self._superseded(r, eligible)]
+            for r in inside:
+                if self.effective[r.id] < p.window_start:
+                    self.last_event[r.id] = ("before-window", p)
+            inside = [r for r in inside if self.effective[r.id] >= p.window_start]
+            self._apply(p, inside, self.as_of, apply_all)
+            if p.completed_on is None and p.grace_end > p.end and self.as_of > p.end:
+                late = [r for r in eligible if p.in_grace(self.effective[r.id])
+                        and not self._superseded(r, eligible)]
+                self._apply_late(p, late)
+            if p.end >= self.as_of:
+                break
+            nxt = self._extend()
+            if nxt is None:
+                break
+            placed = self._placed()
+            untaken = [self._applied(r, p) for r in inside if r.id not in placed
+                       and self.last_event.get(r.id, ("",))[0] == "not-needed"]
+            carried = carry(self.policy, self.holder, p, nxt, self.requirements[p.kind],
+                            self.measurements[p.number], untaken)
+            if carried:  # the period keeps what it needed; measure what is left
+                m = self._measure(p, p.applied)
+                self.results[p.number], self.measurements[p.number] = m.results, m
+            p = nxt
+
+    def _apply_late(self, p: Period, late: list[Record]) -> None:
+        """Records earned in ``p``'s grace period go to ``p`` only if they complete it (as
+        many as that takes); otherwise they stay for the next period."""
+        before = list(p.applied), self.results.get(p.number), self.measurements.get(p.number)
+        self._apply(p, late, self.as_of, False)
+        if p.completed_on is None:
+            p.applied[:] = before[0]
+            self.results[p.number], self.measurements[p.number] = before[1], before[2]
+            for r in late:
+                self.last_event.pop(r.id, None)
+
+    def _placed(self) -> set[str]:
+        return {a.record.id for q in self.periods for a in q.applied if a.carried_from is None}
+
+    def carry_forward(self, eligible: list[Record]) -> None:
+        apply_all = self.apply_all
+        t0 = self.periods[0].start
+        arrivals = sorted(eligible, key=lambda r: (max(r.recorded_on, t0), self.effective[r.id],
+                                                   r.order))
+        pool: list[Record] = []
+        known: list[Record] = []
+        i = 0
+        current: Period | None = self.periods[0]
+        begin = current.start
+        while current is not None:
+            times = [begin] if current.began_at is None else []
+            if i < len(arrivals):
+                times.append(max(arrivals[i].recorded_on, t0))
+            if not times or min(times) > self.as_of:
+                break
+            t = min(times)
+            while i < len(arrivals) and max(arrivals[i].recorded_on, t0) <= t:
+                pool.append(arrivals[i])
+                known.append(arrivals[i])
+                i += 1
+            if current.began_at is None and begin <= t:
+                current.began_at = begin
+            while current is not None and current.began_at is not None:
+                applied_ids = self._placed()
+                candidates = [r for r in pool if r.id not in applied_ids
+                              and not self._superseded(r, known)]
+                self._apply(current, candidates, t, apply_all)
+                if current.completed_on is None:
+                    break
+                current = self._extend()
+                if current is not None:
+                    begin = max(current.start, t)
+                    if begin <= t:
+                        current.began_at = begin
+
+    # -- dispositions ------------------------------------------------------------
+    def dispositions(self, eligible: list[Record]) -> None:
+        placed = {a.record.id: (p, a) for p in self.periods for a in p.applied
+                  if a.carried_from is None}
+        carried = {a.record.id: (p, a) for p in self.periods for a in p.applied
+                   if a.carried_from is not None}
+        for r in eligible:
+            o = self.outcomes[r.id]
+            o.effective_on = self.effective[r.id]
+            o.credits = self.credits[r.id]
+            moved = carried.get(r.id)
+            if moved is not None:
+                o.carried = {"credits": str(moved[1].credits), "from_period": moved[1].carried_from,
+                             "to_period": moved[0].number}
+                o.counted_toward = self._toward(moved[0], moved[1])
+            if r.id in placed:
+                p, a = placed[r.id]
+                o.period = p.number
+                text = f"applied to the {p.label}"
+                if a.late:
+                    text += f" (late: earned in the grace period ending {p.grace_end})"
+                if moved is not None:
+                    text += (f"; {moved[1].credits} of its credits carried over to the "
+                             f"{moved[0].label}")
+                o.disposition = Disposition("applied", text)
+                o.counted_toward = self._toward(p, a)
+            elif moved is not None:
+                target = moved[0]
+                o.period = target.number
+                o.disposition = Disposition(
+                    "carried-over", f"not needed by the period it was earned in; "
+                    f"{moved[1].credits} credits carried over to the {target.label}")
+            elif r.id in self.last_event and self.last_event[r.id][0] == "before-window":
+                p = self.last_event[r.id][1]
+                o.disposition = Disposition(
+                    "before-window", f"earned {self.effective[r.id]}, before the "
+                    f"recertification window of the {p.label} opened on {p.window_start}; "
+                    "it does not count")
+            elif self._superseded(r, eligible):
+                o.disposition = Disposition(
+                    "superseded-registration",
+                    f"registration {r.registration} of course {r.course}: only the current "
+                    "registration of a training item is credited",
+                )
+            elif r.id in self.last_event and self.last_event[r.id][0] == "not-needed":
+                p = self.last_event[r.id][1]
+                o.disposition = Disposition(
+                    "not-needed", f"not needed: the {p.label} was already complete; it stays "
+                    "available for later periods")
+            elif r.id in self.last_event:
+                o.disposition = invalid(self.policy, self.effective[r.id],
+                                         self.last_event[r.id][1])
+            else:
+                o.disposition = outside(self.periods, self.effective[r.id], self.as_of)
+            notes = [d.reason for d in o.decisions if d.status in ("declined", "refused")]
+            if notes:  # a change not allowed: say so on the record itself, not only below it
+                o.disposition = Disposition(o.disposition.code,
+                                            "; ".join([o.disposition.text, *notes]))
+
+
+def evaluate(
+    policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date
+) -> Evaluation:
+    """Evaluate ``holder``'s ``records`` under ``policy`` as of the end of ``as_of``."""
+    run_ = _Run(policy, holder, records, as_of)
+    for r in run_.records:
+        run_.outcomes[r.id] = RecordOutcome(r)
+    first = initial_period(policy, run_.holder) if policy.get("periods.initial") else None
+    if first is not None:
+        run_.periods.append(first)
+        run_._judge()
+    else:
+        run_._extend()
+    eligible: list[Record] = []
+    for r in run_.records:
+        o = run_.outcomes[r.id]
+        if r.recorded_on > as_of:
+            o.disposition = Disposition(
+                "not-yet-recorded", f"recorded {r.recorded_on}, after the as-of date {as_of}")
+        elif r.earned_on > as_of:
+            o.disposition = Disposition(
+                "not-yet-earned", f"earned {r.earned_on}, after the as-of date {as_of}")
+        elif not run_._counts(r):
+            o.disposition = status_disposition(r)
+        else:
+            run_.credits[r.id] = run_._credits(r)
+            eligible.append(r)
+    if run_.discards:
+        run_.discard(eligible)
+    else:
+        run_.carry_forward(eligible)
+    run_.dispositions(eligible)
+    status, renewal = holder_status(run_.periods, run_.results, run_.holder, as_of)
+    status = policy_status(policy, status, run_.periods, run_.holder, as_of)
+    evaluation = Evaluation(policy, holder, as_of, run_.periods, run_.results,
+                            [run_.outcomes[r.id] for r in run_.records], status, renewal)
+    evaluation.suggest_actions(run_.holder)
+    return evaluation

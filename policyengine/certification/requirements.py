@@ -1,0 +1,344 @@
+"""Measuring a period's requirements over the records applied to it.
+
+The policy's requirement list becomes a tree (docs/requirements.md): the total at
+the root, categories (a ``where`` and a ``min``) under it or ``within`` another
+category, per-year minimums as a category's years. Caps (``max``/``max_share``) limit
+how much the records they match contribute at all. Which credit counts where is
+decided by ``allocation.py`` (first-fit for ``order: chronological``, maximum flow for
+``optimal``). ``measure: items`` and ``courses`` are counted over the applied records.
+All arithmetic is exact (Decimal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from policyengine.certification import allocation as al
+from policyengine.errors import Diagnostic, PolicyError
+from policyengine.policy.run import run
+from policyengine.policy.build import Policy, has_cap
+from policyengine.records.model import Record
+from policyengine.certification.requirement_result import (
+    Result,
+    YearResult,
+    period_years,
+    show_number,
+    year_values,
+)
+
+__all__ = ["Applied", "Measurement", "Requirements", "Result", "all_met", "progress",
+           "show_number"]
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A record (or the part of it carried from an earlier period) as applied."""
+
+    record: Record
+    earned_on: dt.date
+    credits: Decimal
+    carried_from: int | None = None  # the period number it was carried over from
+    late: bool = False  # earned in the grace period after the period's end
+
+    @property
+    def key(self) -> str:
+        return self.record.id if self.carried_from is None else \
+            f"{self.record.id}@{self.carried_from}"
+
+    def values(self) -> dict[str, Any]:
+        return {**self.record.fields, "earned_on": self.earned_on,
+                "original_earned_on": self.record.earned_on, "credits": self.credits}
+
+
+@dataclass
+class Measurement:
+    results: list[Result]
+    assignment: al.Assignment
+    names: dict[Any, str | None]  # allocation node -> requirement id (None: no total)
+    capped: dict[str, str]  # unit key -> the innermost cap covering it (requirement id)
+
+    @property
+    def feasible(self) -> bool:
+        """Every requirement met."""
+        return all_met(self.results)
+
+    def toward(self, key: str) -> list[tuple[str, Decimal]]:
+        """Requirement id -> credits: where each credit of the record counted (credits
+        counted only for the total are shown under the cap that limits them, if any)."""
+        out: dict[str, Decimal] = {}
+        for node, amount in self.assignment.parts.get(key, []):
+            name = self.capped.get(key, self.names[node]) if node == al.ROOT else self.names[node]
+            if name is None:  # counted for no requirement: the policy has no total
+                continue
+            out[name] = out.get(name, ZERO) + amount
+        return list(out.items())
+
+    def needed(self, key: str) -> Decimal:
+        return self.assignment.needed.get(key, ZERO)
+
+
+class Requirements:
+    """The requirement list that applies to one kind of period."""
+
+    def __init__(self, policy: Policy, period_kind: str):
+        self.policy = policy
+        own = policy.get(f"periods.{period_kind}.requirements")
+        self.base = f"periods.{period_kind}.requirements" if own is not None else "requirements"
+        self.items = list(policy.get(self.base) or [])
+        self.optimal = policy.get("allocation.order", "chronological") == "optimal"
+        ids = {str(r["id"]): i for i, r in enumerate(self.items)}
+        self.within = {i: ids[str(r["within"])] for i, r in enumerate(self.items)
+                       if r.get("within") is not None}
+        self.credits = [str(r.get("measure", "credits")) == "credits" for r in self.items]
+        self.roots = [i for i, r in enumerate(self.items) if "where" not in r and self.credits[i]]
+        self.categories = [i for i, r in enumerate(self.items) if "where" in r and self.credits[i]
+                           and ("min" in r or "per_year" in r)]
+        self._cache: dict[tuple, tuple[bool, ...]] = {}
+        self._order = {i: n for n, i in enumerate(self.categories)}
+
+    # -- numbers and filters -------------------------------------------------------
+    def _number(self, key: str, i: int, values: dict) -> Decimal | None:
+        raw = self.items[i].get(key)
+        if isinstance(raw, dict):  # per_year: {min: ...}
+            raw, key = raw.get("min"), f"{key}.min"
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            return run(self.policy, f"{self.base}.{i}.{key}", values)
+        return Decimal(str(raw))
+
+    def _own_matches(self, a: Applied, scope: dict, period_no: int) -> tuple[bool, ...]:
+        cache_key = (period_no, a.key, a.earned_on, a.credits)
+        hit = self._cache.get(cache_key)
+        if hit is not None:
+            return hit
+        values = {**scope, "record": a.values()}
+        row = []
+        for i, req in enumerate(self.items):
+            ok = run(self.policy, f"{self.base}.{i}.where", values, default=True) is True
+            if a.carried_from is not None and req.get("carried_may_count") is False:
+                ok = False
+            row.append(ok)
+        self._cache[cache_key] = out = tuple(row)
+        return out
+
+    def _matches(self, a: Applied, scope: dict, period_no: int) -> tuple[bool, ...]:
+        """Whether ``a`` counts toward each requirement: its own ``where`` and those of
+        the requirements it is within."""
+        cache_key = ("within", period_no, a.key, a.earned_on, a.credits)
+        hit = self._cache.get(cache_key)
+        if hit is not None:
+            return hit
+        own = self._own_matches(a, scope, period_no)
+        out = []
+        for i in range(len(self.items)):
+            j, ok = i, own[i]
+            while ok and j in self.within:
+                j = self.within[j]
+                ok = own[j]
+            out.append(ok)
+        self._cache[cache_key] = result = tuple(out)
+        return result
+
+    # -- the tree ------------------------------------------------------------------
+    def _parent(self, i: int) -> Any:
+        j = self.within.get(i)
+        while j is not None and j not in self.categories:
+            j = self.within.get(j)
+        return al.ROOT if j is None else j
+
+    def _build(self, scope: dict, period: dict) -> tuple[al.Tree, dict, dict]:
+        parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}
+        minimum: dict[Any, Decimal] = {i: self._number("min", i, scope) or ZERO
+                                       for i in self.categories}
+        minimum[al.ROOT] = max((self._number("min", i, scope) or ZERO for i in self.roots),
+                               default=ZERO)
+        years: dict[int, list[tuple[dt.date, dt.date]]] = {}
+        for i, req in enumerate(self.items):
+            if "per_year" in req and self.credits[i]:
+                kind = req["per_year"].get("years", "period")
+                years[i] = [(start, end, self._number("per_year", i, {
+                    **scope, "year": year_values(n, start, end, kind)}) or ZERO)
+                    for n, (start, end) in enumerate(
+                        period_years(period["start"], period["end"], kind), 1)]
+                if self._year_leaves(i):
+                    node = i if i in self.categories else al.ROOT
+                    for y, (_s, _e, each) in enumerate(years[i]):
+                        parent[("year", i, y)] = node
+                        minimum[("year", i, y)] = each
+        caps: dict[Any, Decimal] = {}
+        total_min = minimum[al.ROOT]
+        for i, req in enumerate(self.items):
+            cap = self._number("max", i, scope)
+            if cap is None and "max_share" in req:
+                cap = Decimal(str(req["max_share"])) * total_min
+            if cap is not None:
+                caps[("cap", i)] = cap
+        return al.Tree(parent, minimum), years, caps
+
+    def _year_leaves(self, i: int) -> bool:
+        """Per-year minimums of a category, or of the total when there are no categories,
+        are part of the allocation; the total's with categories is a sum of all credits."""
+        return i in self.categories or not self.categories
+
+    def beyond_credits(self, a: Applied, period: dict, holder: dict, period_no: int) -> bool:
+        """Whether ``a`` may matter for something the credit assignment does not decide:
+        an items count, a required course, or the total's per-year sums."""
+        scope = {**self.policy.base_values(), "period": period, "holder": holder}
+        match = self._matches(a, scope, period_no)
+        for i, req in enumerate(self.items):
+            if not match[i]:
+                continue
+            if not self.credits[i] or a.record.course in req.get("courses", []):
+                return True
+            if "per_year" in req and i in self.roots and not self._year_leaves(i):
+                return True
+        return False
+
+    def caps_of(self, a: Applied, period: dict, holder: dict, period_no: int) -> list[Any]:
+        """The caps (allocation nodes) covering ``a``."""
+        scope = {**self.policy.base_values(), "period": period, "holder": holder}
+        match = self._matches(a, scope, period_no)
+        return [("cap", i) for i, req in enumerate(self.items) if match[i] and has_cap(req)]
+
+    # -- measuring -----------------------------------------------------------------
+    def measure(self, applied: Sequence[Applied], period: dict, holder: dict,
+                period_no: int = 0, optimal: bool | None = None) -> Measurement:
+        policy = self.policy
+        scope = {**policy.base_values(), "period": period, "holder": holder}
+        tree, years, caps = self._build(scope, period)
+        matches = [self._matches(a, scope, period_no) for a in applied]
+        units = [self._unit(a, m, years, tree, period_no) for a, m in zip(applied, matches)]
+        unit_caps = [al.Unit(u.key, u.credits, u.nodes,
+                             tuple(c for c in caps if m[c[1]])) for u, m in zip(units, matches)]
+        use_flow = self.optimal if optimal is None else optimal
+        if use_flow:
+            try:
+                _filled, assignment = al.max_flow_fill(tree, unit_caps, caps)
+            except al.CapsNotNested as err:
+                raise self._caps_error(err, applied) from None
+        else:
+            assignment = al.first_fit(tree, unit_caps, caps)
+        al.add_surplus(assignment, unit_caps, tree)
+        names = {i: str(self.items[i]["id"]) for i in self.categories}
+        names[al.ROOT] = str(self.items[self.roots[0]]["id"]) if self.roots else None
+        for node in tree.parent:
+            if isinstance(node, tuple):
+                names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
+        counts = assignment.counts(tree)
+        results = [self._result(i, scope, tree, assignment, counts, applied, matches, years,
+                                caps) for i in range(len(self.items))]
+        capped = {}
+        for u in unit_caps:
+            if u.caps:
+                inner = max(u.caps, key=lambda c: (self._within_depth(c[1]), c[1]))
+                capped[u.key] = str(self.items[inner[1]]["id"])
+        return Measurement(results, assignment, names, capped)
+
+    def _within_depth(self, i: int) -> int:
+        depth = 0
+        while i in self.within:
+            i, depth = self.within[i], depth + 1
+        return depth
+
+    def _unit(self, a: Applied, match: Sequence[bool], years: dict, tree: al.Tree,
+              period_no: int) -> al.Unit:
+        cache_key = ("unit", period_no, a.key, a.earned_on, a.credits)
+        hit = self._cache.get(cache_key)
+        if hit is None:
+            hit = self._cache[cache_key] = self._nodes(a, match, years, tree)
+        return al.Unit(a.key, a.credits, hit)
+
+    def _nodes(self, a: Applied, match: Sequence[bool], years: dict,
+               tree: al.Tree) -> tuple[Any, ...]:
+        """The allocation nodes ``a`` may count toward, deepest first, in policy order."""
+        nodes: list[Any] = []
+        for i in self.categories:
+            if match[i]:
+                nodes.append(i)
+        for i, spans in years.items():
+            if not self._year_leaves(i) or (i in self.categories and not match[i]):
+                continue
+            y = self._year_of(a, i, spans)
+            if y is not None:
+                nodes.append(("year", i, y))
+        def deepest_first(n: Any) -> tuple[int, int]:
+            return -len(tree.chain(n)), self._order.get(n[1] if isinstance(n, tuple) else n, -1)
+
+        nodes.sort(key=deepest_first)
+        return tuple(nodes)
+
+    def _year_of(self, a: Applied, i: int, spans: list) -> int | None:
+        if a.carried_from is not None:
+            allowed = self.items[i]["per_year"].get("carried_may_count", True)
+            return 0 if allowed else None
+        for y, (start, end, _min) in enumerate(spans):
+            if start <= a.earned_on <= end:
+                return y
+        return 0 if a.earned_on < spans[0][0] else len(spans) - 1  # before / late: clamp
+
+    def _result(self, i: int, scope: dict, tree: al.Tree, assignment: al.Assignment,
+                counts: dict, applied: Sequence[Applied], matches: list, years: dict,
+                caps: dict) -> Result:
+        req = self.items[i]
+        measure = "credits" if self.credits[i] else "items"
+        mine = [j for j, m in enumerate(matches) if m[i]]
+        if not self.credits[i]:
+            counted = Decimal(len(mine))
+        elif i in self.categories:
+            counted = counts.get(i, ZERO)
+        elif i in self.roots:
+            counted = sum((assignment.given(a.key) for a in applied), ZERO)
+        else:  # a cap or a label: what its records contribute
+            counted = sum((assignment.given(applied[j].key) for j in mine), ZERO)
+        have = {applied[j].record.course for j in mine}
+        year_results: list[YearResult] = []
+        if i in years:
+            for y, (start, end, each) in enumerate(years[i]):
+                got = ZERO
+                for j in mine:
+                    a = applied[j]
+                    if self._year_of(a, i, years[i]) != y:
+                        continue
+                    if i in self.categories:
+                        got += sum((amt for n, amt in assignment.parts.get(a.key, [])
+                                    if i in tree.chain(n)), ZERO)
+                    else:
+                        got += assignment.given(a.key)
+                year_results.append(YearResult(y + 1, start, end, each, got))
+        return Result(
+            id=str(req["id"]), label=str(req.get("label", req["id"])), measure=measure,
+            required=self._number("min", i, scope), counted=counted,
+            cap=caps.get(("cap", i)),
+            courses_missing=tuple(c for c in req.get("courses", []) if c not in have),
+            years=tuple(year_results),
+        )
+
+    def _caps_error(self, err: al.CapsNotNested, applied: Sequence[Applied]) -> PolicyError:
+        a, b = (str(self.items[c[1]]["id"]) for c in (err.a, err.b))
+        return PolicyError(Diagnostic(
+            f"caps '{a}' and '{b}' overlap without one containing the other (record "
+            f"{err.shared.split('@')[0]} matches both); optimal allocation needs caps that "
+            "nest or are disjoint",
+            self.policy.location(f"{self.base}.{err.b[1]}"),
+            hint=f"make '{b}' a cap within '{a}' (within: {a}) or use order: chronological",
+            code="allocation.caps"))
+
+
+def all_met(results: Sequence[Result]) -> bool:
+    return all(r.met for r in results)
+
+
+def progress(results: Sequence[Result]) -> tuple:
+    """A comparable measure of progress on the unmet requirements."""
+    return tuple(
+        (min(r.counted, r.required) if r.required is not None else ZERO,
+         sum((min(y.counted, y.required) for y in r.years), ZERO), -len(r.courses_missing))
+        for r in results
+    )

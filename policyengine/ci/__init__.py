@@ -1,0 +1,1 @@
+"""Tooling for policy repositories: validate, scenario tests, coverage and the impact diff."""

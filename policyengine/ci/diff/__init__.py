@@ -1,0 +1,1 @@
+"""The impact diff: which holders' and accounts' outcomes a policy change changes."""

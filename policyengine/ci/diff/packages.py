@@ -1,0 +1,121 @@
+"""Impact of a credit-package policy change: which accounts' decisions or balances differ.
+
+The subjects of a ``kind: credit-package`` policy are accounts: the account (and cart,
+and instant ``at``) of every scenario in ``<policy>.tests.yaml``, and every account file
+under ``policyengine diff --accounts DIR`` — with every cart file under ``--carts DIR``
+when given — at ``--at`` (default: now). Each is reduced by :func:`package_summary` to
+what a member or an administrator would notice: whether the "use my credits" option is
+offered and the redemption allowed, every refusal reason with its message (the
+shortfall is in it), each item's cost and eligibility, the total, the draws, each
+course's expiry, and the balance (available, expired unused, each package's status,
+credits left and last usable day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from policyengine import dates
+from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.ci.diff.certification import Subject
+from policyengine.policy.build import Policy
+from policyengine.load.yaml_loader import load_yaml_file
+
+KIND = "credit-package"
+
+
+def _reason_key(r: dict[str, Any]) -> str:
+    extra = r.get("rule") or r.get("item")
+    return f"{r['code']} {extra}" if extra else str(r["code"])
+
+
+def package_summary(decision: dict[str, Any] | None, balance: dict[str, Any]) -> dict[str, Any]:
+    """Flat keys of a decision (``decision_data``, may be None) and a balance (``balance_data``)."""
+    out: dict[str, Any] = {}
+    if decision is not None:
+        out["decision.option_offered"] = decision["option_offered"]
+        out["decision.allowed"] = decision["allowed"]
+        for r in decision["reasons"]:
+            out[f"decision.reasons[{_reason_key(r)}]"] = r["message"]
+        out["decision.total_credits"] = decision["total_credits"]
+        for item in decision["items"]:
+            eligible = "" if item["eligible"] else ", not eligible"
+            out[f"decision.items[{item['id']}]"] = f"{item['credits']} credits{eligible}"
+        for d in decision["draws"]:
+            out[f"decision.draws[{d['package']}]"] = f"{d['credits']} credits ({d['remaining_after']} left)"
+        for e in decision["enrollments"]:
+            out[f"decision.enrollments[{e['item']}].expires_on"] = e["expires_on"]
+    out["balance.available"] = balance["available"]
+    out["balance.expired_unused"] = balance["expired_unused"]
+    for p in balance["packages"]:
+        where = f"balance.packages[{p['id']}]"
+        out[f"{where}.status"] = p["status"]
+        out[f"{where}.remaining"] = p["remaining"]
+        out[f"{where}.last_day"] = p["last_day"]
+    return out
+
+
+def _outcome(policy: Policy, account: Any, cart: Any, at: dt.datetime) -> tuple[str, dict[str, Any]]:
+    from policyengine.packages import redeem
+
+    decision = None
+    if cart is not None:
+        decision = redeem.decision_data(redeem.redeem(policy, account, cart, at))
+    balance = redeem.balance_data(redeem.balance(policy, account, at))
+    return account.id, package_summary(decision, balance)
+
+
+def package_scenario_subject(sf: Any, sc: Any) -> Subject:
+    """The account (cart, ``at``) of a credit-package scenario as a diff subject."""
+    from policyengine.ci.scenarios.packages import scenario_account, scenario_at, scenario_cart
+
+    def outcome(policy: Policy) -> tuple[str, dict[str, Any]]:
+        account = scenario_account(policy, sf, sc)
+        has_cart = "cart" in sc.data or "cart_file" in sc.data
+        cart = scenario_cart(sf, sc) if has_cart else None
+        return _outcome(policy, account, cart, scenario_at(sf, sc, policy.tz))
+
+    return Subject(f"scenario '{sc.name}'", Location(sc.file, sc.line, 1), outcome, KIND)
+
+
+def _files_of_kind(paths: list[str], kind: str) -> list[str]:
+    from policyengine.ci.validate import document_kind, iter_files
+
+    out = []
+    for path in iter_files(paths):
+        try:
+            if document_kind(load_yaml_file(path)) == kind:
+                out.append(path)
+        except PolicyError:
+            continue  # 'policyengine validate' reports it
+    return out
+
+
+def parse_at(text: str | None, tz: dt.tzinfo) -> dt.datetime:
+    """``--at`` in ``tz`` (local time without an offset); now when not given."""
+    if text is None:
+        return dt.datetime.now(tz).replace(microsecond=0)
+    try:
+        return dates.parse_datetime(text, tz).astimezone(tz)
+    except ValueError as err:
+        raise PolicyError(Diagnostic(f"--at: {err}", code="usage",
+                                     hint="e.g. --at 2025-03-01T10:00:00")) from None
+
+
+def account_subjects(accounts: str, carts: str | None, at: str | None) -> Iterator[Subject]:
+    """Every account file under ``accounts`` at ``at``: its balance, and its decision on
+    every cart file under ``carts`` (one subject per account and cart)."""
+    from policyengine.packages.files import load_account, load_cart
+
+    cart_paths: list[str | None] = list(_files_of_kind([carts], "cart")) if carts else [None]
+    for path in _files_of_kind([accounts], "account"):
+        for cart_path in cart_paths:
+            def outcome(policy: Policy, path=path, cart_path=cart_path):
+                cart = load_cart(cart_path) if cart_path else None
+                return _outcome(policy, load_account(path, policy.tz), cart,
+                                parse_at(at, policy.tz))
+
+            label = f"account file {path}" + (f", cart file {cart_path}" if cart_path else "")
+            yield Subject(label, Location(path, 1, 1), outcome, KIND)

@@ -1,0 +1,1 @@
+"""Scenario tests: files next to each policy, what they expect, package scenarios."""

@@ -1,0 +1,264 @@
+"""Scenario test files: loading, running and comparing (``policyengine test``).
+
+A scenario file ``policies/<policy-id>.tests.yaml`` tests ``policies/<policy-id>.yaml``
+(the file name minus ``.tests``; a top-level ``policy:`` key, relative to the scenario
+file, overrides it). Each scenario gives a holder (inline ``holder`` + ``records``, or a
+``holder_file``), an ``as_of`` date and an ``expect`` mapping compared partially with
+the evaluation (``scenariomatch.py``). For credit-package policies a scenario gives an
+``account`` + ``events`` (or ``account_file``, optionally followed by ``events``), a
+``cart`` (or ``cart_file``) and ``at``, and ``expect`` holds the ``decision`` and/or
+``balance`` (``scenariopackages.py``).
+
+Files are validated against ``scenarios.schema.json``; problems in a file (schema, a
+policy that does not load, a holder that does not read) raise :class:`PolicyError`
+with ``file:line:col``. A scenario whose evaluation fails at run time is an *error*
+result, not an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from policyengine import dates
+from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.policy.build import Policy, load_policy
+from policyengine.ci.scenarios.expect import Mismatch, match_evaluation, match_package
+from policyengine.ci.scenarios.packages import PACKAGE_EXPECT, package_outcome, sub_document
+from policyengine.load.schema import validate_against
+from policyengine.load.yaml_loader import load_yaml_file, locate
+
+SUFFIXES = (".tests.yaml", ".tests.yml", ".tests.json")
+
+
+@dataclass
+class Scenario:
+    name: str
+    file: str
+    line: int
+    index: int
+    data: Any  # the scenario mapping as loaded (positions kept)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class ScenarioFile:
+    path: str
+    policy_path: str
+    data: Any
+    scenarios: list[Scenario]
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    outcome: str  # "passed", "failed" or "error"
+    mismatches: list[Mismatch] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.scenario.name, "file": self.scenario.file,
+                "line": self.scenario.line, "outcome": self.outcome,
+                "mismatches": [m.as_dict() for m in self.mismatches],
+                "errors": [d.as_dict() for d in self.errors],
+                "seconds": round(self.seconds, 4)}
+
+
+def is_scenario_file(path: str) -> bool:
+    return path.endswith(SUFFIXES)
+
+
+def find_files(paths: Iterable[str]) -> Iterator[str]:
+    """Scenario files named, and ``*.tests.yaml`` files under directories, sorted."""
+    for raw in paths:
+        if os.path.isdir(raw):
+            found = []
+            for root, dirs, files in os.walk(raw):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(os.path.join(root, f) for f in files if is_scenario_file(f))
+            yield from sorted(found)
+        else:
+            yield raw
+
+
+def default_policy_path(path: str) -> str:
+    """``x/werc-crp.tests.yaml`` -> ``x/werc-crp.yaml`` (same extension, minus '.tests')."""
+    for suffix in SUFFIXES:
+        if path.endswith(suffix):
+            return path[: -len(suffix)] + suffix[len(".tests"):]
+    return path
+
+
+def _relative(base_file: str, target: str) -> str:
+    return os.path.normpath(os.path.join(os.path.dirname(base_file), target))
+
+
+def load_file(path: str) -> ScenarioFile:
+    """Read and validate a scenario file; raise PolicyError with every problem."""
+    try:
+        data = load_yaml_file(path)
+    except OSError as err:
+        raise PolicyError(Diagnostic(f"cannot read {path}: {err.strerror}", code="io")) from None
+    if not isinstance(data, dict) or "scenarios" not in data:
+        raise PolicyError(Diagnostic(f"{path}: not a scenario file (no 'scenarios' key)",
+                                     getattr(data, "loc", None) or Location(path, 1, 1),
+                                     code="scenarios.kind"))
+    problems = validate_against(data, "scenarios")
+    if problems:
+        raise PolicyError(problems)
+    policy_path = (_relative(path, str(data["policy"])) if "policy" in data
+                   else default_policy_path(path))
+    scenarios, seen = [], {}
+    for i, sc in enumerate(data["scenarios"]):
+        loc = locate(data, ["scenarios", i])
+        name = str(sc["name"])
+        if name in seen:
+            problems.append(Diagnostic(
+                f"duplicate scenario name '{name}' (first used on line {seen[name]})",
+                locate(data, ["scenarios", i, "name"]), hint="give every scenario its own name",
+                code="scenarios.duplicate-name"))
+        seen.setdefault(name, loc.line if loc else 0)
+        if "as_of" in sc:
+            try:
+                dates.parse_date(str(sc["as_of"]))
+            except ValueError as err:
+                problems.append(Diagnostic(str(err), locate(data, ["scenarios", i, "as_of"]),
+                                           hint="write the date as YYYY-MM-DD",
+                                           code="scenarios.as-of"))
+        if "at" in sc:
+            try:
+                dates.parse_datetime(str(sc["at"]), dt.timezone.utc)
+            except ValueError as err:
+                problems.append(Diagnostic(str(err), locate(data, ["scenarios", i, "at"]),
+                                           hint="write an ISO 8601 instant such as "
+                                           "2025-03-01T10:00:00 (policy time zone) or "
+                                           "2025-03-01T10:00:00-08:00", code="scenarios.at"))
+        scenarios.append(Scenario(name, path, loc.line if loc else 0, i, sc))
+    if not os.path.exists(policy_path):
+        problems.append(Diagnostic(
+            f"the policy file {policy_path} does not exist",
+            locate(data, ["policy"]) if "policy" in data else Location(path, 1, 1),
+            hint="name scenario files <policy>.tests.yaml next to <policy>.yaml, or set "
+            "'policy:' to the policy's path relative to this file", code="scenarios.policy"))
+    if problems:
+        raise PolicyError(problems)
+    return ScenarioFile(path, policy_path, data, scenarios)
+
+
+def _record_fields(policy: Policy) -> dict:
+    from policyengine.policy.scopes import FIELD_TYPES
+
+    return {str(k): FIELD_TYPES[str(v)] for k, v in (policy.get("records.fields") or {}).items()}
+
+
+def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy):
+    """(Holder, records) of a certification scenario; PolicyError at the scenario's lines."""
+    from policyengine.records.model import holder_from_document, load_holder
+
+    extra = _record_fields(policy)
+    data = sc.data
+    if "holder_file" in data:
+        holder, records = load_holder(_relative(sf.path, str(data["holder_file"])), policy.tz,
+                                      extra_fields=extra)
+        if data.get("records"):
+            doc = sub_document(data, {"records": "records"})
+            doc["holder"] = {"id": holder.id}
+            _, more = holder_from_document(doc, policy.tz, extra_fields=extra)
+            records = [*records, *[_renumber(r, len(records) + i) for i, r in enumerate(more)]]
+        return holder, records
+    doc = sub_document(data, {"holder": "holder", "records": "records"})
+    return holder_from_document(doc, policy.tz, extra_fields=extra)
+
+
+def _renumber(record: Any, order: int) -> Any:
+    from dataclasses import replace
+
+    return replace(record, order=order)
+
+
+def evaluate_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> dict[str, Any]:
+    """The evaluation of a certification scenario, as ``Evaluation.as_dict()``."""
+    from policyengine.certification.engine import evaluate
+
+    holder, records = holder_for(sf, sc, policy)
+    as_of = dates.parse_date(str(sc.data["as_of"]))
+    evaluation = evaluate(policy, holder, records, as_of)
+    _record_requirements(policy, evaluation)
+    return evaluation.as_dict()
+
+
+def _record_requirements(policy: Policy, evaluation: Any) -> None:
+    """Requirement coverage: which requirements were measured, met and not met."""
+    from policyengine.policy import run
+
+    recorder = run._recorder
+    if recorder is None:
+        return
+    for p in evaluation.periods:
+        own = f"periods.{p.kind}.requirements"
+        base = own if policy.get(own) is not None else "requirements"
+        for i, result in enumerate(evaluation.results.get(p.number, [])):
+            recorder.hit(policy, f"{base}.{i}", bool(result.met))
+            if result.cap is not None:
+                recorder.hit(policy, f"{base}.{i}.cap", result.counted >= result.cap)
+
+
+def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> Result:
+    """Run one scenario and compare; never raises for problems in the scenario."""
+    import time
+
+    start = time.perf_counter()
+    expect = sc.data["expect"]
+    base = ["scenarios", sc.index, "expect"]
+    try:
+        if policy.kind == "credit-package":
+            actual = package_outcome(policy, sf, sc)
+            mismatches = match_package(expect, actual, sf.data, base, policy.tz)
+        else:
+            if "as_of" not in sc.data:
+                raise PolicyError(Diagnostic(
+                    f"scenario '{sc.name}' tests a certification policy: it needs 'holder' "
+                    "or 'holder_file' and 'as_of'", locate(sf.data, ["scenarios", sc.index]),
+                    hint="account, cart and at are for credit-package policies",
+                    code="scenarios.kind"))
+            wrong = [k for k in expect if k in PACKAGE_EXPECT]
+            if wrong:
+                raise PolicyError([Diagnostic(
+                    f"'{k}' is expected of credit-package policies, not of a certification "
+                    "policy", locate(sf.data, [*base, k]), hint="see docs/ci.md, 'Scenario "
+                    "files'", code="scenarios.kind") for k in wrong])
+            actual = evaluate_scenario(policy, sf, sc)
+            mismatches = match_evaluation(expect, actual, sf.data, base)
+    except PolicyError as err:
+        return Result(sc, "error", errors=err.diagnostics, seconds=time.perf_counter() - start)
+    return Result(sc, "failed" if mismatches else "passed", mismatches,
+                  seconds=time.perf_counter() - start)
+
+
+def select(scenarios: list[Scenario], pattern: str | None) -> list[Scenario]:
+    """Scenarios whose name contains ``pattern`` (case-insensitive); all when None."""
+    if not pattern:
+        return list(scenarios)
+    return [s for s in scenarios if pattern.lower() in s.name.lower()]
+
+
+def run_file(sf: ScenarioFile, pattern: str | None = None, policy: Policy | None = None,
+             recorder: Any = None) -> list[Result]:
+    """Run the selected scenarios of a file (PolicyError when its policy does not load)."""
+    from policyengine.policy import run
+
+    policy = policy or load_policy(sf.policy_path)
+    chosen = select(sf.scenarios, pattern)
+    if recorder is None:
+        return [run_scenario(policy, sf, sc) for sc in chosen]
+    recorder.register(policy)
+    with run.recording(recorder):
+        return [run_scenario(policy, sf, sc) for sc in chosen]
+

@@ -1,0 +1,1 @@
+"""One module per sub-command: NAME, HELP, configure(parser), run(args) -> int."""

@@ -1,0 +1,1 @@
+"""Prepaid credit packages: accounts, carts, balances, redemptions and the ledger file."""

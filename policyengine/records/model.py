@@ -1,0 +1,274 @@
+"""Holders and their credit records, normalized from files or from credit sources.
+
+Every credit source (the holder file format, portal exports, uploads, LMS transcripts,
+xAPI, SQL) produces the same :class:`Record`: an original earned date on the policy's
+calendar, the date it was recorded, exact credits, a status, an optional course and
+registration number, the staff adjustments of its earned date, and where it came
+from (``origin``) so explanations can point at it. Bad values are reported with
+their ``file:line:col``, all of them, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from policyengine import dates
+from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.expr import types as T
+from policyengine.load.schema import validate_against
+from policyengine.load.yaml_loader import load_yaml_file, locate
+
+STRING_FIELDS = ("title", "kind", "source", "category", "course", "provider")
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A change of a record's earned date, as data: who, in which role, when, why."""
+
+    to: dt.date
+    by: str
+    role: str
+    at: dt.datetime
+    on: dt.date  # the calendar date of ``at`` in the policy's time zone
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One credit or training item, normalized."""
+
+    id: str
+    earned_on: dt.date  # original earned date, in the policy's time zone
+    recorded_on: dt.date
+    credits: Decimal | None
+    status: str = "approved"
+    course: str | None = None
+    registration: int | None = None
+    adjustments: tuple[Adjustment, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict)  # what expressions may read
+    origin: str = ""  # "file:line" where the record came from
+    order: int = 0  # position in the input, the last tie-break of every sort
+
+
+@dataclass(frozen=True)
+class Holder:
+    id: str
+    fields: Mapping[str, Any]  # holder.* as expressions see it (dates parsed)
+    origin: str = ""
+
+
+def parse_decimal(raw: Any, what: str) -> Decimal:
+    """An exact decimal from a YAML/JSON number or string; never via float."""
+    if isinstance(raw, bool):
+        raise ValueError(f"{what} must be a number, not {str(raw).lower()}")
+    if isinstance(raw, (int, Decimal)):
+        value = Decimal(raw)
+    else:
+        try:
+            value = Decimal(str(raw).strip())
+        except InvalidOperation:
+            raise ValueError(f"{what} must be a number, got '{raw}'") from None
+    if not value.is_finite():
+        raise ValueError(f"{what} must be a finite number, got '{raw}'")
+    if value < 0:
+        raise ValueError(f"{what} cannot be negative, got {raw}")
+    return value
+
+
+def _loc(data: Any, path: Sequence[Any]) -> Location | None:
+    try:
+        return locate(data, list(path))
+    except Exception:  # noqa: BLE001 - plain dicts from the API have no positions
+        return None
+
+
+def _origin(loc: Location | None, fallback: str) -> str:
+    return f"{loc.file}:{loc.line}" if loc else fallback
+
+
+def convert_field(raw: Any, type_: T.Type, tz: dt.tzinfo, what: str) -> Any:
+    """A raw value as the expression type ``type_`` expects it."""
+    if type_ == T.NUMBER:
+        return parse_decimal(raw, what)
+    if type_ == T.DATE:
+        return dates.parse_date(str(raw))
+    if type_ == T.DATETIME:
+        return dates.parse_datetime(str(raw), tz)
+    if type_ == T.BOOL:
+        if not isinstance(raw, bool):
+            raise ValueError(f"{what} must be true or false")
+        return raw
+    if isinstance(type_, T.ListType):
+        if not isinstance(raw, list):
+            raise ValueError(f"{what} must be a list")
+        return tuple(str(x) for x in raw)
+    return str(raw)
+
+
+def holder_from_mapping(raw: Mapping, tz: dt.tzinfo, data: Any, problems: list) -> Holder:
+    fields: dict[str, Any] = {"id": str(raw.get("id", "")), "name": str(raw.get("name", ""))}
+    fields["status"] = str(raw.get("status", ""))
+    for key in ("designated_on", "registered_on", "birth_date"):
+        if key in raw:
+            try:
+                fields[key] = dates.parse_date(str(raw[key]))
+            except ValueError as err:
+                problems.append(Diagnostic(str(err), _loc(data, ["holder", key]), code="holder.date"))
+    return Holder(fields["id"], fields, _origin(_loc(data, ["holder"]), "holder"))
+
+
+def record_from_mapping(
+    raw: Mapping,
+    tz: dt.tzinfo,
+    *,
+    index: int,
+    data: Any = None,
+    path: Sequence[Any] = (),
+    extra_fields: Mapping[str, T.Type] | None = None,
+    origin: str | None = None,
+) -> tuple[Record | None, list[Diagnostic]]:
+    """Normalize one raw record; returns (record or None, problems)."""
+    problems: list[Diagnostic] = []
+    here = _loc(data, path)
+
+    def bad(key: str, message: str, hint: str | None = None) -> None:
+        problems.append(
+            Diagnostic(message, _loc(data, [*path, key]) or here, hint=hint, code="record")
+        )
+
+    rid = str(raw.get("id", f"#{index + 1}"))
+    earned: dt.date | None = None
+    try:
+        if "earned_at" in raw:
+            earned = dates.local_date(dates.parse_datetime(str(raw["earned_at"]), tz), tz)
+        elif "earned_on" in raw:
+            earned = dates.parse_date(str(raw["earned_on"]))
+        else:
+            bad("id", f"record '{rid}' has no earned date", "add earned_on: YYYY-MM-DD")
+    except ValueError as err:
+        bad("earned_at" if "earned_at" in raw else "earned_on", f"record '{rid}': {err}")
+    recorded = earned
+    try:
+        if "recorded_at" in raw:
+            recorded = dates.local_date(
+                dates.parse_datetime(str(raw["recorded_at"]), tz), tz
+            )
+        elif "recorded_on" in raw:
+            recorded = dates.parse_date(str(raw["recorded_on"]))
+    except ValueError as err:
+        bad("recorded_on", f"record '{rid}': {err}")
+    credits = minutes = None
+    for key in ("credits", "minutes"):
+        if key in raw:
+            try:
+                value = parse_decimal(raw[key], key)
+            except ValueError as err:
+                bad(key, f"record '{rid}': {err}")
+                continue
+            if key == "credits":
+                credits = value
+            else:
+                minutes = value
+    registration = raw.get("registration")
+    if registration is not None and (isinstance(registration, bool) or not isinstance(registration, int) or registration < 1):
+        bad("registration", f"record '{rid}': registration must be a whole number from 1")
+        registration = None
+    adjustments: list[Adjustment] = []
+    for i, adj in enumerate(raw.get("adjustments") or []):
+        try:
+            at = dates.parse_datetime(str(adj["at"]), tz)
+            adjustments.append(
+                Adjustment(
+                    to=dates.parse_date(str(adj["to"])),
+                    by=str(adj.get("by", "")),
+                    role=str(adj.get("role", "")),
+                    at=at,
+                    on=dates.local_date(at, tz),
+                    reason=str(adj.get("reason", "")),
+                )
+            )
+        except (KeyError, ValueError) as err:
+            problems.append(
+                Diagnostic(
+                    f"record '{rid}', adjustment {i + 1}: {err}",
+                    _loc(data, [*path, "adjustments", i]) or here,
+                    hint="an adjustment needs to, by, role and at",
+                    code="record.adjustment",
+                )
+            )
+    fields: dict[str, Any] = {"id": rid, "status": str(raw.get("status", "approved"))}
+    for key in STRING_FIELDS:
+        fields[key] = str(raw.get(key, ""))
+    fields["registration"] = Decimal(registration or 1)
+    fields["credits"] = credits if credits is not None else Decimal(0)
+    fields["minutes"] = minutes if minutes is not None else Decimal(0)
+    fields["tags"] = tuple(str(t) for t in raw.get("tags") or ())
+    for key, type_ in (extra_fields or {}).items():
+        if key in raw:
+            try:
+                fields[key] = convert_field(raw[key], type_, tz, key)
+            except ValueError as err:
+                bad(key, f"record '{rid}': {err}")
+    if problems or earned is None or recorded is None:
+        return None, problems
+    return (
+        Record(
+            id=rid,
+            earned_on=earned,
+            recorded_on=recorded,
+            credits=credits,
+            status=fields["status"],
+            course=str(raw["course"]) if raw.get("course") else None,
+            registration=registration,
+            adjustments=tuple(adjustments),
+            fields=fields,
+            origin=origin or _origin(here, f"record {index + 1}"),
+            order=index,
+        ),
+        [],
+    )
+
+
+def load_holder(
+    path: str, tz: dt.tzinfo, *, extra_fields: Mapping[str, T.Type] | None = None
+) -> tuple[Holder, list[Record]]:
+    """Read a holder file (JSON or YAML); raise PolicyError listing every problem."""
+    data = load_yaml_file(path)
+    problems = validate_against(data, "holder")
+    if problems:
+        raise PolicyError(problems)
+    return holder_from_document(data, tz, extra_fields=extra_fields)
+
+
+def holder_from_document(
+    data: Mapping, tz: dt.tzinfo, *, extra_fields: Mapping[str, T.Type] | None = None
+) -> tuple[Holder, list[Record]]:
+    problems: list[Diagnostic] = []
+    holder = holder_from_mapping(data["holder"], tz, data, problems)
+    records: list[Record] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(data.get("records") or []):
+        record, errs = record_from_mapping(
+            raw, tz, index=i, data=data, path=["records", i], extra_fields=extra_fields
+        )
+        problems.extend(errs)
+        if record is None:
+            continue
+        if record.id in seen:
+            problems.append(
+                Diagnostic(
+                    f"duplicate record id '{record.id}' (first used by record {seen[record.id] + 1})",
+                    _loc(data, ["records", i, "id"]),
+                    hint="give every record its own id",
+                    code="record.duplicate-id",
+                )
+            )
+        seen.setdefault(record.id, i)
+        records.append(record)
+    if problems:
+        raise PolicyError(problems)
+    return holder, records

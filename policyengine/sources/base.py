@@ -1,0 +1,369 @@
+"""Credit sources: the base class every source plugin implements, and helpers for it.
+
+A credit source turns one kind of raw input (a records file, a portal export, an LMS
+transcript, xAPI statements, a database query) into normalized
+:class:`~policyengine.records.Record` objects. Sources are registered by plugins
+through the ``register_sources`` hook (see ``hookspecs.py``); the ones policyengine
+ships live in ``policyengine.plugins`` and are plugins like any other.
+
+Reading never stops at the first bad row: each bad row becomes a
+:class:`~policyengine.errors.Diagnostic` naming the file and row (CSV line, JSON
+statement index and line), is counted as rejected, and the rest are read.
+Problems with the input as a whole (file missing, database unreadable, a required
+column absent) raise :class:`SourceOptionError`, naming the option at fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from policyengine.policy import scopes
+from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
+from policyengine.expr.types import STRING, Type
+from policyengine.records.model import Record, record_from_mapping
+from policyengine.load.yaml_loader import load_yaml_file
+
+if TYPE_CHECKING:
+    from policyengine.policy.build import Policy
+
+__all__ = [
+    "CreditSource",
+    "SourceOptionError",
+    "SourceResult",
+    "conversion_rule",
+    "csv_rows",
+    "file_format",
+    "format_option",
+    "load_data_file",
+    "mapping_option",
+    "normalize",
+    "plain_value",
+    "record_as_dict",
+    "record_fields",
+    "source_options",
+]
+
+# Data files (exports, statements) are larger than policy files.
+MAX_DATA_BYTES = 100_000_000
+_DATE_ONLY = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$")
+
+
+@dataclass
+class SourceResult:
+    """What one source read: records, problems, and how many rows were read/rejected."""
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    rows_read: int = 0
+    rows_rejected: int = 0
+    # holder fields the input itself names (a holder-format records file), if any
+    holder: dict[str, Any] | None = None
+
+    def reject(self, *problems: Diagnostic) -> None:
+        """Count one rejected row and keep every problem found in it."""
+        self.rows_rejected += 1
+        self.problems.extend(problems)
+
+
+class SourceOptionError(PolicyError):
+    """The input as a whole cannot be read; ``option`` names the option at fault."""
+
+    def __init__(self, option: str, message: str, hint: str | None = None) -> None:
+        self.option = option
+        super().__init__(Diagnostic(message, None, hint=hint, code=f"source.{option}"))
+
+
+class CreditSource:
+    """Base class of credit sources. Subclass it and register the subclass.
+
+    Class attributes:
+
+    - ``name``: what a sources file writes as ``source:``; lower case, unique.
+    - ``description``: one line, shown by ``policyengine plugins``.
+    - ``fields``: extra record fields this source provides, with their expression
+      types (``{"webinar_id": STRING}``), so policies can use ``record.webinar_id``
+      and ``validate`` checks them.
+    - ``options``: a JSON-Schema (draft 2020-12) fragment for the ``options:`` mapping
+      of a sources-file entry. ``path`` (when given) arrives resolved against the
+      sources file's directory.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    fields: ClassVar[Mapping[str, Type]] = {}
+    options: ClassVar[Mapping[str, Any]] = {"type": "object"}
+
+    def read(
+        self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None
+    ) -> SourceResult:
+        """Read the input ``options`` describe; never raise for a bad row."""
+        raise NotImplementedError
+
+
+# ----------------------------------------------------------------------------- options
+
+
+def source_options(
+    path: str, *, required: Sequence[str] = ("path",), **properties: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``options`` schema of a source reading a file: exactly these options.
+
+    ``path`` (a string, described by ``path``) comes first, then ``properties`` in
+    order; ``required`` names the options an entry must give, and no other option
+    is accepted.
+    """
+    return {
+        "type": "object",
+        "required": list(required),
+        "additionalProperties": False,
+        "properties": {"path": {"type": "string", "description": path}, **properties},
+    }
+
+
+def mapping_option(description: str, fields: Iterable[str] = ()) -> dict[str, Any]:
+    """The ``mapping`` option (record field -> column name); ``fields`` are listed."""
+    names = ", ".join(fields)
+    return {"type": "object", "additionalProperties": {"type": "string"},
+            "description": f"{description}; fields: {names}" if names else description}
+
+
+def format_option(*formats: str,
+                  description: str = "File format; default: told by the file's extension.",
+                  ) -> dict[str, Any]:
+    """The ``format`` option: one of ``formats`` (see :func:`file_format`)."""
+    return {"enum": list(formats), "description": description}
+
+
+def file_format(options: Mapping[str, Any], path: Path) -> str:
+    """``options['format']``, else the file's extension (``yml`` read as ``yaml``)."""
+    return options.get("format") or path.suffix.lower().lstrip(".").replace("yml", "yaml")
+
+
+def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mapping[str, Any] | None:
+    """The minutes-to-credits rule: ``options['conversion']``, else the policy's
+    ``records.conversion`` (see ``policyengine.conversion``), else None."""
+    if options.get("conversion"):
+        return options["conversion"]
+    return policy.get("records.conversion") if policy is not None else None
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def record_fields(policy: Policy | None, own: Mapping[str, Type]) -> dict[str, Type]:
+    """Extra record fields: the source's own plus the policy's ``records.fields``."""
+    out: dict[str, Type] = {"member": STRING, **own}
+    declared = policy.get("records.fields", {}) if policy is not None else {}
+    for name, type_name in (declared or {}).items():
+        if str(type_name) in scopes.FIELD_TYPES:
+            out[str(name)] = scopes.FIELD_TYPES[str(type_name)]
+    return out
+
+
+def input_path(options: Mapping[str, Any], option: str = "path") -> Path:
+    """The input file named by ``options[option]``, which must exist."""
+    raw = options.get(option)
+    if not raw:
+        raise SourceOptionError(option, f"option '{option}' is required")
+    path = Path(str(raw))
+    if not path.is_file():
+        raise SourceOptionError(option, f"no such file: {path}", "paths are relative to the sources file")
+    return path
+
+
+def load_data_file(path: Path) -> Any:
+    """A JSON or YAML data file with positions (see yamlload); PolicyError if unreadable."""
+    return load_yaml_file(path, max_bytes=MAX_DATA_BYTES)
+
+
+def columns(options: Mapping[str, Any], defaults: Mapping[str, str]) -> dict[str, str]:
+    """Record field -> CSV column: the defaults, overridden by ``options['mapping']``."""
+    return {**defaults, **{str(k): str(v) for k, v in (options.get("mapping") or {}).items()}}
+
+
+def csv_rows(
+    path: Path, wanted: Mapping[str, str], required: tuple[str, ...], result: SourceResult
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file as ``(line, {field: text})`` for the fields in ``wanted``.
+
+    ``wanted`` maps record fields to column names. A column of a ``required`` field
+    missing from the header makes the whole file unreadable (SourceOptionError); a
+    row with too few or too many cells is rejected with its line number. Blank
+    lines are skipped. Lines are those where each row starts.
+    """
+    file = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise SourceOptionError("path", f"cannot read {file}: {err.strerror or err}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise SourceOptionError("path", f"{file}:{line}: not valid UTF-8 text",
+                                "save the export as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as err:
+        raise SourceOptionError("path", f"{file}: not a readable CSV file: {err}") from None
+    missing = [wanted[f] for f in required if wanted[f] not in header]
+    if missing:
+        hints = [h for m in missing if (h := did_you_mean(m, header))]
+        raise SourceOptionError(
+            "mapping",
+            f"{file}:1: missing column{'s' if len(missing) > 1 else ''} "
+            + ", ".join(f"'{m}'" for m in missing),
+            "; ".join(hints) or "name the columns under options.mapping "
+            f"(the file has: {', '.join(header)})",
+        )
+    index = {f: header.index(col) for f, col in wanted.items() if col in header}
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            result.rows_read += 1
+            result.reject(Diagnostic(f"row cannot be read: {err}", Location(file, start, 1),
+                                     code="source.csv"))
+            if reader.line_num == line:  # no progress: say so and stop
+                result.problems.append(Diagnostic("the rest of the file was not read",
+                                                  Location(file, start, 1), code="source.csv"))
+                return
+            line = reader.line_num
+            continue
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        result.rows_read += 1
+        if len(cells) != len(header):
+            result.reject(Diagnostic(
+                f"row has {len(cells)} cells, the header has {len(header)}",
+                Location(file, start, 1), hint="check quoting and separators",
+                code="source.csv"))
+            continue
+        yield start, {f: cells[i].strip() for f, i in index.items()}
+
+
+def data_items(
+    path: Path, keys: tuple[str, ...], result: SourceResult, data: Any = None
+) -> Iterator[tuple[int, Location, Mapping[str, Any]]]:
+    """Items of a JSON/YAML list (the document, or the list under one of ``keys``).
+
+    Yields ``(index, location, item)``; an item that is not a mapping is rejected.
+    ``data`` is the loaded file, when the caller has loaded it already.
+    """
+    if data is None:
+        data = load_data_file(path)
+    items = data
+    if isinstance(data, Mapping):
+        found = [k for k in keys if k in data]
+        if not found:
+            raise SourceOptionError("path", f"{path}: expected a list, or a mapping with "
+                                    + " or ".join(f"'{k}'" for k in keys))
+        items = data[found[0]]
+    if not isinstance(items, list):
+        raise SourceOptionError("path", f"{path}: expected a list of items")
+    fallback = Location(str(path), 1, 1)
+    locs = getattr(items, "item_locs", [])
+    for i, item in enumerate(items):
+        where = locs[i] if i < len(locs) else fallback
+        result.rows_read += 1
+        if not isinstance(item, Mapping):
+            result.reject(Diagnostic(f"item {i} is not a mapping of keys to values", where,
+                                     code="source.item"))
+            continue
+        yield i, where, item
+
+
+def _prepare(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Text cells as record_from_mapping expects them: blanks dropped, numbers typed."""
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        out[key] = value
+    reg = out.get("registration")
+    if (isinstance(reg, str) and reg.strip().isdigit()) or (
+        isinstance(reg, Decimal) and reg == reg.to_integral_value()
+    ):
+        out["registration"] = int(reg)
+    if isinstance(out.get("tags"), str):
+        out["tags"] = [t.strip() for t in out["tags"].split(";") if t.strip()]
+    for base in ("earned", "recorded"):
+        if base in out:  # a date or a timestamp, told apart by its shape
+            value = out.pop(base)
+            if isinstance(value, (dt.date, dt.datetime)):
+                value = value.isoformat()
+            out[f"{base}_on" if _DATE_ONLY.match(str(value)) else f"{base}_at"] = str(value).strip()
+    return out
+
+
+def normalize(
+    raw: Mapping[str, Any],
+    tz: dt.tzinfo,
+    result: SourceResult,
+    *,
+    where: Location,
+    extra_fields: Mapping[str, Type],
+    label: str = "",
+    problems: Sequence[Diagnostic] = (),
+) -> Record | None:
+    """One raw row -> a Record added to ``result``, or a rejected row with its problems.
+
+    ``raw`` uses record field names (``earned``/``recorded`` may hold a date or a
+    timestamp). Problems without a position of their own are placed at ``where``;
+    ``label`` (e.g. "statement 3") prefixes their messages. ``problems`` already
+    found in the row (by the source's own checks) reject it too, reported together
+    with those found here.
+    """
+    record, found = record_from_mapping(
+        _prepare(raw), tz, index=len(result.records), extra_fields=extra_fields,
+        origin=f"{where.file}:{where.line}",
+    )
+    if record is None or problems:
+        prefix = f"{label}: " if label else ""
+        result.reject(*problems, *(
+            Diagnostic(prefix + p.message, p.location or where, p.hint, p.code)
+            for p in found or ([] if problems else [Diagnostic("row rejected", where)])
+        ))
+        return None
+    result.records.append(record)
+    return record
+
+
+def plain_value(value: Any) -> Any:
+    """A field value as JSON data: decimals as strings, dates ISO 8601, lists."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [plain_value(v) for v in value]
+    return value
+
+
+def record_as_dict(record: Record) -> dict[str, Any]:
+    """A record as plain JSON data (decimals as strings, dates ISO 8601)."""
+    return {
+        "id": record.id,
+        "earned_on": record.earned_on.isoformat(),
+        "recorded_on": record.recorded_on.isoformat(),
+        "credits": None if record.credits is None else str(record.credits),
+        "status": record.status,
+        "course": record.course,
+        "registration": record.registration,
+        "origin": record.origin,
+        "fields": {k: plain_value(v) for k, v in sorted(record.fields.items())},
+    }
