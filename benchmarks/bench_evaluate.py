@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from policyengine.certification.engine import evaluate  # noqa: E402
-from policyengine.policy.build import load_policy  # noqa: E402
+from policyengine import load_policy  # noqa: E402
 from policyengine.records.model import holder_from_document  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 30)

@@ -1,4 +1,4 @@
-"""Loading plugins, and the registries of what they registered.
+"""Loading plugins, and the environment built from what they registered.
 
 One :class:`pluggy.PluginManager` named ``policyengine`` holds, in this order:
 
@@ -12,11 +12,14 @@ One :class:`pluggy.PluginManager` named ``policyengine`` holds, in this order:
 
 Then each ``register_*`` hook implementation is called in turn with a *register*
 callback that knows which plugin is calling, so a duplicate source or function name
-is refused with a :class:`PolicyError` naming both plugins.
+is refused with a :class:`PolicyError` naming both plugins. What they registered becomes
+an :class:`~policyengine.policy.environment.Environment` that the caller hands to
+``load_policy``: no registry is global, and loading twice gives two independent results.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -36,13 +39,15 @@ from jsonschema.exceptions import SchemaError
 from policyengine import hookspecs
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr.functions import Function, FunctionRegistry, builtin_functions
-from policyengine.expr.types import STRING, Type
+from policyengine.expr.types import Type
+from policyengine.policy.environment import Environment
+from policyengine.policy.scopes import RECORD
 from policyengine.sources.base import CreditSource
 
 __all__ = [
     "ALLOWLIST_ENV", "DEFAULT_PLUGINS", "ENTRYPOINT_GROUP", "LOAD_ENTRYPOINTS_ENV",
-    "PluginInfo", "SourceRegistry", "function_registry", "load_plugins", "plugin_manager",
-    "plugins", "reset", "source_fields", "source_registry",
+    "LoadedPlugins", "PluginInfo", "SourceRegistry", "default_environment", "load_environment",
+    "load_plugins", "source_fields",
 ]
 
 ENTRYPOINT_GROUP = "policyengine"
@@ -63,7 +68,7 @@ def _fail(message: str, hint: str | None = None, where: Location | None = None) 
     return PolicyError(Diagnostic(message, where, hint, code="plugins"))
 
 
-class SourceRegistry:
+class SourceRegistry(Mapping[str, "type[CreditSource]"]):
     """Credit source classes by name, remembering which plugin registered each."""
 
     def __init__(self) -> None:
@@ -99,9 +104,6 @@ class SourceRegistry:
         self._owners[name] = owner
         return cls
 
-    def get(self, name: str) -> type[CreditSource] | None:
-        return self._sources.get(name)
-
     def owner(self, name: str) -> str | None:
         return self._owners.get(name)
 
@@ -136,17 +138,6 @@ class PluginInfo:
         return {"name": self.name, "origin": self.origin, "where": self.where,
                 "hooks": list(self.hooks), "sources": list(self.sources),
                 "functions": list(self.functions)}
-
-
-@dataclass
-class _Loaded:
-    pm: pluggy.PluginManager
-    origins: dict[str, tuple[str, str]]
-    sources: SourceRegistry
-    functions: FunctionRegistry
-
-
-_loaded: _Loaded | None = None
 
 
 def _default_package() -> ModuleType:
@@ -256,9 +247,42 @@ def _functions_registrar(registry: FunctionRegistry) -> Callable[[str], Callable
     return make
 
 
-def load_plugins(plugins_dir: str | os.PathLike[str] | None = None) -> pluggy.PluginManager:
-    """Load every plugin (see the module docstring) and rebuild the registries."""
-    global _loaded
+@dataclass(frozen=True)
+class LoadedPlugins:
+    """The result of loading plugins: the plugin manager, where each plugin came from,
+    and the :class:`Environment` built from what they registered."""
+
+    pm: pluggy.PluginManager
+    origins: Mapping[str, tuple[str, str]]
+    environment: Environment
+
+    @property
+    def sources(self) -> SourceRegistry:
+        registry = self.environment.sources
+        assert isinstance(registry, SourceRegistry)
+        return registry
+
+    def plugins(self) -> list[PluginInfo]:
+        """The loaded plugins, in loading order, with what each registered."""
+        functions = self.environment.functions
+        out = []
+        for plugin in self.pm.get_plugins():
+            name = self.pm.get_name(plugin) or "?"
+            origin, where = self.origins.get(name, ("registered", getattr(plugin, "__name__", "")))
+            hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or ()))
+            out.append(PluginInfo(
+                name, origin, where, hooks,
+                tuple(n for n in self.sources.names() if self.sources.owner(n) == name),
+                tuple(n for n in functions.names() if functions.owner(n) == name),
+            ))
+        order = list(self.origins)
+        out.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
+        return out
+
+
+def load_plugins(plugins_dir: str | os.PathLike[str] | None = None) -> LoadedPlugins:
+    """Load every plugin (see the module docstring) into a new plugin manager and build
+    the environment they make. Nothing is kept between calls."""
     pm = pluggy.PluginManager("policyengine")
     pm.add_hookspecs(hookspecs)
     origins: dict[str, tuple[str, str]] = {}
@@ -279,65 +303,36 @@ def load_plugins(plugins_dir: str | os.PathLike[str] | None = None) -> pluggy.Pl
     _call_each(pm, "register_sources", lambda owner: lambda cls: sources.register(cls, owner))
     functions = builtin_functions()
     _call_each(pm, "register_functions", _functions_registrar(functions))
-    _loaded = _Loaded(pm, origins, sources, functions)
-    return pm
+    env = Environment(functions=functions, sources=sources,
+                      record_fields=source_fields(sources))
+    return LoadedPlugins(pm, origins, env)
 
 
-def _state() -> _Loaded:
-    if _loaded is None:
-        load_plugins()
-    assert _loaded is not None
-    return _loaded
+def load_environment(plugins_dir: str | os.PathLike[str] | None = None) -> Environment:
+    """The environment of every plugin: built-in and entry-point plugins, and the
+    ``*.py`` files of ``plugins_dir``."""
+    return load_plugins(plugins_dir).environment
 
 
-def reset() -> None:
-    """Forget the loaded plugins; the next registry access loads them again."""
-    global _loaded
-    _loaded = None
+@functools.lru_cache(maxsize=1)
+def default_environment() -> Environment:
+    """The environment of the built-in and installed plugins, loaded once per process
+    (read-only afterwards): what the Python API uses when no environment is given."""
+    return load_environment()
 
 
-def plugin_manager() -> pluggy.PluginManager:
-    return _state().pm
-
-
-def source_registry() -> SourceRegistry:
-    """Every registered credit source, by name."""
-    return _state().sources
-
-
-def function_registry() -> FunctionRegistry:
-    """Built-in expression functions plus those plugins registered (do not mutate)."""
-    return _state().functions
-
-
-def source_fields() -> dict[str, Type]:
+def source_fields(sources: SourceRegistry) -> dict[str, Type]:
     """Every extra record field the registered sources provide, with its type."""
-    state = _state()
-    out: dict[str, Type] = {"member": STRING}
+    out: dict[str, Type] = {}
     by: dict[str, str] = {}
-    for name in state.sources.names():
-        for field, type_ in state.sources[name].fields.items():
-            if field in out and out[field] != type_:
-                raise _fail(f"record field '{field}' is {out[field]} in source "
+    standard = RECORD.field_types()
+    for name in sources.names():
+        for field, type_ in sources[name].fields.items():
+            known = out.get(field, standard.get(field))
+            if known is not None and known != type_:
+                raise _fail(f"record field '{field}' is {known} in source "
                             f"'{by.get(field, 'policyengine')}' but {type_} in source '{name}'")
-            out[field] = type_
+            if field not in standard:
+                out[field] = type_
             by.setdefault(field, name)
-    return out
-
-
-def plugins() -> list[PluginInfo]:
-    """The loaded plugins, in loading order, with what each registered."""
-    state = _state()
-    out = []
-    for plugin in state.pm.get_plugins():
-        name = state.pm.get_name(plugin) or "?"
-        origin, where = state.origins.get(name, ("registered", getattr(plugin, "__name__", "")))
-        hooks = tuple(sorted(h.name for h in state.pm.get_hookcallers(plugin) or ()))
-        out.append(PluginInfo(
-            name, origin, where, hooks,
-            tuple(n for n in state.sources.names() if state.sources.owner(n) == name),
-            tuple(n for n in state.functions.names() if state.functions.owner(n) == name),
-        ))
-    order = list(state.origins)
-    out.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
     return out

@@ -6,8 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-from policyengine.policy import run
 from policyengine.cli.main import main
+from policyengine.plugins_loader import load_environment
+from policyengine.policy.rule import current_observer, observing
 from policyengine.ci.coverage import Recorder, percent
 from policyengine.ci.scenarios.files import find_files, load_file, run_file
 
@@ -15,12 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 
 
+ENV = load_environment()
+
+
 def test_recorder_is_off_by_default_and_restored():
-    assert run._recorder is None
+    assert current_observer() is None
     rec = Recorder()
-    with run.recording(rec):
-        assert run._recorder is rec
-    assert run._recorder is None
+    with observing(rec):
+        assert current_observer() is rec
+    assert current_observer() is None
 
 
 def test_bundled_policies_fully_covered(capsys):
@@ -54,14 +58,14 @@ ONE = """\
 def test_uncovered_rules_and_branches(tmp_path):
     path = scenario(tmp_path, ONE)
     rec = Recorder()
-    run_file(load_file(path), recorder=rec)
+    run_file(load_file(path), ENV, recorder=rec)
     [policy_path] = rec.policies
     items = rec.items(policy_path)
     state = {(i.rule, i.what, i.text): i.seen for i in items}
     assert state[("records.counts_when", "rule", 'record.status == "approved"')] == (True,)
     assert state[("records.counts_when", "decision", 'record.status == "approved"')] == (True, False)
     assert state[("adjustments.pushdate.when", "rule", rec.policies[policy_path].policy
-                  .expressions["adjustments.pushdate.when"].source)] == (False,)
+                  .rules["adjustments.pushdate.when"].text)] == (False,)
     assert state[("adjustments.pushdate.when", "branch", "period.first_renewal")] == (False, False)
     assert state[("requirements.0", "decision", "requirement 'total' met")] == (False, True)
     assert 0 < percent(items) < 100
@@ -95,7 +99,7 @@ def test_branch_seen_only_true(tmp_path):
     expect: {records: {p: {period: 1}}}
 """)
     rec = Recorder()
-    run_file(load_file(path), recorder=rec)
+    run_file(load_file(path), ENV, recorder=rec)
     items = rec.items(next(iter(rec.policies)))
     seen = {i.text: i.seen for i in items if i.what == "branch"}
     assert seen["period.first_renewal"] == (True, False)
@@ -133,7 +137,7 @@ WEBCAST = """\
 
 def test_package_rules_are_covered_through_the_shared_runner(tmp_path):
     rec = Recorder()
-    run_file(load_file(package_scenarios(tmp_path, WEBCAST)), recorder=rec)
+    run_file(load_file(package_scenarios(tmp_path, WEBCAST)), ENV, recorder=rec)
     [path] = rec.policies
     seen = {(i.rule, i.what): i.seen for i in rec.items(path)}
     assert seen[("cart.item_cost", "rule")] == (True,)
@@ -201,7 +205,7 @@ scenarios:
     expect: {}
 """)
     rec = Recorder()
-    run_file(load_file(str(path)), recorder=rec)
+    run_file(load_file(str(path)), ENV, recorder=rec)
     [policy_path] = rec.policies
     caps = [i for i in rec.items(policy_path) if i.text == "requirement 'giving-back' cap reached"]
     assert [(i.rule, i.what, i.seen, i.location.line) for i in caps] == [

@@ -20,19 +20,11 @@ from policyengine.cli.main import main
 EXAMPLE = Path(__file__).resolve().parents[1] / "plugins" / "policyengine-example-plugin"
 
 
-@pytest.fixture(autouse=True)
-def fresh_plugins():
-    plugins_loader.reset()
-    yield
-    plugins_loader.reset()
-
-
 def test_example_plugin_is_discovered_through_its_entry_point(monkeypatch, capsys) -> None:
     pytest.importorskip("policyengine_example_plugin")
     monkeypatch.setenv("POLICYENGINE_LOAD_ENTRYPOINTS", "1")
     monkeypatch.delenv("POLICYENGINE_PLUGINS", raising=False)
-    plugins_loader.load_plugins()
-    info = {p.name: p for p in plugins_loader.plugins()}["example"]
+    info = {p.name: p for p in plugins_loader.load_plugins().plugins()}["example"]
     assert info.origin == "entry point"
     assert info.where.startswith("policyengine-example-plugin 0.1.0")
     assert info.sources == ("conference_attendance",)
@@ -41,12 +33,11 @@ def test_example_plugin_is_discovered_through_its_entry_point(monkeypatch, capsy
     assert "example  (entry point: policyengine-example-plugin" in capsys.readouterr().out
     # the allowlist can leave it out
     monkeypatch.setenv("POLICYENGINE_PLUGINS", "")
-    plugins_loader.load_plugins()
-    assert "conference_attendance" not in plugins_loader.source_registry()
+    assert "conference_attendance" not in plugins_loader.load_plugins().sources
 
 
 def test_example_source_reads_json_lines(tmp_path: Path) -> None:
-    plugins_loader.load_plugins(EXAMPLE)
+    sources = plugins_loader.load_plugins(EXAMPLE).sources
     path = tmp_path / "attendance.jsonl"
     path.write_text(
         '{"member": "M1", "session": "S1", "title": "Keynote", "date": "2025-05-14", "hours": 1.5}\n'
@@ -55,7 +46,7 @@ def test_example_source_reads_json_lines(tmp_path: Path) -> None:
         "{not json\n"
         '{"member": "M1", "session": "S3", "date": "2025-05-15", "hours": 2}\n',
         encoding="utf-8")
-    cls = plugins_loader.source_registry()["conference_attendance"]
+    cls = sources["conference_attendance"]
     result = cls().read({"path": str(path), "credits_per_hour": 1}, tz=ZoneInfo("UTC"))
     assert [(r.id, r.credits) for r in result.records] == [
         ("conf-M1-S1", Decimal("1.5")), ("conf-M1-S3", Decimal(2))]
@@ -77,8 +68,7 @@ def test_business_days_between_in_an_expression(a: str, b: str, days: int) -> No
     from policyengine.expr import Scope, compile_expression
     from policyengine.expr.types import DATE, NUMBER
 
-    plugins_loader.load_plugins(EXAMPLE)
-    scope = Scope({"a": DATE, "b": DATE}, plugins_loader.function_registry())
+    scope = Scope({"a": DATE, "b": DATE}, plugins_loader.load_environment(EXAMPLE).functions)
     expr = compile_expression("business_days_between(a, b)", scope)
     assert expr.type == NUMBER
     values = {"a": dt.date.fromisoformat(a), "b": dt.date.fromisoformat(b)}

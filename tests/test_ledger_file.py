@@ -21,7 +21,7 @@ import pytest
 from policyengine.packages import ledger_file
 from policyengine.cli.main import main
 from policyengine.packages.redeem import balance, load_account
-from policyengine.policy.build import load_policy
+from policyengine import load_policy
 from policyengine.dates import parse_datetime
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,7 +30,7 @@ from policyengine.packages.files import (
     load_account,
     load_cart,
 )
-from policyengine.policy.build import load_policy
+from policyengine import load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_PATH = ROOT / "policies" / "western-cpe-package.yaml"
@@ -186,8 +186,8 @@ def test_item_cost_is_a_policy_expression(tmp_path):
 
 
 def test_package_expressions_run_through_the_shared_runner(tmp_path):
-    from policyengine.policy import run
     from policyengine.ci.coverage import Recorder
+    from policyengine.policy.rule import observing
 
     pol = variant(tmp_path, "item_cost: item.credits", "item_cost: item.credits / item.price")
     with pytest.raises(PolicyError) as info:  # price 0: the error points inside the expression
@@ -197,8 +197,10 @@ def test_package_expressions_run_through_the_shared_runner(tmp_path):
                 if "item_cost:" in t)
     assert (d.location.line, d.location.col, d.message) == (line, 14, "division by zero")
     rec = Recorder()
-    with run.recording(rec):
-        redeem(load_policy(str(POLICY_PATH)), ONE_PACKAGE, cart(("w1", "webcast", 3), ("f", "flexcast", 1)),
+    policy = load_policy(str(POLICY_PATH))
+    rec.register(policy)
+    with observing(rec):
+        redeem(policy, ONE_PACKAGE, cart(("w1", "webcast", 3), ("f", "flexcast", 1)),
                at("2024-03-01T12:00:00"))
     [cov] = rec.policies.values()
     assert set(cov.hits) == {"cart.item_cost", "cart.eligible_item", "cart.rules.0.refuse_when"}

@@ -14,20 +14,14 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 
-from policyengine import hookimpl, hookspecs, plugins_loader
+from policyengine import hookimpl, hookspecs, load_policy, plugins_loader
 from policyengine.cli.main import main
 from policyengine.errors import PolicyError
 from policyengine.sources import CreditSource
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "plugins.md"
 SHIPPED = {"records_file", "portal_webinars", "member_uploads", "lms_transcript", "xapi", "sql"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_plugins():
-    plugins_loader.reset()
-    yield
-    plugins_loader.reset()
 
 
 def write_plugin(directory: Path, name: str, body: str) -> Path:
@@ -69,7 +63,7 @@ FUNCTION_PLUGIN = """
 
 
 def test_default_plugins_register_the_shipped_sources() -> None:
-    registry = plugins_loader.source_registry()
+    registry = plugins_loader.load_plugins().sources
     assert set(registry.names()) == SHIPPED
     for name in SHIPPED:
         assert registry.owner(name) == f"policyengine.plugins.{name}"
@@ -77,38 +71,43 @@ def test_default_plugins_register_the_shipped_sources() -> None:
 
 
 def test_default_plugins_are_ordinary_plugins() -> None:
-    pm = plugins_loader.load_plugins()
-    names = [pm.get_name(p) for p in pm.get_plugins()]
+    loaded = plugins_loader.load_plugins()
+    names = [loaded.pm.get_name(p) for p in loaded.pm.get_plugins()]
     assert sorted(names) == sorted(f"policyengine.plugins.{n}" for n in plugins_loader.DEFAULT_PLUGINS)
-    infos = plugins_loader.plugins()
+    infos = loaded.plugins()
     assert [i.origin for i in infos] == ["default"] * len(SHIPPED)
 
 
 def test_function_registry_holds_builtins(tmp_path: Path) -> None:
-    assert "days_between" in plugins_loader.function_registry()
-    assert plugins_loader.function_registry().owner("days_between") == "builtin"
+    functions = plugins_loader.load_environment().functions
+    assert "days_between" in functions
+    assert functions.owner("days_between") == "builtin"
 
 
-def test_policy_default_functions_come_from_the_loader(tmp_path: Path) -> None:
-    from policyengine.policy.build import default_functions
-
-    write_plugin(tmp_path, "twice", FUNCTION_PLUGIN.format(name="twice"))
-    plugins_loader.load_plugins(tmp_path)
-    assert "twice" in default_functions()
+def test_a_policy_is_compiled_with_the_functions_of_the_environment_it_is_given(
+        tmp_path: Path) -> None:
+    write_plugin(tmp_path / "plugins", "twice", FUNCTION_PLUGIN.format(name="twice"))
+    policy = tmp_path / "p.yaml"
+    text = (ROOT / "policies" / "werc-gms.yaml").read_text(encoding="utf-8")
+    policy.write_text(text.replace("    min: 15\n", "    min: twice(7.5)\n", 1), encoding="utf-8")
+    env = plugins_loader.load_environment(tmp_path / "plugins")
+    assert "twice" in load_policy(str(policy), env).rules["requirements.0.min"].compiled.source
+    with pytest.raises(PolicyError, match="unknown function 'twice'"):
+        load_policy(str(policy), plugins_loader.load_environment())
+    # loading again gives an independent environment: nothing is global
+    assert "twice" not in plugins_loader.load_environment().functions
+    assert "twice" in env.functions
 
 
 def test_source_fields_collects_every_source() -> None:
-    fields = plugins_loader.source_fields()
+    fields = plugins_loader.load_environment().record_fields
     assert str(fields["webinar_id"]) == "string"
-    assert str(fields["member"]) == "string"
+    assert "member" not in fields  # a standard (optional) record field, declared once
 
 
 # ----------------------------------------------------------------------------- source fields
 # A policy may use the record fields a loaded source declares (record.verb of xapi),
 # in validate and load_policy alike; a field no source declares stays an error.
-
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def gms_filtering_on(tmp_path: Path, field: str) -> Path:
     """werc-gms.yaml, counting only credits whose xAPI verb ends in "completed"."""
@@ -122,11 +121,11 @@ def gms_filtering_on(tmp_path: Path, field: str) -> Path:
 
 
 def test_a_field_only_a_source_declares_validates_and_evaluates(tmp_path: Path, capsys) -> None:
-    from policyengine.policy.build import load_policy
+    from policyengine import load_policy
 
     path = gms_filtering_on(tmp_path, "verb")
-    assert "verb" not in (load_policy(str(ROOT / "policies/werc-gms.yaml")).get("records") or {})
-    assert load_policy(str(path)).expression("requirements.0.where") is not None
+    assert "verb" not in load_policy(str(ROOT / "policies/werc-gms.yaml")).records.fields
+    assert load_policy(str(path)).rules["requirements.0.where"] is not None
     assert main(["validate", str(path)]) == 0
     assert capsys.readouterr().out == f"{path}: ok (policy)\n1 file checked, 0 problems\n"
     # The bundled xAPI example: the "passed" assessment (3 credits) no longer counts,
@@ -148,12 +147,11 @@ def test_a_field_of_a_plugins_dir_source_validates(tmp_path: Path, capsys) -> No
     path = gms_filtering_on(tmp_path, "activity_verb")
     assert main(["validate", str(path)]) == 1
     assert "record has no field 'activity_verb'" in capsys.readouterr().out
-    plugins_loader.reset()
     assert main(["--plugins-dir", str(tmp_path / "plugins"), "validate", str(path)]) == 0
 
 
 def test_a_field_no_source_declares_is_an_error_with_did_you_mean(tmp_path: Path, capsys) -> None:
-    from policyengine.policy.build import load_policy
+    from policyengine import load_policy
 
     path = gms_filtering_on(tmp_path, "verbb")
     assert main(["validate", str(path)]) == 1
@@ -166,12 +164,13 @@ def test_a_field_no_source_declares_is_an_error_with_did_you_mean(tmp_path: Path
         load_policy(str(path))
 
 
-def test_explicit_record_fields_replace_the_sources_fields(tmp_path: Path) -> None:
-    from policyengine.policy.build import load_policy
+def test_an_environment_without_sources_has_no_source_fields(tmp_path: Path) -> None:
+    from policyengine import load_policy
+    from policyengine.policy.environment import builtin_environment
 
     path = gms_filtering_on(tmp_path, "verb")
     with pytest.raises(PolicyError, match="record has no field 'verb'"):
-        load_policy(str(path), record_fields={})
+        load_policy(str(path), builtin_environment())
 
 
 # ----------------------------------------------------------------------------- hooks
@@ -180,16 +179,14 @@ def test_explicit_record_fields_replace_the_sources_fields(tmp_path: Path) -> No
 
 def test_hook_register_sources(tmp_path: Path) -> None:
     write_plugin(tmp_path, "noop", SOURCE_PLUGIN.format(name="noop"))
-    plugins_loader.load_plugins(tmp_path)
-    registry = plugins_loader.source_registry()
+    registry = plugins_loader.load_plugins(tmp_path).sources
     assert "noop" in registry
     assert registry.owner("noop") == "noop"
 
 
 def test_hook_register_functions(tmp_path: Path) -> None:
     write_plugin(tmp_path, "twice", FUNCTION_PLUGIN.format(name="twice"))
-    plugins_loader.load_plugins(tmp_path)
-    functions = plugins_loader.function_registry()
+    functions = plugins_loader.load_environment(tmp_path).functions
     fn = functions.get("twice")
     assert fn is not None and functions.owner("twice") == "twice"
     assert fn.signature() == "twice(number) -> number"
@@ -200,8 +197,7 @@ def test_plugin_functions_are_type_checked_in_policies(tmp_path: Path) -> None:
     from policyengine.expr.types import NUMBER
 
     write_plugin(tmp_path, "twice", FUNCTION_PLUGIN.format(name="twice"))
-    plugins_loader.load_plugins(tmp_path)
-    scope = Scope({"n": NUMBER}, plugins_loader.function_registry())
+    scope = Scope({"n": NUMBER}, plugins_loader.load_environment(tmp_path).functions)
     assert compile_expression("twice(n) + 1", scope).type == NUMBER
     with pytest.raises(Exception, match="twice"):
         compile_expression('twice("x")', scope)
@@ -331,16 +327,15 @@ def fake_entry_point(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_entry_points_load_when_asked(fake_entry_point) -> None:
-    plugins_loader.load_plugins()
-    assert plugins_loader.source_registry().owner("fake") == "fake"
-    info = {p.name: p for p in plugins_loader.plugins()}["fake"]
+    loaded = plugins_loader.load_plugins()
+    assert loaded.sources.owner("fake") == "fake"
+    info = {p.name: p for p in loaded.plugins()}["fake"]
     assert info.origin == "entry point" and "pe-fake" in info.where
 
 
 def test_entry_points_are_off_in_the_projects_tests(fake_entry_point, monkeypatch) -> None:
     monkeypatch.setenv("POLICYENGINE_LOAD_ENTRYPOINTS", "0")
-    plugins_loader.load_plugins()
-    assert "fake" not in plugins_loader.source_registry()
+    assert "fake" not in plugins_loader.load_plugins().sources
 
 
 @pytest.mark.parametrize(
@@ -357,9 +352,9 @@ def test_entry_points_are_off_in_the_projects_tests(fake_entry_point, monkeypatc
 def test_allowlist_environment_variable(fake_entry_point, monkeypatch, allow, loaded) -> None:
     if allow is not None:
         monkeypatch.setenv("POLICYENGINE_PLUGINS", allow)
-    plugins_loader.load_plugins()
-    assert ("fake" in plugins_loader.source_registry()) is loaded
-    assert SHIPPED <= set(plugins_loader.source_registry().names())
+    sources = plugins_loader.load_plugins().sources
+    assert ("fake" in sources) is loaded
+    assert SHIPPED <= set(sources.names())
 
 
 # ----------------------------------------------------------------------------- plugins dir + CLI
@@ -367,8 +362,7 @@ def test_allowlist_environment_variable(fake_entry_point, monkeypatch, allow, lo
 
 def test_plugins_dir_loading(tmp_path: Path) -> None:
     path = write_plugin(tmp_path / "more", "noop", SOURCE_PLUGIN.format(name="noop"))
-    plugins_loader.load_plugins(tmp_path / "more")
-    info = {p.name: p for p in plugins_loader.plugins()}["noop"]
+    info = {p.name: p for p in plugins_loader.load_plugins(tmp_path / "more").plugins()}["noop"]
     assert (info.origin, info.where, info.sources) == ("plugins dir", str(path), ("noop",))
 
 
@@ -408,7 +402,7 @@ def test_plugins_command_output_is_deterministic(capsys) -> None:
 
 
 def hook_names() -> list[str]:
-    hooks = plugins_loader.plugin_manager().hook
+    hooks = plugins_loader.load_plugins().pm.hook
     return sorted(n for n in vars(hooks) if not n.startswith("_"))
 
 
@@ -424,7 +418,7 @@ def test_plugin_hooks_have_tests(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(n for n in dir(hookspecs) if n.startswith("register_")))
 def test_plugin_hooks_are_documented(name: str) -> None:
-    spec = getattr(plugins_loader.plugin_manager().hook, name).spec
+    spec = getattr(plugins_loader.load_plugins().pm.hook, name).spec
     signature = f"{name}({', '.join(spec.argnames)})"
     docs = DOCS.read_text(encoding="utf-8")
     assert f"### {signature}" in docs, f"docs/plugins.md needs a '### {signature}' heading"

@@ -11,7 +11,7 @@ import pytest
 
 from policyengine.errors import PolicyError
 from policyengine.certification.engine import evaluate
-from policyengine.policy.build import load_policy
+from policyengine import load_policy
 from policyengine.records.model import holder_from_document
 
 HEAD = """\

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from policyengine.errors import PolicyError
+from policyengine.plugins_loader import load_environment
 from policyengine.ci.scenarios.files import default_policy_path, find_files, load_file, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,8 @@ POLICIES = ROOT / "policies"
 def crp(tmp_path: Path) -> Path:
     shutil.copy(POLICIES / "werc-crp.yaml", tmp_path / "werc-crp.yaml")
     return tmp_path
+
+ENV = load_environment()
 
 
 def write(path: Path, text: str) -> str:
@@ -42,7 +45,7 @@ def test_find_files_only_scenario_files():
                                   "western-cpe-package"])
 def test_bundled_scenarios_pass(name):
     sf = load_file(str(POLICIES / f"{name}.tests.yaml"))
-    results = run_file(sf)
+    results = run_file(sf, ENV)
     assert results and all(r.outcome == "passed" for r in results), [
         (r.scenario.name, [m.text() for m in r.mismatches], r.errors) for r in results
         if r.outcome != "passed"]
@@ -61,7 +64,7 @@ scenarios:
       periods: [{number: 1, credits: 19.5}]
       records: {b: {credits: 1.50}}
 """)
-    [result] = run_file(load_file(path))
+    [result] = run_file(load_file(path), ENV)
     assert result.outcome == "passed"
 
 
@@ -85,7 +88,7 @@ scenarios:
         a: {disposition: not-valid}
         ghost: {disposition: applied}
 """)
-    first, second = run_file(load_file(path))
+    first, second = run_file(load_file(path), ENV)
     assert first.outcome == "passed"
     assert second.outcome == "failed" and second.scenario.line == 6
     got = {m.path: (m.expected, m.actual) for m in second.mismatches}
@@ -105,7 +108,7 @@ scenarios:
     records: [{id: a, credits: 1, earned_on: 2023-10-02}, {id: b, credits: 1, earned_on: 2023-10-03}]
     expect: {periods: [{number: 1, applied: [a]}]}
 """)
-    [result] = run_file(load_file(path))
+    [result] = run_file(load_file(path), ENV)
     assert [m.path for m in result.mismatches] == ["periods[number=1].applied (length)"]
 
 
@@ -137,7 +140,7 @@ scenarios:
   - {name: x, as_of: 2025-01-01, holder: {id: a, designated_on: 2022-06-15},
      expect: {status: {code: certified}}}
 """)
-    [result] = run_file(load_file(path))
+    [result] = run_file(load_file(path), ENV)
     assert result.outcome == "passed"
 
 
@@ -154,7 +157,7 @@ scenarios:
     records: [{id: b, credits: 20, earned_on: 2024-01-01}]
     expect: {periods: [{number: 1, credits: 30, status: complete, applied: [a, b]}]}
 """)
-    [result] = run_file(load_file(path))
+    [result] = run_file(load_file(path), ENV)
     assert result.outcome == "passed", [m.text() for m in result.mismatches]
 
 
@@ -167,7 +170,7 @@ scenarios:
     records: [{id: a, credits: 1, earned_on: 2023-02-30}]
     expect: {}
 """)
-    [result] = run_file(load_file(path))
+    [result] = run_file(load_file(path), ENV)
     assert result.outcome == "error"
     assert result.errors[0].location.line == 5
 
@@ -197,7 +200,7 @@ scenarios:
       decision: {allowed: true, total_credits: 2, draws: [{package: p1, credits: 2}]}
       balance: {available: 20}
 """)
-    results = run_file(load_file(path))
+    results = run_file(load_file(path), ENV)
     assert [r.outcome for r in results] == ["passed", "passed"], [
         [m.text() for m in r.mismatches] + [d.message for d in r.errors] for r in results]
 
@@ -229,7 +232,7 @@ scenarios:
         packages: {pkg-2024-01: {status: expired, expires_at: 2025-01-14T00:00:00,
                                  expired_at: "2025-01-14T08:00:00Z"}}
 """)
-    [result] = run_file(load_file(path))
+    [result] = run_file(load_file(path), ENV)
     assert result.outcome == "passed", texts(result)
 
 
@@ -247,7 +250,7 @@ scenarios:
         enrollments: {SS-CPA-24: {expires_on: 2026-03-01}}
       balance: {packages: {pkg-nope: {status: active}}}
 """)
-    [result] = run_file(load_file(path))
+    [result] = run_file(load_file(path), ENV)
     assert result.outcome == "failed"
     first, reasons, enrollment, package = result.mismatches
     assert first.text() == (
@@ -279,7 +282,7 @@ scenarios:
       - {type: purchase, id: pkg-2024-06, at: 2025-01-01T10:00:00, credits: 1}
     expect: {balance: {}}
 """)
-    ok, dup = run_file(load_file(path))
+    ok, dup = run_file(load_file(path), ENV)
     assert ok.outcome == "passed", texts(ok)
     assert dup.outcome == "error"
     assert dup.errors[0].location.line == 16
@@ -302,7 +305,7 @@ scenarios:
     holder: {id: h}
     expect: {}
 """)
-    no_cart, status, holder = run_file(load_file(path))
+    no_cart, status, holder = run_file(load_file(path), ENV)
     assert no_cart.outcome == "error" and "has no cart" in no_cart.errors[0].message
     assert no_cart.errors[0].location.line == 5
     assert status.outcome == "error" and status.errors[0].location.line == 9
@@ -318,7 +321,7 @@ scenarios:
     holder: {id: h, designated_on: 2022-06-15}
     expect: {decision: {allowed: true}}
 """)
-    [result] = run_file(load_file(path))
+    [result] = run_file(load_file(path), ENV)
     assert result.outcome == "error"
     assert result.errors[0].location.line == 5
     assert "'decision' is expected of credit-package policies" in result.errors[0].message

@@ -15,7 +15,7 @@ import pytest
 
 from policyengine.cli.commands.adjustments import work_list
 from policyengine.certification.engine import evaluate
-from policyengine.policy.build import load_policy
+from policyengine import load_policy
 from policyengine.records.model import holder_from_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -445,4 +445,4 @@ def test_holder_without_designation_date_is_reported_at_the_rule(crp):
         run(crp, {"id": "m-0"}, [credit("a", "2023-01-01")], "2024-01-01")
     d = err.value.diagnostics[0]
     assert d.message == "holder has no value for field 'designated_on'"
-    assert d.location.line == crp.location("periods.renewal.start").line
+    assert d.location.line == crp.periods.renewal.start.location.line

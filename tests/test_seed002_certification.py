@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from policyengine.certification.engine import evaluate
-from policyengine.policy.build import load_policy
+from policyengine import load_policy
 from policyengine.records.model import holder_from_document, load_holder
 from policyengine.cli.output import dumps
 

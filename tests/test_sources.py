@@ -20,7 +20,7 @@ import pytest
 from policyengine import plugins_loader
 from policyengine.cli.main import main
 from policyengine.errors import PolicyError
-from policyengine.policy.build import load_policy
+from policyengine import load_policy
 from policyengine.sources import SourceOptionError, SourceResult
 from policyengine.sources.sources_file import load_sources_file
 
@@ -30,11 +30,7 @@ CONVERSION = {"minutes_per_credit": 50, "increment": Decimal("0.2"), "rounding":
               "minimum": 1}
 
 
-@pytest.fixture(autouse=True)
-def fresh_plugins():
-    plugins_loader.reset()
-    yield
-    plugins_loader.reset()
+ENV = plugins_loader.load_environment()
 
 
 def write(path: Path, text: str) -> Path:
@@ -43,7 +39,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def read(source: str, tmp_path: Path, policy=None, **options) -> SourceResult:
-    cls = plugins_loader.source_registry()[source]
+    cls = ENV.sources[source]
     return cls().read(options, tz=NY, policy=policy)
 
 
@@ -59,7 +55,7 @@ def policy(tmp_path: Path):
                         "increment: 0.2, rounding: down, minimum: 1}\n", 1)
     path = tmp_path / "crp.yaml"
     path.write_text(text, encoding="utf-8")
-    return load_policy(str(path), record_fields=plugins_loader.source_fields())
+    return load_policy(str(path), ENV)
 
 
 # ----------------------------------------------------------------------------- records_file
@@ -455,7 +451,7 @@ def test_sources_file_combines_sources(tmp_path: Path, database: Path, policy) -
               query: SELECT * FROM credits WHERE member = 'M1' AND rid = 'q1'
               mapping: {{id: rid, earned: done, credits: amount}}
     """)
-    records, problems, stats = load_sources_file(path, tz=NY, policy=policy)
+    records, problems, stats = load_sources_file(path, tz=NY, sources=ENV.sources, policy=policy)
     assert [r.id for r in records] == ["portal-M1-W1", "portal-M1-W2", "portal-M1-W4", "U1", "q1"]
     assert [r.order for r in records] == [0, 1, 2, 3, 4]
     assert (stats.rows_read, stats.rows_rejected, stats.rows_skipped) == (10, 4, 1)
@@ -473,7 +469,7 @@ def test_unknown_source_gets_did_you_mean(tmp_path: Path) -> None:
             options: {path: w.csv}
     """)
     with pytest.raises(PolicyError) as err:
-        load_sources_file(path, tz=NY)
+        load_sources_file(path, tz=NY, sources=ENV.sources)
     (d,) = err.value.diagnostics
     assert (d.location.line, d.location.col) == (4, 13)
     assert d.hint == "did you mean 'portal_webinars'?"
@@ -486,7 +482,7 @@ def test_sources_file_schema_and_option_errors_have_positions(tmp_path: Path) ->
             optoins: {path: s.json}
     """)
     with pytest.raises(PolicyError) as err:
-        load_sources_file(path, tz=NY)
+        load_sources_file(path, tz=NY, sources=ENV.sources)
     (d,) = err.value.diagnostics
     assert (d.location.line, d.message, d.hint) == (3, "unknown key 'optoins'",
                                                    "did you mean 'options'?")
@@ -498,7 +494,7 @@ def test_sources_file_schema_and_option_errors_have_positions(tmp_path: Path) ->
               verb: [completed]
     """)
     with pytest.raises(PolicyError) as err:
-        load_sources_file(path, tz=NY)
+        load_sources_file(path, tz=NY, sources=ENV.sources)
     (d,) = err.value.diagnostics
     assert d.location.line == 5 and "verb" in d.message and d.hint == "did you mean 'verbs'?"
 
@@ -511,7 +507,7 @@ def test_missing_input_file_points_at_the_path_option(tmp_path: Path) -> None:
               path: nowhere.csv
     """)
     with pytest.raises(PolicyError) as err:
-        load_sources_file(path, tz=NY)
+        load_sources_file(path, tz=NY, sources=ENV.sources)
     (d,) = err.value.diagnostics
     assert (d.location.line, d.location.col) == (4, 13) and "nowhere.csv" in d.message
 
@@ -524,7 +520,7 @@ def test_duplicate_record_ids_across_sources(tmp_path: Path) -> None:
           - {source: records_file, options: {path: a.csv}}
           - {source: records_file, options: {path: b.csv}}
     """)
-    records, problems, stats = load_sources_file(path, tz=NY)
+    records, problems, stats = load_sources_file(path, tz=NY, sources=ENV.sources)
     assert len(records) == 1 and stats.rows_rejected == 1
     assert "duplicate record id 'r1'" in problems[0].message
     assert (problems[0].location.file, problems[0].location.line) == (str(tmp_path / "b.csv"), 2)
@@ -536,7 +532,7 @@ def test_sources_files_are_a_document_kind(tmp_path: Path) -> None:
     write(tmp_path / "s.json", "[]\n")
     path = write(tmp_path / "x.sources.yaml",
                  "sources:\n  - {source: xapi, options: {path: s.json}}\n")
-    assert check_file(str(path)) == ("sources", [])
+    assert check_file(str(path), ENV) == ("sources", [])
 
 
 # ----------------------------------------------------------------------------- records command
@@ -594,7 +590,7 @@ def test_check_sources_document_for_validate(tmp_path: Path) -> None:
             options:
               path: exports/transcript.csv
     """)
-    problems = check_sources_document(str(path), load_yaml_file(path))
+    problems = check_sources_document(str(path), load_yaml_file(path), ENV.sources)
     assert [(d.location.line, d.location.col, d.message) for d in problems] == [
         (3, 14, "unknown source 'sqll'"), (4, 28, "sql options: missing required key 'query'"),
         (7, 13, f"no such file: {tmp_path / 'exports' / 'transcript.csv'}")]

@@ -13,14 +13,13 @@ pushdated, and to which date (:func:`proposal`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from policyengine.policy.run import run
 from policyengine.certification.periods import Period
-from policyengine.policy.build import Policy
-from policyengine.records.model import Adjustment, Record
+from policyengine.policy.model import DateChangeRule, Policy
+from policyengine.records.model import Adjustment, Record, record_values
 
 
 @dataclass(frozen=True)
@@ -55,16 +54,33 @@ def _containing(periods: Sequence[Period], day: dt.date) -> Period | None:
     return None
 
 
+def _rule(policy: Policy, direction: str) -> DateChangeRule | None:
+    """The policy's rule for ``direction``, None when it does not accept such changes."""
+    rule = None if policy.adjustments is None else policy.adjustments.rule(direction)
+    return rule if rule is not None and rule.allowed else None
+
+
+def _roles(policy: Policy) -> tuple[str, ...]:
+    return () if policy.adjustments is None else policy.adjustments.roles
+
+
+def _scope(policy: Policy, record: Record, period: Period, holder: Mapping[str, Any],
+           adjustment: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``adjustments.*`` rules see: the record under its original date."""
+    return {**policy.base_values(), "record": record_values(record), "period": period.values(),
+            "holder": holder, "adjustment": adjustment}
+
+
 def _check_rule(
     policy: Policy, direction: str, record: Record, adj: Adjustment, period: Period,
-    holder: dict,
+    holder: Mapping[str, Any],
 ) -> str | None:
     """None when the policy accepts moving ``record`` to ``adj.to`` in ``period``;
     otherwise the sentence saying why not."""
-    rule = policy.get(f"adjustments.{direction}")
-    if rule is None or rule.get("allowed", True) is False:
+    rule = _rule(policy, direction)
+    if rule is None:
         return f"the policy does not accept {direction}s"
-    refusal = rule.get("refusal")
+    refusal = rule.refusal
     original = record.earned_on
     if direction == "backdate" and not original > period.end:
         return (f"the credit was earned {original}, not after the cycle ending "
@@ -72,29 +88,26 @@ def _check_rule(
     if direction == "pushdate" and not original < period.start:
         return (f"the credit was earned {original}, not before the cycle starting "
                 f"{period.start}; there is nothing to pushdate")
-    values = {
-        **policy.base_values(),
-        "record": {**record.fields, "earned_on": original, "original_earned_on": original},
-        "period": period.values(),
-        "holder": holder,
-        "adjustment": {
-            "to": adj.to, "by": adj.by, "role": adj.role, "at": adj.at, "on": adj.on,
-            "reason": adj.reason, "direction": direction,
-        },
-    }
-    target = run(policy, f"adjustments.{direction}.to", values)
+    values = _scope(policy, record, period, holder, adjustment_values(adj, direction))
+    target = None if rule.to is None else rule.to(values)
     if target is not None and adj.to != target:
         why = refusal or f"a {direction} must move the earned date to {target}"
         return f"{why} (requested {adj.to}, allowed {target})"
-    if run(policy, f"adjustments.{direction}.when", values, default=True) is not True:
+    if rule.when is not None and rule.when(values) is not True:
         return refusal or f"the policy's conditions for a {direction} are not met"
     return None
+
+
+def adjustment_values(adj: Adjustment, direction: str) -> dict[str, Any]:
+    """An adjustment as expressions see it (``scopes.ADJUSTMENT``)."""
+    return {"to": adj.to, "by": adj.by, "role": adj.role, "at": adj.at, "on": adj.on,
+            "reason": adj.reason, "direction": direction}
 
 
 def judge(
     policy: Policy, record: Record, adj: Adjustment, periods: Sequence[Period], holder: dict
 ) -> Decision:
-    roles = [str(r) for r in policy.get("adjustments.roles", [])]
+    roles = _roles(policy)
     if adj.to == record.earned_on:
         return Decision(adj, "unchanged", "adjustment-unchanged",
                         "the new date is the same as the original")
@@ -147,23 +160,18 @@ def proposal(
     policy: Policy, record: Record, period: Period, holder: dict, direction: str
 ) -> tuple[dt.date | None, str | None]:
     """Would staff be allowed to move ``record`` into ``period``? (target date, refusal)."""
-    rule = policy.get(f"adjustments.{direction}")
-    if rule is None or rule.get("allowed", True) is False:
+    rule = _rule(policy, direction)
+    if rule is None:
         return None, f"the policy does not accept {direction}s"
-    roles = [str(r) for r in policy.get("adjustments.roles", [])]
+    roles = _roles(policy)
     default_target = period.end if direction == "backdate" else period.start
     probe = Adjustment(default_target, "(proposal)", roles[0] if roles else "staff",
                        dt.datetime.combine(default_target, dt.time(), policy.tz), default_target)
-    values = {
-        **policy.base_values(),
-        "record": {**record.fields, "earned_on": record.earned_on,
-                   "original_earned_on": record.earned_on},
-        "period": period.values(),
-        "holder": holder,
-        "adjustment": {"to": default_target, "by": probe.by, "role": probe.role,
-                       "at": probe.at, "on": probe.on, "reason": "", "direction": direction},
-    }
-    target = run(policy, f"adjustments.{direction}.to", values, default=default_target)
+    values = _scope(policy, record, period, holder, adjustment_values(probe, direction))
+    target = default_target
+    if rule.to is not None:
+        target = rule.to(values)
+        assert isinstance(target, dt.date)
     probe = Adjustment(target, probe.by, probe.role, probe.at, probe.on)
     why = _check_rule(policy, direction, record, probe, period, holder)
     return (None, why) if why else (target, None)

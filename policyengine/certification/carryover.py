@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from policyengine.policy.run import run
 from policyengine.certification.periods import Period
-from policyengine.policy.build import Policy
+from policyengine.policy.model import Policy, resolve_amount
 from policyengine.certification.requirements import Applied, Measurement, Requirements
 
 ZERO = Decimal(0)
@@ -28,12 +27,12 @@ def carry(policy: Policy, holder: dict, source: Period, target: Period,
           untaken: Sequence[Applied]) -> list[Applied]:
     """Move the unneeded credits of ``source`` to ``target``; return what ``target``
     receives. ``source.applied`` loses the carried parts."""
-    if policy.get("carry_over") is None or source.completed_on is None:
+    rules = policy.carry_over
+    if rules is None or source.completed_on is None:
         return []
     scope = {**policy.base_values(), "holder": holder, "period": source.values()}
-    limit = run(policy, "carry_over.max", scope)
-    if limit is None:
-        limit = Decimal(str(policy.get("carry_over.max")))
+    limit = resolve_amount(rules.max, scope)
+    assert limit is not None
     # what counted beyond the minimums; credits over a cap never counted, so never carry
     spare: list[tuple[Applied, Decimal]] = []
     for a in source.applied:
@@ -54,8 +53,7 @@ def carry(policy: Policy, holder: dict, source: Period, target: Period,
             break
         if amount <= 0:
             continue
-        allowed = run(policy, "carry_over.where", {**scope, "record": a.values()}, default=True)
-        if allowed is not True:
+        if rules.where is not None and rules.where({**scope, "record": a.values()}) is not True:
             continue
         take = min(amount, left)
         left -= take

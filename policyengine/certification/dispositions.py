@@ -11,21 +11,23 @@ from collections.abc import Sequence
 
 from policyengine.certification.result import Disposition
 from policyengine.certification.periods import Period
-from policyengine.policy.build import Policy
+from policyengine.policy.model import Policy
 from policyengine.records.model import Record
 
 
 def validity_rule(policy: Policy, p: Period) -> str:
     """The validity rule of ``p`` in plain words (``validity_text``), else its expression."""
-    text = policy.get(f"periods.{p.kind}.validity_text") or policy.get("validity_text")
+    assert policy.periods is not None
+    rules = policy.periods.of(p.kind)
+    text = rules.validity_text
     if text:
         rule = str(text)
         for key, value in (("period.start", p.start), ("period.end", p.end),
                            ("period.number", p.number)):
             rule = rule.replace("{" + key + "}", str(value))
         return rule
-    expr = policy.get(f"periods.{p.kind}.validity") or policy.get("validity")
-    return str(expr) if expr else f"earned from {p.start} to {p.end}"
+    expr = rules.validity
+    return str(expr.text) if expr is not None else f"earned from {p.start} to {p.end}"
 
 
 def invalid(policy: Policy, day: dt.date, p: Period) -> Disposition:

@@ -31,12 +31,12 @@ from policyengine.certification import adjustments as adj
 from policyengine.certification import optimal
 from policyengine.certification.carryover import carry
 from policyengine.certification.dispositions import invalid, outside, status_disposition
-from policyengine.errors import Diagnostic, PolicyError
-from policyengine.policy.run import run
+from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.certification.result import Disposition, Evaluation, RecordOutcome, holder_status
 from policyengine.certification.periods import Period, initial_period, next_period
-from policyengine.policy.build import Policy
-from policyengine.records.model import Holder, Record
+from policyengine.policy.model import Policy
+from policyengine.records.conversion import credits_from_minutes
+from policyengine.records.model import Holder, Record, record_values
 from policyengine.certification.requirements import Applied, Measurement, Requirements, progress
 from policyengine.certification.statuses import policy_status
 
@@ -60,28 +60,28 @@ class _Run:
         self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
         self.results: dict[int, list] = {}
         self.measurements: dict[int, Measurement] = {}
-        # the allocation options, read once
-        self.apply_all = policy.get("allocation.apply", "until-complete") == "all"
-        self.discards = policy.get("allocation.unused", "carry-forward") == "discard"
+        self.apply_all = policy.allocation.apply == "all"
+        self.discards = policy.allocation.unused == "discard"
 
     # -- records ---------------------------------------------------------------
-    def _credits(self, r: Record) -> Decimal:
-        values = {**self.policy.base_values(), "holder": self.holder, "record": dict(r.fields)}
-        value = run(self.policy, "records.credits", values)
-        if value is not None:
-            return value
-        conversion = self.policy.get("records.conversion")
-        if conversion is not None and r.credits is None:
-            from policyengine.records.conversion import credits_from_minutes
+    def _record_scope(self, r: Record) -> dict[str, object]:
+        """What ``records.*`` rules see: the record as recorded, before any period."""
+        return {**self.policy.base_values(), "holder": self.holder, "record": record_values(r)}
 
-            return credits_from_minutes(r.fields.get("minutes", Decimal(0)), conversion)
+    def _credits(self, r: Record) -> Decimal:
+        rules = self.policy.records
+        if rules.credits is not None:
+            value = rules.credits(self._record_scope(r))
+            assert isinstance(value, Decimal)
+            return value
+        if rules.conversion is not None and r.credits is None:
+            return credits_from_minutes(r.fields.get("minutes", Decimal(0)),
+                                        rules.conversion.as_mapping())
         return r.credits if r.credits is not None else Decimal(0)
 
     def _counts(self, r: Record) -> bool:
-        values = {**self.policy.base_values(), "holder": self.holder,
-                  "record": {**r.fields, "earned_on": r.earned_on,
-                             "original_earned_on": r.earned_on}}
-        return run(self.policy, "records.counts_when", values, default=True) is True
+        rule = self.policy.records.counts_when
+        return rule is None or rule(self._record_scope(r)) is True
 
     def _judge(self) -> None:
         """(Re)derive effective dates against the periods laid out so far."""
@@ -96,14 +96,13 @@ class _Run:
         return Applied(r, day, self.credits[r.id], late=p.end < day <= p.grace_end)
 
     def _valid(self, r: Record, p: Period) -> bool:
+        assert self.policy.periods is not None
+        rule = self.policy.periods.of(p.kind).validity
+        if rule is None:
+            return p.window_start <= self.effective[r.id] <= p.grace_end
         values = {**self.policy.base_values(), "holder": self.holder,
                   "period": p.values(), "record": self._applied(r, p).values()}
-        rule = f"periods.{p.kind}.validity"
-        if self.policy.expression(rule) is None:
-            rule = "validity"
-        if self.policy.expression(rule) is None:
-            return p.window_start <= self.effective[r.id] <= p.grace_end
-        return run(self.policy, rule, values) is True
+        return rule(values) is True
 
     # -- periods ---------------------------------------------------------------
     def _measure(self, p: Period, applied: Sequence[Applied]) -> Measurement:
@@ -180,7 +179,7 @@ class _Run:
         initial period in that case the ``certification_date`` option decides (seed 002)."""
         last = max((a.earned_on for a in p.applied), default=p.start)
         if last < p.start and p.kind == "initial" and \
-                self.policy.get("certification_date", "registration") == "last-item":
+                self.policy.certification_date == "last-item":
             p.completed_on = last
         else:
             p.completed_on = max(p.start, last)
@@ -196,13 +195,17 @@ class _Run:
                 f"more than {MAX_PERIODS} periods would be laid out for holder "
                 f"{self.holder.get('id', '')} up to {self.as_of} (the last starts "
                 f"{self.periods[-1].start}); evaluation stopped",
-                self.policy.location("periods.renewal"),
+                self._renewal_location(),
                 hint="check the period length and the as-of date", code="period.too-many"))
         nxt = next_period(self.policy, self.holder, previous)
         if nxt is not None:
             self.periods.append(nxt)
             self._judge()
         return nxt
+
+    def _renewal_location(self) -> Location | None:
+        periods = self.policy.periods
+        return None if periods is None or periods.renewal is None else periods.renewal.location
 
     def _toward(self, p: Period, a: Applied) -> list[dict[str, str]]:
         m = self.measurements.get(p.number)
@@ -211,7 +214,7 @@ class _Run:
         return [{"requirement": name, "credits": str(amount)} for name, amount in m.toward(a.key)]
 
     def _superseded(self, r: Record, known: Sequence[Record]) -> bool:
-        if not self.policy.get("allocation.current_registration_only", False) or not r.course:
+        if not self.policy.allocation.current_registration_only or not r.course:
             return False
         current = max((k.registration or 1 for k in known if k.course == r.course), default=1)
         return (r.registration or 1) < current
@@ -370,7 +373,7 @@ def evaluate(
     run_ = _Run(policy, holder, records, as_of)
     for r in run_.records:
         run_.outcomes[r.id] = RecordOutcome(r)
-    first = initial_period(policy, run_.holder) if policy.get("periods.initial") else None
+    first = initial_period(policy, run_.holder)
     if first is not None:
         run_.periods.append(first)
         run_._judge()

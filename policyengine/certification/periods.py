@@ -12,13 +12,15 @@ opens it late (``window_start``): see docs/requirements.md.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.expr.values import Duration, add_duration
-from policyengine.policy.run import run
-from policyengine.policy.build import Policy
+from policyengine.expr.values import add_duration
+from policyengine.policy.model import PeriodRules, Policy
+from policyengine.policy.rule import Rule
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -54,86 +56,106 @@ class Period:
         return self.end < day <= self.grace_end
 
     def values(self) -> dict[str, Any]:
+        """The period as expressions see it (``scopes.PERIOD``)."""
         return {
-            "number": self.number,
-            "renewal_number": self.renewal_number,
-            "kind": self.kind,
-            "first_renewal": self.renewal_number == 1,
-            "start": self.start,
+            **period_start_values(self.number, self.kind, self.renewal_number, self.start),
             "end": self.end,
             "grace_end": self.grace_end,
             "window_start": self.window_start,
         }
 
+    def state_values(self) -> dict[str, Any]:
+        """The period with its progress, as status rules see it (``scopes.PERIOD_STATE``)."""
+        return {**self.values(), "complete": self.completed_on is not None, "late": self.late}
 
-def _end(policy: Policy, section: str, start_values: dict, holder: dict) -> dt.date:
+
+def period_start_values(number: int, kind: str, renewal: int, start: dt.date) -> dict[str, Any]:
+    """A period whose end is not known yet, as ``periods.*.end`` sees it
+    (``scopes.PERIOD_START``)."""
+    return {
+        "number": Decimal(number),
+        "renewal_number": Decimal(renewal),
+        "kind": kind,
+        "first_renewal": renewal == 1,
+        "start": start,
+    }
+
+
+def _end(policy: Policy, rules: PeriodRules, start_values: dict[str, Any],
+         holder: Mapping[str, Any]) -> dt.date:
     values = {**policy.base_values(), "holder": holder, "period": start_values}
-    if policy.expression(f"periods.{section}.end") is not None:
-        end = run(policy, f"periods.{section}.end", values)
+    if rules.end is not None:
+        end = rules.end(values)
+        assert isinstance(end, dt.date)
     else:
-        length: Duration = policy.duration(f"periods.{section}.length")
-        end = add_duration(start_values["start"], length) - ONE_DAY
+        assert rules.length is not None  # exactly one of end and length (checked at load)
+        end = add_duration(start_values["start"], rules.length) - ONE_DAY
     if end < start_values["start"]:
         raise PolicyError(
             Diagnostic(
-                f"the {section} period would end ({end}) before it starts "
+                f"the {rules.kind} period would end ({end}) before it starts "
                 f"({start_values['start']})",
-                policy.location(f"periods.{section}"),
+                rules.location,
                 code="period.order",
             )
         )
     return end
 
 
-def _make(policy: Policy, section: str, number: int, renewal: int, start: dt.date,
-          holder: dict) -> Period:
-    start_values = {
-        "number": number,
-        "renewal_number": renewal,
-        "kind": section,
-        "first_renewal": renewal == 1,
-        "start": start,
-    }
-    end = _end(policy, section, start_values, holder)
-    grace, window = policy.duration("periods.grace"), policy.duration("periods.window")
+def _make(policy: Policy, rules: PeriodRules, number: int, renewal: int, start: dt.date,
+          holder: Mapping[str, Any]) -> Period:
+    start_values = period_start_values(number, rules.kind, renewal, start)
+    end = _end(policy, rules, start_values, holder)
+    assert policy.periods is not None
+    grace, window = policy.periods.grace, policy.periods.window
     grace_end = add_duration(end, grace) if grace is not None else end
     window_start = max(start, add_duration(end + ONE_DAY, -window)) if window is not None \
         else start
-    return Period(number, section, renewal, start, end, grace_end, window_start)
+    return Period(number, rules.kind, renewal, start, end, grace_end, window_start)
 
 
-def initial_period(policy: Policy, holder: dict) -> Period | None:
-    if policy.get("periods.initial") is None:
+def _start(rule: Rule, values: Mapping[str, object]) -> dt.date:
+    start = rule(values)
+    assert isinstance(start, dt.date)  # checked as a date at load
+    return start
+
+
+def initial_period(policy: Policy, holder: Mapping[str, Any]) -> Period | None:
+    if policy.periods is None or policy.periods.initial is None:
         return None
-    values = {**policy.base_values(), "holder": holder}
-    start = run(policy, "periods.initial.start", values)
-    return _make(policy, "initial", 1, 0, start, holder)
+    rules = policy.periods.initial
+    start = _start(rules.start, {**policy.base_values(), "holder": holder})
+    return _make(policy, rules, 1, 0, start, holder)
 
 
-def next_period(policy: Policy, holder: dict, previous: Period | None) -> Period | None:
+def next_period(policy: Policy, holder: Mapping[str, Any], previous: Period | None
+                ) -> Period | None:
     """The renewal period after ``previous`` (None: the first renewal period).
 
     Returns None when the policy's ``limit`` of renewal periods is reached.
     """
+    if policy.periods is None or policy.periods.renewal is None:
+        return None
+    rules = policy.periods.renewal
     renewal = 1 if previous is None or previous.kind == "initial" else previous.renewal_number + 1
-    limit = policy.get("periods.renewal.limit")
-    if limit is not None and renewal > int(limit):
+    if rules.limit is not None and renewal > rules.limit:
         return None
     number = 1 if previous is None else previous.number + 1
     if renewal == 1:
-        values = {**policy.base_values(), "holder": holder}
-        start = run(policy, "periods.renewal.start", values)
+        start = _start(rules.start, {**policy.base_values(), "holder": holder})
         if previous is not None and start <= previous.start:
             raise PolicyError(Diagnostic(
                 f"the first renewal period would start {start}, not after the initial period "
                 f"starting {previous.start} (holder {holder.get('id', '')})",
-                policy.location("periods.renewal.start"),
+                rules.start.location,
                 hint="start renewals after the initial period, e.g. from holder.registered_on",
                 code="period.order"))
-    elif policy.get("periods.renewal.layout", "back-to-back") == "rolling":
+    elif rules.layout == "rolling":
+        assert previous is not None
         if previous.completed_on is None:
             return None
         start = max(previous.completed_on, previous.start) + ONE_DAY
     else:
+        assert previous is not None
         start = previous.end + ONE_DAY
-    return _make(policy, "renewal", number, renewal, start, holder)
+    return _make(policy, rules, number, renewal, start, holder)

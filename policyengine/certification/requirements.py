@@ -19,9 +19,9 @@ from typing import Any
 
 from policyengine.certification import allocation as al
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.policy.run import run
-from policyengine.policy.build import Policy, has_cap
-from policyengine.records.model import Record
+from policyengine.policy.model import Amount, Policy, Requirement
+from policyengine.policy.model import resolve_amount
+from policyengine.records.model import Record, record_values
 from policyengine.certification.requirement_result import (
     Result,
     YearResult,
@@ -52,8 +52,9 @@ class Applied:
             f"{self.record.id}@{self.carried_from}"
 
     def values(self) -> dict[str, Any]:
-        return {**self.record.fields, "earned_on": self.earned_on,
-                "original_earned_on": self.record.earned_on, "credits": self.credits}
+        """The record as expressions see it once applied: its effective date and the
+        credits that count (``scopes.RECORD``)."""
+        return record_values(self.record, effective_on=self.earned_on, credits=self.credits)
 
 
 @dataclass
@@ -88,30 +89,22 @@ class Requirements:
 
     def __init__(self, policy: Policy, period_kind: str):
         self.policy = policy
-        own = policy.get(f"periods.{period_kind}.requirements")
-        self.base = f"periods.{period_kind}.requirements" if own is not None else "requirements"
-        self.items = list(policy.get(self.base) or [])
-        self.optimal = policy.get("allocation.order", "chronological") == "optimal"
-        ids = {str(r["id"]): i for i, r in enumerate(self.items)}
-        self.within = {i: ids[str(r["within"])] for i, r in enumerate(self.items)
-                       if r.get("within") is not None}
-        self.credits = [str(r.get("measure", "credits")) == "credits" for r in self.items]
-        self.roots = [i for i, r in enumerate(self.items) if "where" not in r and self.credits[i]]
-        self.categories = [i for i, r in enumerate(self.items) if "where" in r and self.credits[i]
-                           and ("min" in r or "per_year" in r)]
+        self.items: list[Requirement] = list(policy.requirements_for(period_kind).items)
+        self.optimal = policy.allocation.order == "optimal"
+        ids = {r.id: i for i, r in enumerate(self.items)}
+        self.within = {i: ids[r.within] for i, r in enumerate(self.items)
+                       if r.within is not None}
+        self.credits = [r.counts_credits for r in self.items]
+        self.roots = [i for i, r in enumerate(self.items) if r.where is None and self.credits[i]]
+        self.categories = [i for i, r in enumerate(self.items)
+                           if r.where is not None and self.credits[i]
+                           and (r.min is not None or r.per_year is not None)]
         self._cache: dict[tuple, tuple[bool, ...]] = {}
         self._order = {i: n for n, i in enumerate(self.categories)}
 
     # -- numbers and filters -------------------------------------------------------
-    def _number(self, key: str, i: int, values: dict) -> Decimal | None:
-        raw = self.items[i].get(key)
-        if isinstance(raw, dict):  # per_year: {min: ...}
-            raw, key = raw.get("min"), f"{key}.min"
-        if raw is None:
-            return None
-        if isinstance(raw, str):
-            return run(self.policy, f"{self.base}.{i}.{key}", values)
-        return Decimal(str(raw))
+    def _number(self, value: Amount | None, values: dict[str, Any]) -> Decimal | None:
+        return resolve_amount(value, values)
 
     def _own_matches(self, a: Applied, scope: dict, period_no: int) -> tuple[bool, ...]:
         cache_key = (period_no, a.key, a.earned_on, a.credits)
@@ -120,9 +113,9 @@ class Requirements:
             return hit
         values = {**scope, "record": a.values()}
         row = []
-        for i, req in enumerate(self.items):
-            ok = run(self.policy, f"{self.base}.{i}.where", values, default=True) is True
-            if a.carried_from is not None and req.get("carried_may_count") is False:
+        for req in self.items:
+            ok = req.where is None or req.where(values) is True
+            if a.carried_from is not None and not req.carried_may_count:
                 ok = False
             row.append(ok)
         self._cache[cache_key] = out = tuple(row)
@@ -155,15 +148,16 @@ class Requirements:
 
     def _build(self, scope: dict, period: dict) -> tuple[al.Tree, dict, dict]:
         parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}
-        minimum: dict[Any, Decimal] = {i: self._number("min", i, scope) or ZERO
+        minimum: dict[Any, Decimal] = {i: self._number(self.items[i].min, scope) or ZERO
                                        for i in self.categories}
-        minimum[al.ROOT] = max((self._number("min", i, scope) or ZERO for i in self.roots),
-                               default=ZERO)
-        years: dict[int, list[tuple[dt.date, dt.date]]] = {}
+        minimum[al.ROOT] = max((self._number(self.items[i].min, scope) or ZERO
+                                for i in self.roots), default=ZERO)
+        years: dict[int, list[tuple[dt.date, dt.date, Decimal]]] = {}
         for i, req in enumerate(self.items):
-            if "per_year" in req and self.credits[i]:
-                kind = req["per_year"].get("years", "period")
-                years[i] = [(start, end, self._number("per_year", i, {
+            if req.per_year is not None and self.credits[i]:
+                kind = req.per_year.years
+                per_year_min = req.per_year.min
+                years[i] = [(start, end, self._number(per_year_min, {
                     **scope, "year": year_values(n, start, end, kind)}) or ZERO)
                     for n, (start, end) in enumerate(
                         period_years(period["start"], period["end"], kind), 1)]
@@ -175,9 +169,9 @@ class Requirements:
         caps: dict[Any, Decimal] = {}
         total_min = minimum[al.ROOT]
         for i, req in enumerate(self.items):
-            cap = self._number("max", i, scope)
-            if cap is None and "max_share" in req:
-                cap = Decimal(str(req["max_share"])) * total_min
+            cap = self._number(req.max, scope)
+            if cap is None and req.max_share is not None:
+                cap = req.max_share * total_min
             if cap is not None:
                 caps[("cap", i)] = cap
         return al.Tree(parent, minimum), years, caps
@@ -195,9 +189,9 @@ class Requirements:
         for i, req in enumerate(self.items):
             if not match[i]:
                 continue
-            if not self.credits[i] or a.record.course in req.get("courses", []):
+            if not self.credits[i] or a.record.course in req.courses:
                 return True
-            if "per_year" in req and i in self.roots and not self._year_leaves(i):
+            if req.per_year is not None and i in self.roots and not self._year_leaves(i):
                 return True
         return False
 
@@ -205,7 +199,7 @@ class Requirements:
         """The caps (allocation nodes) covering ``a``."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
         match = self._matches(a, scope, period_no)
-        return [("cap", i) for i, req in enumerate(self.items) if match[i] and has_cap(req)]
+        return [("cap", i) for i, req in enumerate(self.items) if match[i] and req.has_cap]
 
     # -- measuring -----------------------------------------------------------------
     def measure(self, applied: Sequence[Applied], period: dict, holder: dict,
@@ -226,8 +220,8 @@ class Requirements:
         else:
             assignment = al.first_fit(tree, unit_caps, caps)
         al.add_surplus(assignment, unit_caps, tree)
-        names = {i: str(self.items[i]["id"]) for i in self.categories}
-        names[al.ROOT] = str(self.items[self.roots[0]]["id"]) if self.roots else None
+        names: dict[Any, str | None] = {i: self.items[i].id for i in self.categories}
+        names[al.ROOT] = self.items[self.roots[0]].id if self.roots else None
         for node in tree.parent:
             if isinstance(node, tuple):
                 names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
@@ -238,7 +232,7 @@ class Requirements:
         for u in unit_caps:
             if u.caps:
                 inner = max(u.caps, key=lambda c: (self._within_depth(c[1]), c[1]))
-                capped[u.key] = str(self.items[inner[1]]["id"])
+                capped[u.key] = self.items[inner[1]].id
         return Measurement(results, assignment, names, capped)
 
     def _within_depth(self, i: int) -> int:
@@ -276,8 +270,8 @@ class Requirements:
 
     def _year_of(self, a: Applied, i: int, spans: list) -> int | None:
         if a.carried_from is not None:
-            allowed = self.items[i]["per_year"].get("carried_may_count", True)
-            return 0 if allowed else None
+            per_year = self.items[i].per_year
+            return 0 if per_year is None or per_year.carried_may_count else None
         for y, (start, end, _min) in enumerate(spans):
             if start <= a.earned_on <= end:
                 return y
@@ -313,20 +307,20 @@ class Requirements:
                         got += assignment.given(a.key)
                 year_results.append(YearResult(y + 1, start, end, each, got))
         return Result(
-            id=str(req["id"]), label=str(req.get("label", req["id"])), measure=measure,
-            required=self._number("min", i, scope), counted=counted,
+            id=req.id, label=req.label, measure=measure,
+            required=self._number(req.min, scope), counted=counted,
             cap=caps.get(("cap", i)),
-            courses_missing=tuple(c for c in req.get("courses", []) if c not in have),
+            courses_missing=tuple(c for c in req.courses if c not in have),
             years=tuple(year_results),
         )
 
     def _caps_error(self, err: al.CapsNotNested, applied: Sequence[Applied]) -> PolicyError:
-        a, b = (str(self.items[c[1]]["id"]) for c in (err.a, err.b))
+        a, b = (self.items[c[1]].id for c in (err.a, err.b))
         return PolicyError(Diagnostic(
             f"caps '{a}' and '{b}' overlap without one containing the other (record "
             f"{err.shared.split('@')[0]} matches both); optimal allocation needs caps that "
             "nest or are disjoint",
-            self.policy.location(f"{self.base}.{err.b[1]}"),
+            self.items[err.b[1]].location,
             hint=f"make '{b}' a cap within '{a}' (within: {a}) or use order: chronological",
             code="allocation.caps"))
 

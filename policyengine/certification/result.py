@@ -164,7 +164,7 @@ class Evaluation:
         pushdate for credits earned before the first cycle, and for credits recorded during
         the current cycle but earned before it (which the policy may refuse after the first
         renewal cycle, seed 000)."""
-        if self.policy.get("adjustments") is None or not self.periods:
+        if self.policy.adjustments is None or not self.periods:
             return
         stuck = next((p for p in self.periods if period_status(p, self.as_of) == "expired"), None)
         current = stuck or next((p for p in self.periods if p.contains(self.as_of)

@@ -13,27 +13,23 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from policyengine.policy.run import run
 from policyengine.certification.periods import Period
-from policyengine.policy.build import Policy
+from policyengine.policy.model import Policy
 
 
 def policy_status(policy: Policy, builtin: dict[str, Any], periods: Sequence[Period],
                   holder: dict, as_of: dt.date) -> dict[str, Any]:
-    rules = policy.get("statuses") or []
-    if not rules:
+    if not policy.statuses:
         return builtin
     number = builtin.get("period")
     period = next((p for p in periods if p.number == number), None)
     if period is None:
         return builtin
-    state = {**period.values(), "complete": period.completed_on is not None,
-             "late": period.late}
-    values = {**policy.base_values(), "holder": holder, "period": state, "as_of": as_of,
-              "status": builtin["code"]}
-    for i, rule in enumerate(rules):
-        if run(policy, f"statuses.{i}.when", values) is True:
-            label = str(rule.get("label", rule["id"]))
-            return {**builtin, "code": str(rule["id"]), "label": label,
+    values = {**policy.base_values(), "holder": holder, "period": period.state_values(),
+              "as_of": as_of, "status": builtin["code"]}
+    for rule in policy.statuses:
+        if rule.when(values) is True:
+            label = rule.label
+            return {**builtin, "code": rule.id, "label": label,
                     "text": f"{label}: {builtin['text']}", "builtin": builtin["code"]}
     return builtin

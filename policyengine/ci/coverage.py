@@ -1,10 +1,10 @@
 """Which rules of a policy the scenarios exercised: rule, branch and requirement coverage.
 
 A :class:`Recorder` is installed around scenario runs with
-``exprrun.recording(recorder)``; every policy expression evaluated through
-``exprrun.run`` is then marked as *hit*. Three kinds of coverage items:
+``policy.rule.observing(recorder)``; every policy rule called in that context is then
+marked as *hit*. Three kinds of coverage items:
 
-- **rules** — every expression of the policy (``Policy.expressions``: validity rules,
+- **rules** — every expression of the policy (``Policy.rules``: validity rules,
   requirement filters and computed minimums, adjustment targets and conditions, period
   starts and ends, record rules, cart rules, item costs and eligibility), plus every
   requirement (a requirement is hit when a period measured it) and a credit-package
@@ -33,8 +33,10 @@ from typing import Any
 from policyengine.errors import Location
 from policyengine.expr import ExprError, Scope, compile_expression
 from policyengine.expr import types as T
-from policyengine.expr.parser import BoolOp, If, Name, walk
-from policyengine.policy.build import Policy, default_functions, has_cap
+from policyengine.expr.compiler import CompiledExpression
+from policyengine.expr.parser import BoolOp, If, walk
+from policyengine.policy.model import Policy
+from policyengine.policy.rule import Rule
 
 RESULT = -1  # the branch id of an expression's own true/false result
 
@@ -75,11 +77,12 @@ class Item:
 
 
 class Recorder:
-    """Collects hits while installed with ``exprrun.recording``."""
+    """Collects hits of the policies registered with it, while installed with
+    ``policy.rule.observing``; rules of other policies run without being counted."""
 
     def __init__(self) -> None:
         self.policies: dict[str, PolicyCoverage] = {}
-        self._traced: dict[tuple[int, str], Any] = {}
+        self._traced: dict[int, tuple[Rule, CompiledExpression]] = {}
 
     def _cov(self, policy: Policy) -> PolicyCoverage:
         cov = self.policies.get(policy.path)
@@ -99,46 +102,40 @@ class Recorder:
         if outcome is not None:
             cov.outcomes.setdefault(dotted, set()).add((RESULT, bool(outcome)))
 
-    def run(self, policy: Policy, dotted: str, compiled: Any, values: Mapping[str, Any]) -> Any:
-        cov = self._cov(policy)
-        cov.hits[dotted] = cov.hits.get(dotted, 0) + 1
-        seen = cov.outcomes.setdefault(dotted, set())
-        traced = self._traced_for(policy, dotted, compiled, seen)
-        value = traced(values)
+    def run(self, rule: Rule, values: Mapping[str, object]) -> object:
+        cov = self.policies.get(rule.policy_file)
+        if cov is None:
+            return rule.compiled(values)
+        cov.hits[rule.path] = cov.hits.get(rule.path, 0) + 1
+        seen = cov.outcomes.setdefault(rule.path, set())
+        value = self._traced_for(rule, cov, seen)(values)
         if isinstance(value, bool):
             seen.add((RESULT, value))
         return value
 
-    def _traced_for(self, policy: Policy, dotted: str, compiled: Any, seen: set) -> Any:
-        key = (id(compiled), dotted)
-        entry = self._traced.get(key)
-        if entry is not None and entry[0] is compiled:
+    def _traced_for(self, rule: Rule, cov: PolicyCoverage,
+                    seen: set[tuple[int, bool]]) -> CompiledExpression:
+        """The rule compiled with branch tracing (once per rule); the rule's own
+        function when it has no branches."""
+        entry = self._traced.get(id(rule))
+        if entry is not None and entry[0] is rule:
             return entry[1]
-        traced = compiled
-        if compiled.branch_ids:
+        traced = rule.compiled
+        if rule.compiled.branch_ids:
             def trace(offset: int, outcome: object) -> None:
                 seen.add((offset, bool(outcome)))
 
-            try:
+            try:  # the same scope and functions the policy was compiled with
                 traced = compile_expression(
-                    compiled.source, Scope(_free_names(compiled), default_functions()),
+                    rule.compiled.source, Scope(dict(rule.scope), cov.policy.env.functions),
                     trace=trace)
-            except ExprError:  # compiled with functions we do not know: rule level only
-                traced = compiled
-        self._traced[key] = (compiled, traced)
+            except ExprError:  # cannot happen: it compiled once with exactly these
+                traced = rule.compiled
+        self._traced[id(rule)] = (rule, traced)
         return traced
 
     def items(self, policy_path: str) -> list[Item]:
         return coverage_items(self.policies[policy_path])
-
-
-def _free_names(compiled: Any) -> dict[str, T.Type]:
-    """The scope an expression was compiled in, as far as it uses it."""
-    names: dict[str, T.Type] = {}
-    for node in walk(compiled.ast):
-        if isinstance(node, Name) and node not in compiled.checked.bound:
-            names[node.name] = compiled.checked.types[node]
-    return names
 
 
 def _branches(compiled: Any) -> list[tuple[int, str]]:
@@ -155,69 +152,61 @@ def _branches(compiled: Any) -> list[tuple[int, str]]:
     return sorted(out.items())
 
 
-def _where(policy: Policy, dotted: str, offset: int | None = None) -> Location | None:
-    raw = policy.get(dotted)
-    if offset is not None and hasattr(raw, "location_at"):
-        return raw.location_at(offset)
-    return policy.location(dotted)
-
-
-def requirement_paths(policy: Policy) -> list[str]:
-    """Dotted paths of every requirement of the policy."""
-    out = []
-    for base in ("requirements", "periods.initial.requirements", "periods.renewal.requirements"):
-        for i, _req in enumerate(policy.get(base) or []):
-            out.append(f"{base}.{i}")
-    return out
-
-
-def package_terms(policy: Policy) -> list[tuple[str, str, str]]:
-    """(dotted path, what, label) of a credit-package policy's terms that are not expressions."""
-    if policy.kind != "credit-package":
+def package_terms(policy: Policy) -> list[tuple[str, str, str, Location | None]]:
+    """(item id, what, label, location) of a credit-package policy's terms that are not
+    expressions."""
+    terms = policy.package
+    if policy.kind != "credit-package" or terms is None:
         return []
-    out = []
-    if policy.get("package.valid_for") is not None:
-        out.append(("package.valid_for", "decision",
-                    f"package usable (valid_for: {policy.get('package.valid_for')})"))
-    if policy.get("cart.require_acknowledgement") is True:
-        out.append(("cart.require_acknowledgement", "decision", "terms acknowledged"))
-    if policy.get("enrollment.expires_after") is not None:
+    out = [("package.valid_for", "decision",
+            f"package usable (valid_for: {terms.valid_for_text})", terms.valid_for_location)]
+    if terms.require_acknowledgement:
+        out.append(("cart.require_acknowledgement", "decision", "terms acknowledged",
+                    terms.require_acknowledgement_location))
+    if terms.course_expires_after_text is not None:
         out.append(("enrollment.expires_after", "rule",
-                    f"course expiry (expires_after: {policy.get('enrollment.expires_after')})"))
+                    f"course expiry (expires_after: {terms.course_expires_after_text})",
+                    terms.course_expires_after_location))
     return out
+
+
+def requirement_id(list_path: str, index: int) -> str:
+    """How coverage names a requirement: its dotted path in the policy file."""
+    return f"{list_path}.{index}"
 
 
 def coverage_items(cov: PolicyCoverage) -> list[Item]:
     """Every coverage item of a policy, in file order."""
     policy = cov.policy
     items: list[Item] = []
-    for dotted, compiled in policy.expressions.items():
+    for dotted, rule in policy.rules.items():
+        compiled = rule.compiled
         seen = cov.outcomes.get(dotted, set())
-        items.append(Item(dotted, "rule", compiled.source, _where(policy, dotted),
-                          (dotted in cov.hits,)))
+        items.append(Item(dotted, "rule", compiled.source, rule.location, (dotted in cov.hits,)))
         if compiled.type == T.BOOL:
-            items.append(Item(dotted, "decision", compiled.source, _where(policy, dotted),
+            items.append(Item(dotted, "decision", compiled.source, rule.location,
                               ((RESULT, True) in seen, (RESULT, False) in seen)))
         for offset, text in _branches(compiled):
-            items.append(Item(dotted, "branch", text, _where(policy, dotted, offset),
+            items.append(Item(dotted, "branch", text, rule.location_at(offset),
                               ((offset, True) in seen, (offset, False) in seen)))
-    for dotted in requirement_paths(policy):
-        req = policy.get(dotted)
+    for requirements in policy.requirement_lists:
+        for req in requirements.items:
+            dotted = requirement_id(requirements.path, req.index)
+            seen = cov.outcomes.get(dotted, set())
+            label = f"requirement '{req.id}'"
+            items.append(Item(dotted, "rule", label, req.location, (dotted in cov.hits,)))
+            if req.min is not None or req.per_year is not None or req.courses or not req.has_cap:
+                items.append(Item(dotted, "decision", label + " met", req.location,
+                                  ((RESULT, True) in seen, (RESULT, False) in seen)))
+            if req.has_cap:  # a cap is exercised when it limits what counts and when not
+                key = "max" if req.max is not None else "max_share"
+                cap = cov.outcomes.get(f"{dotted}.cap", set())
+                items.append(Item(f"{dotted}.{key}", "decision", label + " cap reached",
+                                  req.cap_location,
+                                  ((RESULT, True) in cap, (RESULT, False) in cap)))
+    for dotted, what, label, where in package_terms(policy):
         seen = cov.outcomes.get(dotted, set())
-        label = f"requirement '{req.get('id')}'"
-        items.append(Item(dotted, "rule", label, policy.location(dotted), (dotted in cov.hits,)))
-        if any(k in req for k in ("min", "per_year", "courses")) or not has_cap(req):
-            items.append(Item(dotted, "decision", label + " met", policy.location(dotted),
-                              ((RESULT, True) in seen, (RESULT, False) in seen)))
-        if has_cap(req):  # a cap is exercised when it limits what counts and when it does not
-            key = "max" if "max" in req else "max_share"
-            cap = cov.outcomes.get(f"{dotted}.cap", set())
-            items.append(Item(f"{dotted}.{key}", "decision", label + " cap reached",
-                              policy.location(f"{dotted}.{key}"),
-                              ((RESULT, True) in cap, (RESULT, False) in cap)))
-    for dotted, what, label in package_terms(policy):
-        seen = cov.outcomes.get(dotted, set())
-        items.append(Item(dotted, what, label, policy.location(dotted),
+        items.append(Item(dotted, what, label, where,
                           (dotted in cov.hits,) if what == "rule"
                           else ((RESULT, True) in seen, (RESULT, False) in seen)))
     items.sort(key=lambda i: (i.location.line, i.location.col) if i.location else (0, 0))

@@ -65,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from policyengine.plugins_loader import load_plugins
 
-        load_plugins(args.plugins_dir)
+        args.plugins = load_plugins(args.plugins_dir)
+        args.env = args.plugins.environment
         return int(args._run(args))
     except PolicyError as err:
         for d in err.diagnostics:

@@ -17,27 +17,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.expr import Duration
 from policyengine.expr.values import add_duration, format_decimal
 from policyengine.packages.files import Account, Purchase, Redemption, where
-from policyengine.policy.build import Policy
+from policyengine.policy.model import PackageTerms, Policy
+
+# The package terms, with their defaults filled in (built with the policy).
+Terms = PackageTerms
 
 ZERO = Decimal(0)
 UTC = dt.timezone.utc
 BOUNDARIES = ("end-of-day", "purchase-time")
 DRAW_ORDERS = ("expires-first", "purchased-first", "largest-first")
-
-
-@dataclass(frozen=True)
-class Terms:
-    """The package terms of a credit-package policy, with their defaults filled in."""
-
-    valid_for: Duration
-    boundary: str  # "end-of-day" (default) or "purchase-time"
-    draw_order: str  # "expires-first" (default), "purchased-first", "largest-first"
-    require_acknowledgement: bool
-    course_expires_after: Duration | None
-    tz: dt.tzinfo
 
 
 @dataclass(frozen=True)
@@ -101,21 +91,14 @@ def plain(n: Decimal) -> str:
 
 def terms(policy: Policy) -> Terms:
     """The package terms of ``policy``; PolicyError when it is not a credit-package policy."""
-    if policy.kind != "credit-package" or policy.get("package") is None:
+    if policy.kind != "credit-package" or policy.package is None:
         raise PolicyError(Diagnostic(
             f"policy '{policy.id}' is a {policy.kind} policy, not a credit-package policy",
-            policy.location("kind"),
+            policy.kind_location,
             hint="redeem and balance need a policy with 'kind: credit-package' and a 'package:' section",
             code="package.policy-kind",
         ))
-    return Terms(
-        valid_for=policy.duration("package.valid_for"),
-        boundary=str(policy.get("package.boundary", "end-of-day")),
-        draw_order=str(policy.get("package.draw_order", "expires-first")),
-        require_acknowledgement=bool(policy.get("cart.require_acknowledgement", False)),
-        course_expires_after=policy.duration("enrollment.expires_after"),
-        tz=policy.tz,
-    )
+    return policy.package
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

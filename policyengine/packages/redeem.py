@@ -32,7 +32,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from policyengine.policy import run
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.expr.values import add_duration
 from policyengine.packages.files import (
@@ -62,7 +61,8 @@ from policyengine.packages.ledger import (
     state,
     terms,
 )
-from policyengine.policy.build import Policy
+from policyengine.policy.model import CartRules, Policy
+from policyengine.policy.rule import Rule
 
 __all__ = [
     "Account",
@@ -141,25 +141,31 @@ class Decision:
 # ----------------------------------------------------------------------------- redeem
 
 
-def _evaluate(policy: Policy, dotted: str, values: Mapping[str, Any]) -> Any:
-    """Run the policy's expression at ``dotted`` through the shared runner.
+def _evaluate(policy: Policy, rule: Rule | None, values: Mapping[str, Any]) -> Any:
+    """Run one of the policy's cart rules (None when the policy has none there).
 
-    ``run.run`` maps run-time errors inside the expression in the policy file and
-    lets ``policyengine test --coverage`` see cart rules, item costs and eligibility
-    (rule, decision and branch coverage) like every other policy expression.
+    Rules map run-time errors inside the expression in the policy file and let
+    ``policyengine test --coverage`` see cart rules, item costs and eligibility (rule,
+    decision and branch coverage) like every other policy expression.
     """
-    return run.run(policy, dotted, {**policy.base_values(), **values})
+    return None if rule is None else rule({**policy.base_values(), **values})
+
+
+def _cart(policy: Policy) -> CartRules:
+    return policy.cart if policy.cart is not None else CartRules()
 
 
 def _charge(policy: Policy, item: CartItem) -> ItemCharge:
     values = {"item": item.as_values()}
-    cost = _evaluate(policy, "cart.item_cost", values)
+    rules = _cart(policy)
+    cost = _evaluate(policy, rules.item_cost, values)
     cost = item.credits if cost is None else cost
     if not isinstance(cost, Decimal) or not cost.is_finite() or cost < 0:
+        where = None if rules.item_cost is None else rules.item_cost.location
         raise PolicyError(Diagnostic(
             f"cart.item_cost gave {cost} for item '{item.id}'; an item cannot cost a negative "
-            "number of credits", policy.location("cart.item_cost"), code="package.item-cost"))
-    eligible = _evaluate(policy, "cart.eligible_item", values)
+            "number of credits", where, code="package.item-cost"))
+    eligible = _evaluate(policy, rules.eligible_item, values)
     return ItemCharge(item, cost, eligible is not False)
 
 
@@ -168,10 +174,10 @@ def _rule_reasons(policy: Policy, charges: tuple[ItemCharge, ...], total: Decima
     cart_values = {"items": tuple(c.item.as_values() for c in charges), "total_credits": total}
     values = {"cart": cart_values, "as_of": at.astimezone(policy.tz).date()}
     reasons, hidden = [], False
-    for i, rule in enumerate(policy.get("cart.rules") or []):
-        if _evaluate(policy, f"cart.rules.{i}.refuse_when", values) is True:
-            reasons.append(Reason("cart-rule", str(rule["message"]), rule=str(rule["id"])))
-            hidden = hidden or bool(rule.get("hide_option", False))
+    for rule in _cart(policy).rules:
+        if _evaluate(policy, rule.refuse_when, values) is True:
+            reasons.append(Reason("cart-rule", rule.message, rule=rule.id))
+            hidden = hidden or rule.hide_option
     return reasons, hidden
 
 
@@ -197,7 +203,7 @@ def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Dec
                               "pay with credits."))
     rule_reasons, hidden = _rule_reasons(policy, charges, total, at)
     reasons.extend(rule_reasons)
-    message = str(policy.get("cart.ineligible_message", "credits cannot pay for this product"))
+    message = _cart(policy).ineligible_message
     for c in charges:
         if not c.eligible:
             reasons.append(Reason("item-not-eligible", f"'{c.item.title or c.item.id}' "

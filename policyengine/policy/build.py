@@ -1,181 +1,98 @@
-"""Loading a policy file: YAML with positions -> JSON Schema -> compiled expressions.
+"""Loading a policy file: YAML with positions -> JSON Schema -> typed, compiled :class:`Policy`.
 
-``load_policy`` returns a :class:`Policy` whose every expression is compiled once,
-in the scope of the place it stands (see ``scopes.py``), or raises
-:class:`PolicyError` with every problem found, each at its ``file:line:col``.
+``load_policy`` returns a :class:`~policyengine.policy.model.Policy` whose every
+expression is compiled once, in the scope of the place it stands (``scopes.py``), against
+the functions and record fields of the :class:`Environment` it is given, and whose
+sections are typed dataclasses (``model.py``). It raises :class:`PolicyError` with every
+problem found, each at its ``file:line:col``. This module is the only one that reads
+the policy document by its keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from policyengine.policy import scopes
 from policyengine import dates
-from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
+from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr import ExprError, Scope, compile_expression
 from policyengine.expr import types as T
-from policyengine.expr.compiler import CompiledExpression
-from policyengine.expr.functions import FunctionRegistry, builtin_functions
+from policyengine.expr.values import Duration
+from policyengine.load.nodes import LocDict
 from policyengine.load.schema import load_schema, validate_against
-from policyengine.load.yaml_loader import LocDict, LocStr, load_yaml_file, locate, locate_key
+from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text, locate
+from policyengine.policy import scopes
+from policyengine.policy.checks import REQUIREMENT_LISTS, cross_checks, requirement_checks
+from policyengine.policy.environment import Environment
+from policyengine.policy.model import (
+    Adjustments,
+    Allocation,
+    Amount,
+    CarryOver,
+    CartRule,
+    CartRules,
+    Conversion,
+    DateChangeRule,
+    PackageTerms,
+    PerYear,
+    PeriodRules,
+    Periods,
+    Policy,
+    RecordRules,
+    Requirement,
+    RequirementList,
+    StatusRule,
+)
+from policyengine.policy.rule import Rule, expression_diagnostic
 
 _TYPE_NAMES = {"bool": T.BOOL, "number": T.NUMBER, "date": T.DATE, "string": T.STRING}
 
 
-@dataclass
-class Policy:
-    """A validated policy with its expressions compiled."""
-
-    path: str
-    data: LocDict
-    tz: dt.tzinfo
-    constants: dict[str, Any]
-    expressions: dict[str, CompiledExpression] = field(default_factory=dict)
-
-    @property
-    def kind(self) -> str:
-        return str(self.data["kind"])
-
-    @property
-    def id(self) -> str:
-        return str(self.data["id"])
-
-    @property
-    def name(self) -> str:
-        return str(self.data["name"])
-
-    def get(self, dotted: str, default: Any = None) -> Any:
-        """The raw value at a dotted path (``periods.renewal.length``), or ``default``."""
-        return value_at(self.data, dotted.split("."), default)
-
-    def expression(self, dotted: str) -> CompiledExpression | None:
-        return self.expressions.get(dotted)
-
-    def duration(self, dotted: str):
-        raw = self.get(dotted)
-        return None if raw is None else dates.parse_duration(str(raw))
-
-    def location(self, dotted: str) -> Location | None:
-        path = [int(p) if p.isdigit() else p for p in dotted.split(".")]
-        return locate(self.data, path)
-
-    def base_values(self) -> dict[str, Any]:
-        """Values every expression of this policy may read (``const``)."""
-        return {"const": self.constants}
-
-
-def value_at(data: Any, path: Sequence[str | int], default: Any = None) -> Any:
-    """The value at ``path`` (keys and list indices, as str or int), or ``default``."""
-    node = data
-    for part in path:
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and str(part).isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return default
-    return node
-
-
-# Every place a policy lists requirements.
-REQUIREMENT_LISTS = (
-    ("requirements",), ("periods", "initial", "requirements"), ("periods", "renewal", "requirements"),
-)
-
-
-def has_cap(requirement: Mapping[str, Any]) -> bool:
-    """Whether a requirement caps what its records count (``max`` or ``max_share``)."""
-    return "max" in requirement or "max_share" in requirement
-
-
-def load_policy(
-    path: str,
-    *,
-    functions: FunctionRegistry | None = None,
-    record_fields: Mapping[str, T.Type] | None = None,
-) -> Policy:
+def load_policy(path: str, env: Environment) -> Policy:
     """Load, validate and compile a policy file; raise PolicyError listing every problem."""
-    data = load_yaml_file(path)
+    return _checked(path, load_yaml_file(path), env)
+
+
+def load_policy_text(text: str, label: str, env: Environment) -> Policy:
+    """A policy from text (e.g. a git revision); diagnostics name ``label``."""
+    return _checked(label, load_yaml_text(text, label), env)
+
+
+def _checked(path: str, data: Any, env: Environment) -> Policy:
     diagnostics = validate_against(data, "policy")
     if diagnostics:
         raise PolicyError(diagnostics)
-    return build_policy(path, data, functions=functions, record_fields=record_fields)
+    return build_policy(path, data, env)
 
 
-def build_policy(
-    path: str,
-    data: LocDict,
-    *,
-    functions: FunctionRegistry | None = None,
-    record_fields: Mapping[str, T.Type] | None = None,
-) -> Policy:
+def build_policy(path: str, data: LocDict, env: Environment) -> Policy:
     """Compile a schema-valid policy document; raise PolicyError listing every problem."""
     problems: list[Diagnostic] = []
     tz = _time_zone(data, problems)
     constants, constant_types = _constants(data, problems)
-    extra_fields = dict(default_record_fields() if record_fields is None else record_fields)
-    for name, type_name in (data.get("records", {}) or {}).get("fields", {}).items():
-        extra_fields[str(name)] = scopes.FIELD_TYPES[str(type_name)]
-    types = scopes.object_types(extra_fields, constant_types)
-    registry = functions or default_functions()
-    policy = Policy(path, data, tz, constants)
+    declared = {str(name): scopes.FIELD_TYPES[str(type_name)]
+                for name, type_name in _get(data, "records", "fields", default={}).items()}
+    types = scopes.object_types({**env.record_fields, **declared}, constant_types)
+    rules: dict[str, Rule] = {}
     for dotted, text, expected in iter_expressions(data):
-        scope = Scope(scopes.scope_for(dotted, types), registry)
+        scope = scopes.scope_for(dotted, types)
         try:
-            policy.expressions[dotted] = compile_expression(str(text), scope, expected=expected)
+            compiled = compile_expression(str(text), Scope(scope, env.functions),
+                                          expected=expected)
         except ExprError as err:
             problems.append(expression_diagnostic(text, err))
-    problems.extend(_cross_checks(data))
-    problems.extend(_requirement_checks(data))
+            continue
+        rules[dotted] = Rule(dotted, text, compiled, path, scope)
+    problems.extend(cross_checks(data))
+    problems.extend(requirement_checks(data))
     if problems:
         raise PolicyError(sorted(problems, key=_sort_key))
-    return policy
+    return _Sections(path, data, rules, declared).policy(tz, constants, env)
 
 
-@functools.lru_cache(maxsize=1)
-def _builtin_registry() -> FunctionRegistry:
-    return builtin_functions()
-
-
-def default_functions() -> FunctionRegistry:
-    """Built-in functions plus those registered by plugins (when plugins are loaded)."""
-    try:
-        from policyengine.plugins_loader import function_registry
-    except ImportError:
-        return _builtin_registry()
-    return function_registry()
-
-
-def default_record_fields() -> dict[str, T.Type]:
-    """Record fields the registered credit sources declare (``record.verb`` of xapi, ...)."""
-    try:
-        from policyengine.plugins_loader import source_fields
-    except ImportError:
-        return {}
-    return source_fields()
-
-
-def expression_diagnostic(text: Any, err: ExprError) -> Diagnostic:
-    """Point an expression error at its line and column inside the YAML file."""
-    if isinstance(text, LocStr):
-        loc = text.location_at(err.offset)
-        line = text.line_text_at(err.offset)
-    else:
-        loc, line = None, None
-    width = max(1, (err.end or err.offset + 1) - err.offset)
-    if line is not None and loc is not None:
-        width = min(width, max(1, len(line) - loc.col + 1))
-    return Diagnostic(
-        err.message, loc, hint=err.hint, code="expression", source_line=line, width=width
-    )
-
-
-def iter_expressions(data: Mapping) -> Iterator[tuple[str, Any, T.Type]]:
+def iter_expressions(data: Mapping[str, Any]) -> Iterator[tuple[str, Any, T.Type]]:
     """Every expression of a policy document: (dotted path, text, expected type).
 
     The JSON Schema marks expression strings with ``x-expression: <type>``; walking the
@@ -186,13 +103,13 @@ def iter_expressions(data: Mapping) -> Iterator[tuple[str, Any, T.Type]]:
     yield from _walk(data, schema, schema, "")
 
 
-def _walk(node: Any, sch: Any, root: dict, path: str) -> Iterator[tuple[str, Any, T.Type]]:
+def _walk(node: Any, sch: Any, root: dict[str, Any], path: str
+          ) -> Iterator[tuple[str, Any, T.Type]]:
     if not isinstance(sch, dict):
         return
     if "$ref" in sch:
-        ref = sch["$ref"]
         target: Any = root
-        for part in ref.lstrip("#/").split("/"):
+        for part in sch["$ref"].lstrip("#/").split("/"):
             target = target[part]
         yield from _walk(node, target, root, path)
         return
@@ -215,22 +132,188 @@ def _walk(node: Any, sch: Any, root: dict, path: str) -> Iterator[tuple[str, Any
             yield from _walk(value, sch["items"], root, f"{path}.{i}")
 
 
+def _get(data: Any, *path: str | int, default: Any = None) -> Any:
+    node = data
+    for part in path:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return default
+    return node
+
+
+class _Sections:
+    """Builds the typed sections from a checked document and its compiled rules."""
+
+    def __init__(self, path: str, data: LocDict, rules: dict[str, Rule],
+                 declared: dict[str, T.Type]) -> None:
+        self.path, self.data, self.rules, self.declared = path, data, rules, declared
+
+    def rule(self, dotted: str) -> Rule | None:
+        return self.rules.get(dotted)
+
+    def amount(self, dotted: str, raw: Any) -> Amount | None:
+        """A number-or-expression value: the compiled rule, or the exact number."""
+        if raw is None:
+            return None
+        compiled = self.rules.get(dotted)
+        if compiled is not None:
+            return compiled
+        return Decimal(raw) if isinstance(raw, int) else cast(Decimal, raw)
+
+    def duration(self, raw: Any) -> Duration | None:
+        return None if raw is None else dates.parse_duration(str(raw))
+
+    def location(self, *path: str | int) -> Location | None:
+        return locate(self.data, list(path))
+
+    def policy(self, tz: dt.tzinfo, constants: dict[str, Any], env: Environment) -> Policy:
+        d = self.data
+        lists = {base: self.requirement_list(base) for base in REQUIREMENT_LISTS
+                 if _get(d, *base) is not None}
+        return Policy(
+            path=self.path, kind=d["kind"], id=str(d["id"]), name=str(d["name"]), tz=tz,
+            constants=constants, env=env, rules=self.rules, document=d,
+            records=self.records(), periods=self.periods(lists),
+            allocation=Allocation(**dict(_get(d, "allocation", default={}))),
+            certification_date=d.get("certification_date", "registration"),
+            carry_over=self.carry_over(), adjustments=self.adjustments(),
+            statuses=tuple(StatusRule(str(s["id"]), str(s.get("label", s["id"])),
+                                      self.rules[f"statuses.{i}.when"])
+                           for i, s in enumerate(d.get("statuses") or [])),
+            package=self.package(tz), cart=self.cart(),
+            requirement_lists=tuple(lists.values()),
+            kind_location=self.location("kind"),
+        )
+
+    def records(self) -> RecordRules:
+        conversion = _get(self.data, "records", "conversion")
+        return RecordRules(
+            counts_when=self.rule("records.counts_when"), credits=self.rule("records.credits"),
+            conversion=None if conversion is None else Conversion(**dict(conversion)),
+            fields=self.declared)
+
+    def requirement_list(self, base: tuple[str, ...]) -> RequirementList:
+        dotted = ".".join(base)
+        items = []
+        for i, raw in enumerate(_get(self.data, *base, default=[])):
+            here = f"{dotted}.{i}"
+            per_year = raw.get("per_year")
+            items.append(Requirement(
+                index=i, id=str(raw["id"]), label=str(raw.get("label", raw["id"])),
+                measure=raw.get("measure", "credits"), where=self.rule(f"{here}.where"),
+                within=None if raw.get("within") is None else str(raw["within"]),
+                min=self.amount(f"{here}.min", raw.get("min")),
+                max=self.amount(f"{here}.max", raw.get("max")),
+                max_share=None if raw.get("max_share") is None else Decimal(raw["max_share"]),
+                per_year=None if per_year is None else PerYear(
+                    min=self.amount(f"{here}.per_year.min", per_year.get("min")),
+                    years=per_year.get("years", "period"),
+                    carried_may_count=per_year.get("carried_may_count", True)),
+                courses=tuple(str(c) for c in raw.get("courses", [])),
+                carried_may_count=raw.get("carried_may_count", True),
+                location=self.location(*base, i),
+                cap_location=self.location(*base, i, "max" if "max" in raw else "max_share")))
+        return RequirementList(dotted, tuple(items))
+
+    def periods(self, lists: dict[tuple[str, ...], RequirementList]) -> Periods | None:
+        section = self.data.get("periods")
+        if section is None:
+            return None
+        top = lists.get(("requirements",), RequirementList("requirements"))
+
+        def one(kind: str) -> PeriodRules | None:
+            raw = section.get(kind)
+            if raw is None:
+                return None
+            own = lists.get(("periods", kind, "requirements"))
+            return PeriodRules(
+                kind=cast(Any, kind), start=self.rules[f"periods.{kind}.start"],
+                end=self.rule(f"periods.{kind}.end"), length=self.duration(raw.get("length")),
+                validity=self.rule(f"periods.{kind}.validity") or self.rule("validity"),
+                validity_text=raw.get("validity_text") or self.data.get("validity_text"),
+                requirements=own if own is not None else top,
+                layout=raw.get("layout", "back-to-back"), limit=raw.get("limit"),
+                location=self.location("periods", kind))
+
+        return Periods(one("initial"), one("renewal"), self.duration(section.get("grace")),
+                       self.duration(section.get("window")))
+
+    def carry_over(self) -> CarryOver | None:
+        raw = self.data.get("carry_over")
+        if raw is None:
+            return None
+        limit = self.amount("carry_over.max", raw.get("max"))
+        assert limit is not None  # required by the schema
+        return CarryOver(limit, self.rule("carry_over.where"), self.location("carry_over"))
+
+    def adjustments(self) -> Adjustments | None:
+        raw = self.data.get("adjustments")
+        if raw is None:
+            return None
+
+        def one(direction: str) -> DateChangeRule | None:
+            rule = raw.get(direction)
+            if rule is None:
+                return None
+            return DateChangeRule(
+                cast(Any, direction), allowed=rule.get("allowed", True),
+                to=self.rule(f"adjustments.{direction}.to"),
+                when=self.rule(f"adjustments.{direction}.when"),
+                refusal=None if rule.get("refusal") is None else str(rule["refusal"]))
+
+        return Adjustments(tuple(str(r) for r in raw.get("roles", [])), one("backdate"),
+                           one("pushdate"))
+
+    def package(self, tz: dt.tzinfo) -> PackageTerms | None:
+        raw = self.data.get("package")
+        if raw is None:
+            return None
+        expires = _get(self.data, "enrollment", "expires_after")
+        valid_for = self.duration(raw["valid_for"])
+        assert valid_for is not None
+        return PackageTerms(
+            valid_for=valid_for, valid_for_text=str(raw["valid_for"]), tz=tz,
+            boundary=raw.get("boundary", "end-of-day"),
+            draw_order=raw.get("draw_order", "expires-first"),
+            require_acknowledgement=bool(_get(self.data, "cart", "require_acknowledgement",
+                                              default=False)),
+            course_expires_after=self.duration(expires),
+            course_expires_after_text=None if expires is None else str(expires),
+            valid_for_location=self.location("package", "valid_for"),
+            require_acknowledgement_location=self.location("cart", "require_acknowledgement"),
+            course_expires_after_location=self.location("enrollment", "expires_after"))
+
+    def cart(self) -> CartRules | None:
+        raw = self.data.get("cart")
+        if raw is None:
+            return None
+        return CartRules(
+            item_cost=self.rule("cart.item_cost"), eligible_item=self.rule("cart.eligible_item"),
+            ineligible_message=str(raw.get("ineligible_message",
+                                           CartRules.ineligible_message)),
+            rules=tuple(CartRule(str(r["id"]), self.rules[f"cart.rules.{i}.refuse_when"],
+                                 str(r["message"]), bool(r.get("hide_option", False)))
+                        for i, r in enumerate(raw.get("rules") or [])),
+            require_acknowledgement=bool(raw.get("require_acknowledgement", False)),
+            location=self.location("cart"))
+
+
 def _time_zone(data: LocDict, problems: list[Diagnostic]) -> dt.tzinfo:
     try:
         return dates.zone(str(data["timezone"]))
     except ValueError as err:
-        problems.append(
-            Diagnostic(
-                str(err),
-                locate(data, ["timezone"]),
-                hint="use an IANA time zone name such as America/New_York or UTC",
-                code="policy.timezone",
-            )
-        )
+        problems.append(Diagnostic(
+            str(err), locate(data, ["timezone"]),
+            hint="use an IANA time zone name such as America/New_York or UTC",
+            code="policy.timezone"))
         return dt.timezone.utc
 
 
-def _constants(data: LocDict, problems: list[Diagnostic]) -> tuple[dict, dict]:
+def _constants(data: LocDict, problems: list[Diagnostic]
+               ) -> tuple[dict[str, Any], dict[str, T.Type]]:
     values: dict[str, Any] = {}
     types: dict[str, T.Type] = {}
     for name, raw in (data.get("constants") or {}).items():
@@ -249,96 +332,9 @@ def _constants(data: LocDict, problems: list[Diagnostic]) -> tuple[dict, dict]:
     return values, types
 
 
-def _cross_checks(data: LocDict) -> Iterator[Diagnostic]:
-    """Rules the schema cannot say: unique ids, one of length/end, valid durations."""
-    for kind in ("initial", "renewal"):
-        period = (data.get("periods") or {}).get(kind)
-        if period is None:
-            continue
-        if ("length" in period) == ("end" in period):
-            yield Diagnostic(
-                f"the {kind} period needs exactly one of 'length' and 'end'",
-                locate(data, ["periods", kind]),
-                hint="write 'length: 3 years' or an 'end:' expression, not both",
-                code="policy.period-end",
-            )
-    for lists in (*REQUIREMENT_LISTS, ("cart", "rules")):
-        seen: dict[str, int] = {}
-        for i, item in enumerate(value_at(data, lists) or []):
-            ident = str(item.get("id", ""))
-            if ident in seen:
-                first = locate(data, [*lists, seen[ident], "id"])
-                yield Diagnostic(
-                    f"duplicate id '{ident}' (first used on line {first.line if first else '?'})",
-                    locate(data, [*lists, i, "id"]),
-                    hint="every requirement and rule needs its own id",
-                    code="policy.duplicate-id",
-                )
-            seen.setdefault(ident, i)
-
-
-def _requirement_checks(data: LocDict) -> Iterator[Diagnostic]:
-    """The requirement tree must be a tree, and within what optimal allocation can solve
-    (docs/requirements.md)."""
-    optimal = (data.get("allocation") or {}).get("order") == "optimal"
-    for base in REQUIREMENT_LISTS:
-        items = value_at(data, base) or []
-        ids = {str(r.get("id")): i for i, r in enumerate(items)}
-        for i, req in enumerate(items):
-            parent = req.get("within")
-            if parent is None:
-                continue
-            if str(parent) not in ids or ids[str(parent)] == i:
-                yield Diagnostic(
-                    f"'within: {parent}' names no other requirement of this list",
-                    locate(data, [*base, i, "within"]),
-                    hint=did_you_mean(str(parent), [k for k in ids if k != req.get("id")])
-                    or "name the id of the category this one is part of",
-                    code="policy.within")
-                continue
-            seen, j = {i}, ids[str(parent)]
-            while j is not None and j not in seen:
-                seen.add(j)
-                up = items[j].get("within")
-                j = ids.get(str(up)) if up is not None else None
-            if j is not None:
-                yield Diagnostic(f"requirement '{req.get('id')}' is within itself (a cycle of "
-                                 "'within')", locate(data, [*base, i, "within"]),
-                                 hint="categories nest like a tree", code="policy.within")
-        for i, req in enumerate(items):
-            if "where" not in req and req.get("carried_may_count") is False:
-                yield Diagnostic(
-                    "carried credits always count toward the total (a requirement without "
-                    "'where')", locate_key(data, [*base, i, "carried_may_count"]),
-                    hint="limit what carries with carry_over.max and carry_over.where, or "
-                    "use per_year.carried_may_count", code="policy.carry-over")
-        has_children = {str(r["within"]) for r in items if r.get("within") is not None}
-        categories = [r for r in items if "where" in r and "min" in r]
-        capped = [r for r in items if has_cap(r)]
-        for i, req in enumerate(items):
-            if "per_year" not in req:
-                continue
-            if str(req.get("id")) in has_children and "where" in req:
-                yield Diagnostic(
-                    f"per-year minimums on '{req.get('id')}', which has categories within "
-                    "it, are not supported", locate_key(data, [*base, i, "per_year"]),
-                    hint="put the per-year minimum on a category without sub-categories",
-                    code="policy.per-year")
-            elif "where" not in req and optimal and categories and capped:
-                yield Diagnostic(
-                    "a per-year minimum on the total together with caps and categories is "
-                    "not supported by optimal allocation (a capped credit's year and category "
-                    "would be two choices at once)", locate_key(data, [*base, i, "per_year"]),
-                    hint="use order: chronological, or drop the caps or the per-year minimum",
-                    code="policy.per-year")
-    carry = data.get("carry_over")
-    if carry is not None and (data.get("allocation") or {}).get("unused") != "discard":
-        yield Diagnostic(
-            "carry_over needs 'allocation.unused: discard' (with carry-forward, unused "
-            "records already stay available for later periods)", locate_key(data, ["carry_over"]),
-            hint="add allocation: {unused: discard}", code="policy.carry-over")
-
-
-def _sort_key(d: Diagnostic) -> tuple:
+def _sort_key(d: Diagnostic) -> tuple[str, int, int]:
     loc = d.location
     return (loc.file, loc.line, loc.col) if loc else ("", 0, 0)
+
+
+__all__ = ["build_policy", "iter_expressions", "load_policy", "load_policy_text"]

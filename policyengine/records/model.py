@@ -21,8 +21,16 @@ from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr import types as T
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, locate
+from policyengine.policy.scopes import HOLDER, RECORD
 
-STRING_FIELDS = ("title", "kind", "source", "category", "course", "provider")
+# The record's plain text fields, "" when the data does not give them (scopes.RECORD).
+STRING_FIELDS = tuple(f.name for f in RECORD.fields
+                      if f.type == T.STRING and not f.optional and f.name not in ("id", "status"))
+# Optional record fields every record may carry (beyond the policy's and the sources').
+OPTIONAL_FIELDS = {f.name: f.type for f in RECORD.fields if f.optional}
+# The holder's dates read from the data (scopes.HOLDER; certified_on is computed).
+HOLDER_DATES = tuple(f.name for f in HOLDER.fields
+                     if f.type == T.DATE and f.optional and not f.computed)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,19 @@ class Holder:
     id: str
     fields: Mapping[str, Any]  # holder.* as expressions see it (dates parsed)
     origin: str = ""
+
+
+def record_values(record: Record, *, effective_on: dt.date | None = None,
+                  credits: Decimal | None = None) -> dict[str, Any]:
+    """The record as an expression sees it (``scopes.RECORD``), the one place this is built.
+
+    ``effective_on``: the earned date that counts after adjustments (default: the
+    original date); ``credits``: the credits that count (default: as recorded)."""
+    values = {**record.fields, "earned_on": effective_on or record.earned_on,
+              "original_earned_on": record.earned_on, "recorded_on": record.recorded_on}
+    if credits is not None:
+        values["credits"] = credits
+    return values
 
 
 def parse_decimal(raw: Any, what: str) -> Decimal:
@@ -112,7 +133,7 @@ def convert_field(raw: Any, type_: T.Type, tz: dt.tzinfo, what: str) -> Any:
 def holder_from_mapping(raw: Mapping, tz: dt.tzinfo, data: Any, problems: list) -> Holder:
     fields: dict[str, Any] = {"id": str(raw.get("id", "")), "name": str(raw.get("name", ""))}
     fields["status"] = str(raw.get("status", ""))
-    for key in ("designated_on", "registered_on", "birth_date"):
+    for key in HOLDER_DATES:
         if key in raw:
             try:
                 fields[key] = dates.parse_date(str(raw[key]))
@@ -207,7 +228,7 @@ def record_from_mapping(
     fields["credits"] = credits if credits is not None else Decimal(0)
     fields["minutes"] = minutes if minutes is not None else Decimal(0)
     fields["tags"] = tuple(str(t) for t in raw.get("tags") or ())
-    for key, type_ in (extra_fields or {}).items():
+    for key, type_ in {**OPTIONAL_FIELDS, **(extra_fields or {})}.items():
         if key in raw:
             try:
                 fields[key] = convert_field(raw[key], type_, tz, key)

@@ -152,7 +152,9 @@ def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mappin
     ``records.conversion`` (see ``policyengine.conversion``), else None."""
     if options.get("conversion"):
         return options["conversion"]
-    return policy.get("records.conversion") if policy is not None else None
+    if policy is None or policy.records.conversion is None:
+        return None
+    return policy.records.conversion.as_mapping()
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -160,12 +162,7 @@ def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mappin
 
 def record_fields(policy: Policy | None, own: Mapping[str, Type]) -> dict[str, Type]:
     """Extra record fields: the source's own plus the policy's ``records.fields``."""
-    out: dict[str, Type] = {"member": STRING, **own}
-    declared = policy.get("records.fields", {}) if policy is not None else {}
-    for name, type_name in (declared or {}).items():
-        if str(type_name) in scopes.FIELD_TYPES:
-            out[str(name)] = scopes.FIELD_TYPES[str(type_name)]
-    return out
+    return {**own, **(policy.records.fields if policy is not None else {})}
 
 
 def input_path(options: Mapping[str, Any], option: str = "path") -> Path:

@@ -28,22 +28,21 @@ from typing import TYPE_CHECKING, Any
 
 from policyengine import dates
 from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
-from policyengine.records.model import Holder, Record, holder_from_mapping
+from policyengine.records.model import HOLDER_DATES, Holder, Record, holder_from_mapping
 from policyengine.load.schema import validate_against
 from policyengine.sources.base import CreditSource, SourceOptionError, SourceResult
 from policyengine.load.yaml_loader import line_text, load_yaml_file, locate, to_plain
 
 if TYPE_CHECKING:
-    from policyengine.plugins_loader import SourceRegistry
-    from policyengine.policy.build import Policy
+    from policyengine.policy.model import Policy
+
+# Credit source classes by name (an Environment's ``sources``).
+Sources = Mapping[str, type[CreditSource]]
 
 __all__ = [
     "SourceStats", "SourcesStats", "check_sources_document", "holder_from_sources",
     "input_files", "load_sources_file",
 ]
-
-HOLDER_DATES = ("designated_on", "registered_on", "birth_date")
-
 
 @dataclass(frozen=True)
 class SourceStats:
@@ -92,15 +91,16 @@ def _own_holder(record: Record, holder_id: str | None) -> Record | None:
     return record
 
 
-def _check_entries(data: Any, registry: SourceRegistry) -> tuple[list[Diagnostic], list]:
+def _check_entries(data: Any, registry: Sources
+                   ) -> tuple[list[Diagnostic], list[tuple[int, CreditSource | None]]]:
     fatal: list[Diagnostic] = []
     chosen: list[tuple[int, CreditSource | None]] = []
+    names = sorted(registry)
     for i, entry in enumerate(data["sources"]):
         name = str(entry["source"])
         cls = registry.get(name)
         if cls is None:
-            hint = did_you_mean(name, registry.names()) or (
-                "registered sources: " + ", ".join(registry.names()))
+            hint = did_you_mean(name, names) or ("registered sources: " + ", ".join(names))
             fatal.append(_at(data, ["sources", i, "source"], f"unknown source '{name}'", hint,
                              "sources.unknown"))
             chosen.append((i, None))
@@ -129,17 +129,15 @@ def load_sources_file(
     path: str | os.PathLike[str],
     *,
     tz: dt.tzinfo,
+    sources: Sources,
     policy: Policy | None = None,
-    registry: SourceRegistry | None = None,
 ) -> tuple[list[Record], list[Diagnostic], SourcesStats]:
     """Read every source a sources file names: (records, row problems, counts).
 
-    Raises PolicyError listing every problem with the file itself or its options.
+    ``sources``: the credit sources by name (``Environment.sources``). Raises PolicyError
+    listing every problem with the file itself or its options.
     """
-    if registry is None:
-        from policyengine.plugins_loader import source_registry
-
-        registry = source_registry()
+    registry = sources
     filename = os.fspath(path)
     data = load_yaml_file(filename)
     schema_problems = validate_against(data, "sources")
@@ -223,7 +221,8 @@ def holder_from_sources(path: str, policy: Policy) -> tuple[Holder, list[Record]
     Raises PolicyError when any row was rejected (every problem, then the counts:
     ``N rows read, N rejected``) or when the file names no holder.
     """
-    records, problems, stats = load_sources_file(path, tz=policy.tz, policy=policy)
+    records, problems, stats = load_sources_file(path, tz=policy.tz, sources=policy.env.sources,
+                                                 policy=policy)
     if problems:
         skipped = f", {stats.rows_skipped} of other members skipped" if stats.rows_skipped else ""
         raise PolicyError([*problems, Diagnostic(
@@ -249,15 +248,14 @@ def input_files(path: str, data: Any) -> list[str]:
     return out
 
 
-def check_sources_document(path: str, data: Mapping) -> list[Diagnostic]:
+def check_sources_document(path: str, data: Mapping[str, Any], sources: Sources
+                           ) -> list[Diagnostic]:
     """``validate``'s check of a schema-valid sources file: known sources, valid options,
     valid holder dates, input files that exist.
 
     Inputs are not read (that is ``policyengine records``' job).
     """
-    from policyengine.plugins_loader import source_registry
-
-    problems = _check_entries(data, source_registry())[0]
+    problems = _check_entries(data, sources)[0]
     problems.extend(_check_holder_dates(data))
     base = os.path.dirname(path)
     for i, entry in enumerate(data["sources"]):

@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policyengine.errors import Diagnostic, Location, PolicyError
-from policyengine.policy.build import Policy, build_policy
-from policyengine.load.schema import validate_against
-from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text
+from policyengine.load.yaml_loader import load_yaml_file
+from policyengine.policy.model import Policy
 
 
 @dataclass
@@ -60,23 +59,6 @@ class PolicyImpact:
     def noun(self) -> str:
         """What the subjects are: "holder" (certification) or "account" (credit-package)."""
         return NOUNS.get(self.kind, "holder")
-
-
-def load_policy_text(text: str, label: str) -> Policy:
-    """A policy from text (a git revision), diagnostics naming ``label``."""
-    data = load_yaml_text(text, label)
-    problems = validate_against(data, "policy")
-    if problems:
-        raise PolicyError(problems)
-    return build_policy(label, data)
-
-
-def load_policy_file(path: str) -> Policy:
-    data = load_yaml_file(path)
-    problems = validate_against(data, "policy")
-    if problems:
-        raise PolicyError(problems)
-    return build_policy(path, data)
 
 
 def git_show(rev: str, path: str) -> str | None:
@@ -179,7 +161,7 @@ def scenario_subjects(policy_path: str) -> Iterator[Subject]:
 
 def directory_subjects(directory: str, as_of: dt.date | None) -> Iterator[Subject]:
     """Every holder file (a document with a top-level ``holder``) under ``directory``."""
-    from policyengine.ci.validate import document_kind, iter_files
+    from policyengine.load.kinds import document_kind, iter_files
     from policyengine.records.model import load_holder
 
     for path in iter_files([directory]):
@@ -191,9 +173,7 @@ def directory_subjects(directory: str, as_of: dt.date | None) -> Iterator[Subjec
             continue
 
         def build(policy: Policy, path=path):
-            from policyengine.cli.commands.evaluate import _record_fields
-
-            holder, records = load_holder(path, policy.tz, extra_fields=_record_fields(policy))
+            holder, records = load_holder(path, policy.tz, extra_fields=policy.record_fields)
             return holder, records, as_of or dt.datetime.now(policy.tz).date()
 
         yield Subject(f"holder file {path}", Location(path, 1, 1), holder_outcome(build))

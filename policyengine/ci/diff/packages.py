@@ -81,7 +81,7 @@ def package_scenario_subject(sf: Any, sc: Any) -> Subject:
 
 
 def _files_of_kind(paths: list[str], kind: str) -> list[str]:
-    from policyengine.ci.validate import document_kind, iter_files
+    from policyengine.load.kinds import document_kind, iter_files
 
     out = []
     for path in iter_files(paths):

@@ -25,7 +25,11 @@ from typing import Any
 
 from policyengine import dates
 from policyengine.errors import Diagnostic, Location, PolicyError
-from policyengine.policy.build import Policy, load_policy
+from policyengine.ci.coverage import Recorder, requirement_id
+from policyengine.policy.build import load_policy
+from policyengine.policy.environment import Environment
+from policyengine.policy.model import Policy
+from policyengine.policy.rule import observing
 from policyengine.ci.scenarios.expect import Mismatch, match_evaluation, match_package
 from policyengine.ci.scenarios.packages import PACKAGE_EXPECT, package_outcome, sub_document
 from policyengine.load.schema import validate_against
@@ -152,17 +156,11 @@ def load_file(path: str) -> ScenarioFile:
     return ScenarioFile(path, policy_path, data, scenarios)
 
 
-def _record_fields(policy: Policy) -> dict:
-    from policyengine.policy.scopes import FIELD_TYPES
-
-    return {str(k): FIELD_TYPES[str(v)] for k, v in (policy.get("records.fields") or {}).items()}
-
-
 def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy):
     """(Holder, records) of a certification scenario; PolicyError at the scenario's lines."""
     from policyengine.records.model import holder_from_document, load_holder
 
-    extra = _record_fields(policy)
+    extra = policy.record_fields
     data = sc.data
     if "holder_file" in data:
         holder, records = load_holder(_relative(sf.path, str(data["holder_file"])), policy.tz,
@@ -183,34 +181,32 @@ def _renumber(record: Any, order: int) -> Any:
     return replace(record, order=order)
 
 
-def evaluate_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> dict[str, Any]:
+def evaluate_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
+                      recorder: Recorder | None = None) -> dict[str, Any]:
     """The evaluation of a certification scenario, as ``Evaluation.as_dict()``."""
     from policyengine.certification.engine import evaluate
 
     holder, records = holder_for(sf, sc, policy)
     as_of = dates.parse_date(str(sc.data["as_of"]))
     evaluation = evaluate(policy, holder, records, as_of)
-    _record_requirements(policy, evaluation)
+    if recorder is not None:
+        _record_requirements(policy, evaluation, recorder)
     return evaluation.as_dict()
 
 
-def _record_requirements(policy: Policy, evaluation: Any) -> None:
+def _record_requirements(policy: Policy, evaluation: Any, recorder: Recorder) -> None:
     """Requirement coverage: which requirements were measured, met and not met."""
-    from policyengine.policy import run
-
-    recorder = run._recorder
-    if recorder is None:
-        return
     for p in evaluation.periods:
-        own = f"periods.{p.kind}.requirements"
-        base = own if policy.get(own) is not None else "requirements"
+        base = policy.requirements_for(p.kind).path
         for i, result in enumerate(evaluation.results.get(p.number, [])):
-            recorder.hit(policy, f"{base}.{i}", bool(result.met))
+            recorder.hit(policy, requirement_id(base, i), bool(result.met))
             if result.cap is not None:
-                recorder.hit(policy, f"{base}.{i}.cap", result.counted >= result.cap)
+                recorder.hit(policy, f"{requirement_id(base, i)}.cap",
+                             result.counted >= result.cap)
 
 
-def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> Result:
+def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
+                 recorder: Recorder | None = None) -> Result:
     """Run one scenario and compare; never raises for problems in the scenario."""
     import time
 
@@ -219,7 +215,7 @@ def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> Result:
     base = ["scenarios", sc.index, "expect"]
     try:
         if policy.kind == "credit-package":
-            actual = package_outcome(policy, sf, sc)
+            actual = package_outcome(policy, sf, sc, recorder)
             mismatches = match_package(expect, actual, sf.data, base, policy.tz)
         else:
             if "as_of" not in sc.data:
@@ -234,7 +230,7 @@ def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario) -> Result:
                     f"'{k}' is expected of credit-package policies, not of a certification "
                     "policy", locate(sf.data, [*base, k]), hint="see docs/ci.md, 'Scenario "
                     "files'", code="scenarios.kind") for k in wrong])
-            actual = evaluate_scenario(policy, sf, sc)
+            actual = evaluate_scenario(policy, sf, sc, recorder)
             mismatches = match_evaluation(expect, actual, sf.data, base)
     except PolicyError as err:
         return Result(sc, "error", errors=err.diagnostics, seconds=time.perf_counter() - start)
@@ -249,16 +245,14 @@ def select(scenarios: list[Scenario], pattern: str | None) -> list[Scenario]:
     return [s for s in scenarios if pattern.lower() in s.name.lower()]
 
 
-def run_file(sf: ScenarioFile, pattern: str | None = None, policy: Policy | None = None,
-             recorder: Any = None) -> list[Result]:
+def run_file(sf: ScenarioFile, env: Environment, pattern: str | None = None,
+             policy: Policy | None = None, recorder: Recorder | None = None) -> list[Result]:
     """Run the selected scenarios of a file (PolicyError when its policy does not load)."""
-    from policyengine.policy import run
-
-    policy = policy or load_policy(sf.policy_path)
+    policy = policy or load_policy(sf.policy_path, env)
     chosen = select(sf.scenarios, pattern)
     if recorder is None:
         return [run_scenario(policy, sf, sc) for sc in chosen]
     recorder.register(policy)
-    with run.recording(recorder):
-        return [run_scenario(policy, sf, sc) for sc in chosen]
+    with observing(recorder):
+        return [run_scenario(policy, sf, sc, recorder) for sc in chosen]
 

@@ -22,10 +22,10 @@ import os
 from dataclasses import replace
 from typing import Any
 
-from policyengine.policy import run
 from policyengine import dates
+from policyengine.ci.coverage import Recorder
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.policy.build import Policy
+from policyengine.policy.model import Policy
 from policyengine.load.yaml_loader import LocDict, locate
 
 PACKAGE_EXPECT = ("decision", "balance")
@@ -118,7 +118,8 @@ def check_package_scenario(policy: Policy, sf: Any, sc: Any) -> None:
             hint="see docs/ci.md, 'Scenario files'", code="scenarios.kind") for k in wrong])
 
 
-def package_outcome(policy: Policy, sf: Any, sc: Any) -> dict[str, Any]:
+def package_outcome(policy: Policy, sf: Any, sc: Any,
+                    recorder: Recorder | None = None) -> dict[str, Any]:
     """The ``decision`` and/or ``balance`` a package scenario expects, as plain data."""
     from policyengine.packages import redeem
 
@@ -130,23 +131,24 @@ def package_outcome(policy: Policy, sf: Any, sc: Any) -> dict[str, Any]:
     if "decision" in expect:
         cart = scenario_cart(sf, sc)
         decision = redeem.redeem(policy, account, cart, at)
-        _record(policy, decision.balance_after, cart, decision)
+        if recorder is not None:
+            _record(policy, recorder, decision.balance_after, cart, decision)
         out["decision"] = redeem.decision_data(decision)
     if "balance" in expect:
         bal = redeem.balance(policy, account, at)
-        _record(policy, bal, None, None)
+        if recorder is not None:
+            _record(policy, recorder, bal, None, None)
         out["balance"] = redeem.balance_data(bal)
     return out
 
 
-def _record(policy: Policy, bal: Any, cart: Any, decision: Any) -> None:
+def _record(policy: Policy, recorder: Recorder, bal: Any, cart: Any, decision: Any) -> None:
     """Coverage of the package terms that are not expressions (see the module docstring)."""
-    recorder = run._recorder
-    if recorder is None:
-        return
+    terms = policy.package
     for p in bal.packages:
         recorder.hit(policy, "package.valid_for", p.package.usable_at(bal.at))
-    if cart is not None and policy.get("cart.require_acknowledgement") is True:
+    if cart is not None and terms is not None and terms.require_acknowledgement:
         recorder.hit(policy, "cart.require_acknowledgement", cart.acknowledged_terms)
-    if decision is not None and decision.enrollments and policy.get("enrollment.expires_after"):
+    if decision is not None and decision.enrollments and terms is not None \
+            and terms.course_expires_after is not None:
         recorder.hit(policy, "enrollment.expires_after")

@@ -111,7 +111,7 @@ def load_inputs(args: argparse.Namespace, command: str, *, read_account: bool = 
     """The policy, account (None unless ``read_account``) and instant (``--at``, and
     whether it was given) a package command works on; None, having said why, when
     ``--at`` is not usable (exit 2)."""
-    policy = load_policy(args.policy)
+    policy = load_policy(args.policy, args.env)
     try:
         at, given = parse_at(args.at, policy)
     except UsageError as err:

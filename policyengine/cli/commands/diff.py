@@ -23,11 +23,10 @@ from policyengine.ci.diff.certification import (
     directory_subjects,
     git_show,
     impact,
-    load_policy_file,
-    load_policy_text,
     scenario_subjects,
 )
 from policyengine.ci.diff.packages import account_subjects
+from policyengine.policy.build import load_policy, load_policy_text
 from policyengine.cli.output import dumps, escape_data, escape_property, github_annotation
 
 NAME = "diff"
@@ -63,7 +62,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _policy_files(paths: list[str]) -> list[str]:
-    from policyengine.ci.validate import document_kind, iter_files
+    from policyengine.load.kinds import document_kind, iter_files
     from policyengine.ci.scenarios.files import is_scenario_file
     from policyengine.load.yaml_loader import load_yaml_file
 
@@ -198,17 +197,17 @@ def run(args: argparse.Namespace) -> int:
     errors: list[Diagnostic] = []
     for new_path, old in _pairs(args):
         try:
-            new = load_policy_file(new_path)
+            new = load_policy(new_path, args.env)
             if old is None:
                 impacts.append(PolicyImpact("-", new_path, note="new policy: nothing to compare",
                                             kind=new.kind))
                 continue
             if isinstance(old, tuple):
-                old_policy = load_policy_text(*old)
+                old_policy = load_policy_text(*old, args.env)
             else:
                 if not os.path.exists(old):
                     raise PolicyError(Diagnostic(f"cannot read {old}", code="io"))
-                old_policy = load_policy_file(old)
+                old_policy = load_policy(old, args.env)
             subjects = list(scenario_subjects(new_path))
             if not subjects and isinstance(old, str):
                 subjects = list(scenario_subjects(old))

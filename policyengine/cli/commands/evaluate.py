@@ -62,15 +62,15 @@ def load_for(args: argparse.Namespace):
     _readable(args.policy, "policy")
     for path in args.holder:
         _readable(path, "holder")
-    policy = load_policy(args.policy)
+    policy = load_policy(args.policy, args.env)
     if policy.kind != "certification":
         raise PolicyError(Diagnostic(
             f"{args.policy} is a {policy.kind} policy; this command needs a certification policy",
-            policy.location("kind"), hint="use 'policyengine redeem' or 'balance' for packages",
+            policy.kind_location, hint="use 'policyengine redeem' or 'balance' for packages",
             code="usage"))
     as_of = as_of_date(args, policy)
-    extra = {k: v for k, v in _record_fields(policy).items()}
-    holders = [load_holder(path, policy.tz, extra_fields=extra) for path in args.holder]
+    holders = [load_holder(path, policy.tz, extra_fields=policy.record_fields)
+               for path in args.holder]
     holders.extend(_from_sources(path, policy) for path in args.sources)
     if not holders:
         raise PolicyError(Diagnostic("no holder given", hint="pass --holder FILE or --sources FILE",
@@ -83,13 +83,6 @@ def _from_sources(path: str, policy):
     from policyengine.sources.sources_file import holder_from_sources
 
     return holder_from_sources(path, policy)
-
-
-def _record_fields(policy) -> dict:
-    from policyengine.policy.scopes import FIELD_TYPES
-
-    fields = policy.get("records.fields") or {}
-    return {str(k): FIELD_TYPES[str(v)] for k, v in fields.items()}
 
 
 def run(args: argparse.Namespace) -> int:

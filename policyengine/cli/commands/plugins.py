@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from policyengine.plugins_loader import function_registry, plugins, source_registry
 from policyengine.cli.output import dumps
 
 NAME = "plugins"
@@ -20,8 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = plugins()
-    sources, functions = source_registry(), function_registry()
+    loaded = args.plugins.plugins()
+    sources, functions = args.plugins.sources, args.env.functions
     out = sys.stdout
     if args.output == "json":
         out.write(dumps({"plugins": [p.as_dict() for p in loaded]}))

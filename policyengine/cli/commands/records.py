@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from policyengine.plugins_loader import source_fields
 from policyengine.policy.build import load_policy
 from policyengine.cli.output import dumps
 from policyengine.sources.base import plain_value, record_as_dict
@@ -38,8 +37,9 @@ def _text_line(r) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    policy = load_policy(args.policy, record_fields=source_fields())
-    records, problems, stats = load_sources_file(args.sources, tz=policy.tz, policy=policy)
+    policy = load_policy(args.policy, args.env)
+    records, problems, stats = load_sources_file(args.sources, tz=policy.tz,
+                                                 sources=policy.env.sources, policy=policy)
     out = sys.stdout
     if args.output == "json":
         out.write(dumps({

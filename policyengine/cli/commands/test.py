@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
+from policyengine.policy.environment import Environment
 from policyengine.cli.output import dumps
 from policyengine.ci.scenarios.files import (
     Result,
@@ -114,7 +115,7 @@ def _text(results: list[Result], errors: list[Diagnostic]) -> str:
 
 def untested_policies(paths: list[str], tested: set[str]) -> Iterator[str]:
     """Policy files under the directories of ``paths`` that no scenario file tests."""
-    from policyengine.ci.validate import document_kind, iter_files
+    from policyengine.load.kinds import document_kind, iter_files
     from policyengine.ci.scenarios.files import is_scenario_file
     from policyengine.load.yaml_loader import load_yaml_file
 
@@ -130,13 +131,13 @@ def untested_policies(paths: list[str], tested: set[str]) -> Iterator[str]:
 
 
 def _register_untested(recorder: Any, paths: list[str], tested: set[str],
-                       errors: list[Diagnostic]) -> None:
+                       errors: list[Diagnostic], env: Environment) -> None:
     from policyengine.policy.build import load_policy
     from policyengine.ci.scenarios.files import SUFFIXES
 
     for path in untested_policies(paths, tested):
         try:
-            policy = load_policy(path)
+            policy = load_policy(path, env)
         except PolicyError as err:
             errors.extend(err.diagnostics)
             continue
@@ -162,12 +163,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             sf = load_file(path)
             tested.add(os.path.normpath(sf.policy_path))
-            results.extend(run_file(sf, args.pattern, recorder=recorder))
+            results.extend(run_file(sf, args.env, args.pattern, recorder=recorder))
         except PolicyError as err:
             errors.extend(err.diagnostics)
             tested.add(os.path.normpath(default_policy_path(path)))  # not "untested"
     if recorder is not None:
-        _register_untested(recorder, paths, tested, errors)
+        _register_untested(recorder, paths, tested, errors, args.env)
     passed = sum(r.outcome == "passed" for r in results)
     failed = len(results) - passed
     out = sys.stdout

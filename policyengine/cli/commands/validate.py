@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from policyengine.ci.validate import check_files, iter_files
+from policyengine.ci.validate import check_files
+from policyengine.load.kinds import iter_files
 from policyengine.cli.output import dumps, github_annotation
 
 NAME = "validate"
@@ -26,7 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    checked = check_files(iter_files(args.paths))
+    checked = check_files(iter_files(args.paths), args.env)
     results = [(c.path, c.kind, c.diagnostics) for c in checked]
     owners = {c.path: c.input_of for c in checked if c.input_of}
     problems = sum(len(d) for _, _, d in results)

@@ -1,0 +1,123 @@
+"""Rules about a policy document that its JSON Schema cannot state.
+
+Unique ids in every list, exactly one of ``length``/``end`` per period, a requirement
+tree that is a tree (``within``), and the combinations optimal allocation and
+carry-over cannot solve (docs/requirements.md). Each problem is a diagnostic at the
+offending key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from policyengine.errors import Diagnostic, did_you_mean
+from policyengine.load.yaml_loader import locate, locate_key
+
+def value_at(data: Any, path: Sequence[str | int], default: Any = None) -> Any:
+    """The value at ``path`` (keys and list indices, as str or int), or ``default``."""
+    node = data
+    for part in path:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and str(part).isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return default
+    return node
+
+
+# Every place a policy lists requirements.
+REQUIREMENT_LISTS = (
+    ("requirements",), ("periods", "initial", "requirements"), ("periods", "renewal", "requirements"),
+)
+
+
+def cross_checks(data: Any) -> Iterator[Diagnostic]:
+    """Rules the schema cannot say: unique ids, one of length/end, valid durations."""
+    for kind in ("initial", "renewal"):
+        period = (data.get("periods") or {}).get(kind)
+        if period is None:
+            continue
+        if ("length" in period) == ("end" in period):
+            yield Diagnostic(
+                f"the {kind} period needs exactly one of 'length' and 'end'",
+                locate(data, ["periods", kind]),
+                hint="write 'length: 3 years' or an 'end:' expression, not both",
+                code="policy.period-end",
+            )
+    for lists in (*REQUIREMENT_LISTS, ("cart", "rules")):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(value_at(data, lists) or []):
+            ident = str(item.get("id", ""))
+            if ident in seen:
+                first = locate(data, [*lists, seen[ident], "id"])
+                yield Diagnostic(
+                    f"duplicate id '{ident}' (first used on line {first.line if first else '?'})",
+                    locate(data, [*lists, i, "id"]),
+                    hint="every requirement and rule needs its own id",
+                    code="policy.duplicate-id",
+                )
+            seen.setdefault(ident, i)
+
+
+def requirement_checks(data: Any) -> Iterator[Diagnostic]:
+    """The requirement tree must be a tree, and within what optimal allocation can solve
+    (docs/requirements.md)."""
+    optimal = (data.get("allocation") or {}).get("order") == "optimal"
+    for base in REQUIREMENT_LISTS:
+        items = value_at(data, base) or []
+        ids = {str(r.get("id")): i for i, r in enumerate(items)}
+        for i, req in enumerate(items):
+            parent = req.get("within")
+            if parent is None:
+                continue
+            if str(parent) not in ids or ids[str(parent)] == i:
+                yield Diagnostic(
+                    f"'within: {parent}' names no other requirement of this list",
+                    locate(data, [*base, i, "within"]),
+                    hint=did_you_mean(str(parent), [k for k in ids if k != req.get("id")])
+                    or "name the id of the category this one is part of",
+                    code="policy.within")
+                continue
+            seen, j = {i}, ids[str(parent)]
+            while j is not None and j not in seen:
+                seen.add(j)
+                up = items[j].get("within")
+                j = ids.get(str(up)) if up is not None else None
+            if j is not None:
+                yield Diagnostic(f"requirement '{req.get('id')}' is within itself (a cycle of "
+                                 "'within')", locate(data, [*base, i, "within"]),
+                                 hint="categories nest like a tree", code="policy.within")
+        for i, req in enumerate(items):
+            if "where" not in req and req.get("carried_may_count") is False:
+                yield Diagnostic(
+                    "carried credits always count toward the total (a requirement without "
+                    "'where')", locate_key(data, [*base, i, "carried_may_count"]),
+                    hint="limit what carries with carry_over.max and carry_over.where, or "
+                    "use per_year.carried_may_count", code="policy.carry-over")
+        has_children = {str(r["within"]) for r in items if r.get("within") is not None}
+        categories = [r for r in items if "where" in r and "min" in r]
+        capped = [r for r in items if ("max" in r or "max_share" in r)]
+        for i, req in enumerate(items):
+            if "per_year" not in req:
+                continue
+            if str(req.get("id")) in has_children and "where" in req:
+                yield Diagnostic(
+                    f"per-year minimums on '{req.get('id')}', which has categories within "
+                    "it, are not supported", locate_key(data, [*base, i, "per_year"]),
+                    hint="put the per-year minimum on a category without sub-categories",
+                    code="policy.per-year")
+            elif "where" not in req and optimal and categories and capped:
+                yield Diagnostic(
+                    "a per-year minimum on the total together with caps and categories is "
+                    "not supported by optimal allocation (a capped credit's year and category "
+                    "would be two choices at once)", locate_key(data, [*base, i, "per_year"]),
+                    hint="use order: chronological, or drop the caps or the per-year minimum",
+                    code="policy.per-year")
+    carry = data.get("carry_over")
+    if carry is not None and (data.get("allocation") or {}).get("unused") != "discard":
+        yield Diagnostic(
+            "carry_over needs 'allocation.unused: discard' (with carry-forward, unused "
+            "records already stay available for later periods)", locate_key(data, ["carry_over"]),
+            hint="add allocation: {unused: discard}", code="policy.carry-over")
