@@ -133,4 +133,4 @@ def year_values(number: int, start: dt.date, end: dt.date, kind: str) -> dict[st
         full = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
     else:
         full = add_months(start, 12) - dt.timedelta(days=1) == end
-    return {"number": number, "start": start, "end": end, "full": full}
+    return {"number": Decimal(number), "start": start, "end": end, "full": full}

@@ -175,7 +175,7 @@ class _Sections:
                  if _get(d, *base) is not None}
         return Policy(
             path=self.path, kind=d["kind"], id=str(d["id"]), name=str(d["name"]), tz=tz,
-            constants=constants, env=env, rules=self.rules, document=d,
+            constants=constants, env=env, rules=self.rules,
             records=self.records(), periods=self.periods(lists),
             allocation=Allocation(**dict(_get(d, "allocation", default={}))),
             certification_date=d.get("certification_date", "registration"),

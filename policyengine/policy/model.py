@@ -262,7 +262,6 @@ class Policy:
     constants: Mapping[str, Any]
     env: Environment
     rules: Mapping[str, Rule]  # every expression by dotted path (coverage, diagnostics)
-    document: Any  # the schema-checked document, with positions (diff, coverage text)
     records: RecordRules = field(default_factory=RecordRules)
     periods: Periods | None = None
     allocation: Allocation = field(default_factory=Allocation)
