@@ -25,13 +25,13 @@ from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from policyengine.certification.result import Evaluation
-    from policyengine.packages.files import Account, Cart
-    from policyengine.packages.ledger import Balance
-    from policyengine.packages.redeem import Decision
-    from policyengine.policy.environment import Environment
-    from policyengine.policy.model import Policy
-    from policyengine.records.model import Holder, Record
+    from policyengine.certification.result import Evaluation  # start-up cost
+    from policyengine.packages.files import Account, Cart  # start-up cost
+    from policyengine.packages.ledger import Balance  # start-up cost
+    from policyengine.packages.redeem import Decision  # start-up cost
+    from policyengine.policy.environment import Environment  # start-up cost
+    from policyengine.policy.model import Policy  # start-up cost
+    from policyengine.records.model import Holder, Record  # start-up cost
 
 __version__ = "0.1.0"
 
@@ -53,20 +53,20 @@ __all__ = [
     "redeem",
 ]
 
-# The functions below import their implementation when called: start-up cost (see the
-# module docstring), not import cycles.
+# The functions below import their implementation when called, for start-up cost (see
+# the module docstring), not to break import cycles.
 
 
 def load_environment(plugins_dir: str | os.PathLike[str] | None = None) -> Environment:
     """The functions, credit sources and record fields of every plugin: the built-in
     ones, installed entry points, and the ``*.py`` files of ``plugins_dir``."""
-    from policyengine.plugins_loader import load_environment as load
+    from policyengine.plugins_loader import load_environment as load  # start-up cost
 
     return load(plugins_dir)
 
 
 def _env(env: Environment | None) -> Environment:
-    from policyengine.plugins_loader import default_environment
+    from policyengine.plugins_loader import default_environment  # start-up cost
 
     return env if env is not None else default_environment()
 
@@ -75,7 +75,7 @@ def load_policy(path: str, env: Environment | None = None) -> Policy:
     """Load, validate and compile a policy file (PolicyError lists every problem).
 
     ``env`` defaults to the built-in and installed plugins, loaded once."""
-    from policyengine.policy.build import load_policy as load
+    from policyengine.policy.build import load_policy as load  # start-up cost
 
     return load(path, _env(env))
 
@@ -83,22 +83,22 @@ def load_policy(path: str, env: Environment | None = None) -> Policy:
 def load_policy_text(text: str, label: str = "<policy>", env: Environment | None = None
                      ) -> Policy:
     """A policy from YAML text; diagnostics name ``label``."""
-    from policyengine.policy.build import load_policy_text as load
+    from policyengine.policy.build import load_policy_text as load  # start-up cost
 
     return load(text, label, _env(env))
 
 
 def load_holder(path: str, policy: Policy) -> tuple[Holder, list[Record]]:
     """A holder file (YAML or JSON) read for ``policy``: its time zone and record fields."""
-    from policyengine.records.model import load_holder as load
+    from policyengine.records.model import load_holder as load  # start-up cost
 
     return load(path, policy.tz, extra_fields=policy.record_fields)
 
 
 def holder_from_dict(data: Mapping[str, Any], policy: Policy) -> tuple[Holder, list[Record]]:
     """A holder from plain data in the holder-file shape (``holder``, ``records``)."""
-    from policyengine.load.schema import validate_against
-    from policyengine.records.model import holder_from_document
+    from policyengine.load.schema import validate_against  # start-up cost
+    from policyengine.records.model import holder_from_document  # start-up cost
 
     problems = validate_against(data, "holder")
     if problems:
@@ -109,34 +109,34 @@ def holder_from_dict(data: Mapping[str, Any], policy: Policy) -> tuple[Holder, l
 def evaluate(policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date
              ) -> Evaluation:
     """Evaluate ``holder``'s ``records`` under ``policy`` as of the end of ``as_of``."""
-    from policyengine.certification.engine import evaluate as run
+    from policyengine.certification.engine import evaluate as run  # start-up cost
 
     return run(policy, holder, records, as_of)
 
 
 def load_account(path: str, policy: Policy) -> Account:
     """A credit-package account file, its times in ``policy``'s time zone."""
-    from policyengine.packages.files import load_account as load
+    from policyengine.packages.files import load_account as load  # start-up cost
 
     return load(path, policy.tz)
 
 
 def load_cart(path: str) -> Cart:
     """A cart file."""
-    from policyengine.packages.files import load_cart as load
+    from policyengine.packages.files import load_cart as load  # start-up cost
 
     return load(path)
 
 
 def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Decision:
     """May ``cart`` be paid with the account's credits at ``at``? A pure decision."""
-    from policyengine.packages.redeem import redeem as decide
+    from policyengine.packages.redeem import redeem as decide  # start-up cost
 
     return decide(policy, account, cart, at)
 
 
 def balance(policy: Policy, account: Account, at: dt.datetime) -> Balance:
     """The account's packages and credits as of ``at``."""
-    from policyengine.packages.ledger import balance as of
+    from policyengine.packages.ledger import balance as of  # start-up cost
 
     return of(policy, account, at)

@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        from policyengine.plugins_loader import load_plugins
+        from policyengine.plugins_loader import load_plugins  # start-up: after parsing
 
         args.plugins = load_plugins(args.plugins_dir)
         args.env = args.plugins.environment

@@ -18,10 +18,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyengine import dates
+from policyengine.ci.diff.impact import Subject
+from policyengine.ci.scenarios.files import Scenario, ScenarioFile
+from policyengine.ci.scenarios.packages import scenario_account, scenario_at, scenario_cart
 from policyengine.errors import Diagnostic, Location, PolicyError
-from policyengine.ci.diff.certification import Subject
-from policyengine.policy.build import Policy
+from policyengine.load.kinds import document_kind, iter_files
 from policyengine.load.yaml_loader import load_yaml_file
+from policyengine.packages.files import Account, Cart, load_account, load_cart
+from policyengine.packages.ledger import balance
+from policyengine.packages.redeem import balance_data, decision_data, redeem
+from policyengine.policy.model import Policy
 
 KIND = "credit-package"
 
@@ -57,20 +63,16 @@ def package_summary(decision: dict[str, Any] | None, balance: dict[str, Any]) ->
     return out
 
 
-def _outcome(policy: Policy, account: Any, cart: Any, at: dt.datetime) -> tuple[str, dict[str, Any]]:
-    from policyengine.packages import redeem
-
+def _outcome(policy: Policy, account: Account, cart: Cart | None, at: dt.datetime
+             ) -> tuple[str, dict[str, Any]]:
     decision = None
     if cart is not None:
-        decision = redeem.decision_data(redeem.redeem(policy, account, cart, at))
-    balance = redeem.balance_data(redeem.balance(policy, account, at))
-    return account.id, package_summary(decision, balance)
+        decision = decision_data(redeem(policy, account, cart, at))
+    return account.id, package_summary(decision, balance_data(balance(policy, account, at)))
 
 
-def package_scenario_subject(sf: Any, sc: Any) -> Subject:
+def package_scenario_subject(sf: ScenarioFile, sc: Scenario) -> Subject:
     """The account (cart, ``at``) of a credit-package scenario as a diff subject."""
-    from policyengine.ci.scenarios.packages import scenario_account, scenario_at, scenario_cart
-
     def outcome(policy: Policy) -> tuple[str, dict[str, Any]]:
         account = scenario_account(policy, sf, sc)
         has_cart = "cart" in sc.data or "cart_file" in sc.data
@@ -81,8 +83,6 @@ def package_scenario_subject(sf: Any, sc: Any) -> Subject:
 
 
 def _files_of_kind(paths: list[str], kind: str) -> list[str]:
-    from policyengine.load.kinds import document_kind, iter_files
-
     out = []
     for path in iter_files(paths):
         try:
@@ -107,8 +107,6 @@ def parse_at(text: str | None, tz: dt.tzinfo) -> dt.datetime:
 def account_subjects(accounts: str, carts: str | None, at: str | None) -> Iterator[Subject]:
     """Every account file under ``accounts`` at ``at``: its balance, and its decision on
     every cart file under ``carts`` (one subject per account and cart)."""
-    from policyengine.packages.files import load_account, load_cart
-
     cart_paths: list[str | None] = list(_files_of_kind([carts], "cart")) if carts else [None]
     for path in _files_of_kind([accounts], "account"):
         for cart_path in cart_paths:

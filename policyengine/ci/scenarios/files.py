@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from policyengine import dates
+from policyengine.certification.engine import evaluate
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.ci.coverage import Recorder, requirement_id
 from policyengine.policy.build import load_policy
@@ -34,6 +36,7 @@ from policyengine.ci.scenarios.expect import Mismatch, match_evaluation, match_p
 from policyengine.ci.scenarios.packages import PACKAGE_EXPECT, package_outcome, sub_document
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, locate
+from policyengine.records.model import holder_from_document, load_holder
 
 SUFFIXES = (".tests.yaml", ".tests.yml", ".tests.json")
 
@@ -158,8 +161,6 @@ def load_file(path: str) -> ScenarioFile:
 
 def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy):
     """(Holder, records) of a certification scenario; PolicyError at the scenario's lines."""
-    from policyengine.records.model import holder_from_document, load_holder
-
     extra = policy.record_fields
     data = sc.data
     if "holder_file" in data:
@@ -176,16 +177,12 @@ def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy):
 
 
 def _renumber(record: Any, order: int) -> Any:
-    from dataclasses import replace
-
     return replace(record, order=order)
 
 
 def evaluate_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
                       recorder: Recorder | None = None) -> dict[str, Any]:
     """The evaluation of a certification scenario, as ``Evaluation.as_dict()``."""
-    from policyengine.certification.engine import evaluate
-
     holder, records = holder_for(sf, sc, policy)
     as_of = dates.parse_date(str(sc.data["as_of"]))
     evaluation = evaluate(policy, holder, records, as_of)
@@ -208,8 +205,6 @@ def _record_requirements(policy: Policy, evaluation: Any, recorder: Recorder) ->
 def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
                  recorder: Recorder | None = None) -> Result:
     """Run one scenario and compare; never raises for problems in the scenario."""
-    import time
-
     start = time.perf_counter()
     expect = sc.data["expect"]
     base = ["scenarios", sc.index, "expect"]

@@ -25,8 +25,15 @@ from typing import Any
 from policyengine import dates
 from policyengine.ci.coverage import Recorder
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.policy.model import Policy
 from policyengine.load.yaml_loader import LocDict, locate
+from policyengine.packages import redeem
+from policyengine.packages.files import (
+    account_from_document,
+    cart_from_document,
+    load_account,
+    load_cart,
+)
+from policyengine.policy.model import Policy
 
 PACKAGE_EXPECT = ("decision", "balance")
 
@@ -61,8 +68,6 @@ def scenario_at(sf: Any, sc: Any, tz: dt.tzinfo) -> dt.datetime:
 
 def scenario_account(policy: Policy, sf: Any, sc: Any) -> Any:
     """The account of a package scenario: inline, or a file plus the scenario's events."""
-    from policyengine.packages.files import account_from_document, load_account
-
     data = sc.data
     doc = sub_document(data, {"account": "account", "events": "events"})
     if "account_file" not in data:
@@ -88,8 +93,6 @@ def scenario_account(policy: Policy, sf: Any, sc: Any) -> Any:
 
 def scenario_cart(sf: Any, sc: Any) -> Any:
     """The cart of a package scenario; PolicyError when it has none."""
-    from policyengine.packages.files import cart_from_document, load_cart
-
     data = sc.data
     if "cart_file" in data:
         return load_cart(_relative(sf.path, str(data["cart_file"])))
@@ -121,8 +124,6 @@ def check_package_scenario(policy: Policy, sf: Any, sc: Any) -> None:
 def package_outcome(policy: Policy, sf: Any, sc: Any,
                     recorder: Recorder | None = None) -> dict[str, Any]:
     """The ``decision`` and/or ``balance`` a package scenario expects, as plain data."""
-    from policyengine.packages import redeem
-
     check_package_scenario(policy, sf, sc)
     account = scenario_account(policy, sf, sc)
     at = scenario_at(sf, sc, policy.tz)

@@ -17,14 +17,11 @@ import sys
 
 from policyengine import dates
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.ci.diff.certification import (
-    PolicyImpact,
-    as_data,
-    directory_subjects,
-    git_show,
-    impact,
-    scenario_subjects,
-)
+from policyengine.load.kinds import document_kind, iter_files
+from policyengine.ci.scenarios.files import is_scenario_file
+from policyengine.load.yaml_loader import load_yaml_file
+from policyengine.ci.diff.certification import directory_subjects, scenario_subjects
+from policyengine.ci.diff.impact import PolicyImpact, as_data, git_show, impact
 from policyengine.ci.diff.packages import account_subjects
 from policyengine.policy.build import load_policy, load_policy_text
 from policyengine.cli.output import dumps, escape_data, escape_property, github_annotation
@@ -62,10 +59,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _policy_files(paths: list[str]) -> list[str]:
-    from policyengine.load.kinds import document_kind, iter_files
-    from policyengine.ci.scenarios.files import is_scenario_file
-    from policyengine.load.yaml_loader import load_yaml_file
-
     out = []
     for path in iter_files(paths):
         if is_scenario_file(path):

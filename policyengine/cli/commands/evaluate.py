@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from policyengine.sources.sources_file import holder_from_sources
 import argparse
 import datetime as dt
 import sys
@@ -80,8 +81,6 @@ def load_for(args: argparse.Namespace):
 
 def _from_sources(path: str, policy):
     """A holder and records read through the credit-source plugins a sources file names."""
-    from policyengine.sources.sources_file import holder_from_sources
-
     return holder_from_sources(path, policy)
 
 

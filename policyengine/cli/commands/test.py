@@ -16,6 +16,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
+from policyengine.load.kinds import document_kind, iter_files
+from policyengine.ci.scenarios.files import is_scenario_file, SUFFIXES
+from policyengine.load.yaml_loader import load_yaml_file
+from policyengine.policy.build import load_policy
+from policyengine.ci.coverage import Recorder, percent, report_data, report_text
 from policyengine.policy.environment import Environment
 from policyengine.cli.output import dumps
 from policyengine.ci.scenarios.files import (
@@ -115,10 +120,6 @@ def _text(results: list[Result], errors: list[Diagnostic]) -> str:
 
 def untested_policies(paths: list[str], tested: set[str]) -> Iterator[str]:
     """Policy files under the directories of ``paths`` that no scenario file tests."""
-    from policyengine.load.kinds import document_kind, iter_files
-    from policyengine.ci.scenarios.files import is_scenario_file
-    from policyengine.load.yaml_loader import load_yaml_file
-
     for path in iter_files([p for p in paths if os.path.isdir(p)]):
         if is_scenario_file(path) or os.path.normpath(path) in tested:
             continue
@@ -132,8 +133,6 @@ def untested_policies(paths: list[str], tested: set[str]) -> Iterator[str]:
 
 def _register_untested(recorder: Any, paths: list[str], tested: set[str],
                        errors: list[Diagnostic], env: Environment) -> None:
-    from policyengine.policy.build import load_policy
-    from policyengine.ci.scenarios.files import SUFFIXES
 
     for path in untested_policies(paths, tested):
         try:
@@ -152,9 +151,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     recorder = None
     if args.coverage:
-        from policyengine.ci.coverage import Recorder
-
-        recorder = Recorder()
+            recorder = Recorder()
     files = list(find_files(paths))
     errors: list[Diagnostic] = []
     results: list[Result] = []
@@ -175,8 +172,6 @@ def run(args: argparse.Namespace) -> int:
     cov_pct = None
     cov_data: Any = None
     if recorder is not None:
-        from policyengine.ci.coverage import percent, report_data, report_text
-
         cov_data = report_data(recorder)
         cov_pct = percent([i for p in sorted(recorder.policies) for i in recorder.items(p)])
     if args.output == "json":
