@@ -93,7 +93,7 @@ def engine_gms(result) -> tuple:
     d = result
     return d.status["code"], tuple(
         (p.start.isoformat(), sum((a.credits for a in p.applied), Decimal(0)))
-        for p in d.periods if p.began_at is not None)
+        for p in d.periods if p.began_on is not None)
 
 
 def timed(fn) -> tuple[float, object]:

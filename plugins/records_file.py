@@ -38,7 +38,7 @@ from policyengine.sources import csv_records
 from policyengine.load.yaml_loader import to_plain
 
 if TYPE_CHECKING:
-    from policyengine.policy.build import Policy
+    from policyengine.policy.model import Policy
 
 CSV_FIELDS = (
     "id", "title", "kind", "source", "category", "course", "provider", "registration",

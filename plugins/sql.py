@@ -40,7 +40,7 @@ from policyengine.sources import (
 )
 
 if TYPE_CHECKING:
-    from policyengine.policy.build import Policy
+    from policyengine.policy.model import Policy
 
 FIELDS = ("id", "member", "title", "kind", "source", "category", "course", "provider",
           "registration", "credits", "minutes", "earned", "earned_on", "earned_at",

@@ -43,7 +43,7 @@ from policyengine.sources import (
 from policyengine.load.yaml_loader import locate
 
 if TYPE_CHECKING:
-    from policyengine.policy.build import Policy
+    from policyengine.policy.model import Policy
 
 DEFAULT_VERBS = ("completed", "passed")
 _NUM = r"([0-9]+(?:[.,][0-9]+)?)"

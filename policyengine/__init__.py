@@ -25,13 +25,13 @@ from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from policyengine.certification.result import Evaluation  # start-up cost
-    from policyengine.packages.files import Account, Cart  # start-up cost
-    from policyengine.packages.ledger import Balance  # start-up cost
-    from policyengine.packages.redeem import Decision  # start-up cost
-    from policyengine.policy.environment import Environment  # start-up cost
-    from policyengine.policy.model import Policy  # start-up cost
-    from policyengine.records.model import Holder, Record  # start-up cost
+    from policyengine.certification.result import Evaluation
+    from policyengine.packages.files import Account, Cart
+    from policyengine.packages.ledger import Balance
+    from policyengine.packages.redeem import RedemptionDecision
+    from policyengine.policy.environment import Environment
+    from policyengine.policy.model import Policy
+    from policyengine.records.model import Holder, Record
 
 __version__ = "0.1.0"
 
@@ -128,7 +128,7 @@ def load_cart(path: str) -> Cart:
     return load(path)
 
 
-def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Decision:
+def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> RedemptionDecision:
     """May ``cart`` be paid with the account's credits at ``at``? A pure decision."""
     from policyengine.packages.redeem import redeem as decide  # start-up cost
 

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from policyengine.errors import PolicyError
-from policyengine.packages.redeem import (
+from policyengine.packages import (
     balance,
     check_history,
     decision_data,
-    packages,
+    purchased_packages,
     record_redemption,
     redeem,
 )
@@ -230,7 +230,7 @@ def test_cart_without_the_flexcast_bought_separately_can_use_credits(policy):
 
 
 def test_package_bought_2024_01_15_is_usable_through_2025_01_13(policy):
-    (p,) = packages(policy, ONE_PACKAGE)
+    (p,) = purchased_packages(policy, ONE_PACKAGE)
     assert p.last_day == dt.date(2025, 1, 13)
     assert p.expires_at == dt.datetime(2025, 1, 14, tzinfo=LA)
 
@@ -251,7 +251,7 @@ def test_package_the_day_after_its_last_valid_day_cannot_be_redeemed(policy):
 def test_validity_is_counted_in_the_policy_time_zone(policy):
     # 23:30 on 2024-01-15 in Los Angeles is 2024-01-16 in UTC: still bought on the 15th.
     acc = account(purchase("p1", "2024-01-15T23:30:00-08:00", 5))
-    (p,) = packages(policy, acc)
+    (p,) = purchased_packages(policy, acc)
     assert p.last_day == dt.date(2025, 1, 13)
     c = cart(("w1", "webcast", 1))
     assert redeem(policy, acc, c, at("2025-01-14T07:59:59+00:00")).allowed  # 23:59:59 LA
@@ -260,7 +260,7 @@ def test_validity_is_counted_in_the_policy_time_zone(policy):
 
 def test_purchase_time_boundary_keeps_the_package_until_the_purchase_clock_time(tmp_path):
     pol = variant(tmp_path, "boundary: end-of-day", "boundary: purchase-time")
-    (p,) = packages(pol, ONE_PACKAGE)
+    (p,) = purchased_packages(pol, ONE_PACKAGE)
     assert p.expires_at == dt.datetime(2025, 1, 14, 10, 0, tzinfo=LA)
     assert p.last_day == dt.date(2025, 1, 14)
     c = cart(("w1", "webcast", 2))
@@ -271,7 +271,7 @@ def test_purchase_time_boundary_keeps_the_package_until_the_purchase_clock_time(
 def test_purchase_in_a_leap_year_365_days_is_one_day_short_of_a_year(policy):
     # 2024-02-29 + 365 days = 2025-02-28; day 365 (the last usable day) is 2025-02-27.
     acc = account(purchase("p1", "2024-02-29T08:00:00", 10))
-    (p,) = packages(policy, acc)
+    (p,) = purchased_packages(policy, acc)
     assert p.last_day == dt.date(2025, 2, 27)
     assert redeem(policy, acc, cart(("w1", "webcast", 1)), at("2025-02-27T18:00:00")).allowed
     assert not redeem(policy, acc, cart(("w1", "webcast", 1)), at("2025-02-28T00:00:00")).allowed
@@ -279,7 +279,7 @@ def test_purchase_in_a_leap_year_365_days_is_one_day_short_of_a_year(policy):
 
 def test_purchase_outside_a_leap_year_is_usable_through_the_day_before_the_anniversary(policy):
     acc = account(purchase("p1", "2025-03-01T08:00:00", 10))
-    assert packages(policy, acc)[0].last_day == dt.date(2026, 2, 28)
+    assert purchased_packages(policy, acc)[0].last_day == dt.date(2026, 2, 28)
 
 
 # --- "After one year, you will no longer be able to enroll in courses using your CPE

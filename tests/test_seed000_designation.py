@@ -8,6 +8,8 @@ running 8/1 to 7/31, in America/New_York.
 
 from __future__ import annotations
 
+from policyengine.certification.render import evaluation_text
+
 import datetime as dt
 from pathlib import Path
 
@@ -371,7 +373,7 @@ def test_designation_valid_from_earned_until_7_31_2025_provided_requirements_met
     assert doc["status"] == {
         "code": "certified", "period": 1, "valid_from": "2022-06-15", "valid_until": "2025-07-31",
         "text": "certified since 2022-06-15 until 2025-07-31 (renewal requirements met)"}
-    assert "status: certified since 2022-06-15 until 2025-07-31" in result.text()
+    assert "status: certified since 2022-06-15 until 2025-07-31" in evaluation_text(result)
 
 
 def test_designation_not_renewed_expires_after_7_31_2025(crp):
@@ -417,7 +419,7 @@ def test_bundled_seed_examples_work_list(crp):
         ("upload-after-expiry", "backdate", "2025-07-31"),
         ("upload-self-edit", "backdate", "2025-07-31")]
     assert [(r["record"], r["status"]) for r in wl["not_allowed"]] == [("upload-self-edit", "declined")]
-    assert "CRP renewal credits: 25 of 30 credits — missing 5" in result.text()
+    assert "CRP renewal credits: 25 of 30 credits — missing 5" in evaluation_text(result)
 
 
 def test_record_dated_after_as_of_is_not_yet_earned(crp):

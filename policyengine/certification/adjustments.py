@@ -23,7 +23,7 @@ from policyengine.records.model import Adjustment, Record, record_values
 
 
 @dataclass(frozen=True)
-class Decision:
+class AdjustmentDecision:
     adjustment: Adjustment
     status: str  # accepted | declined | refused | unchanged
     code: str
@@ -106,16 +106,16 @@ def adjustment_values(adj: Adjustment, direction: str) -> dict[str, Any]:
 
 def judge(
     policy: Policy, record: Record, adj: Adjustment, periods: Sequence[Period], holder: dict
-) -> Decision:
+) -> AdjustmentDecision:
     roles = _roles(policy)
     if adj.to == record.earned_on:
-        return Decision(adj, "unchanged", "adjustment-unchanged",
+        return AdjustmentDecision(adj, "unchanged", "adjustment-unchanged",
                         "the new date is the same as the original")
     direction = "backdate" if adj.to < record.earned_on else "pushdate"
     if adj.role not in roles:
         who = "the member" if adj.role == "member" else f"role '{adj.role}'"
         allowed = ", ".join(roles) or "no one"
-        return Decision(
+        return AdjustmentDecision(
             adj, "declined", "adjustment-declined",
             f"declined: earned date changed by {who} ({adj.by}); only {allowed} may change "
             f"earned dates, so the credit counts under its original date {record.earned_on}",
@@ -123,15 +123,15 @@ def judge(
         )
     period = _containing(periods, adj.to)
     if period is None:
-        return Decision(
+        return AdjustmentDecision(
             adj, "refused", "adjustment-no-period",
             f"refused: no cycle contains the new date {adj.to}", direction,
         )
     why = _check_rule(policy, direction, record, adj, period, holder)
     if why is not None:
-        return Decision(adj, "refused", f"{direction}-refused", f"refused: {why}", direction,
+        return AdjustmentDecision(adj, "refused", f"{direction}-refused", f"refused: {why}", direction,
                         period.number)
-    return Decision(
+    return AdjustmentDecision(
         adj, "accepted", f"{direction}-accepted",
         f"{direction} by {adj.by} ({adj.role}) on {adj.on} from {record.earned_on} to {adj.to}"
         + (f": {adj.reason}" if adj.reason else ""),
@@ -142,7 +142,7 @@ def judge(
 def effective_date(
     policy: Policy, record: Record, periods: Sequence[Period], holder: dict,
     as_of: dt.date | None = None,
-) -> tuple[dt.date, list[Decision]]:
+) -> tuple[dt.date, list[AdjustmentDecision]]:
     """The earned date that counts, and the decision on each adjustment (oldest first).
 
     Adjustments made after ``as_of`` (in the policy's time zone) have not happened yet

@@ -26,8 +26,8 @@ from collections import deque
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from policyengine.decimals import ZERO
 
-ZERO = Decimal(0)
 ROOT = "root"
 Node = Hashable
 

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+from policyengine.decimals import ZERO
 from policyengine.certification.periods import Period
 from policyengine.policy.model import Policy, resolve_amount
 from policyengine.certification.requirements import Applied, Measurement, Requirements
 
-ZERO = Decimal(0)
 
 
 def carry(policy: Policy, holder: dict, source: Period, target: Period,
@@ -45,7 +45,7 @@ def carry(policy: Policy, holder: dict, source: Period, target: Period,
         for c in caps:
             budgets[c] -= amount
         spare.append((a, amount))
-    spare.sort(key=lambda x: (x[0].earned_on, x[0].record.recorded_on, x[0].record.order))
+    spare.sort(key=lambda x: (x[0].effective_on, x[0].record.recorded_on, x[0].record.order))
     moved: list[Applied] = []
     left = limit
     for a, amount in spare:

@@ -32,13 +32,14 @@ from policyengine.certification import optimal
 from policyengine.certification.carryover import carry
 from policyengine.certification.dispositions import invalid, outside, status_disposition
 from policyengine.errors import Diagnostic, Location, PolicyError
-from policyengine.certification.result import Disposition, Evaluation, RecordOutcome, holder_status
+from policyengine.certification.actions import suggest_actions
+from policyengine.certification.result import Disposition, Evaluation, RecordOutcome
+from policyengine.certification.status import holder_status, policy_status
 from policyengine.certification.periods import Period, initial_period, next_period
 from policyengine.policy.model import Policy
 from policyengine.records.conversion import credits_from_minutes
 from policyengine.records.model import Holder, Record, record_values
 from policyengine.certification.requirements import Applied, Measurement, Requirements, progress
-from policyengine.certification.statuses import policy_status
 
 MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
 
@@ -177,7 +178,7 @@ class _Run:
         """Mark ``p`` complete at replay time ``t``. The completion date is the last applied
         item's completion date, or the period start when every item predates it; for the
         initial period in that case the ``certification_date`` option decides (seed 002)."""
-        last = max((a.earned_on for a in p.applied), default=p.start)
+        last = max((a.effective_on for a in p.applied), default=p.start)
         if last < p.start and p.kind == "initial" and \
                 self.policy.certification_date == "last-item":
             p.completed_on = last
@@ -185,7 +186,7 @@ class _Run:
             p.completed_on = max(p.start, last)
         if p.kind == "initial":
             self.holder["certified_on"] = p.completed_on
-        p.completed_at = t
+        p.became_complete_on = t
         p.late = any(a.late for a in p.applied)
 
     def _extend(self) -> Period | None:
@@ -220,14 +221,15 @@ class _Run:
         return (r.registration or 1) < current
 
     # -- the two allocation modes ------------------------------------------------
-    def discard(self, eligible: list[Record]) -> None:
+    def by_earned_period(self, eligible: list[Record]) -> None:
+        """``unused: discard``: each record goes to the period its effective date falls in."""
         apply_all = self.apply_all
         p = self.periods[0]
         carried: list[Applied] = []
         while True:
             if p.start > self.as_of:
                 break  # a future period: laid out, not begun
-            p.began_at = p.start
+            p.began_on = p.start
             p.applied.extend(carried)
             placed = self._placed()
             inside = [r for r in eligible if p.contains(self.effective[r.id])
@@ -270,7 +272,8 @@ class _Run:
     def _placed(self) -> set[str]:
         return {a.record.id for q in self.periods for a in q.applied if a.carried_from is None}
 
-    def carry_forward(self, eligible: list[Record]) -> None:
+    def replay_in_recorded_order(self, eligible: list[Record]) -> None:
+        """``unused: carry-forward``: records applied in the order they were recorded."""
         apply_all = self.apply_all
         t0 = self.periods[0].start
         arrivals = sorted(eligible, key=lambda r: (max(r.recorded_on, t0), self.effective[r.id],
@@ -281,7 +284,7 @@ class _Run:
         current: Period | None = self.periods[0]
         begin = current.start
         while current is not None:
-            times = [begin] if current.began_at is None else []
+            times = [begin] if current.began_on is None else []
             if i < len(arrivals):
                 times.append(max(arrivals[i].recorded_on, t0))
             if not times or min(times) > self.as_of:
@@ -291,9 +294,9 @@ class _Run:
                 pool.append(arrivals[i])
                 known.append(arrivals[i])
                 i += 1
-            if current.began_at is None and begin <= t:
-                current.began_at = begin
-            while current is not None and current.began_at is not None:
+            if current.began_on is None and begin <= t:
+                current.began_on = begin
+            while current is not None and current.began_on is not None:
                 applied_ids = self._placed()
                 candidates = [r for r in pool if r.id not in applied_ids
                               and not self._superseded(r, known)]
@@ -304,7 +307,7 @@ class _Run:
                 if current is not None:
                     begin = max(current.start, t)
                     if begin <= t:
-                        current.began_at = begin
+                        current.began_on = begin
 
     # -- dispositions ------------------------------------------------------------
     def dispositions(self, eligible: list[Record]) -> None:
@@ -394,13 +397,13 @@ def evaluate(
             run_.credits[r.id] = run_._credits(r)
             eligible.append(r)
     if run_.discards:
-        run_.discard(eligible)
+        run_.by_earned_period(eligible)
     else:
-        run_.carry_forward(eligible)
+        run_.replay_in_recorded_order(eligible)
     run_.dispositions(eligible)
     status, renewal = holder_status(run_.periods, run_.results, run_.holder, as_of)
     status = policy_status(policy, status, run_.periods, run_.holder, as_of)
-    evaluation = Evaluation(policy, holder, as_of, run_.periods, run_.results,
-                            [run_.outcomes[r.id] for r in run_.records], status, renewal)
-    evaluation.suggest_actions(run_.holder)
-    return evaluation
+    outcomes = [run_.outcomes[r.id] for r in run_.records]
+    suggest_actions(policy, run_.periods, outcomes, as_of, run_.holder)
+    return Evaluation(policy, holder, as_of, run_.periods, run_.results, outcomes, status,
+                      renewal)

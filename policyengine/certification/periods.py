@@ -36,8 +36,8 @@ class Period:
     window_start: dt.date  # end + 1 day - window; = start without a window
     # filled in by the evaluator
     completed_on: dt.date | None = None
-    completed_at: dt.date | None = None  # replay time at which it became complete
-    began_at: dt.date | None = None
+    became_complete_on: dt.date | None = None  # replay time at which it became complete
+    began_on: dt.date | None = None
     applied: list[Any] = field(default_factory=list)
     late: bool = False  # completed by records earned in the grace period
     carried_in: list[dict[str, Any]] = field(default_factory=list)

@@ -1,6 +1,6 @@
 """How a measured requirement reads: counts, per-year counts, the "needs ..." sentence.
 
-A :class:`Result` is one requirement of one period after allocation; ``as_dict`` is
+A :class:`RequirementResult` is one requirement of one period after allocation; ``as_dict`` is
 its part of the evaluation JSON (docs/evaluation.md) and ``sentence`` says what is
 missing in plain words ("needs 1.5 more credits (2.5 of 4) by 2026-12-31").
 """
@@ -8,13 +8,14 @@ missing in plain words ("needs 1.5 more credits (2.5 of 4) by 2026-12-31").
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from policyengine.decimals import ZERO, decimal_text
 from policyengine.expr.values import add_months
 
-ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class YearResult:
 
 
 @dataclass(frozen=True)
-class Result:
+class RequirementResult:
     id: str
     label: str
     measure: str
@@ -82,29 +83,22 @@ class Result:
         parts = []
         if self.required is not None and self.counted < self.required:
             parts.append(f"needs {_more(self.missing, unit)} "
-                         f"({show_number(self.counted)} of {show_number(self.required)}) "
+                         f"({decimal_text(self.counted)} of {decimal_text(self.required)}) "
                          f"by {period_end}")
         for y in self.years:
             if not y.met:
                 parts.append(f"needs {_more(y.missing, unit)} in year {y.number} "
-                             f"({y.start} to {y.end}: {show_number(y.counted)} of "
-                             f"{show_number(y.required)}) by {y.end}")
+                             f"({y.start} to {y.end}: {decimal_text(y.counted)} of "
+                             f"{decimal_text(y.required)}) by {y.end}")
         if self.courses_missing:
             parts.append("needs course " + ", ".join(self.courses_missing) + f" by {period_end}")
         if not parts:
-            return f"{self.label}: met ({show_number(self.counted)} {unit}s)"
+            return f"{self.label}: met ({decimal_text(self.counted)} {unit}s)"
         return f"{self.label}: " + " and ".join(parts)
 
 
 def _more(amount: Decimal, unit: str) -> str:
-    return f"{show_number(amount)} more {unit}{'' if amount == 1 else 's'}"
-
-
-def show_number(value: Decimal | str) -> str:
-    """A decimal for people: exact, without trailing zeros or exponent (``25.0`` -> ``25``,
-    ``1.50`` -> ``1.5``). JSON keeps the exact string instead."""
-    text = format(Decimal(value).normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    return f"{decimal_text(amount)} more {unit}{'' if amount == 1 else 's'}"
 
 
 def period_years(start: dt.date, end: dt.date, kind: str) -> list[tuple[dt.date, dt.date]]:
@@ -134,3 +128,7 @@ def year_values(number: int, start: dt.date, end: dt.date, kind: str) -> dict[st
     else:
         full = add_months(start, 12) - dt.timedelta(days=1) == end
     return {"number": Decimal(number), "start": start, "end": end, "full": full}
+
+
+def all_met(results: Sequence[RequirementResult]) -> bool:
+    return all(r.met for r in results)

@@ -17,23 +17,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from policyengine.decimals import ZERO
 from policyengine.certification import allocation as al
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.policy.model import Amount, Policy, Requirement
 from policyengine.policy.model import resolve_amount
 from policyengine.records.model import Record, record_values
 from policyengine.certification.requirement_result import (
-    Result,
+    RequirementResult,
+    all_met,
     YearResult,
     period_years,
-    show_number,
     year_values,
 )
 
-__all__ = ["Applied", "Measurement", "Requirements", "Result", "all_met", "progress",
-           "show_number"]
+__all__ = ["Applied", "Measurement", "RequirementResult", "Requirements", "all_met", "progress"]
 
-ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Applied:
     """A record (or the part of it carried from an earlier period) as applied."""
 
     record: Record
-    earned_on: dt.date
+    effective_on: dt.date  # the earned date that counts, after accepted adjustments
     credits: Decimal
     carried_from: int | None = None  # the period number it was carried over from
     late: bool = False  # earned in the grace period after the period's end
@@ -54,12 +53,12 @@ class Applied:
     def values(self) -> dict[str, Any]:
         """The record as expressions see it once applied: its effective date and the
         credits that count (``scopes.RECORD``)."""
-        return record_values(self.record, effective_on=self.earned_on, credits=self.credits)
+        return record_values(self.record, effective_on=self.effective_on, credits=self.credits)
 
 
 @dataclass
 class Measurement:
-    results: list[Result]
+    results: list[RequirementResult]
     assignment: al.Assignment
     names: dict[Any, str | None]  # allocation node -> requirement id (None: no total)
     capped: dict[str, str]  # unit key -> the innermost cap covering it (requirement id)
@@ -107,7 +106,7 @@ class Requirements:
         return resolve_amount(value, values)
 
     def _own_matches(self, a: Applied, scope: dict, period_no: int) -> tuple[bool, ...]:
-        cache_key = (period_no, a.key, a.earned_on, a.credits)
+        cache_key = (period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)
         if hit is not None:
             return hit
@@ -124,7 +123,7 @@ class Requirements:
     def _matches(self, a: Applied, scope: dict, period_no: int) -> tuple[bool, ...]:
         """Whether ``a`` counts toward each requirement: its own ``where`` and those of
         the requirements it is within."""
-        cache_key = ("within", period_no, a.key, a.earned_on, a.credits)
+        cache_key = ("within", period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)
         if hit is not None:
             return hit
@@ -243,7 +242,7 @@ class Requirements:
 
     def _unit(self, a: Applied, match: Sequence[bool], years: dict, tree: al.Tree,
               period_no: int) -> al.Unit:
-        cache_key = ("unit", period_no, a.key, a.earned_on, a.credits)
+        cache_key = ("unit", period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)
         if hit is None:
             hit = self._cache[cache_key] = self._nodes(a, match, years, tree)
@@ -273,13 +272,13 @@ class Requirements:
             per_year = self.items[i].per_year
             return 0 if per_year is None or per_year.carried_may_count else None
         for y, (start, end, _min) in enumerate(spans):
-            if start <= a.earned_on <= end:
+            if start <= a.effective_on <= end:
                 return y
-        return 0 if a.earned_on < spans[0][0] else len(spans) - 1  # before / late: clamp
+        return 0 if a.effective_on < spans[0][0] else len(spans) - 1  # before / late: clamp
 
     def _result(self, i: int, scope: dict, tree: al.Tree, assignment: al.Assignment,
                 counts: dict, applied: Sequence[Applied], matches: list, years: dict,
-                caps: dict) -> Result:
+                caps: dict) -> RequirementResult:
         req = self.items[i]
         measure = "credits" if self.credits[i] else "items"
         mine = [j for j, m in enumerate(matches) if m[i]]
@@ -306,7 +305,7 @@ class Requirements:
                     else:
                         got += assignment.given(a.key)
                 year_results.append(YearResult(y + 1, start, end, each, got))
-        return Result(
+        return RequirementResult(
             id=req.id, label=req.label, measure=measure,
             required=self._number(req.min, scope), counted=counted,
             cap=caps.get(("cap", i)),
@@ -325,11 +324,7 @@ class Requirements:
             code="allocation.caps"))
 
 
-def all_met(results: Sequence[Result]) -> bool:
-    return all(r.met for r in results)
-
-
-def progress(results: Sequence[Result]) -> tuple:
+def progress(results: Sequence[RequirementResult]) -> tuple:
     """A comparable measure of progress on the unmet requirements."""
     return tuple(
         (min(r.counted, r.required) if r.required is not None else ZERO,

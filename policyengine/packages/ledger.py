@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from policyengine.decimals import ZERO, decimal_text
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.expr.values import add_duration, format_decimal
 from policyengine.packages.files import Account, Purchase, Redemption, where
@@ -24,7 +25,6 @@ from policyengine.policy.model import PackageTerms, Policy
 # The package terms, with their defaults filled in (built with the policy).
 Terms = PackageTerms
 
-ZERO = Decimal(0)
 UTC = dt.timezone.utc
 BOUNDARIES = ("end-of-day", "purchase-time")
 DRAW_ORDERS = ("expires-first", "purchased-first", "largest-first")
@@ -84,11 +84,6 @@ class Balance:
 # ----------------------------------------------------------------------------- terms
 
 
-def plain(n: Decimal) -> str:
-    """A decimal without exponent or trailing zeros: ``1.0`` -> ``1``, ``0.250`` -> ``0.25``."""
-    return format_decimal(n.normalize()) if n else "0"
-
-
 def terms(policy: Policy) -> Terms:
     """The package terms of ``policy``; PolicyError when it is not a credit-package policy."""
     if policy.kind != "credit-package" or policy.package is None:
@@ -141,7 +136,7 @@ def _draw_key(t: Terms, remaining: Mapping[str, Decimal]) -> Callable[[Package],
     return key
 
 
-def allocate(t: Terms, pkgs: Mapping[str, Package], used: Mapping[str, Decimal],
+def draw(t: Terms, pkgs: Mapping[str, Package], used: Mapping[str, Decimal],
               at: dt.datetime, needed: Decimal) -> tuple[list[tuple[Package, Decimal]], Decimal]:
     """Draws covering ``needed`` in the policy's draw order, and the shortfall left."""
     remaining = {pid: p.credits - used[pid] for pid, p in pkgs.items()}
@@ -181,19 +176,19 @@ def replay(
             continue
         needed = event.credits
         if not event.draws:
-            draws, short = allocate(t, pkgs, used, event.at, needed)
+            draws, short = draw(t, pkgs, used, event.at, needed)
             if short > 0:
-                bad(event, f"needs {plain(needed)} credits but only "
-                    f"{plain(needed - short)} were available in valid packages "
-                    f"(short by {plain(short)})",
+                bad(event, f"needs {decimal_text(needed)} credits but only "
+                    f"{decimal_text(needed - short)} were available in valid packages "
+                    f"(short by {decimal_text(short)})",
                     "a redemption cannot overdraw the packages valid at its time")
             for p, amount in draws:
                 used[p.id] += amount
             continue
         total = sum((d.credits for d in event.draws), ZERO)
         if total != needed:
-            bad(event, f"its draws add up to {plain(total)} credits but its items "
-                f"cost {plain(needed)}", "make the draws add up to the items' credits")
+            bad(event, f"its draws add up to {decimal_text(total)} credits but its items "
+                f"cost {decimal_text(needed)}", "make the draws add up to the items' credits")
         for d in event.draws:
             p = pkgs.get(d.package)
             if p is None:
@@ -206,8 +201,8 @@ def replay(
                     "an expired package cannot be redeemed")
             left = p.credits - used[p.id]
             if d.credits > left:
-                bad(event, f"draws {plain(d.credits)} credits from package '{p.id}', "
-                    f"which had only {plain(left)} left", "a package cannot be overdrawn")
+                bad(event, f"draws {decimal_text(d.credits)} credits from package '{p.id}', "
+                    f"which had only {decimal_text(left)} left", "a package cannot be overdrawn")
             used[p.id] += d.credits
     return pkgs, used, problems
 
@@ -242,7 +237,7 @@ def balance_of(t: Terms, pkgs: Mapping[str, Package], used: Mapping[str, Decimal
     return Balance(at.astimezone(t.tz), tuple(out))
 
 
-def packages(policy: Policy, account: Account) -> tuple[Package, ...]:
+def purchased_packages(policy: Policy, account: Account) -> tuple[Package, ...]:
     """Every package the account bought, in purchase order, with its validity."""
     t = terms(policy)
     events = [e for e in _sorted_events(account) if isinstance(e, Purchase)]

@@ -1,11 +1,7 @@
-"""Prepaid credit packages: the public API (balances, redemption decisions, recording).
+"""Redemption decisions: may this cart be paid with prepaid credits, and recording it.
 
-Everything here is a pure function of (policy, account history, cart, instant):
+Pure functions of (policy, account history, cart, instant):
 
-* :func:`packages` — the packages an account bought, each with its validity window
-  (``package.valid_for`` and ``package.boundary`` of the policy, in its time zone);
-* :func:`balance` — per package: bought, used, remaining, expiry, status and credits
-  that expired unused, as of an instant;
 * :func:`redeem` — may this cart be paid with credits at this instant? Every reason
   it may not, the credits per item, the draws (``package.draw_order``) and, when
   allowed, the enrollments with their expiry (``enrollment.expires_after``);
@@ -15,13 +11,13 @@ Everything here is a pure function of (policy, account history, cart, instant):
 ``redeem`` decides over the history it is given and stores nothing: a caller must
 append the redemption with :func:`record_redemption` (which re-checks everything
 against the history it is given) under its own lock or transaction. Every call
-replays the whole history in time order (``packages_ledger.py``) and reports a stored
-redemption that overdraws or uses an expired or unknown package at its ``file:line``.
-Every policy expression (``cart.item_cost``, ``cart.eligible_item``, each
-``cart.rules[].refuse_when``) runs through ``run.run``, like those of certification
-policies: run-time errors point inside the expression, and ``policyengine test
---coverage`` sees them. Account and cart files are read by ``packages_account.py``.
-Credits are ``Decimal``.
+replays the whole history in time order (``ledger.py``, which also gives balances) and
+reports a stored redemption that overdraws or uses an expired or unknown package at its
+``file:line``. The policy's cart rules (``cart.item_cost``, ``cart.eligible_item``, each
+``cart.rules[].refuse_when``) are :class:`~policyengine.policy.rule.Rule` objects like
+those of certification policies: run-time errors point inside the expression, and
+``policyengine test --coverage`` sees them. Account and cart files are read by
+``files.py``. Credits are ``Decimal``.
 """
 
 from __future__ import annotations
@@ -32,6 +28,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from policyengine.decimals import ZERO, decimal_text
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.expr.values import add_duration
 from policyengine.packages.files import (
@@ -45,18 +42,15 @@ from policyengine.packages.files import (
     load_cart,
 )
 from policyengine.packages.ledger import (
-    ZERO,
     Balance,
     Package,
     PackageBalance,
     Terms,
-    allocate,
+    draw,
     balance,
     balance_of,
     check_history,
     package_for,
-    packages,
-    plain,
     replay,
     state,
     terms,
@@ -65,29 +59,8 @@ from policyengine.policy.model import CartRules, Policy
 from policyengine.policy.rule import Rule
 
 __all__ = [
-    "Account",
-    "Balance",
-    "Cart",
-    "Decision",
-    "Draw",
-    "Enrollment",
-    "ItemCharge",
-    "Package",
-    "PackageBalance",
-    "Reason",
-    "Terms",
-    "balance",
-    "balance_data",
-    "check_history",
-    "decision_data",
-    "load_account",
-    "load_cart",
-    "package_data",
-    "package_for",
-    "packages",
-    "record_redemption",
-    "redeem",
-    "terms",
+    "Draw", "Enrollment", "ItemCharge", "Reason", "RedemptionDecision", "balance_data",
+    "decision_data", "package_data", "record_redemption", "redeem",
 ]
 
 
@@ -125,7 +98,7 @@ class Enrollment:
 
 
 @dataclass(frozen=True)
-class Decision:
+class RedemptionDecision:
     at: dt.datetime
     option_offered: bool  # is "use my credits" shown at all?
     allowed: bool
@@ -182,10 +155,10 @@ def _rule_reasons(policy: Policy, charges: tuple[ItemCharge, ...], total: Decima
 
 
 def _credits(n: Decimal) -> str:
-    return f"{plain(n)} credit{'' if n == 1 else 's'}"
+    return f"{decimal_text(n)} credit{'' if n == 1 else 's'}"
 
 
-def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Decision:
+def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> RedemptionDecision:
     """May ``cart`` be paid with the account's credits at ``at``? A pure decision.
 
     Nothing is stored: append the redemption with :func:`record_redemption`, which
@@ -209,7 +182,7 @@ def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Dec
             reasons.append(Reason("item-not-eligible", f"'{c.item.title or c.item.id}' "
                                   f"({c.item.product_type}): {message}", item=c.item.id))
     available = before.available
-    draws, short = allocate(t, pkgs, used, at, total)
+    draws, short = draw(t, pkgs, used, at, total)
     if available <= 0:
         lost = [p for p in before.packages if p.status == "expired"]
         detail = "".join(f"; package '{p.package.id}' expired after "
@@ -226,7 +199,7 @@ def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Dec
                               "acknowledged before the transaction can be completed."))
     offered = not hidden and available > 0
     if reasons:
-        return Decision(at, offered, False, tuple(reasons), charges, total, available, (),
+        return RedemptionDecision(at, offered, False, tuple(reasons), charges, total, available, (),
                         before, ())
     new_used = dict(used)
     out_draws = []
@@ -237,13 +210,13 @@ def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Dec
     if conflict:
         reason = Reason("history-conflict", "The account history already holds later redemptions "
                         "that this one would leave uncovered: " + conflict[0].message)
-        return Decision(at, offered, False, (reason,), charges, total, available, (), before, ())
+        return RedemptionDecision(at, offered, False, (reason,), charges, total, available, (), before, ())
     expires_after = t.course_expires_after
     enrollments = tuple(
         Enrollment(c.item, at, None if expires_after is None else add_duration(at.date(), expires_after))
         for c in charges
     )
-    return Decision(at, True, True, (), charges, total, available, tuple(out_draws),
+    return RedemptionDecision(at, True, True, (), charges, total, available, tuple(out_draws),
                     balance_of(t, pkgs, new_used, at), enrollments)
 
 
@@ -291,23 +264,19 @@ def record_redemption(policy: Policy, account: Account, cart: Cart, at: dt.datet
 # ----------------------------------------------------------------------------- plain data
 
 
-def _num(n: Decimal) -> str:
-    return plain(n)
-
-
 def package_data(p: PackageBalance) -> dict[str, Any]:
     """One package's balance as JSON-ready data (decimals as strings, ISO times)."""
     pkg = p.package
     return {
         "id": pkg.id,
-        "bought": _num(pkg.credits),
-        "used": _num(p.used),
-        "remaining": _num(p.remaining),
+        "bought": decimal_text(pkg.credits),
+        "used": decimal_text(p.used),
+        "remaining": decimal_text(p.remaining),
         "status": p.status,
         "purchased_at": pkg.purchased_at.isoformat(),
         "expires_at": pkg.expires_at.isoformat(),
         "last_day": pkg.last_day.isoformat(),
-        "expired_unused": _num(p.expired_unused),
+        "expired_unused": decimal_text(p.expired_unused),
         "expired_at": pkg.expires_at.isoformat() if p.status == "expired" else None,
         "origin": pkg.origin,
     }
@@ -318,35 +287,35 @@ def balance_data(b: Balance) -> dict[str, Any]:
     return {
         "at": b.at.isoformat(),
         "packages": [package_data(p) for p in b.packages],
-        "available": _num(b.available),
-        "bought": _num(b.bought),
-        "used": _num(b.used),
-        "expired_unused": _num(b.expired_unused),
+        "available": decimal_text(b.available),
+        "bought": decimal_text(b.bought),
+        "used": decimal_text(b.used),
+        "expired_unused": decimal_text(b.expired_unused),
     }
 
 
-def decision_data(d: Decision) -> dict[str, Any]:
+def decision_data(d: RedemptionDecision) -> dict[str, Any]:
     """A decision as JSON-ready data."""
     return {
         "at": d.at.isoformat(),
         "option_offered": d.option_offered,
         "allowed": d.allowed,
         "reasons": [
-            {k: (_num(v) if isinstance(v, Decimal) else v)
+            {k: (decimal_text(v) if isinstance(v, Decimal) else v)
              for k, v in (("code", r.code), ("message", r.message), ("rule", r.rule),
                           ("item", r.item), ("credits", r.credits)) if v is not None}
             for r in d.reasons
         ],
         "items": [
             {"id": c.item.id, "title": c.item.title, "product_type": c.item.product_type,
-             "credits": _num(c.credits), "eligible": c.eligible}
+             "credits": decimal_text(c.credits), "eligible": c.eligible}
             for c in d.items
         ],
-        "total_credits": _num(d.total_credits),
-        "available_credits": _num(d.available_credits),
+        "total_credits": decimal_text(d.total_credits),
+        "available_credits": decimal_text(d.available_credits),
         "draws": [
-            {"package": x.package.id, "credits": _num(x.credits),
-             "remaining_after": _num(x.remaining_after),
+            {"package": x.package.id, "credits": decimal_text(x.credits),
+             "remaining_after": decimal_text(x.remaining_after),
              "expires_at": x.package.expires_at.isoformat(),
              "last_day": x.package.last_day.isoformat()}
             for x in d.draws

@@ -32,7 +32,7 @@ from policyengine.records.model import Record, record_from_mapping
 from policyengine.load.yaml_loader import load_yaml_file
 
 if TYPE_CHECKING:
-    from policyengine.policy.build import Policy
+    from policyengine.policy.model import Policy
 
 __all__ = [
     "CreditSource",

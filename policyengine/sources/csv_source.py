@@ -28,7 +28,7 @@ from policyengine.sources.base import (
 )
 
 if TYPE_CHECKING:
-    from policyengine.policy.build import Policy
+    from policyengine.policy.model import Policy
 
 __all__ = ["CsvSource", "RowContext", "csv_records"]
 

@@ -40,12 +40,12 @@ if TYPE_CHECKING:
 Sources = Mapping[str, type[CreditSource]]
 
 __all__ = [
-    "SourceStats", "SourcesStats", "check_sources_document", "holder_from_sources",
+    "EntryStats", "FileStats", "check_sources_document", "holder_from_sources",
     "input_files", "load_sources_file",
 ]
 
 @dataclass(frozen=True)
-class SourceStats:
+class EntryStats:
     """Counts for one entry of a sources file."""
 
     source: str
@@ -56,13 +56,13 @@ class SourceStats:
 
 
 @dataclass(frozen=True)
-class SourcesStats:
+class FileStats:
     """Counts for a whole sources file, and the holder its entries describe."""
 
     rows_read: int
     rows_rejected: int
     rows_skipped: int
-    per_source: tuple[SourceStats, ...]
+    per_source: tuple[EntryStats, ...]
     holder: Holder | None
 
 
@@ -131,7 +131,7 @@ def load_sources_file(
     tz: dt.tzinfo,
     sources: Sources,
     policy: Policy | None = None,
-) -> tuple[list[Record], list[Diagnostic], SourcesStats]:
+) -> tuple[list[Record], list[Diagnostic], FileStats]:
     """Read every source a sources file names: (records, row problems, counts).
 
     ``sources``: the credit sources by name (``Environment.sources``). Raises PolicyError
@@ -149,7 +149,7 @@ def load_sources_file(
     base = os.path.dirname(filename)
     records: list[Record] = []
     problems: list[Diagnostic] = []
-    per_source: list[SourceStats] = []
+    per_source: list[EntryStats] = []
     holder_fields: dict[str, Any] = {}
     seen: dict[str, str] = {}
     for i, source in chosen:
@@ -193,14 +193,14 @@ def load_sources_file(
             seen[mine.id] = mine.origin
             records.append(dataclasses.replace(mine, order=len(records)))
         problems.extend(result.problems)
-        per_source.append(SourceStats(source.name, str(options.get("path", "")), result.rows_read,
+        per_source.append(EntryStats(source.name, str(options.get("path", "")), result.rows_read,
                                       result.rows_rejected + rejected, skipped))
     if fatal:
         raise PolicyError(fatal)
     holder = None
     if holder_fields.get("id"):
         holder = holder_from_mapping(holder_fields, tz, None, problems)
-    stats = SourcesStats(
+    stats = FileStats(
         rows_read=sum(s.rows_read for s in per_source),
         rows_rejected=sum(s.rows_rejected for s in per_source),
         rows_skipped=sum(s.rows_skipped for s in per_source),

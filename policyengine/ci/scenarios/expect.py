@@ -42,8 +42,8 @@ class Mismatch:
     note: str | None = None  # context for people, e.g. why a redemption was refused
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "expected": plain(self.expected),
-                "actual": None if self.actual is MISSING else plain(self.actual),
+        return {"path": self.path, "expected": json_ready(self.expected),
+                "actual": None if self.actual is MISSING else json_ready(self.actual),
                 "actual_missing": self.actual is MISSING,
                 "location": str(self.location) if self.location else None,
                 **({"note": self.note} if self.note else {})}
@@ -54,12 +54,12 @@ class Mismatch:
             f" ({self.note})" if self.note else "")
 
 
-def plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """JSON-friendly plain data (Loc* containers to dict/list/str, decimals to strings)."""
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, str):

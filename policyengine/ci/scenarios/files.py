@@ -63,7 +63,7 @@ class ScenarioFile:
 
 
 @dataclass
-class Result:
+class ScenarioResult:
     scenario: Scenario
     outcome: str  # "passed", "failed" or "error"
     mismatches: list[Mismatch] = field(default_factory=list)
@@ -203,7 +203,7 @@ def _record_requirements(policy: Policy, evaluation: Any, recorder: Recorder) ->
 
 
 def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
-                 recorder: Recorder | None = None) -> Result:
+                 recorder: Recorder | None = None) -> ScenarioResult:
     """Run one scenario and compare; never raises for problems in the scenario."""
     start = time.perf_counter()
     expect = sc.data["expect"]
@@ -228,8 +228,8 @@ def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
             actual = evaluate_scenario(policy, sf, sc, recorder)
             mismatches = match_evaluation(expect, actual, sf.data, base)
     except PolicyError as err:
-        return Result(sc, "error", errors=err.diagnostics, seconds=time.perf_counter() - start)
-    return Result(sc, "failed" if mismatches else "passed", mismatches,
+        return ScenarioResult(sc, "error", errors=err.diagnostics, seconds=time.perf_counter() - start)
+    return ScenarioResult(sc, "failed" if mismatches else "passed", mismatches,
                   seconds=time.perf_counter() - start)
 
 
@@ -241,7 +241,7 @@ def select(scenarios: list[Scenario], pattern: str | None) -> list[Scenario]:
 
 
 def run_file(sf: ScenarioFile, env: Environment, pattern: str | None = None,
-             policy: Policy | None = None, recorder: Recorder | None = None) -> list[Result]:
+             policy: Policy | None = None, recorder: Recorder | None = None) -> list[ScenarioResult]:
     """Run the selected scenarios of a file (PolicyError when its policy does not load)."""
     policy = policy or load_policy(sf.policy_path, env)
     chosen = select(sf.scenarios, pattern)

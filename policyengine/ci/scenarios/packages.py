@@ -26,7 +26,7 @@ from policyengine import dates
 from policyengine.ci.coverage import Recorder
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.load.yaml_loader import LocDict, locate
-from policyengine.packages import redeem
+from policyengine.packages import balance, balance_data, decision_data, redeem
 from policyengine.packages.files import (
     account_from_document,
     cart_from_document,
@@ -131,15 +131,15 @@ def package_outcome(policy: Policy, sf: Any, sc: Any,
     expect = sc.data["expect"]
     if "decision" in expect:
         cart = scenario_cart(sf, sc)
-        decision = redeem.redeem(policy, account, cart, at)
+        decision = redeem(policy, account, cart, at)
         if recorder is not None:
             _record(policy, recorder, decision.balance_after, cart, decision)
-        out["decision"] = redeem.decision_data(decision)
+        out["decision"] = decision_data(decision)
     if "balance" in expect:
-        bal = redeem.balance(policy, account, at)
+        bal = balance(policy, account, at)
         if recorder is not None:
             _record(policy, recorder, bal, None, None)
-        out["balance"] = redeem.balance_data(bal)
+        out["balance"] = balance_data(bal)
     return out
 
 

@@ -12,10 +12,11 @@ import datetime as dt
 import sys
 from typing import Any
 
+from policyengine.decimals import decimal_text
 from policyengine import dates
-from policyengine.packages.redeem import Balance, Package, balance, balance_data, load_account
-from policyengine.packages.ledger import plain
-from policyengine.policy.build import Policy, load_policy
+from policyengine.packages import Balance, Package, balance, balance_data, load_account
+from policyengine.policy.build import load_policy
+from policyengine.policy.model import Policy
 from policyengine.cli.output import dumps
 
 NAME = "balance"
@@ -64,7 +65,7 @@ def header(policy: Policy, account: Any, at: dt.datetime, given: bool) -> list[s
 
 
 def credits(n: Any) -> str:
-    return f"{plain(n)} credit{'' if n == 1 else 's'}"
+    return f"{decimal_text(n)} credit{'' if n == 1 else 's'}"
 
 
 def usable(pkg: Package) -> str:
@@ -80,11 +81,11 @@ def balance_lines(b: Balance) -> list[str]:
     for p in b.packages:
         pkg = p.package
         if p.status == "expired":
-            amounts = f"used {plain(p.used)} of {credits(pkg.credits)}"
+            amounts = f"used {decimal_text(p.used)} of {credits(pkg.credits)}"
         elif p.status == "used-up":
             amounts = f"all {credits(pkg.credits)} used"
         else:
-            amounts = f"{plain(p.remaining)} of {credits(pkg.credits)} left (used {plain(p.used)})"
+            amounts = f"{decimal_text(p.remaining)} of {credits(pkg.credits)} left (used {decimal_text(p.used)})"
         line = (f"  {pkg.id:<{width}}  {p.status:<8}  {amounts}, bought "
                 f"{pkg.purchased_at.date().isoformat()}, {usable(pkg)}")
         if p.status == "expired":
@@ -92,8 +93,8 @@ def balance_lines(b: Balance) -> list[str]:
         lines.append(line)
     if not b.packages:
         lines.append("  (no packages bought)")
-    lines.append(f"available {credits(b.available)} (bought {plain(b.bought)}, used "
-                 f"{plain(b.used)}, expired unused {plain(b.expired_unused)})")
+    lines.append(f"available {credits(b.available)} (bought {decimal_text(b.bought)}, used "
+                 f"{decimal_text(b.used)}, expired unused {decimal_text(b.expired_unused)})")
     return lines
 
 

@@ -10,6 +10,7 @@ import sys
 from policyengine import dates
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.certification.engine import evaluate
+from policyengine.certification.render import evaluation_text
 from policyengine.policy.build import load_policy
 from policyengine.records.model import load_holder
 from policyengine.cli.output import dumps
@@ -92,5 +93,5 @@ def run(args: argparse.Namespace) -> int:
             "format": "policyengine.evaluations/1", "evaluations": [r.as_dict() for r in results]}
         sys.stdout.write(dumps(doc))
     else:
-        sys.stdout.write("\n".join(r.text() for r in results))
+        sys.stdout.write("\n".join(evaluation_text(r) for r in results))
     return 0

@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import sys
 
+from policyengine.decimals import decimal_text
 from policyengine.cli.commands.balance import (
     add_common,
     balance_lines,
@@ -25,8 +26,8 @@ from policyengine.cli.commands.balance import (
     usable,
 )
 from policyengine.packages.ledger_file import locked_all
-from policyengine.packages.redeem import (
-    Decision,
+from policyengine.packages import (
+    RedemptionDecision,
     decision_data,
     load_account,
     load_cart,
@@ -34,8 +35,7 @@ from policyengine.packages.redeem import (
     redeem,
 )
 from policyengine.packages.files import Account, Cart, Redemption, write_account
-from policyengine.packages.ledger import plain
-from policyengine.policy.build import Policy
+from policyengine.policy.model import Policy
 from policyengine.cli.output import dumps
 
 NAME = "redeem"
@@ -62,7 +62,7 @@ def _next_id(account: Account) -> str:
     return f"redemption-{n}"
 
 
-def decision_lines(d: Decision) -> list[str]:
+def decision_lines(d: RedemptionDecision) -> list[str]:
     lines = [
         f"'use my credits' option: {'offered' if d.option_offered else 'not offered'}",
         f"redemption: {'ALLOWED' if d.allowed else 'REFUSED'}",
@@ -84,7 +84,7 @@ def decision_lines(d: Decision) -> list[str]:
         lines += ["", "draws:"]
         for x in d.draws:
             lines.append(f"  {x.package.id}: {credits(x.credits)}, "
-                         f"{plain(x.remaining_after)} left, {usable(x.package)}")
+                         f"{decimal_text(x.remaining_after)} left, {usable(x.package)}")
     lines += ["", "packages after:" if d.allowed else "packages:", *balance_lines(d.balance_after)]
     if d.enrollments:
         lines += ["", "enrollments:"]
@@ -96,7 +96,7 @@ def decision_lines(d: Decision) -> list[str]:
 
 
 def _decide_and_record(args: argparse.Namespace, policy: Policy, cart: Cart, at: dt.datetime
-                       ) -> tuple[Account, Decision, dict[str, str] | None]:
+                       ) -> tuple[Account, RedemptionDecision, dict[str, str] | None]:
     """Read the account, decide, and with ``--record`` append the redemption, all under
     one exclusive lock on the account file (and OUT when it exists): two checkouts can
     never both spend the same credits."""

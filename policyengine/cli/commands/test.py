@@ -24,7 +24,7 @@ from policyengine.ci.coverage import Recorder, percent, report_data, report_text
 from policyengine.policy.environment import Environment
 from policyengine.cli.output import dumps
 from policyengine.ci.scenarios.files import (
-    Result,
+    ScenarioResult,
     default_policy_path,
     find_files,
     load_file,
@@ -55,10 +55,10 @@ def _fmt_count(passed: int, failed: int) -> str:
     return f"{passed} passed, {failed} failed"
 
 
-def junit_xml(results: list[Result], errors: list[Diagnostic]) -> str:
+def junit_xml(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
     """JUnit XML: one testsuite per scenario file, one testcase per scenario."""
     suites = ET.Element("testsuites", name="policyengine test")
-    by_file: dict[str, list[Result]] = {}
+    by_file: dict[str, list[ScenarioResult]] = {}
     for r in results:
         by_file.setdefault(r.scenario.file, []).append(r)
     totals = {"tests": 0, "failures": 0, "errors": 0}
@@ -101,7 +101,7 @@ def junit_xml(results: list[Result], errors: list[Diagnostic]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
 
 
-def _text(results: list[Result], errors: list[Diagnostic]) -> str:
+def _text(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
     lines = []
     for d in errors:
         lines.append(d.render())
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
             recorder = Recorder()
     files = list(find_files(paths))
     errors: list[Diagnostic] = []
-    results: list[Result] = []
+    results: list[ScenarioResult] = []
     tested: set[str] = set()
     for path in files:
         try:

@@ -1,0 +1,116 @@
+"""Statuses: of each period, of the holder, and those a policy defines.
+
+``period_status``: ``complete``, ``in-progress``, ``grace``, ``expired``, ``future`` or
+``not-started``. ``holder_status``: the built-in status of the holder (certified,
+grace, expired, in-progress, not-registered, not-certified, no-period) and the renewal
+readiness of the period they are in. ``policy_status``: ``statuses: [{id, label, when}]``
+of the policy — the first rule whose ``when`` is true names the holder's status; the
+built-in status stays in ``builtin`` and its dates are kept. ``when`` sees ``holder``,
+``period`` (the period the built-in status is about, with ``complete`` and ``late``),
+``as_of``, ``status`` (the built-in code) and ``const``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from policyengine.certification.periods import ONE_DAY, Period
+from policyengine.certification.requirement_result import RequirementResult, all_met
+from policyengine.policy.model import Policy
+
+
+def period_status(p: Period, as_of: dt.date) -> str:
+    """``complete``, ``in-progress``, ``grace`` (ended incomplete, still open until its
+    grace end), ``expired``, ``future`` or ``not-started``."""
+    if p.completed_on is not None:
+        return "complete"
+    if p.began_on is None:
+        return "future" if p.start > as_of else "not-started"
+    if as_of <= p.end:
+        return "in-progress"
+    return "grace" if as_of <= p.grace_end else "expired"
+
+
+def holder_status(
+    periods: Sequence[Period], results: Mapping[int, list[RequirementResult]],
+    holder: Mapping[str, Any], as_of: dt.date
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The holder's status and the renewal readiness of the period they are in."""
+    stuck = next((p for p in periods if period_status(p, as_of) == "expired"), None)
+    late = next((p for p in periods if period_status(p, as_of) == "grace"), None)
+    current = stuck or late or next((p for p in periods if p.contains(as_of)), None)
+    if current is None:
+        begun = [p for p in periods if p.began_on is not None]
+        current = begun[-1] if begun else (periods[0] if periods else None)
+    initial = periods[0] if periods and periods[0].kind == "initial" else None
+    since = holder.get("certified_on") or holder.get("designated_on")
+    if current is None:
+        status = {"code": "no-period", "text": "no period applies to this holder"}
+    elif stuck is not None:
+        status = {
+            "code": "expired",
+            "text": f"expired since {stuck.grace_end + ONE_DAY}: the {stuck.label} is not "
+                    "complete",
+            "expired_since": (stuck.grace_end + ONE_DAY).isoformat(),
+        }
+    elif late is not None:
+        status = {
+            "code": "grace",
+            "text": f"in the grace period until {late.grace_end}: the {late.label} ended "
+                    f"incomplete; credits earned by {late.grace_end} still count for it (late)",
+            "grace_until": late.grace_end.isoformat(),
+        }
+    elif initial is not None and initial.completed_on is None:
+        if as_of < initial.start:
+            status = {"code": "not-registered",
+                      "text": f"registers on {initial.start}; not certified yet"}
+        else:
+            status = {"code": "in-progress",
+                      "text": "working toward certification; the initial period ends "
+                              f"{initial.end}"}
+    else:
+        until = current.end
+        if current.start > as_of and since is None:
+            status = {"code": "not-certified", "text": f"not certified before {current.start}"}
+        else:
+            met = current.completed_on is not None and current.kind == "renewal"
+            done = " (renewal requirements met)" if met else ""
+            status = {"code": "certified",
+                      "text": f"certified since {since} until {until}{done}" if since
+                      else f"certified until {until}{done}",
+                      "valid_until": until.isoformat()}
+            if since:
+                status["valid_from"] = since.isoformat()
+    if current is not None:
+        status["period"] = current.number
+    renewal = None
+    if current is not None and current.number in results:
+        res = results[current.number]
+        renewal = {
+            "period": current.number,
+            "requirements": [r.as_dict() for r in res],
+            "missing": [r.sentence(current.end) for r in res if not r.met],
+            "can_invoice": all_met(res),
+        }
+    return status, renewal
+
+
+
+def policy_status(policy: Policy, builtin: dict[str, Any], periods: Sequence[Period],
+                  holder: dict, as_of: dt.date) -> dict[str, Any]:
+    if not policy.statuses:
+        return builtin
+    number = builtin.get("period")
+    period = next((p for p in periods if p.number == number), None)
+    if period is None:
+        return builtin
+    values = {**policy.base_values(), "holder": holder, "period": period.state_values(),
+              "as_of": as_of, "status": builtin["code"]}
+    for rule in policy.statuses:
+        if rule.when(values) is True:
+            label = rule.label
+            return {**builtin, "code": rule.id, "label": label,
+                    "text": f"{label}: {builtin['text']}", "builtin": builtin["code"]}
+    return builtin
