@@ -185,3 +185,18 @@ def test_the_reference_names_every_field_of_every_scope():
             assert f"`{obj.name}.{f.name}`" in text
     for place in scopes.PLACES:
         assert f"`{place.pattern}`" in text
+
+
+def test_every_disposition_code_is_documented_and_every_documented_code_exists():
+    import re
+
+    from policyengine.certification import dispositions
+
+    doc = (ROOT / "docs" / "evaluation.md").read_text(encoding="utf-8")
+    table = doc.split("## Disposition codes", 1)[1].split("\n\n", 2)[1]
+    documented = set(re.findall(r"`([a-z-]+)`", "\n".join(
+        line.split("|")[1] for line in table.splitlines() if line.startswith("| `"))))
+    assert documented == set(dispositions.CODES)
+    source = (ROOT / "policyengine/certification/dispositions.py").read_text(encoding="utf-8")
+    built = set(re.findall(r'Disposition\("([a-z-]+)"', source))
+    assert built == set(dispositions.CODES)

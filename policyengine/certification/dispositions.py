@@ -1,13 +1,14 @@
-"""The sentences for records that do not count where they were tried: outside a
-validity rule, outside every period, or with a status the policy does not count.
+"""Every disposition a record can leave an evaluation with: a stable code and a sentence.
 
-Each disposition is a stable code plus a sentence (docs/evaluation.md lists the codes).
+This is the catalogue: each code has one builder here, ``CODES`` lists them all, and a
+test checks that docs/evaluation.md documents exactly these codes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
 from policyengine.certification.result import Disposition
 from policyengine.certification.periods import Period
@@ -53,9 +54,63 @@ def outside(periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposit
     return Disposition("not-applied", f"earned {day}; not applied to any period")
 
 
-def status_disposition(r: Record) -> Disposition:
+def by_status(r: Record) -> Disposition:
     if r.status == "pending":
         return Disposition("pending", "pending: waiting for staff approval")
     if r.status == "declined":
         return Disposition("declined", "declined by staff; it does not count")
     return Disposition("not-counted", f"status '{r.status}' does not count under this policy")
+
+
+def applied(p: Period, late: bool, carried: tuple[Decimal, Period] | None) -> Disposition:
+    text = f"applied to the {p.label}"
+    if late:
+        text += f" (late: earned in the grace period ending {p.grace_end})"
+    if carried is not None:
+        text += f"; {carried[0]} of its credits carried over to the {carried[1].label}"
+    return Disposition("applied", text)
+
+
+def carried_over(credits: Decimal, target: Period) -> Disposition:
+    return Disposition("carried-over", f"not needed by the period it was earned in; "
+                       f"{credits} credits carried over to the {target.label}")
+
+
+def before_window(day: dt.date, p: Period) -> Disposition:
+    return Disposition("before-window", f"earned {day}, before the recertification window of "
+                       f"the {p.label} opened on {p.window_start}; it does not count")
+
+
+def superseded_registration(r: Record) -> Disposition:
+    return Disposition("superseded-registration", f"registration {r.registration} of course "
+                       f"{r.course}: only the current registration of a training item is "
+                       "credited")
+
+
+def not_needed(p: Period) -> Disposition:
+    return Disposition("not-needed", f"not needed: the {p.label} was already complete; it "
+                       "stays available for later periods")
+
+
+def not_yet_recorded(r: Record, as_of: dt.date) -> Disposition:
+    return Disposition("not-yet-recorded", f"recorded {r.recorded_on}, after the as-of date "
+                       f"{as_of}")
+
+
+def not_yet_earned(r: Record, as_of: dt.date) -> Disposition:
+    return Disposition("not-yet-earned", f"earned {r.earned_on}, after the as-of date {as_of}")
+
+
+def with_notes(d: Disposition, notes: list[str]) -> Disposition:
+    """The same disposition, its sentence followed by ``notes`` (declined or refused
+    changes of the record's date)."""
+    return Disposition(d.code, "; ".join([d.text, *notes]))
+
+
+# Every code a record can end with (docs/evaluation.md, "Disposition codes").
+CODES = (
+    "applied", "carried-over", "before-window", "not-needed", "not-valid",
+    "before-first-period", "after-last-period", "superseded-registration", "pending",
+    "declined", "not-counted", "not-yet-recorded", "not-yet-earned", "awaiting-registration",
+    "no-period", "not-applied",
+)

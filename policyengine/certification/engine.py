@@ -30,10 +30,10 @@ from decimal import Decimal
 from policyengine.certification import adjustments as adj
 from policyengine.certification import optimal
 from policyengine.certification.carryover import carry
-from policyengine.certification.dispositions import invalid, outside, status_disposition
+from policyengine.certification import dispositions as why
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.certification.actions import suggest_actions
-from policyengine.certification.result import Disposition, Evaluation, RecordOutcome
+from policyengine.certification.result import Evaluation, RecordOutcome
 from policyengine.certification.status import holder_status, policy_status
 from policyengine.certification.periods import Period, initial_period, next_period
 from policyengine.policy.model import Policy
@@ -327,46 +327,26 @@ class _Run:
             if r.id in placed:
                 p, a = placed[r.id]
                 o.period = p.number
-                text = f"applied to the {p.label}"
-                if a.late:
-                    text += f" (late: earned in the grace period ending {p.grace_end})"
-                if moved is not None:
-                    text += (f"; {moved[1].credits} of its credits carried over to the "
-                             f"{moved[0].label}")
-                o.disposition = Disposition("applied", text)
+                o.disposition = why.applied(p, a.late, None if moved is None else
+                                            (moved[1].credits, moved[0]))
                 o.counted_toward = self._toward(p, a)
             elif moved is not None:
-                target = moved[0]
-                o.period = target.number
-                o.disposition = Disposition(
-                    "carried-over", f"not needed by the period it was earned in; "
-                    f"{moved[1].credits} credits carried over to the {target.label}")
+                o.period = moved[0].number
+                o.disposition = why.carried_over(moved[1].credits, moved[0])
             elif r.id in self.last_event and self.last_event[r.id][0] == "before-window":
-                p = self.last_event[r.id][1]
-                o.disposition = Disposition(
-                    "before-window", f"earned {self.effective[r.id]}, before the "
-                    f"recertification window of the {p.label} opened on {p.window_start}; "
-                    "it does not count")
+                o.disposition = why.before_window(self.effective[r.id], self.last_event[r.id][1])
             elif self._superseded(r, eligible):
-                o.disposition = Disposition(
-                    "superseded-registration",
-                    f"registration {r.registration} of course {r.course}: only the current "
-                    "registration of a training item is credited",
-                )
+                o.disposition = why.superseded_registration(r)
             elif r.id in self.last_event and self.last_event[r.id][0] == "not-needed":
-                p = self.last_event[r.id][1]
-                o.disposition = Disposition(
-                    "not-needed", f"not needed: the {p.label} was already complete; it stays "
-                    "available for later periods")
+                o.disposition = why.not_needed(self.last_event[r.id][1])
             elif r.id in self.last_event:
-                o.disposition = invalid(self.policy, self.effective[r.id],
-                                         self.last_event[r.id][1])
+                o.disposition = why.invalid(self.policy, self.effective[r.id],
+                                            self.last_event[r.id][1])
             else:
-                o.disposition = outside(self.periods, self.effective[r.id], self.as_of)
+                o.disposition = why.outside(self.periods, self.effective[r.id], self.as_of)
             notes = [d.reason for d in o.decisions if d.status in ("declined", "refused")]
             if notes:  # a change not allowed: say so on the record itself, not only below it
-                o.disposition = Disposition(o.disposition.code,
-                                            "; ".join([o.disposition.text, *notes]))
+                o.disposition = why.with_notes(o.disposition, notes)
 
 
 def evaluate(
@@ -386,13 +366,11 @@ def evaluate(
     for r in run_.records:
         o = run_.outcomes[r.id]
         if r.recorded_on > as_of:
-            o.disposition = Disposition(
-                "not-yet-recorded", f"recorded {r.recorded_on}, after the as-of date {as_of}")
+            o.disposition = why.not_yet_recorded(r, as_of)
         elif r.earned_on > as_of:
-            o.disposition = Disposition(
-                "not-yet-earned", f"earned {r.earned_on}, after the as-of date {as_of}")
+            o.disposition = why.not_yet_earned(r, as_of)
         elif not run_._counts(r):
-            o.disposition = status_disposition(r)
+            o.disposition = why.by_status(r)
         else:
             run_.credits[r.id] = run_._credits(r)
             eligible.append(r)
