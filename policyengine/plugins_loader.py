@@ -187,10 +187,10 @@ def _load_entry_points(pm: pluggy.PluginManager, origins: dict[str, tuple[str, s
     except Exception as err:  # noqa: BLE001 - a broken third-party plugin, shown not raised
         raise _fail(f"cannot load a plugin from the entry-point group '{ENTRYPOINT_GROUP}': "
                     f"{type(err).__name__}: {err}", f"disable it with {ALLOWLIST_ENV}") from None
-    for plugin, dist in pm.list_plugin_distinfo():
+    for plugin, info in pm.list_plugin_distinfo():
         name = pm.get_name(plugin) or "?"
         module = getattr(plugin, "__name__", repr(plugin))
-        origins[name] = ("entry point", f"{dist.project_name} {dist.version} ({module})")
+        origins[name] = ("entry point", f"{info.project_name} {info.version} ({module})")
 
 
 def _load_dir(pm: pluggy.PluginManager, directory: str, origins: dict[str, tuple[str, str]]) -> None:
@@ -213,7 +213,8 @@ def _load_dir(pm: pluggy.PluginManager, directory: str, origins: dict[str, tuple
         origins[name] = ("plugins dir", str(path))
 
 
-def _call_each(pm: pluggy.PluginManager, hook: str, make: Callable[[str], Callable]) -> None:
+def _call_each(pm: pluggy.PluginManager, hook: str,
+               make: Callable[[str], Callable[[Any], None]]) -> None:
     """Call every implementation of ``hook`` with a register callback for its plugin."""
     for impl in getattr(pm.hook, hook).get_hookimpls():
         register = make(impl.plugin_name)
@@ -226,7 +227,8 @@ def _call_each(pm: pluggy.PluginManager, hook: str, make: Callable[[str], Callab
                         f"{type(err).__name__}: {err}") from None
 
 
-def _functions_registrar(registry: FunctionRegistry) -> Callable[[str], Callable]:
+def _functions_registrar(registry: FunctionRegistry
+                         ) -> Callable[[str], Callable[[Function], None]]:
     def make(owner: str) -> Callable[[Function], None]:
         def register(fn: Function) -> None:
             if not isinstance(fn, Function):
@@ -300,7 +302,13 @@ def load_plugins(plugins_dir: str | os.PathLike[str] | None = None) -> LoadedPlu
     except pluggy.PluginValidationError as err:
         raise _fail(str(err), "check the hook's name against docs/plugins.md") from None
     sources = SourceRegistry()
-    _call_each(pm, "register_sources", lambda owner: lambda cls: sources.register(cls, owner))
+    def sources_registrar(owner: str) -> Callable[[Any], None]:
+        def register(cls: Any) -> None:
+            sources.register(cls, owner)
+
+        return register
+
+    _call_each(pm, "register_sources", sources_registrar)
     functions = builtin_functions()
     _call_each(pm, "register_functions", _functions_registrar(functions))
     env = Environment(functions=functions, sources=sources,

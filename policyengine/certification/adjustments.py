@@ -105,7 +105,8 @@ def adjustment_values(adj: Adjustment, direction: str) -> dict[str, Any]:
 
 
 def judge(
-    policy: Policy, record: Record, adj: Adjustment, periods: Sequence[Period], holder: dict
+    policy: Policy, record: Record, adj: Adjustment, periods: Sequence[Period],
+    holder: Mapping[str, Any],
 ) -> AdjustmentDecision:
     roles = _roles(policy)
     if adj.to == record.earned_on:
@@ -140,7 +141,7 @@ def judge(
 
 
 def effective_date(
-    policy: Policy, record: Record, periods: Sequence[Period], holder: dict,
+    policy: Policy, record: Record, periods: Sequence[Period], holder: Mapping[str, Any],
     as_of: dt.date | None = None,
 ) -> tuple[dt.date, list[AdjustmentDecision]]:
     """The earned date that counts, and the decision on each adjustment (oldest first).
@@ -157,7 +158,7 @@ def effective_date(
 
 
 def proposal(
-    policy: Policy, record: Record, period: Period, holder: dict, direction: str
+    policy: Policy, record: Record, period: Period, holder: Mapping[str, Any], direction: str
 ) -> tuple[dt.date | None, str | None]:
     """Would staff be allowed to move ``record`` into ``period``? (target date, refusal)."""
     rule = _rule(policy, direction)
@@ -170,8 +171,9 @@ def proposal(
     values = _scope(policy, record, period, holder, adjustment_values(probe, direction))
     target = default_target
     if rule.to is not None:
-        target = rule.to(values)
-        assert isinstance(target, dt.date)
+        moved = rule.to(values)
+        assert isinstance(moved, dt.date)  # checked as a date at load
+        target = moved
     probe = Adjustment(target, probe.by, probe.role, probe.at, probe.on)
     why = _check_rule(policy, direction, record, probe, period, holder)
     return (None, why) if why else (target, None)

@@ -23,13 +23,17 @@ credits no minimum needs are attributed by :func:`add_surplus`.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Union
 from decimal import Decimal
 from policyengine.decimals import ZERO
 
 ROOT = "root"
-Node = Hashable
+# An allocation node: ROOT, a category (its requirement index), a category's year
+# ("year", index, year) or a cap ("cap", index); graph-internal nodes are tuples too.
+Node = Union[int, str, tuple[Any, ...]]
+Cap = tuple[str, int]  # ("cap", requirement index)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class Unit:
     key: str
     credits: Decimal
     nodes: tuple[Node, ...]  # nodes it may count toward, deepest first, policy order
-    caps: tuple[Node, ...] = ()  # caps covering it
+    caps: tuple[Cap, ...] = ()  # caps covering it
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ class Tree:
 
 
 class CapsNotNested(ValueError):
-    def __init__(self, a: Node, b: Node, shared: str):
+    def __init__(self, a: Cap, b: Cap, shared: str):
         super().__init__(f"caps {a} and {b} overlap without one containing the other")
         self.a, self.b, self.shared = a, b, shared
 
@@ -97,7 +101,7 @@ class Assignment:
 
     parts: dict[str, list[tuple[Node, Decimal]]] = field(default_factory=dict)
     needed: dict[str, Decimal] = field(default_factory=dict)
-    cap_left: dict[Node, Decimal] = field(default_factory=dict)
+    cap_left: dict[Cap, Decimal] = field(default_factory=dict)
 
     def give(self, key: str, node: Node, amount: Decimal, needed: bool) -> None:
         if amount <= 0:
@@ -130,14 +134,14 @@ class Assignment:
         return sum((a for _n, a in self.parts.get(key, [])), ZERO)
 
 
-def _usable(unit: Unit, cap_left: dict[Node, Decimal]) -> Decimal:
+def _usable(unit: Unit, cap_left: dict[Cap, Decimal]) -> Decimal:
     amount = unit.credits
     for c in unit.caps:
         amount = min(amount, cap_left[c])
     return max(ZERO, amount)
 
 
-def first_fit(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]) -> Assignment:
+def first_fit(tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]) -> Assignment:
     """Chronological first-fit: each unit in turn fills the first node (deepest first,
     in policy order) that still needs credits, then the total; caps used up in order."""
     out = Assignment(cap_left=dict(caps))
@@ -195,11 +199,11 @@ def _push_down(assignment: Assignment, units: Sequence[Unit], tree: Tree | None)
 # -- maximum flow ------------------------------------------------------------------
 class _Graph:
     def __init__(self) -> None:
-        self.adj: dict[Hashable, list[int]] = {}
-        self.to: list[Hashable] = []
+        self.adj: dict[Node, list[int]] = {}
+        self.to: list[Node] = []
         self.cap: list[Decimal] = []
 
-    def edge(self, a: Hashable, b: Hashable, cap: Decimal) -> int:
+    def edge(self, a: Node, b: Node, cap: Decimal) -> int:
         self.adj.setdefault(a, []).append(len(self.to))
         self.to.append(b)
         self.cap.append(cap)
@@ -211,7 +215,7 @@ class _Graph:
     def flow_on(self, e: int) -> Decimal:
         return self.cap[e ^ 1]
 
-    def max_flow(self, s: Hashable, t: Hashable) -> Decimal:
+    def max_flow(self, s: Node, t: Node) -> Decimal:
         total = ZERO
         while True:
             level = {s: 0}
@@ -227,7 +231,7 @@ class _Graph:
                 return total
             nxt = {v: 0 for v in level}
 
-            def push(v: Hashable, limit: Decimal) -> Decimal:
+            def push(v: Node, limit: Decimal) -> Decimal:
                 if v == t:
                     return limit
                 edges = self.adj.get(v, [])
@@ -250,14 +254,14 @@ class _Graph:
                 total += got
 
 
-def cap_parents(units: Sequence[Unit], caps: dict[Node, Decimal]) -> dict[Node, Node | None]:
+def cap_parents(units: Sequence[Unit], caps: dict[Cap, Decimal]) -> dict[Cap, Cap | None]:
     """The nesting of caps over ``units`` (the smallest cap containing each cap), or
     :class:`CapsNotNested` when two caps overlap without one containing the other."""
     covered = {c: frozenset(u.key for u in units if c in u.caps) for c in caps}
     order = list(caps)
-    parents: dict[Node, Node | None] = {}
+    parents: dict[Cap, Cap | None] = {}
     for i, a in enumerate(order):
-        best = None
+        best: Cap | None = None
         for j, b in enumerate(order):
             if a == b:
                 continue
@@ -273,12 +277,12 @@ def cap_parents(units: Sequence[Unit], caps: dict[Node, Decimal]) -> dict[Node, 
     return parents
 
 
-def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]
+def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]
                   ) -> tuple[bool, Assignment]:
     """An assignment filling every node's demand if one exists (then True), else one
     filling as much as possible (False). Raises CapsNotNested."""
     parents = cap_parents(units, caps)
-    groups: dict[tuple, list[Unit]] = {}
+    groups: dict[tuple[Any, ...], list[Unit]] = {}
     for u in units:
         groups.setdefault((u.nodes, tuple(sorted(map(str, u.caps)))), []).append(u)
     g = _Graph()
@@ -286,7 +290,7 @@ def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]
     infinite = sum((u.credits for u in units), ZERO) + 1
     for c, cap in caps.items():
         g.edge(("cap", parents[c]) if parents[c] is not None else source, ("cap", c), cap)
-    group_edges: dict[tuple, list[tuple[Node, int]]] = {}
+    group_edges: dict[tuple[Any, ...], list[tuple[Node, int]]] = {}
     for sig, members in groups.items():
         node = ("group", sig)
         caps_of = members[0].caps
@@ -314,13 +318,13 @@ def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]
     filled = flow >= demand_total
     out = Assignment()
     for sig, members in groups.items():
-        for node, e in group_edges[sig]:
+        for target, e in group_edges[sig]:
             amount = g.flow_on(e)
             for m in members:  # earlier units first
                 if amount <= 0:
                     break
                 take = min(amount, m.credits - out.given(m.key))
-                out.give(m.key, node, take, needed=True)
+                out.give(m.key, target, take, needed=True)
                 amount -= take
         for m in members:
             out.parts.setdefault(m.key, [])
@@ -329,7 +333,7 @@ def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Node, Decimal]
     return filled, out
 
 
-def _innermost(caps_of: Sequence[Node], parents: dict[Node, Node | None]) -> Node | None:
+def _innermost(caps_of: Sequence[Cap], parents: dict[Cap, Cap | None]) -> Cap | None:
     for c in caps_of:
         if not any(parents.get(o) == c for o in caps_of if o != c):
             return c

@@ -11,7 +11,8 @@ carry again. Both periods record the move (``carried_out`` / ``carried_in``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from dataclasses import replace
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ from policyengine.certification.requirements import Applied, Measurement, Requir
 
 
 
-def carry(policy: Policy, holder: dict, source: Period, target: Period,
+def carry(policy: Policy, holder: Mapping[str, Any], source: Period, target: Period,
           requirements: Requirements, measurement: Measurement,
           untaken: Sequence[Applied]) -> list[Applied]:
     """Move the unneeded credits of ``source`` to ``target``; return what ``target``

@@ -39,6 +39,7 @@ from policyengine.certification.periods import Period, initial_period, next_peri
 from policyengine.policy.model import Policy
 from policyengine.records.conversion import credits_from_minutes
 from policyengine.records.model import Holder, Record, record_values
+from policyengine.certification.requirement_result import RequirementResult
 from policyengine.certification.requirements import Applied, Measurement, Requirements, progress
 
 MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
@@ -59,7 +60,7 @@ class _Run:
         # the last thing that happened to a record not applied: (code, period)
         self.last_event: dict[str, tuple[str, Period]] = {}
         self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
-        self.results: dict[int, list] = {}
+        self.results: dict[int, list[RequirementResult]] = {}
         self.measurements: dict[int, Measurement] = {}
         self.apply_all = policy.allocation.apply == "all"
         self.discards = policy.allocation.unused == "discard"
@@ -261,11 +262,13 @@ class _Run:
     def _apply_late(self, p: Period, late: list[Record]) -> None:
         """Records earned in ``p``'s grace period go to ``p`` only if they complete it (as
         many as that takes); otherwise they stay for the next period."""
-        before = list(p.applied), self.results.get(p.number), self.measurements.get(p.number)
+        applied = list(p.applied)
+        results, measurement = self.results.get(p.number), self.measurements.get(p.number)
         self._apply(p, late, self.as_of, False)
         if p.completed_on is None:
-            p.applied[:] = before[0]
-            self.results[p.number], self.measurements[p.number] = before[1], before[2]
+            p.applied[:] = applied
+            if results is not None and measurement is not None:
+                self.results[p.number], self.measurements[p.number] = results, measurement
             for r in late:
                 self.last_event.pop(r.id, None)
 
@@ -282,7 +285,7 @@ class _Run:
         known: list[Record] = []
         i = 0
         current: Period | None = self.periods[0]
-        begin = current.start
+        begin = self.periods[0].start
         while current is not None:
             times = [begin] if current.began_on is None else []
             if i < len(arrivals):

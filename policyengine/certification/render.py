@@ -53,9 +53,9 @@ def evaluation_text(ev: Evaluation) -> str:
             lines.append("    counted toward: " + ", ".join(
                 f"{t['requirement']} {decimal_text(t['credits'])}"
                 for t in d["counted_toward"]))
-        for a in o.decisions:
-            if a.status not in ("declined", "refused"):  # those are in the explanation
-                lines.append(f"    adjustment: {a.reason}")
-        for a in o.actions:
-            lines.append(f"    action: {a['text']}")
+        for decision in o.decisions:
+            if decision.status not in ("declined", "refused"):  # in the explanation already
+                lines.append(f"    adjustment: {decision.reason}")
+        for action in o.actions:
+            lines.append(f"    action: {action['text']}")
     return "\n".join(lines) + "\n"

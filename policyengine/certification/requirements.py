@@ -12,7 +12,7 @@ All arithmetic is exact (Decimal).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,11 @@ from policyengine.certification.requirement_result import (
     period_years,
     year_values,
 )
+
+# What an expression scope holds (name -> value), as the rules are called with it.
+Scope = dict[str, Any]
+YearSpan = tuple[dt.date, dt.date, Decimal]  # first day, last day, minimum
+Years = dict[int, list[YearSpan]]  # requirement index -> its years
 
 __all__ = ["Applied", "Measurement", "RequirementResult", "Requirements", "all_met", "progress"]
 
@@ -98,14 +103,14 @@ class Requirements:
         self.categories = [i for i, r in enumerate(self.items)
                            if r.where is not None and self.credits[i]
                            and (r.min is not None or r.per_year is not None)]
-        self._cache: dict[tuple, tuple[bool, ...]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[bool, ...]] = {}
         self._order = {i: n for n, i in enumerate(self.categories)}
 
     # -- numbers and filters -------------------------------------------------------
     def _number(self, value: Amount | None, values: dict[str, Any]) -> Decimal | None:
         return resolve_amount(value, values)
 
-    def _own_matches(self, a: Applied, scope: dict, period_no: int) -> tuple[bool, ...]:
+    def _own_matches(self, a: Applied, scope: Scope, period_no: int) -> tuple[bool, ...]:
         cache_key = (period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)
         if hit is not None:
@@ -120,7 +125,7 @@ class Requirements:
         self._cache[cache_key] = out = tuple(row)
         return out
 
-    def _matches(self, a: Applied, scope: dict, period_no: int) -> tuple[bool, ...]:
+    def _matches(self, a: Applied, scope: Scope, period_no: int) -> tuple[bool, ...]:
         """Whether ``a`` counts toward each requirement: its own ``where`` and those of
         the requirements it is within."""
         cache_key = ("within", period_no, a.key, a.effective_on, a.credits)
@@ -145,7 +150,7 @@ class Requirements:
             j = self.within.get(j)
         return al.ROOT if j is None else j
 
-    def _build(self, scope: dict, period: dict) -> tuple[al.Tree, dict, dict]:
+    def _build(self, scope: Scope, period: Scope) -> tuple[al.Tree, Years, dict[al.Cap, Decimal]]:
         parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}
         minimum: dict[Any, Decimal] = {i: self._number(self.items[i].min, scope) or ZERO
                                        for i in self.categories}
@@ -180,7 +185,8 @@ class Requirements:
         are part of the allocation; the total's with categories is a sum of all credits."""
         return i in self.categories or not self.categories
 
-    def beyond_credits(self, a: Applied, period: dict, holder: dict, period_no: int) -> bool:
+    def beyond_credits(self, a: Applied, period: Scope, holder: Mapping[str, Any],
+                       period_no: int) -> bool:
         """Whether ``a`` may matter for something the credit assignment does not decide:
         an items count, a required course, or the total's per-year sums."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
@@ -194,14 +200,15 @@ class Requirements:
                 return True
         return False
 
-    def caps_of(self, a: Applied, period: dict, holder: dict, period_no: int) -> list[Any]:
+    def caps_of(self, a: Applied, period: Scope, holder: Mapping[str, Any],
+                period_no: int) -> list[al.Cap]:
         """The caps (allocation nodes) covering ``a``."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
         match = self._matches(a, scope, period_no)
         return [("cap", i) for i, req in enumerate(self.items) if match[i] and req.has_cap]
 
     # -- measuring -----------------------------------------------------------------
-    def measure(self, applied: Sequence[Applied], period: dict, holder: dict,
+    def measure(self, applied: Sequence[Applied], period: Scope, holder: Mapping[str, Any],
                 period_no: int = 0, optimal: bool | None = None) -> Measurement:
         policy = self.policy
         scope = {**policy.base_values(), "period": period, "holder": holder}
@@ -240,7 +247,7 @@ class Requirements:
             i, depth = self.within[i], depth + 1
         return depth
 
-    def _unit(self, a: Applied, match: Sequence[bool], years: dict, tree: al.Tree,
+    def _unit(self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree,
               period_no: int) -> al.Unit:
         cache_key = ("unit", period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)
@@ -248,7 +255,7 @@ class Requirements:
             hit = self._cache[cache_key] = self._nodes(a, match, years, tree)
         return al.Unit(a.key, a.credits, hit)
 
-    def _nodes(self, a: Applied, match: Sequence[bool], years: dict,
+    def _nodes(self, a: Applied, match: Sequence[bool], years: Years,
                tree: al.Tree) -> tuple[Any, ...]:
         """The allocation nodes ``a`` may count toward, deepest first, in policy order."""
         nodes: list[Any] = []
@@ -267,7 +274,7 @@ class Requirements:
         nodes.sort(key=deepest_first)
         return tuple(nodes)
 
-    def _year_of(self, a: Applied, i: int, spans: list) -> int | None:
+    def _year_of(self, a: Applied, i: int, spans: list[YearSpan]) -> int | None:
         if a.carried_from is not None:
             per_year = self.items[i].per_year
             return 0 if per_year is None or per_year.carried_may_count else None
@@ -276,9 +283,10 @@ class Requirements:
                 return y
         return 0 if a.effective_on < spans[0][0] else len(spans) - 1  # before / late: clamp
 
-    def _result(self, i: int, scope: dict, tree: al.Tree, assignment: al.Assignment,
-                counts: dict, applied: Sequence[Applied], matches: list, years: dict,
-                caps: dict) -> RequirementResult:
+    def _result(self, i: int, scope: Scope, tree: al.Tree, assignment: al.Assignment,
+                counts: dict[al.Node, Decimal], applied: Sequence[Applied],
+                matches: list[tuple[bool, ...]], years: Years,
+                caps: dict[al.Cap, Decimal]) -> RequirementResult:
         req = self.items[i]
         measure = "credits" if self.credits[i] else "items"
         mine = [j for j, m in enumerate(matches) if m[i]]
@@ -324,7 +332,7 @@ class Requirements:
             code="allocation.caps"))
 
 
-def progress(results: Sequence[RequirementResult]) -> tuple:
+def progress(results: Sequence[RequirementResult]) -> tuple[tuple[Decimal, Decimal, int], ...]:
     """A comparable measure of progress on the unmet requirements."""
     return tuple(
         (min(r.counted, r.required) if r.required is not None else ZERO,

@@ -46,6 +46,7 @@ def holder_status(
         current = begun[-1] if begun else (periods[0] if periods else None)
     initial = periods[0] if periods and periods[0].kind == "initial" else None
     since = holder.get("certified_on") or holder.get("designated_on")
+    status: dict[str, Any]
     if current is None:
         status = {"code": "no-period", "text": "no period applies to this holder"}
     elif stuck is not None:
@@ -99,7 +100,7 @@ def holder_status(
 
 
 def policy_status(policy: Policy, builtin: dict[str, Any], periods: Sequence[Period],
-                  holder: dict, as_of: dt.date) -> dict[str, Any]:
+                  holder: Mapping[str, Any], as_of: dt.date) -> dict[str, Any]:
     if not policy.statuses:
         return builtin
     number = builtin.get("period")

@@ -140,7 +140,8 @@ class _Reader:
     """Collects every problem of one document instead of stopping at the first."""
 
     def __init__(self, data: Any, tz: dt.tzinfo | None = None) -> None:
-        self.data, self.tz, self.problems = data, tz, []
+        self.data, self.tz = data, tz
+        self.problems: list[Diagnostic] = []
 
     def bad(self, path: Sequence[Any], message: str, hint: str | None, code: str) -> None:
         loc = _loc(self.data, path)
@@ -187,7 +188,7 @@ def load_account(path: str, tz: dt.tzinfo) -> Account:
     return account_from_document(data, tz, path=path)
 
 
-def account_from_document(data: Mapping, tz: dt.tzinfo, *, path: str = "<account>") -> Account:
+def account_from_document(data: Mapping[str, Any], tz: dt.tzinfo, *, path: str = "<account>") -> Account:
     """An :class:`Account` from a parsed document (also plain dicts from the API)."""
     r = _Reader(data, tz)
     head = data.get("account") or {}
@@ -232,7 +233,7 @@ def load_cart(path: str) -> Cart:
     return cart_from_document(data, path=path)
 
 
-def cart_from_document(data: Mapping, *, path: str = "<cart>") -> Cart:
+def cart_from_document(data: Mapping[str, Any], *, path: str = "<cart>") -> Cart:
     """A :class:`Cart` from a parsed document (also plain dicts from the API)."""
     r = _Reader(data)
     body = data.get("cart") or {}

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from policyengine.decimals import ZERO, decimal_text
 from policyengine.errors import Diagnostic, PolicyError
@@ -109,7 +110,8 @@ def package_for(purchase: Purchase, t: Terms) -> Package:
     """
     local = purchase.at.astimezone(t.tz)
     if t.boundary == "purchase-time":
-        naive_end = add_duration(local.replace(tzinfo=None), t.valid_for)
+        # calendar arithmetic on the local clock time (add_duration keeps it a datetime)
+        naive_end = cast(dt.datetime, add_duration(local.replace(tzinfo=None), t.valid_for))
         expires_at = naive_end.replace(tzinfo=t.tz)
         last_day = (_utc(expires_at) - dt.timedelta(microseconds=1)).astimezone(t.tz).date()
     else:
@@ -124,8 +126,9 @@ def _sorted_events(account: Account) -> list[Purchase | Redemption]:
     return sorted(account.events, key=lambda e: (_utc(e.at), e.order))
 
 
-def _draw_key(t: Terms, remaining: Mapping[str, Decimal]) -> Callable[[Package], tuple]:
-    def key(p: Package) -> tuple:
+def _draw_key(t: Terms, remaining: Mapping[str, Decimal]
+              ) -> Callable[[Package], tuple[Any, ...]]:
+    def key(p: Package) -> tuple[Any, ...]:
         expires, bought = _utc(p.expires_at), _utc(p.purchased_at)
         if t.draw_order == "purchased-first":
             return (bought, expires, p.order)
@@ -190,20 +193,20 @@ def replay(
             bad(event, f"its draws add up to {decimal_text(total)} credits but its items "
                 f"cost {decimal_text(needed)}", "make the draws add up to the items' credits")
         for d in event.draws:
-            p = pkgs.get(d.package)
-            if p is None:
+            drawn = pkgs.get(d.package)
+            if drawn is None:
                 bad(event, f"draws from package '{d.package}', which was not bought before it",
                     "name the id of an earlier purchase event")
                 continue
-            if not p.usable_at(event.at):
-                bad(event, f"draws from package '{p.id}', which expired at "
-                    f"{p.expires_at.isoformat()} (last usable day {p.last_day.isoformat()})",
+            if not drawn.usable_at(event.at):
+                bad(event, f"draws from package '{drawn.id}', which expired at "
+                    f"{drawn.expires_at.isoformat()} (last usable day {drawn.last_day.isoformat()})",
                     "an expired package cannot be redeemed")
-            left = p.credits - used[p.id]
+            left = drawn.credits - used[drawn.id]
             if d.credits > left:
-                bad(event, f"draws {decimal_text(d.credits)} credits from package '{p.id}', "
+                bad(event, f"draws {decimal_text(d.credits)} credits from package '{drawn.id}', "
                     f"which had only {decimal_text(left)} left", "a package cannot be overdrawn")
-            used[p.id] += d.credits
+            used[drawn.id] += d.credits
     return pkgs, used, problems
 
 

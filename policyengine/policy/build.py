@@ -171,7 +171,8 @@ class _Sections:
 
     def policy(self, tz: dt.tzinfo, constants: dict[str, Any], env: Environment) -> Policy:
         d = self.data
-        lists = {base: self.requirement_list(base) for base in REQUIREMENT_LISTS
+        lists: dict[tuple[str, ...], RequirementList] = {
+            base: self.requirement_list(base) for base in REQUIREMENT_LISTS
                  if _get(d, *base) is not None}
         return Policy(
             path=self.path, kind=d["kind"], id=str(d["id"]), name=str(d["name"]), tz=tz,

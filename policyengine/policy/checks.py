@@ -80,7 +80,8 @@ def requirement_checks(data: Any) -> Iterator[Diagnostic]:
                     or "name the id of the category this one is part of",
                     code="policy.within")
                 continue
-            seen, j = {i}, ids[str(parent)]
+            seen: set[int] = {i}
+            j: int | None = ids[str(parent)]
             while j is not None and j not in seen:
                 seen.add(j)
                 up = items[j].get("within")

@@ -130,7 +130,8 @@ def convert_field(raw: Any, type_: T.Type, tz: dt.tzinfo, what: str) -> Any:
     return str(raw)
 
 
-def holder_from_mapping(raw: Mapping, tz: dt.tzinfo, data: Any, problems: list) -> Holder:
+def holder_from_mapping(raw: Mapping[str, Any], tz: dt.tzinfo, data: Any,
+                        problems: list[Diagnostic]) -> Holder:
     fields: dict[str, Any] = {"id": str(raw.get("id", "")), "name": str(raw.get("name", ""))}
     fields["status"] = str(raw.get("status", ""))
     for key in HOLDER_DATES:
@@ -143,7 +144,7 @@ def holder_from_mapping(raw: Mapping, tz: dt.tzinfo, data: Any, problems: list) 
 
 
 def record_from_mapping(
-    raw: Mapping,
+    raw: Mapping[str, Any],
     tz: dt.tzinfo,
     *,
     index: int,
@@ -266,7 +267,7 @@ def load_holder(
 
 
 def holder_from_document(
-    data: Mapping, tz: dt.tzinfo, *, extra_fields: Mapping[str, T.Type] | None = None
+    data: Mapping[str, Any], tz: dt.tzinfo, *, extra_fields: Mapping[str, T.Type] | None = None
 ) -> tuple[Holder, list[Record]]:
     problems: list[Diagnostic] = []
     holder = holder_from_mapping(data["holder"], tz, data, problems)

@@ -150,8 +150,9 @@ def file_format(options: Mapping[str, Any], path: Path) -> str:
 def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mapping[str, Any] | None:
     """The minutes-to-credits rule: ``options['conversion']``, else the policy's
     ``records.conversion`` (see ``policyengine.conversion``), else None."""
-    if options.get("conversion"):
-        return options["conversion"]
+    given: Mapping[str, Any] | None = options.get("conversion")
+    if given:
+        return given
     if policy is None or policy.records.conversion is None:
         return None
     return policy.records.conversion.as_mapping()

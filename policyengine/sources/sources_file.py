@@ -66,14 +66,14 @@ class FileStats:
     holder: Holder | None
 
 
-def _at(data: Any, path: list, message: str, hint: str | None = None, code: str = "sources") -> Diagnostic:
+def _at(data: Any, path: list[str | int], message: str, hint: str | None = None, code: str = "sources") -> Diagnostic:
     where = locate(data, path)
     text = line_text(data, where.line) if where else None
     return Diagnostic(message, where, hint, code, source_line=text)
 
 
 def _resolve(options: Mapping[str, Any], base: str) -> dict[str, Any]:
-    out = to_plain(dict(options))
+    out: dict[str, Any] = to_plain(dict(options))
     if isinstance(out.get("path"), str) and not os.path.isabs(out["path"]):
         out["path"] = os.path.normpath(os.path.join(base, out["path"]))
     return out
@@ -159,7 +159,7 @@ def load_sources_file(
         try:
             result = source.read(options, tz=tz, policy=policy)
         except SourceOptionError as err:
-            place = ["sources", i, "options", err.option]
+            place: list[str | int] = ["sources", i, "options", err.option]
             for d in err.diagnostics:
                 fatal.append(_at(data, place, d.message, d.hint, d.code))
             continue

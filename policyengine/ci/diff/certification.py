@@ -24,7 +24,13 @@ from policyengine import dates
 from policyengine.certification.engine import evaluate
 from policyengine.ci.diff.impact import Outcome, Subject
 from policyengine.ci.diff.packages import package_scenario_subject
-from policyengine.ci.scenarios.files import SUFFIXES, holder_for, load_file
+from policyengine.ci.scenarios.files import (
+    SUFFIXES,
+    Scenario,
+    ScenarioFile,
+    holder_for,
+    load_file,
+)
 from policyengine.errors import Location, PolicyError
 from policyengine.load.kinds import document_kind, iter_files
 from policyengine.load.yaml_loader import load_yaml_file
@@ -78,7 +84,8 @@ def scenario_subjects(policy_path: str) -> Iterator[Subject]:
             if "as_of" not in sc.data:
                 continue
 
-            def build(policy: Policy, sf=sf, sc=sc):
+            def build(policy: Policy, sf: ScenarioFile = sf, sc: Scenario = sc
+                      ) -> tuple[Holder, Sequence[Record], dt.date]:
                 holder, records = holder_for(sf, sc, policy)
                 return holder, records, dates.parse_date(str(sc.data["as_of"]))
 
@@ -96,7 +103,8 @@ def directory_subjects(directory: str, as_of: dt.date | None) -> Iterator[Subjec
         if kind != "holder":
             continue
 
-        def build(policy: Policy, path=path):
+        def build(policy: Policy, path: str = path
+                  ) -> tuple[Holder, Sequence[Record], dt.date]:
             holder, records = load_holder(path, policy.tz, extra_fields=policy.record_fields)
             return holder, records, as_of or dt.datetime.now(policy.tz).date()
 

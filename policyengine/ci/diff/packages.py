@@ -110,7 +110,8 @@ def account_subjects(accounts: str, carts: str | None, at: str | None) -> Iterat
     cart_paths: list[str | None] = list(_files_of_kind([carts], "cart")) if carts else [None]
     for path in _files_of_kind([accounts], "account"):
         for cart_path in cart_paths:
-            def outcome(policy: Policy, path=path, cart_path=cart_path):
+            def outcome(policy: Policy, path: str = path, cart_path: str | None = cart_path
+                        ) -> tuple[str, dict[str, Any]]:
                 cart = load_cart(cart_path) if cart_path else None
                 return _outcome(policy, load_account(path, policy.tz), cart,
                                 parse_at(at, policy.tz))

@@ -106,7 +106,7 @@ def _scalar_equal(expected: Any, actual: Any) -> bool:
         return n is not None and n == Decimal(expected)
     if isinstance(expected, str) and isinstance(actual, str):
         return str(expected) == str(actual)
-    return expected == actual
+    return bool(expected == actual)
 
 
 class Matcher:

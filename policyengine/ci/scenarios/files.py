@@ -36,7 +36,7 @@ from policyengine.ci.scenarios.expect import Mismatch, match_evaluation, match_p
 from policyengine.ci.scenarios.packages import PACKAGE_EXPECT, package_outcome, sub_document
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, locate
-from policyengine.records.model import holder_from_document, load_holder
+from policyengine.records.model import Holder, Record, holder_from_document, load_holder
 
 SUFFIXES = (".tests.yaml", ".tests.yml", ".tests.json")
 
@@ -86,7 +86,7 @@ def find_files(paths: Iterable[str]) -> Iterator[str]:
     """Scenario files named, and ``*.tests.yaml`` files under directories, sorted."""
     for raw in paths:
         if os.path.isdir(raw):
-            found = []
+            found: list[str] = []
             for root, dirs, files in os.walk(raw):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(os.path.join(root, f) for f in files if is_scenario_file(f))
@@ -122,7 +122,8 @@ def load_file(path: str) -> ScenarioFile:
         raise PolicyError(problems)
     policy_path = (_relative(path, str(data["policy"])) if "policy" in data
                    else default_policy_path(path))
-    scenarios, seen = [], {}
+    scenarios: list[Scenario] = []
+    seen: dict[str, int] = {}
     for i, sc in enumerate(data["scenarios"]):
         loc = locate(data, ["scenarios", i])
         name = str(sc["name"])
@@ -159,7 +160,8 @@ def load_file(path: str) -> ScenarioFile:
     return ScenarioFile(path, policy_path, data, scenarios)
 
 
-def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy):
+def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy
+               ) -> tuple[Holder, list[Record]]:
     """(Holder, records) of a certification scenario; PolicyError at the scenario's lines."""
     extra = policy.record_fields
     data = sc.data
