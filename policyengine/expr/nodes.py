@@ -15,6 +15,7 @@ from .types import Type
 
 _node = dataclass(frozen=True, eq=False)  # identity hash: nodes key the checker's tables
 
+
 @_node
 class Node:
     start: int
@@ -25,18 +26,22 @@ class Node:
         """A stable id for coverage/tracing: the node's start offset."""
         return self.start
 
+
 @_node
 class Literal(Node):
     value: object
     type: Type
 
+
 @_node
 class ListExpr(Node):
     items: tuple[Node, ...]
 
+
 @_node
 class Name(Node):
     name: str
+
 
 @_node
 class Field(Node):
@@ -44,10 +49,12 @@ class Field(Node):
     name: str
     name_start: int
 
+
 @_node
 class Unary(Node):
     op: str  # "-" or "not"
     operand: Node
+
 
 @_node
 class Binary(Node):
@@ -55,17 +62,20 @@ class Binary(Node):
     left: Node
     right: Node
 
+
 @_node
 class Compare(Node):
     op: str  # == != < <= > >= in "not in"
     left: Node
     right: Node
 
+
 @_node
 class BoolOp(Node):
     op: str  # "and" / "or"
     left: Node
     right: Node
+
 
 @_node
 class If(Node):
@@ -74,11 +84,13 @@ class If(Node):
     else_: Node
     then_start: int  # offset of the `then` keyword: the stable id of this branch point
 
+
 @_node
 class Call(Node):
     name: str
     args: tuple[Node, ...]
     name_end: int
+
 
 @_node
 class Quantifier(Node):
@@ -88,10 +100,12 @@ class Quantifier(Node):
     source: Node
     cond: Node | None
 
+
 @_node
 class Aggregate(Node):
     kind: str  # sum / min / max
     args: tuple[Node, ...]
+
 
 @_node
 class Comprehension(Node):

@@ -27,8 +27,24 @@ from lark.exceptions import (
     VisitError,
 )
 
-from .nodes import (Aggregate, Binary, BoolOp, Call, Compare, Comprehension, Field, If, ListExpr,
-                    Literal, Name, Node, Quantifier, Unary, children, walk)
+from .nodes import (
+    Aggregate,
+    Binary,
+    BoolOp,
+    Call,
+    Compare,
+    Comprehension,
+    Field,
+    If,
+    ListExpr,
+    Literal,
+    Name,
+    Node,
+    Quantifier,
+    Unary,
+    children,
+    walk,
+)
 from .types import BOOL, DATE, DATETIME, DURATION, NUMBER, STRING
 from .values import Duration, ExprError
 
@@ -82,8 +98,12 @@ def get_parser() -> Lark:
     if _parser is None:
         with _lock:
             if _parser is None:
-                _parser = Lark(_grammar_text(), parser="lalr", propagate_positions=True,
-                               maybe_placeholders=True)
+                _parser = Lark(
+                    _grammar_text(),
+                    parser="lalr",
+                    propagate_positions=True,
+                    maybe_placeholders=True,
+                )
     return _parser
 
 
@@ -108,8 +128,12 @@ def _unescape(tok: Token) -> str:
             nxt = body[i + 1]
             if nxt not in _ESCAPES:
                 pos = tok.start_pos + 1 + i
-                raise ExprError(f"unknown escape '\\{nxt}' in string", pos, pos + 2,
-                                hint='the escapes are \\" \\\' \\\\ \\n \\t')
+                raise ExprError(
+                    f"unknown escape '\\{nxt}' in string",
+                    pos,
+                    pos + 2,
+                    hint="the escapes are \\\" \\' \\\\ \\n \\t",
+                )
             out.append(_ESCAPES[nxt])
             i += 2
         else:
@@ -121,6 +145,7 @@ def _unescape(tok: Token) -> str:
 def _op(cls: type, op: str):  # a transformer method building cls(op, left, right)
     def method(self, meta, ch):
         return cls(**_span(meta), op=op, left=ch[0], right=ch[1])
+
     return method
 
 
@@ -143,8 +168,12 @@ class _ToAst(Transformer):
         try:
             value = _dt.date.fromisoformat(text)
         except ValueError:
-            raise ExprError(f"{text} is not a real date", meta.start_pos, meta.end_pos,
-                            hint="dates are written YYYY-MM-DD with a real month and day") from None
+            raise ExprError(
+                f"{text} is not a real date",
+                meta.start_pos,
+                meta.end_pos,
+                hint="dates are written YYYY-MM-DD with a real month and day",
+            ) from None
         return Literal(**_span(meta), value=value, type=DATE)
 
     def datetime(self, meta, ch):
@@ -152,18 +181,28 @@ class _ToAst(Transformer):
         try:
             value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ExprError(f"{text} is not a real date and time", meta.start_pos, meta.end_pos) from None
+            raise ExprError(
+                f"{text} is not a real date and time", meta.start_pos, meta.end_pos
+            ) from None
         if value.tzinfo is None:
-            raise ExprError("a datetime needs a time zone offset", meta.start_pos, meta.end_pos,
-                            hint=f"write {text}Z for UTC or add an offset like {text}-07:00")
+            raise ExprError(
+                "a datetime needs a time zone offset",
+                meta.start_pos,
+                meta.end_pos,
+                hint=f"write {text}Z for UTC or add an offset like {text}-07:00",
+            )
         return Literal(**_span(meta), value=value, type=DATETIME)
 
     def duration(self, meta, ch):
         m = _DURATION_RE.match(ch[0].value)
         assert m is not None
         if m.group(2):
-            raise ExprError("a duration needs a whole number of units", meta.start_pos, meta.end_pos,
-                            hint="use a smaller unit: '1 year + 6 months' rather than '1.5 years'")
+            raise ExprError(
+                "a duration needs a whole number of units",
+                meta.start_pos,
+                meta.end_pos,
+                hint="use a smaller unit: '1 year + 6 months' rather than '1.5 years'",
+            )
         months, days = _UNITS[m.group(3)]
         n = int(m.group(1))
         return Literal(**_span(meta), value=Duration(months * n, days * n), type=DURATION)
@@ -178,8 +217,12 @@ class _ToAst(Transformer):
         return ListExpr(**_span(meta), items=tuple(c for c in ch if c is not None))
 
     def call(self, meta, ch):
-        return Call(**_span(meta), name=ch[0].value, args=tuple(c for c in ch[1:] if c is not None),
-                    name_end=ch[0].end_pos)
+        return Call(
+            **_span(meta),
+            name=ch[0].value,
+            args=tuple(c for c in ch[1:] if c is not None),
+            name_end=ch[0].end_pos,
+        )
 
     def neg(self, meta, ch):
         return Unary(**_span(meta), op="-", operand=ch[0])
@@ -204,26 +247,52 @@ class _ToAst(Transformer):
 
     def quantifier(self, meta, ch):
         kind, var, source, cond = ch
-        return Quantifier(**_span(meta), kind=kind, var=var.value, var_start=var.start_pos,
-                          source=source, cond=cond)
+        return Quantifier(
+            **_span(meta),
+            kind=kind,
+            var=var.value,
+            var_start=var.start_pos,
+            source=source,
+            cond=cond,
+        )
 
     def count(self, meta, ch):
         var, source, cond = ch
-        return Quantifier(**_span(meta), kind="count", var=var.value, var_start=var.start_pos,
-                          source=source, cond=cond)
+        return Quantifier(
+            **_span(meta),
+            kind="count",
+            var=var.value,
+            var_start=var.start_pos,
+            source=source,
+            cond=cond,
+        )
 
     def aggregate(self, meta, ch):
         return Aggregate(**_span(meta), kind=ch[0], args=tuple(ch[1:]))
 
     def aggregate_comp(self, meta, ch):
         kind, body, var, source, cond = ch
-        return Comprehension(**_span(meta), kind=kind, body=body, var=var.value,
-                             var_start=var.start_pos, source=source, cond=cond)
+        return Comprehension(
+            **_span(meta),
+            kind=kind,
+            body=body,
+            var=var.value,
+            var_start=var.start_pos,
+            source=source,
+            cond=cond,
+        )
 
     def list_comp(self, meta, ch):
         body, var, source, cond = ch
-        return Comprehension(**_span(meta), kind="list", body=body, var=var.value,
-                             var_start=var.start_pos, source=source, cond=cond)
+        return Comprehension(
+            **_span(meta),
+            kind="list",
+            body=body,
+            var=var.value,
+            var_start=var.start_pos,
+            source=source,
+            cond=cond,
+        )
 
 
 _TRANSFORMER = _ToAst()
@@ -232,8 +301,12 @@ _TRANSFORMER = _ToAst()
 def parse(text: str) -> Node:
     """Parse ``text`` into an AST; raises :class:`ExprError`."""
     if len(text) > MAX_LENGTH:
-        raise ExprError(f"expression is too long ({len(text)} characters; the limit is {MAX_LENGTH})",
-                        MAX_LENGTH, len(text), hint="split it into named definitions")
+        raise ExprError(
+            f"expression is too long ({len(text)} characters; the limit is {MAX_LENGTH})",
+            MAX_LENGTH,
+            len(text),
+            hint="split it into named definitions",
+        )
     _unclosed(text)  # refuses bracket nesting deeper than MAX_DEPTH before lark runs
     try:
         tree = get_parser().parse(text)
@@ -265,7 +338,9 @@ def _unclosed(text: str) -> int | None:
         elif ch in "([":
             stack.append(i)
             if len(stack) > MAX_DEPTH:
-                raise ExprError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)", i)
+                raise ExprError(
+                    f"expression is nested too deeply (more than {MAX_DEPTH} levels)", i
+                )
         elif ch in ")]" and stack:
             stack.pop()
         i += 1
@@ -277,9 +352,12 @@ def _check_depth(tree: Tree) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ExprError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)",
-                            node.meta.start_pos, node.meta.end_pos,
-                            hint="split it into smaller named definitions")
+            raise ExprError(
+                f"expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                node.meta.start_pos,
+                node.meta.end_pos,
+                hint="split it into smaller named definitions",
+            )
         stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
 
 
@@ -287,10 +365,22 @@ def _check_depth(tree: Tree) -> None:
 
 _STARTERS = {"NUMBER", "STRING", "DATE"}  # only ever expected where an expression starts
 _COMPARISONS = {"COMP_OP", "IN", "NOT"}
-_CLOSERS = {"RPAR": "')'", "RSQB": "']'", "THEN": "'then'", "ELSE": "'else'", "IN": "'in'",
-            "WHERE": "'where'", "NAME": "a name"}
+_CLOSERS = {
+    "RPAR": "')'",
+    "RSQB": "']'",
+    "THEN": "'then'",
+    "ELSE": "'else'",
+    "IN": "'in'",
+    "WHERE": "'where'",
+    "NAME": "a name",
+}
 _UNITS_WORDS = {u + s for u in _UNITS for s in ("", "s")}
-_CHAR_HINTS = {"=": "use '==' to compare", "&": "use 'and'", "|": "use 'or'", "!": "use 'not' (or '!=')"}
+_CHAR_HINTS = {
+    "=": "use '==' to compare",
+    "&": "use 'and'",
+    "|": "use 'or'",
+    "!": "use 'not' (or '!=')",
+}
 
 
 def _describe(tok: Token) -> str:
@@ -310,12 +400,20 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
         ch = text[pos] if pos < len(text) else ""
         if ch in "\"'":
             nl = text.find("\n", pos)
-            return ExprError("unterminated string", pos, len(text) if nl < 0 else nl,
-                             hint=f"close it with {ch} on the same line")
+            return ExprError(
+                "unterminated string",
+                pos,
+                len(text) if nl < 0 else nl,
+                hint=f"close it with {ch} on the same line",
+            )
         if ch == "_":
-            return ExprError("names cannot start with '_'", pos, hint="use a name that starts with a letter")
+            return ExprError(
+                "names cannot start with '_'", pos, hint="use a name that starts with a letter"
+            )
         return ExprError(f"unexpected character '{ch}'", pos, hint=_CHAR_HINTS.get(ch))
-    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+    if isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    ):
         expected = set(getattr(exc, "expected", ()) or ())
         pos = len(text.rstrip())
         if not text.strip():
@@ -327,8 +425,11 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
         opened = _unclosed(text)
         if opened is not None and {"RPAR", "RSQB"} & expected:
             closer = ")" if text[opened] == "(" else "]"
-            return ExprError(f"expected '{closer}' at the end", pos,
-                             hint=f"the '{text[opened]}' at column {opened + 1} is not closed")
+            return ExprError(
+                f"expected '{closer}' at the end",
+                pos,
+                hint=f"the '{text[opened]}' at column {opened + 1} is not closed",
+            )
         for closer, what in _CLOSERS.items():
             if closer in expected:
                 return ExprError(f"expected {what} at the end", pos)
@@ -339,11 +440,19 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
     pos, end = tok.start_pos, tok.end_pos
     desc = _describe(tok)
     if expected == {"NAME"}:
-        hint = f"'{tok.value}' is a reserved word" if tok.type not in ("NAME",) and tok.value.isalpha() else None
+        hint = (
+            f"'{tok.value}' is a reserved word"
+            if tok.type not in ("NAME",) and tok.value.isalpha()
+            else None
+        )
         return ExprError(f"expected a name, found {desc}", pos, end, hint=hint)
     if tok.type in _COMPARISONS and not expected & _STARTERS:
-        return ExprError("comparisons cannot be chained", pos, end,
-                         hint="combine them with 'and': a < b and b < c")
+        return ExprError(
+            "comparisons cannot be chained",
+            pos,
+            end,
+            hint="combine them with 'and': a < b and b < c",
+        )
     if expected & _STARTERS:
         return ExprError(f"expected an expression, found {desc}", pos, end)
     hint = None
@@ -351,7 +460,10 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
         hint = f"a duration is a whole number and a unit; for a computed amount write 'N * 1 {tok.value.rstrip('s')}'"
     elif tok.type == "LPAR":
         hint = "only functions can be called, like year(d); methods do not exist"
-    elif tok.type in ("NAME", "NUMBER", "STRING", "DATE", "DATETIME", "DURATION") and "PLUS" in expected:
+    elif (
+        tok.type in ("NAME", "NUMBER", "STRING", "DATE", "DATETIME", "DURATION")
+        and "PLUS" in expected
+    ):
         hint = "is an operator or a comma missing?"
     elif expected == {"IN"}:
         hint = "expected 'in'"

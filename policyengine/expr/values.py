@@ -25,13 +25,17 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOp
 
 from policyengine.errors import Diagnostic, Location
 
-DIVISION_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+DIVISION_CONTEXT = Context(
+    prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
 
 
 class _Problem(Exception):
     """Shared shape: a message about characters ``offset``..``end`` of the text."""
 
-    def __init__(self, message: str, offset: int = 0, end: int | None = None, hint: str | None = None):
+    def __init__(
+        self, message: str, offset: int = 0, end: int | None = None, hint: str | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.offset = offset
@@ -41,7 +45,9 @@ class _Problem(Exception):
     def __str__(self) -> str:
         return f"{self.message} (at offset {self.offset})"
 
-    def to_diagnostic(self, text: str, file: str = "<expr>", code: str = "expression") -> Diagnostic:
+    def to_diagnostic(
+        self, text: str, file: str = "<expr>", code: str = "expression"
+    ) -> Diagnostic:
         """A :class:`Diagnostic` for this problem inside ``text`` (line/col computed)."""
         offset = min(self.offset, len(text))
         line_start = text.rfind("\n", 0, offset) + 1

@@ -45,7 +45,7 @@ class _Source:
         if not 0 < line <= len(self.starts):
             return None
         end = self.starts[line] if line < len(self.starts) else len(self.text)
-        return self.text[self.starts[line - 1]:end].rstrip("\r\n\x85\u2028\u2029")
+        return self.text[self.starts[line - 1] : end].rstrip("\r\n\x85\u2028\u2029")
 
 
 class LocDict(dict):
@@ -104,7 +104,7 @@ class LocStr(str):
 
 def _is_break(text: str, k: int) -> bool:
     ch = text[k]
-    return ch in "\n\x85\u2028\u2029" or (ch == "\r" and text[k + 1:k + 2] != "\n")
+    return ch in "\n\x85\u2028\u2029" or (ch == "\r" and text[k + 1 : k + 2] != "\n")
 
 
 def _align(text: str, start: int, end: int, value: str, style: str | None) -> list[int]:
@@ -125,7 +125,7 @@ def _align(text: str, start: int, end: int, value: str, style: str | None) -> li
             break
         s, c = text[i], value[j]
         if style == '"' and s == "\\":
-            nxt = text[i + 1:i + 2]
+            nxt = text[i + 1 : i + 2]
             if nxt and nxt in "\r\n\x85\u2028\u2029":  # escaped line break: no character
                 i += 2
                 while i < end and text[i] in _WS:

@@ -41,13 +41,16 @@ def _is_integer(checker: Any, instance: Any) -> bool:
     if isinstance(instance, bool):
         return False
     return isinstance(instance, int) or (
-        isinstance(instance, Decimal) and instance.is_finite()
-        and instance == instance.to_integral_value())
+        isinstance(instance, Decimal)
+        and instance.is_finite()
+        and instance == instance.to_integral_value()
+    )
 
 
 _Validator = validators.extend(
     Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
 
 
 @cache
@@ -76,8 +79,9 @@ class _Checker:
     def __init__(self, schema: dict, registry: Registry) -> None:
         _Validator.check_schema(schema)
         base = schema.get("$id", "") if isinstance(schema, dict) else ""
-        self.validator = _Validator(schema, registry=registry,
-                                    format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self.validator = _Validator(
+            schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
         resource = Resource.from_contents(schema, DRAFT202012)
         self.resolver = registry.with_resource(base, resource).resolver(base_uri=base)
 
@@ -132,8 +136,9 @@ def _decimalize(value: Any) -> Any:
     return value
 
 
-def validate_against(data: Any, schema_name: str, *,
-                     schema: dict | None = None) -> list[Diagnostic]:
+def validate_against(
+    data: Any, schema_name: str, *, schema: dict | None = None
+) -> list[Diagnostic]:
     """Validate loaded YAML ``data``; one Diagnostic per problem, sorted by position."""
     if schema is None:
         checker = _checker(schema_name)
@@ -151,18 +156,32 @@ def validate_against(data: Any, schema_name: str, *,
     return unique
 
 
-_TYPE_WORDS = {"string": "a string", "number": "a number", "integer": "a whole number",
-               "boolean": "true or false", "object": "a mapping of keys to values",
-               "array": "a list", "null": "nothing (null)"}
-_BOUNDS = {"minimum": "at least {}", "maximum": "at most {}", "exclusiveMinimum": "more than {}",
-           "exclusiveMaximum": "less than {}", "multipleOf": "a multiple of {}",
-           "minLength": "at least {} character(s) long",
-           "maxLength": "at most {} character(s) long",
-           "minItems": "a list of at least {} item(s)", "maxItems": "a list of at most {} item(s)",
-           "minProperties": "a mapping with at least {} key(s)",
-           "maxProperties": "a mapping with at most {} key(s)"}
-_FORMAT_HINTS = {"date": "write dates as YYYY-MM-DD, e.g. 2025-07-31",
-                 "date-time": "write date-times as YYYY-MM-DDTHH:MM:SS with a UTC offset"}
+_TYPE_WORDS = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "object": "a mapping of keys to values",
+    "array": "a list",
+    "null": "nothing (null)",
+}
+_BOUNDS = {
+    "minimum": "at least {}",
+    "maximum": "at most {}",
+    "exclusiveMinimum": "more than {}",
+    "exclusiveMaximum": "less than {}",
+    "multipleOf": "a multiple of {}",
+    "minLength": "at least {} character(s) long",
+    "maxLength": "at most {} character(s) long",
+    "minItems": "a list of at least {} item(s)",
+    "maxItems": "a list of at most {} item(s)",
+    "minProperties": "a mapping with at least {} key(s)",
+    "maxProperties": "a mapping with at most {} key(s)",
+}
+_FORMAT_HINTS = {
+    "date": "write dates as YYYY-MM-DD, e.g. 2025-07-31",
+    "date-time": "write date-times as YYYY-MM-DDTHH:MM:SS with a UTC offset",
+}
 
 
 def _bare(value: Any) -> str:
@@ -202,8 +221,9 @@ def _describe(value: Any) -> str:
     return "a mapping" if isinstance(value, dict) else "a list"
 
 
-def _diag(root: Any, message: str, where: Location | None, hint: str | None, code: str,
-          width: int = 1) -> Diagnostic:
+def _diag(
+    root: Any, message: str, where: Location | None, hint: str | None, code: str, width: int = 1
+) -> Diagnostic:
     source = line_text(root, where.line) if where is not None else None
     return Diagnostic(message, where, hint or None, code, source_line=source, width=max(1, width))
 
@@ -230,9 +250,11 @@ def _pick(error: ValidationError) -> ValidationError | None:
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
 
     def ruled_out(errors: list[ValidationError]) -> bool:  # wrong kind of thing altogether
-        return any((e.validator == "type" and not e.relative_path)
-                   or (e.validator in ("const", "enum") and len(e.relative_path) == 1)
-                   for e in errors)
+        return any(
+            (e.validator == "type" and not e.relative_path)
+            or (e.validator in ("const", "enum") and len(e.relative_path) == 1)
+            for e in errors
+        )
 
     relevant = [e for errs in branches.values() if not ruled_out(errs) for e in errs]
     return best_match(relevant or list(error.context or ()))
@@ -245,23 +267,44 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
     description = schema.get("description") if isinstance(schema.get("description"), str) else None
 
     if kw in ("oneOf", "anyOf"):
-        wanted = [_TYPE_WORDS.get(e.validator_value, str(e.validator_value))
-                  for e in error.context or () if e.validator == "type" and not e.relative_path
-                  and isinstance(e.validator_value, str)]
+        wanted = [
+            _TYPE_WORDS.get(e.validator_value, str(e.validator_value))
+            for e in error.context or ()
+            if e.validator == "type" and not e.relative_path and isinstance(e.validator_value, str)
+        ]
         if wanted and len(wanted) == len({e.relative_schema_path[0] for e in error.context}):
-            return [_diag(root, f"expected {' or '.join(dict.fromkeys(wanted))}, got "
-                          f"{_describe(inst)}", where, description, "schema.type", _width(inst))]
+            return [
+                _diag(
+                    root,
+                    f"expected {' or '.join(dict.fromkeys(wanted))}, got {_describe(inst)}",
+                    where,
+                    description,
+                    "schema.type",
+                    _width(inst),
+                )
+            ]
         best = _pick(error)
         if best is not None:
             return _explain(best, root, checker)
-        return [_diag(root, f"{_show(inst)} matches more than one of the allowed forms", where,
-                      description, "schema.one-of", _width(inst))]
+        return [
+            _diag(
+                root,
+                f"{_show(inst)} matches more than one of the allowed forms",
+                where,
+                description,
+                "schema.one-of",
+                _width(inst),
+            )
+        ]
     if kw in ("additionalProperties", "unevaluatedProperties") and isinstance(inst, dict):
         if kw == "additionalProperties":
             allowed = {str(k) for k in schema.get("properties", {})}
             patterns = list(schema.get("patternProperties", {}))
-            extras = [k for k in inst if str(k) not in allowed
-                      and not any(re.search(p, str(k)) for p in patterns)]
+            extras = [
+                k
+                for k in inst
+                if str(k) not in allowed and not any(re.search(p, str(k)) for p in patterns)
+            ]
         else:
             allowed = checker.known_keys(schema)
             found = re.search(r"\((.*) (?:was|were) unexpected\)$", error.message)
@@ -274,20 +317,47 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
         out = []
         for key in extras:
             hint = did_you_mean(str(key), allowed) or (
-                f"allowed keys here: {', '.join(sorted(allowed))}" if allowed
-                else "this mapping takes no keys of its own")
-            out.append(_diag(root, f"unknown key '{key}'", locate_key(root, path + [key]), hint,
-                             "schema.unknown-key", len(str(key))))
+                f"allowed keys here: {', '.join(sorted(allowed))}"
+                if allowed
+                else "this mapping takes no keys of its own"
+            )
+            out.append(
+                _diag(
+                    root,
+                    f"unknown key '{key}'",
+                    locate_key(root, path + [key]),
+                    hint,
+                    "schema.unknown-key",
+                    len(str(key)),
+                )
+            )
         return out
     if kw == "required" and isinstance(inst, dict):
-        return [_diag(root, f"missing required key '{name}'", where,
-                      checker.description(schema, name), "schema.required")
-                for name in error.validator_value if name not in inst]
+        return [
+            _diag(
+                root,
+                f"missing required key '{name}'",
+                where,
+                checker.description(schema, name),
+                "schema.required",
+            )
+            for name in error.validator_value
+            if name not in inst
+        ]
     if kw == "dependentRequired" and isinstance(inst, dict):
-        return [_diag(root, f"key '{need}' is required when '{key}' is given", where,
-                      checker.description(schema, need), "schema.required")
-                for key, needs in error.validator_value.items() if key in inst
-                for need in needs if need not in inst]
+        return [
+            _diag(
+                root,
+                f"key '{need}' is required when '{key}' is given",
+                where,
+                checker.description(schema, need),
+                "schema.required",
+            )
+            for key, needs in error.validator_value.items()
+            if key in inst
+            for need in needs
+            if need not in inst
+        ]
     if kw in ("enum", "const"):
         options = error.validator_value if kw == "enum" else [error.validator_value]
         hint = did_you_mean(str(inst), [str(o) for o in options]) if isinstance(inst, str) else None
@@ -295,10 +365,19 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
         return [_diag(root, message, where, hint or description, code, _width(inst))]
     if kw == "type":
         wanted = error.validator_value
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in
-                            (wanted if isinstance(wanted, list) else [wanted]))
-        return [_diag(root, f"expected {words}, got {_describe(inst)}", where, description,
-                      code, _width(inst))]
+        words = " or ".join(
+            _TYPE_WORDS.get(t, t) for t in (wanted if isinstance(wanted, list) else [wanted])
+        )
+        return [
+            _diag(
+                root,
+                f"expected {words}, got {_describe(inst)}",
+                where,
+                description,
+                code,
+                _width(inst),
+            )
+        ]
     if kw == "pattern":
         message = f"{_show(inst)} does not match the required pattern {error.validator_value}"
     elif kw == "format":
@@ -313,14 +392,21 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
         parent = _container(root, path)
         keys = [k for k, v in parent.items() if v is inst] if isinstance(parent, dict) else []
         if kw is None and keys:  # jsonschema drops the path of a `false` property schema
-            return [_diag(root, f"key '{keys[0]}' is not allowed here",
-                          locate_key(root, path + keys[:1]), None, "schema.not-allowed",
-                          len(str(keys[0])))]
+            return [
+                _diag(
+                    root,
+                    f"key '{keys[0]}' is not allowed here",
+                    locate_key(root, path + keys[:1]),
+                    None,
+                    "schema.not-allowed",
+                    len(str(keys[0])),
+                )
+            ]
         message, code = f"{_show(inst)} is not allowed here", "schema.not-allowed"
     else:
         message = error.message
         if message.startswith(repr(inst)):
-            message = _show(inst) + message[len(repr(inst)):]
+            message = _show(inst) + message[len(repr(inst)) :]
         if "{" in message or len(message) > 200:
             message = f"{_show(inst)} is not valid here (failed '{kw}')"
     if "propertyNames" in error.absolute_schema_path and isinstance(inst, (str, int)):
