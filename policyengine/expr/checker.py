@@ -287,7 +287,7 @@ class _Checker:
                 node.end,
                 hint=f"{fn.signature()}" + (f": {fn.doc}" if fn.doc else ""),
             )
-        for i, (arg, param) in enumerate(zip(node.args, fn.params), start=1):
+        for i, (arg, param) in enumerate(zip(node.args, fn.params, strict=True), start=1):
             t = self.visit(arg, env)
             if not accepts(param, t):
                 wanted = "a list" if str(param) == "list" else param.describe()
@@ -357,7 +357,7 @@ class _Checker:
         if node.kind == "sum":
             raise ExprError("sum() takes one list; to add values use '+'", node.start, node.end)
         joined: Type = NEVER
-        for arg, t in zip(node.args, types):
+        for arg, t in zip(node.args, types, strict=True):
             new = unify(joined, t)
             if new is None:
                 raise ExprError(

@@ -12,7 +12,6 @@ from dataclasses import dataclass, fields
 
 from .types import Type
 
-
 _node = dataclass(frozen=True, eq=False)  # identity hash: nodes key the checker's tables
 
 

@@ -457,7 +457,10 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
         return ExprError(f"expected an expression, found {desc}", pos, end)
     hint = None
     if tok.type == "NAME" and tok.value in _UNITS_WORDS:
-        hint = f"a duration is a whole number and a unit; for a computed amount write 'N * 1 {tok.value.rstrip('s')}'"
+        hint = (
+            "a duration is a whole number and a unit; "
+            f"for a computed amount write 'N * 1 {tok.value.rstrip('s')}'"
+        )
     elif tok.type == "LPAR":
         hint = "only functions can be called, like year(d); methods do not exist"
     elif (

@@ -325,7 +325,7 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
                 _diag(
                     root,
                     f"unknown key '{key}'",
-                    locate_key(root, path + [key]),
+                    locate_key(root, [*path, key]),
                     hint,
                     "schema.unknown-key",
                     len(str(key)),
@@ -410,5 +410,5 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
         if "{" in message or len(message) > 200:
             message = f"{_show(inst)} is not valid here (failed '{kw}')"
     if "propertyNames" in error.absolute_schema_path and isinstance(inst, (str, int)):
-        where = locate_key(root, path + [inst])
+        where = locate_key(root, [*path, inst])
     return [_diag(root, message, where, description, code, _width(inst))]

@@ -38,13 +38,18 @@ from yaml.reader import Reader
 from yaml.scanner import Scanner
 
 from policyengine.errors import Diagnostic, Location, PolicyError
-from policyengine.load.nodes import _BREAK, _WS, LocDict, LocList, LocStr, _Source
-from policyengine.load.nodes import (
+from policyengine.load.nodes import (  # line_text ... to_plain are re-exported (see __all__)
+    _BREAK,
+    _WS,
+    LocDict,
+    LocList,
+    LocStr,
+    _Source,
     line_text,
     locate,
     locate_key,
     to_plain,
-)  # re-exported (see __all__)
+)
 
 __all__ = [
     "LocDict",
