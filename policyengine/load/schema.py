@@ -18,26 +18,31 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from jsonschema import Draft202012Validator, validators
+from jsonschema import Draft202012Validator, TypeChecker, validators
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.protocols import Validator
 from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from referencing.jsonschema import DRAFT202012, SchemaRegistry
 
 from policyengine.errors import Diagnostic, Location, did_you_mean
+from policyengine.load.nodes import YamlData, YamlKey
 from policyengine.load.yaml_loader import line_text, locate, locate_key
 
 __all__ = ["load_schema", "validate_against"]
 
 _SUFFIX = ".schema.json"
 
+# A JSON Schema object as read from JSON: its values are JSON of any shape.
+JsonSchema = dict[str, Any]
 
-def _is_integer(checker: Any, instance: Any) -> bool:
+
+def _is_integer(checker: TypeChecker, instance: object) -> bool:
     if isinstance(instance, bool):
         return False
     return isinstance(instance, int) or (
@@ -47,23 +52,26 @@ def _is_integer(checker: Any, instance: Any) -> bool:
     )
 
 
-_Validator = validators.extend(
+# types-jsonschema leaves validators.extend() unannotated (a stub gap); it returns a new
+# validator class.
+_Validator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
 
 
 @cache
-def load_schema(name: str) -> dict:
+def load_schema(name: str) -> JsonSchema:
     """The schema ``policyengine/schema/<name>.schema.json`` (cached; do not mutate)."""
     path = resources.files("policyengine.schema") / f"{name}{_SUFFIX}"
     if not path.is_file():
         raise ValueError(f"no schema named {name!r} in policyengine/schema")
-    return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    schema: JsonSchema = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    return schema
 
 
 @cache
-def _registry() -> Registry:
+def _registry() -> SchemaRegistry:
     pairs = []
     for entry in resources.files("policyengine.schema").iterdir():
         if entry.name.endswith(_SUFFIX):
@@ -76,7 +84,7 @@ def _registry() -> Registry:
 class _Checker:
     """A validator plus a resolver for ``$ref`` look-ups while explaining errors."""
 
-    def __init__(self, schema: dict, registry: Registry) -> None:
+    def __init__(self, schema: JsonSchema, registry: SchemaRegistry) -> None:
         _Validator.check_schema(schema)
         base = schema.get("$id", "") if isinstance(schema, dict) else ""
         self.validator = _Validator(
@@ -85,7 +93,7 @@ class _Checker:
         resource = Resource.from_contents(schema, DRAFT202012)
         self.resolver = registry.with_resource(base, resource).resolver(base_uri=base)
 
-    def deref(self, schema: Any) -> Any:
+    def deref(self, schema: object) -> object:
         ref = schema.get("$ref") if isinstance(schema, dict) else None
         if not isinstance(ref, str):
             return schema
@@ -94,9 +102,10 @@ class _Checker:
         except Exception:  # noqa: BLE001 - an unresolvable $ref just gives a poorer hint
             return schema
 
-    def walk(self, schema: Any) -> Iterable[dict]:
+    def walk(self, schema: object) -> Iterator[JsonSchema]:
         """``schema`` and the subschemas whose properties also apply at its place."""
-        stack, seen = [schema], set()
+        stack: list[object] = [schema]
+        seen: set[int] = set()
         while stack:
             current = self.deref(stack.pop())
             if not isinstance(current, dict) or id(current) in seen:
@@ -110,14 +119,15 @@ class _Checker:
             if "$ref" in current:
                 stack.append(self.deref(current))
 
-    def known_keys(self, schema: Any) -> set[str]:
+    def known_keys(self, schema: object) -> set[str]:
         return {str(k) for s in self.walk(schema) for k in s.get("properties", {})}
 
-    def description(self, schema: Any, key: str) -> str | None:
+    def description(self, schema: object, key: str) -> str | None:
         for s in self.walk(schema):
             prop = self.deref(s.get("properties", {}).get(key))
-            if isinstance(prop, dict) and isinstance(prop.get("description"), str):
-                return prop["description"]
+            text = prop.get("description") if isinstance(prop, dict) else None
+            if isinstance(text, str):
+                return text
         return None
 
 
@@ -126,7 +136,11 @@ def _checker(name: str) -> _Checker:
     return _Checker(load_schema(name), _registry())
 
 
-def _decimalize(value: Any) -> Any:
+def _decimalize_schema(schema: Mapping[str, object]) -> JsonSchema:
+    return {k: _decimalize(v) for k, v in schema.items()}
+
+
+def _decimalize(value: object) -> object:
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, dict):
@@ -137,7 +151,7 @@ def _decimalize(value: Any) -> Any:
 
 
 def validate_against(
-    data: Any, schema_name: str, *, schema: dict | None = None
+    data: YamlData, schema_name: str, *, schema: JsonSchema | None = None
 ) -> list[Diagnostic]:
     """Validate loaded YAML ``data``; one Diagnostic per problem, sorted by position."""
     if schema is None:
@@ -147,7 +161,7 @@ def validate_against(
             registry = _registry()
         except (OSError, ValueError):  # a broken package schema must not break explicit ones
             registry = Registry()
-        checker = _Checker(_decimalize(schema), registry)
+        checker = _Checker(_decimalize_schema(schema), registry)
     found: list[Diagnostic] = []
     for error in checker.validator.iter_errors(data):
         found.extend(_explain(error, data, checker))
@@ -184,7 +198,7 @@ _FORMAT_HINTS = {
 }
 
 
-def _bare(value: Any) -> str:
+def _bare(value: object) -> str:
     """A scalar as an administrator would write it in YAML."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -197,7 +211,7 @@ def _bare(value: Any) -> str:
     return str(value)
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     """A value quoted for a message: strings in quotes, containers by kind."""
     if isinstance(value, str):
         text = str(value) if len(value) <= 40 else str(value)[:37] + "..."
@@ -209,7 +223,7 @@ def _show(value: Any) -> str:
     return _bare(value)
 
 
-def _describe(value: Any) -> str:
+def _describe(value: object) -> str:
     if isinstance(value, bool):
         return f"a boolean ({_bare(value)})"
     if value is None:
@@ -222,18 +236,18 @@ def _describe(value: Any) -> str:
 
 
 def _diag(
-    root: Any, message: str, where: Location | None, hint: str | None, code: str, width: int = 1
+    root: object, message: str, where: Location | None, hint: str | None, code: str, width: int = 1
 ) -> Diagnostic:
     source = line_text(root, where.line) if where is not None else None
     return Diagnostic(message, where, hint or None, code, source_line=source, width=max(1, width))
 
 
-def _width(value: Any) -> int:
+def _width(value: object) -> int:
     text = _bare(value) if not isinstance(value, str) else str(value)
     return len(text) if "\n" not in text and not isinstance(value, (dict, list)) else 1
 
 
-def _container(root: Any, path: list) -> Any:
+def _container(root: YamlData, path: Sequence[YamlKey]) -> YamlData:
     cur = root
     for step in path:
         try:
@@ -245,7 +259,7 @@ def _container(root: Any, path: list) -> Any:
 
 def _pick(error: ValidationError) -> ValidationError | None:
     """The most useful error among a oneOf/anyOf's alternatives."""
-    branches: dict[Any, list[ValidationError]] = {}
+    branches: dict[str | int, list[ValidationError]] = {}
     for sub in error.context or ():
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
 
@@ -257,14 +271,20 @@ def _pick(error: ValidationError) -> ValidationError | None:
         )
 
     relevant = [e for errs in branches.values() if not ruled_out(errs) for e in errs]
-    return best_match(relevant or list(error.context or ()))
+    best: ValidationError | None = best_match(relevant or list(error.context or ()))
+    return best
 
 
-def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagnostic]:
-    kw, inst, path = error.validator, error.instance, list(error.absolute_path)
+def _explain(error: ValidationError, root: YamlData, checker: _Checker) -> list[Diagnostic]:
+    # The keyword that failed; None for a `false` subschema (the stubs do not allow for it).
+    kw = error.validator if isinstance(error.validator, str) else None
+    inst, path = error.instance, list(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     where, code = locate(root, path), f"schema.{kw}"
-    description = schema.get("description") if isinstance(schema.get("description"), str) else None
+    raw_description = schema.get("description")
+    description = raw_description if isinstance(raw_description, str) else None
+    # The casts of error.validator_value below rely on check_schema() (in _Checker): the
+    # schema was validated against the metaschema, which fixes each keyword's value type.
 
     if kw in ("oneOf", "anyOf"):
         wanted = [
@@ -341,7 +361,7 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
                 checker.description(schema, name),
                 "schema.required",
             )
-            for name in error.validator_value
+            for name in cast(list[str], error.validator_value)
             if name not in inst
         ]
     if kw == "dependentRequired" and isinstance(inst, dict):
@@ -353,20 +373,24 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
                 checker.description(schema, need),
                 "schema.required",
             )
-            for key, needs in error.validator_value.items()
+            for key, needs in cast(dict[str, list[str]], error.validator_value).items()
             if key in inst
             for need in needs
             if need not in inst
         ]
     if kw in ("enum", "const"):
-        options = error.validator_value if kw == "enum" else [error.validator_value]
-        hint = did_you_mean(str(inst), [str(o) for o in options]) if isinstance(inst, str) else None
+        options = (
+            cast(list[object], error.validator_value) if kw == "enum" else [error.validator_value]
+        )
+        close = (
+            did_you_mean(str(inst), [str(o) for o in options]) if isinstance(inst, str) else None
+        )
         message = f"{_show(inst)} is not one of: {', '.join(_bare(o) for o in options)}"
-        return [_diag(root, message, where, hint or description, code, _width(inst))]
+        return [_diag(root, message, where, close or description, code, _width(inst))]
     if kw == "type":
-        wanted = error.validator_value
+        named = cast("str | list[str]", error.validator_value)
         words = " or ".join(
-            _TYPE_WORDS.get(t, t) for t in (wanted if isinstance(wanted, list) else [wanted])
+            _TYPE_WORDS.get(t, t) for t in (named if isinstance(named, list) else [named])
         )
         return [
             _diag(
@@ -382,7 +406,7 @@ def _explain(error: ValidationError, root: Any, checker: _Checker) -> list[Diagn
         message = f"{_show(inst)} does not match the required pattern {error.validator_value}"
     elif kw == "format":
         message = f"{_show(inst)} is not a valid {error.validator_value}"
-        description = description or _FORMAT_HINTS.get(error.validator_value)
+        description = description or _FORMAT_HINTS.get(cast(str, error.validator_value))
     elif kw in _BOUNDS:
         message = f"{_show(inst)} must be {_BOUNDS[kw].format(_bare(error.validator_value))}"
     elif kw == "uniqueItems":

@@ -26,12 +26,21 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import NoReturn, cast
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, StreamEndEvent
+from yaml.error import Mark
+from yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    Event,
+    MappingStartEvent,
+    ScalarEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -44,6 +53,8 @@ from policyengine.load.nodes import (  # line_text ... to_plain are re-exported 
     LocDict,
     LocList,
     LocStr,
+    YamlData,
+    YamlKey,
     _Source,
     line_text,
     locate,
@@ -84,6 +95,19 @@ def _fail(
     )
 
 
+# What the parser's next event is where a node starts.
+_NodeEvent = AliasEvent | ScalarEvent | CollectionStartEvent
+
+
+def _marks(event: Event) -> tuple[Mark, Mark]:
+    """An event's start and end marks.
+
+    The pure-Python parser that _Loader is built on always sets both, and always to a
+    ``yaml.error.Mark`` (the stubs also allow None and the C extension's Mark).
+    """
+    return cast(Mark, event.start_mark), cast(Mark, event.end_mark)
+
+
 def _skip_props(text: str, i: int, end: int) -> int:
     """From an anchor/tag, move to the first character of the value itself."""
     while i < end:
@@ -110,21 +134,35 @@ class _Loader(Reader, Scanner, Parser, Composer):
         Parser.__init__(self)
         Composer.__init__(self)
         self.src, self.max_depth, self.depth = src, max_depth, 0
+        # (id(parent), position, is_key) -> index of the alias (*name) used there
         self.alias_at: dict[tuple[int, int, bool], int] = {}
+        # id(node) -> index where the node's value starts (after any anchor and tag)
+        self.starts: dict[int, int] = {}
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+    # types-PyYAML leaves Parser.peek_event() and get_event() unannotated (a stub gap);
+    # these two wrappers are the only places that call them.
+    def next_event(self) -> Event:
+        event: Event = self.peek_event()  # type: ignore[no-untyped-call]  # stub gap, see above
+        return event
+
+    def skip_event(self) -> None:
+        self.get_event()  # type: ignore[no-untyped-call]  # stub gap, see above
+
+    def resolve(self, kind: type[Node], value: object, implicit: object) -> str:
         return CORE + ("seq" if kind is SequenceNode else "map")
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: int | Node | None) -> Node:
         slot = (
             id(parent),
             len(parent.value) if parent is not None else 0,
             index is None and isinstance(parent, MappingNode),
         )
-        src, event = self.src, self.peek_event()
-        start, end, anchor, tag = event.start_mark.index, event.end_mark.index, event.anchor, None
+        event = cast(_NodeEvent, self.next_event())  # by the YAML grammar, see _NodeEvent
+        src, (start_mark, end_mark) = self.src, _marks(event)
+        start, end, anchor = start_mark.index, end_mark.index, event.anchor
         if isinstance(event, AliasEvent):
-            self.get_event()
+            self.skip_event()
+            assert anchor is not None  # an alias always names its anchor
             if anchor not in self.anchors:
                 _fail(
                     src,
@@ -148,7 +186,7 @@ class _Loader(Reader, Scanner, Parser, Composer):
             )
         if event.tag is not None and event.tag not in _ALLOWED_TAGS and event.tag != "!":
             at = start
-            if src.text[start] == "&":  # the tag follows the anchor
+            if anchor is not None and src.text[start] == "&":  # the tag follows the anchor
                 at = start + 1 + len(anchor)
                 while src.text[at] in " \t\r\n":
                     at += 1
@@ -164,12 +202,11 @@ class _Loader(Reader, Scanner, Parser, Composer):
         if anchor is not None or event.tag is not None:
             start = _skip_props(src.text, start, end)
         if isinstance(event, ScalarEvent):
-            self.get_event()
-            if event.tag in (None, "!"):
+            self.skip_event()
+            tag = event.tag
+            if tag is None or tag == "!":
                 tag = _PLAIN if event.implicit[0] and event.tag is None else CORE + "str"
-            node: Node = ScalarNode(
-                tag or event.tag, event.value, event.start_mark, event.end_mark, style=event.style
-            )
+            node: Node = ScalarNode(tag, event.value, start_mark, end_mark, style=event.style)
             if anchor is not None:
                 self.anchors[anchor] = node
             if event.style in ("'", '"'):
@@ -192,9 +229,10 @@ class _Loader(Reader, Scanner, Parser, Composer):
                 if isinstance(event, MappingStartEvent)
                 else self.compose_sequence_node
             )
-            node = compose(anchor)
+            # the stubs type compose_*_node's parameter as a dict; PyYAML passes the anchor name
+            node = compose(anchor)  # type: ignore[arg-type]
             self.depth -= 1
-        node.pe_start = start
+        self.starts[id(node)] = start
         return node
 
 
@@ -208,7 +246,8 @@ _TOKEN_WORDS = {
     "<block sequence entry>": "a list item",
     "end of stream": "end of the file",
 }
-_HINTS = [
+# (test(problem, context), hint): the first whose test passes gives the hint
+_HINTS: list[tuple[Callable[[str, str], bool], str]] = [
     (lambda p, c: "'\\t'" in p, "indent with spaces, not tabs"),
     (
         lambda p, c: "mapping values are not allowed" in p,
@@ -260,7 +299,7 @@ def _check_graph(root: Node, loader: _Loader, max_depth: int, max_alias_nodes: i
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
-        kids = (
+        kids: list[Node] = (
             []
             if isinstance(node, ScalarNode)
             else node.value
@@ -316,54 +355,62 @@ class _Builder:
     """Turns a checked node graph into Loc* containers and plain scalars."""
 
     def __init__(self, loader: _Loader) -> None:
-        self.loader, self.src, self.memo = loader, loader.src, {}
+        self.loader, self.src = loader, loader.src
+        self.memo: dict[int, YamlData] = {}  # id(node) -> its value: aliases share one value
+
+    def start(self, node: Node) -> int:
+        return self.loader.starts[id(node)]
 
     def node_loc(self, node: Node) -> Location:
-        return self.src.loc(node.pe_start)
+        return self.src.loc(self.start(node))
 
-    def used_loc(self, parent: Node, pos: int, is_key: bool, node: Node, value: Any) -> Location:
+    def used_loc(self, parent: Node, pos: int, is_key: bool, node: Node, value: object) -> Location:
         alias = self.loader.alias_at.get((id(parent), pos, is_key))
         if alias is not None:
             return self.src.loc(alias)
         return value.loc if isinstance(value, LocStr) and value.loc else self.node_loc(node)
 
-    def build(self, node: Node) -> Any:
+    def build(self, node: Node) -> YamlData:
         if id(node) in self.memo:
             return self.memo[id(node)]
+        out: YamlData
         if isinstance(node, ScalarNode):
-            out: Any = self.scalar(node)
+            out = self.scalar(node)
         elif isinstance(node, SequenceNode):
-            out = self.memo[id(node)] = LocList()
-            out.loc, out._src = self.node_loc(node), self.src
+            seq = self.memo[id(node)] = LocList()
+            seq.loc, seq._src = self.node_loc(node), self.src
             for i, child in enumerate(node.value):
-                out.append(self.build(child))
-                out.item_locs.append(self.used_loc(node, i, False, child, out[-1]))
+                seq.append(self.build(child))
+                seq.item_locs.append(self.used_loc(node, i, False, child, seq[-1]))
+            out = seq
         else:
-            out = self.memo[id(node)] = LocDict()
-            out.loc, out._src = self.node_loc(node), self.src
+            mapping = self.memo[id(node)] = LocDict()
+            mapping.loc, mapping._src = self.node_loc(node), self.src
             for i, (knode, vnode) in enumerate(node.value):
                 key = self.key(knode)
                 key_loc = self.used_loc(node, i, True, knode, key)
-                if key in out:
+                if key in mapping:
                     _fail(
                         self.src,
-                        knode.pe_start,
-                        f"duplicate key '{key}' (first defined on line {out.key_locs[key].line})",
+                        self.start(knode),
+                        f"duplicate key '{key}' (first defined on line "
+                        f"{mapping.key_locs[key].line})",
                         "remove one of them or rename it",
                         "yaml.duplicate-key",
                         len(str(key)),
                     )
-                out[key] = self.build(vnode)
-                out.key_locs[key] = key_loc
-                out.value_locs[key] = self.used_loc(node, i, False, vnode, out[key])
+                mapping[key] = self.build(vnode)
+                mapping.key_locs[key] = key_loc
+                mapping.value_locs[key] = self.used_loc(node, i, False, vnode, mapping[key])
+            out = mapping
         self.memo[id(node)] = out
         return out
 
-    def key(self, node: Node) -> Any:
+    def key(self, node: Node) -> YamlKey:
         if not isinstance(node, ScalarNode):
             _fail(
                 self.src,
-                node.pe_start,
+                self.start(node),
                 "a key must be a word or a number, not a mapping or list",
                 "write a plain key followed by ':'",
                 "yaml.key-type",
@@ -371,7 +418,7 @@ class _Builder:
         if node.tag == _PLAIN and node.value == "<<":
             _fail(
                 self.src,
-                node.pe_start,
+                self.start(node),
                 "merge keys ('<<') are not supported",
                 "write the keys out in full; an alias (*name) can still repeat a whole value",
                 "yaml.merge-key",
@@ -383,16 +430,17 @@ class _Builder:
         return self.string(node, node.value)  # true, null, 1.5 as keys: their source text
 
     def string(self, node: ScalarNode, value: str) -> LocStr:
-        out = LocStr(value)
-        out._src, out._start, out._style = self.src, node.pe_start, node.style
-        out._end = max(node.end_mark.index, node.pe_start)
+        out, start = LocStr(value), self.start(node)
+        out._src, out._start, out._style = self.src, start, node.style
+        out._end = max(node.end_mark.index, start)
         first = len(value) - len(value.lstrip())
         block = node.style in ("|", ">") and first < len(value)
         out.loc = out.location_at(first) if block else self.node_loc(node)
         return out
 
-    def scalar(self, node: ScalarNode) -> Any:
-        value, tag, plain = node.value, node.tag, node.tag == _PLAIN
+    def scalar(self, node: ScalarNode) -> LocStr | int | Decimal | bool | None:
+        value: str = node.value  # a scalar's value is its text
+        tag, plain = node.tag, node.tag == _PLAIN
         if tag == CORE + "str" or (plain and value == "<<"):
             return self.string(node, value)
         if tag in (_PLAIN, CORE + "null") and value in _NULLS:
@@ -404,7 +452,7 @@ class _Builder:
             if _INF_NAN.fullmatch(value):
                 _fail(
                     self.src,
-                    node.pe_start,
+                    self.start(node),
                     "infinite/NaN numbers are not allowed",
                     "write a finite number",
                     "yaml.number",
@@ -420,7 +468,7 @@ class _Builder:
             except ValueError:  # more than sys.get_int_max_str_digits() digits
                 _fail(
                     self.src,
-                    node.pe_start,
+                    self.start(node),
                     "number has too many digits",
                     "write a shorter number",
                     "yaml.number",
@@ -432,7 +480,7 @@ class _Builder:
             what = {CORE + "null": "null", CORE + "bool": "true or false"}.get(tag, "a number")
             _fail(
                 self.src,
-                node.pe_start,
+                self.start(node),
                 f"'{value}' is not {what}",
                 "remove the tag or fix the value",
                 "yaml.tag",
@@ -459,7 +507,7 @@ def load_yaml_text(
     max_bytes: int = 2_000_000,
     max_depth: int = 64,
     max_alias_nodes: int = 10_000,
-) -> Any:
+) -> YamlData:
     """Parse one YAML document from ``text``; raise PolicyError on any problem."""
     if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise _too_large(filename, len(text.encode("utf-8", "surrogatepass")), max_bytes)
@@ -467,16 +515,16 @@ def load_yaml_text(
     src = _Source(text, filename)
     try:
         loader = _Loader(src, max_depth)
-        loader.get_event()  # StreamStart
+        loader.skip_event()  # StreamStart
         if loader.check_event(StreamEndEvent):
             return None
-        loader.get_event()  # DocumentStart
+        loader.skip_event()  # DocumentStart
         root = loader.compose_node(None, None)
-        loader.get_event()  # DocumentEnd
+        loader.skip_event()  # DocumentEnd
         if not loader.check_event(StreamEndEvent):
             _fail(
                 src,
-                loader.peek_event().start_mark.index,
+                _marks(loader.next_event())[0].index,
                 "a policy file must hold a single YAML document; a second one starts here",
                 "remove the '---' line and what follows, or move it to its own file",
                 "yaml.multiple-documents",
@@ -501,7 +549,7 @@ def load_yaml_text(
         ) from None
 
 
-def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> Any:
+def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> YamlData:
     """Read ``path`` (size checked on the raw bytes first) and parse it as UTF-8 YAML."""
     filename = os.fspath(path)
     max_bytes = limits.get("max_bytes", 2_000_000)
