@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
@@ -26,6 +28,7 @@ from lark.exceptions import (
     UnexpectedToken,
     VisitError,
 )
+from lark.tree import Meta
 
 from .nodes import (
     Aggregate,
@@ -107,8 +110,16 @@ def get_parser() -> Lark:
     return _parser
 
 
-def _span(meta: object) -> dict[str, int]:
-    return {"start": meta.start_pos, "end": meta.end_pos}  # type: ignore[attr-defined]
+def _span(meta: Meta) -> tuple[int, int]:
+    """A rule's (start, end) offsets: the first two fields of every node."""
+    return meta.start_pos, meta.end_pos
+
+
+def _token_span(tok: Token) -> tuple[int, int]:
+    """A token's (start, end) offsets.  lark types them Optional (for tokens made by hand);
+    its lexer always sets them."""
+    assert tok.start_pos is not None and tok.end_pos is not None
+    return tok.start_pos, tok.end_pos
 
 
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t"}
@@ -117,7 +128,7 @@ _DURATION_RE = re.compile(r"(\d+)(\.\d+)?\s+([a-z]+?)s?\Z")
 
 
 def _unescape(tok: Token) -> str:
-    body = tok.value[1:-1]
+    body: str = tok.value[1:-1]
     if "\\" not in body:
         return body
     out: list[str] = []
@@ -127,7 +138,7 @@ def _unescape(tok: Token) -> str:
         if ch == "\\":
             nxt = body[i + 1]
             if nxt not in _ESCAPES:
-                pos = tok.start_pos + 1 + i
+                pos = _token_span(tok)[0] + 1 + i
                 raise ExprError(
                     f"unknown escape '\\{nxt}' in string",
                     pos,
@@ -142,29 +153,42 @@ def _unescape(tok: Token) -> str:
     return "".join(out)
 
 
-def _op(cls: type, op: str):  # a transformer method building cls(op, left, right)
-    def method(self, meta, ch):
-        return cls(**_span(meta), op=op, left=ch[0], right=ch[1])
+# The children a rule's method receives, in the order of the grammar rule: tokens, the nodes
+# already built for sub-rules, the keyword strings of quant_kw/agg_kw and None for an
+# optional part that is absent (maybe_placeholders).
+_Tokens = list[Token]
+_Nodes = list[Node]
+_Items = list[Node | None]
+_Mixed = list[Any]  # tokens, nodes, keywords and None together: unpacked by the method
+
+_BinaryNode = Binary | Compare | BoolOp
+
+
+def _op(cls: type[_BinaryNode], op: str) -> Callable[[_ToAst, Meta, _Nodes], _BinaryNode]:
+    """A transformer method building ``cls(op, left, right)``."""
+
+    def method(self: _ToAst, meta: Meta, ch: _Nodes) -> _BinaryNode:
+        return cls(*_span(meta), op=op, left=ch[0], right=ch[1])
 
     return method
 
 
 @v_args(meta=True)
-class _ToAst(Transformer):
-    def number(self, meta, ch):
-        return Literal(**_span(meta), value=Decimal(ch[0].value), type=NUMBER)
+class _ToAst(Transformer[Token, Node]):
+    def number(self, meta: Meta, ch: _Tokens) -> Literal:
+        return Literal(*_span(meta), value=Decimal(ch[0].value), type=NUMBER)
 
-    def string(self, meta, ch):
-        return Literal(**_span(meta), value=_unescape(ch[0]), type=STRING)
+    def string(self, meta: Meta, ch: _Tokens) -> Literal:
+        return Literal(*_span(meta), value=_unescape(ch[0]), type=STRING)
 
-    def true(self, meta, ch):
-        return Literal(**_span(meta), value=True, type=BOOL)
+    def true(self, meta: Meta, ch: _Tokens) -> Literal:
+        return Literal(*_span(meta), value=True, type=BOOL)
 
-    def false(self, meta, ch):
-        return Literal(**_span(meta), value=False, type=BOOL)
+    def false(self, meta: Meta, ch: _Tokens) -> Literal:
+        return Literal(*_span(meta), value=False, type=BOOL)
 
-    def date(self, meta, ch):
-        text = ch[0].value
+    def date(self, meta: Meta, ch: _Tokens) -> Literal:
+        text: str = ch[0].value
         try:
             value = _dt.date.fromisoformat(text)
         except ValueError:
@@ -174,10 +198,10 @@ class _ToAst(Transformer):
                 meta.end_pos,
                 hint="dates are written YYYY-MM-DD with a real month and day",
             ) from None
-        return Literal(**_span(meta), value=value, type=DATE)
+        return Literal(*_span(meta), value=value, type=DATE)
 
-    def datetime(self, meta, ch):
-        text = ch[0].value
+    def datetime(self, meta: Meta, ch: _Tokens) -> Literal:
+        text: str = ch[0].value
         try:
             value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
@@ -191,9 +215,9 @@ class _ToAst(Transformer):
                 meta.end_pos,
                 hint=f"write {text}Z for UTC or add an offset like {text}-07:00",
             )
-        return Literal(**_span(meta), value=value, type=DATETIME)
+        return Literal(*_span(meta), value=value, type=DATETIME)
 
-    def duration(self, meta, ch):
+    def duration(self, meta: Meta, ch: _Tokens) -> Literal:
         m = _DURATION_RE.match(ch[0].value)
         assert m is not None
         if m.group(2):
@@ -205,91 +229,125 @@ class _ToAst(Transformer):
             )
         months, days = _UNITS[m.group(3)]
         n = int(m.group(1))
-        return Literal(**_span(meta), value=Duration(months * n, days * n), type=DURATION)
+        return Literal(*_span(meta), value=Duration(months * n, days * n), type=DURATION)
 
-    def name(self, meta, ch):
-        return Name(**_span(meta), name=ch[0].value)
+    def name(self, meta: Meta, ch: _Tokens) -> Name:
+        return Name(*_span(meta), name=ch[0].value)
 
-    def field(self, meta, ch):
-        return Field(**_span(meta), obj=ch[0], name=ch[1].value, name_start=ch[1].start_pos)
+    def field(self, meta: Meta, ch: _Mixed) -> Field:
+        obj: Node = ch[0]
+        name: Token = ch[1]
+        return Field(*_span(meta), obj=obj, name=name.value, name_start=_token_span(name)[0])
 
-    def list(self, meta, ch):
-        return ListExpr(**_span(meta), items=tuple(c for c in ch if c is not None))
+    def list(self, meta: Meta, ch: _Items) -> ListExpr:
+        return ListExpr(*_span(meta), items=tuple(c for c in ch if c is not None))
 
-    def call(self, meta, ch):
+    def call(self, meta: Meta, ch: _Mixed) -> Call:
+        name: Token = ch[0]
+        args: _Items = ch[1:]
         return Call(
-            **_span(meta),
-            name=ch[0].value,
-            args=tuple(c for c in ch[1:] if c is not None),
-            name_end=ch[0].end_pos,
+            *_span(meta),
+            name=name.value,
+            args=tuple(c for c in args if c is not None),
+            name_end=_token_span(name)[1],
         )
 
-    def neg(self, meta, ch):
-        return Unary(**_span(meta), op="-", operand=ch[0])
+    def neg(self, meta: Meta, ch: _Nodes) -> Unary:
+        return Unary(*_span(meta), op="-", operand=ch[0])
 
-    def not_op(self, meta, ch):
-        return Unary(**_span(meta), op="not", operand=ch[0])
+    def not_op(self, meta: Meta, ch: _Nodes) -> Unary:
+        return Unary(*_span(meta), op="not", operand=ch[0])
 
     add, sub, mul, div, mod = (_op(Binary, o) for o in "+-*/%")
     in_op, not_in_op = _op(Compare, "in"), _op(Compare, "not in")
     and_op, or_op = _op(BoolOp, "and"), _op(BoolOp, "or")
 
-    def compare(self, meta, ch):
-        return Compare(**_span(meta), op=ch[1].value, left=ch[0], right=ch[2])
+    def compare(self, meta: Meta, ch: _Mixed) -> Compare:
+        left: Node
+        op: Token
+        right: Node
+        left, op, right = ch
+        return Compare(*_span(meta), op=op.value, left=left, right=right)
 
-    def if_expr(self, meta, ch):
-        return If(**_span(meta), cond=ch[0], then=ch[2], else_=ch[3], then_start=ch[1].start_pos)
+    def if_expr(self, meta: Meta, ch: _Mixed) -> If:
+        cond: Node
+        then_kw: Token
+        then: Node
+        else_: Node
+        cond, then_kw, then, else_ = ch
+        return If(
+            *_span(meta), cond=cond, then=then, else_=else_, then_start=_token_span(then_kw)[0]
+        )
 
-    def quant_kw(self, meta, ch):
-        return ch[0].value
+    def quant_kw(self, meta: Meta, ch: _Tokens) -> str:
+        kind: str = ch[0].value
+        return kind
 
     agg_kw = quant_kw
 
-    def quantifier(self, meta, ch):
+    def quantifier(self, meta: Meta, ch: _Mixed) -> Quantifier:
+        kind: str
+        var: Token
+        source: Node
+        cond: Node
         kind, var, source, cond = ch
         return Quantifier(
-            **_span(meta),
+            *_span(meta),
             kind=kind,
             var=var.value,
-            var_start=var.start_pos,
+            var_start=_token_span(var)[0],
             source=source,
             cond=cond,
         )
 
-    def count(self, meta, ch):
+    def count(self, meta: Meta, ch: _Mixed) -> Quantifier:
+        var: Token
+        source: Node
+        cond: Node | None
         var, source, cond = ch
         return Quantifier(
-            **_span(meta),
+            *_span(meta),
             kind="count",
             var=var.value,
-            var_start=var.start_pos,
+            var_start=_token_span(var)[0],
             source=source,
             cond=cond,
         )
 
-    def aggregate(self, meta, ch):
-        return Aggregate(**_span(meta), kind=ch[0], args=tuple(ch[1:]))
+    def aggregate(self, meta: Meta, ch: _Mixed) -> Aggregate:
+        kind: str = ch[0]
+        args: _Nodes = ch[1:]
+        return Aggregate(*_span(meta), kind=kind, args=tuple(args))
 
-    def aggregate_comp(self, meta, ch):
+    def aggregate_comp(self, meta: Meta, ch: _Mixed) -> Comprehension:
+        kind: str
+        body: Node
+        var: Token
+        source: Node
+        cond: Node | None
         kind, body, var, source, cond = ch
         return Comprehension(
-            **_span(meta),
+            *_span(meta),
             kind=kind,
             body=body,
             var=var.value,
-            var_start=var.start_pos,
+            var_start=_token_span(var)[0],
             source=source,
             cond=cond,
         )
 
-    def list_comp(self, meta, ch):
+    def list_comp(self, meta: Meta, ch: _Mixed) -> Comprehension:
+        body: Node
+        var: Token
+        source: Node
+        cond: Node | None
         body, var, source, cond = ch
         return Comprehension(
-            **_span(meta),
+            *_span(meta),
             kind="list",
             body=body,
             var=var.value,
-            var_start=var.start_pos,
+            var_start=_token_span(var)[0],
             source=source,
             cond=cond,
         )
@@ -347,8 +405,8 @@ def _unclosed(text: str) -> int | None:
     return stack[-1] if stack else None
 
 
-def _check_depth(tree: Tree) -> None:
-    stack: list[tuple[Tree, int]] = [(tree, 1)]
+def _check_depth(tree: Tree[Token]) -> None:
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
@@ -396,7 +454,9 @@ def _describe(tok: Token) -> str:
 def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
     """Translate a lark error into a plain-language :class:`ExprError`."""
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        # lark declares pos_in_stream = None, untyped; UnexpectedCharacters always sets it to
+        # the lexer's position, an int
+        pos = cast(int, exc.pos_in_stream)
         ch = text[pos] if pos < len(text) else ""
         if ch in "\"'":
             nl = text.find("\n", pos)
@@ -435,9 +495,9 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
                 return ExprError(f"expected {what} at the end", pos)
         return ExprError("unexpected end of expression", pos)
     assert isinstance(exc, UnexpectedToken)
-    tok = exc.token
+    tok: Token = exc.token
     expected = set(exc.expected)
-    pos, end = tok.start_pos, tok.end_pos
+    pos, end = _token_span(tok)
     desc = _describe(tok)
     if expected == {"NAME"}:
         hint = (
