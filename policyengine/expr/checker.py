@@ -9,12 +9,12 @@ with did-you-mean hints for misspelt names and fields.  The result
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from policyengine.errors import did_you_mean
 
-from .functions import UNKNOWN, Function, FunctionRegistry
+from .functions import UNKNOWN, Function, FunctionRegistry, Impl
 from .parser import (
     Aggregate,
     Binary,
@@ -85,7 +85,7 @@ class Checked:
     types: dict[Node, Type] = field(default_factory=dict)
     bound: dict[Name, str] = field(default_factory=dict)  # Name -> loop variable it refers to
     functions: dict[Call, Function] = field(default_factory=dict)
-    specialized: dict[Call, object] = field(default_factory=dict)  # Call -> replacement impl
+    specialized: dict[Call, Impl] = field(default_factory=dict)  # Call -> replacement impl
 
 
 def check(
@@ -110,12 +110,14 @@ class _Checker:
         self.types: dict[Node, Type] = {}
         self.bound: dict[Name, str] = {}
         self.functions: dict[Call, Function] = {}
-        self.specialized: dict[Call, object] = {}
+        self.specialized: dict[Call, Impl] = {}
 
     def run(self, node: Node) -> Type:
         return self.visit(node, {})
 
     def visit(self, node: Node, env: dict[str, Type]) -> Type:
+        # one _<node class> method per node class, e.g. _listexpr(node: ListExpr, env)
+        method: Callable[[Node, dict[str, Type]], Type]
         method = getattr(self, "_" + type(node).__name__.lower())
         t = method(node, env)
         self.types[node] = t
@@ -303,7 +305,7 @@ class _Checker:
             try:
                 impl = fn.specialize(consts)
             except FunctionError as exc:
-                index = getattr(exc, "arg", None)
+                index = exc.arg
                 arg = node.args[index] if isinstance(index, int) else node
                 raise ExprError(f"{node.name}(): {exc}", arg.start, arg.end) from None
             if impl is not None:

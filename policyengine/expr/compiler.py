@@ -24,13 +24,15 @@ is why it gets no id of its own), an ``if`` by the offset of its ``then`` keywor
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeGuard, TypeVar, cast
 
 from .checker import Checked, check
-from .functions import FunctionError, FunctionRegistry, builtin_functions
+from .functions import FunctionRegistry, Impl, builtin_functions
 from .parser import (
     Aggregate,
     Binary,
@@ -50,10 +52,23 @@ from .parser import (
     walk,
 )
 from .types import DATE, DATETIME, DURATION, Type
-from .values import DIVISION_CONTEXT, Duration, ExprError, ExprRuntimeError, add_duration, to_int
+from .values import (
+    DIVISION_CONTEXT,
+    Duration,
+    ExprError,
+    ExprRuntimeError,
+    FunctionError,
+    add_duration,
+    to_int,
+)
 
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _EMPTY = object()
+
+# What the generated code computes: a mapping of scope names to values -> the value.
+_Evaluate = Callable[[Mapping[str, object]], object]
+# a date or a datetime: calendar arithmetic keeps the kind it was given
+_D = TypeVar("_D", bound=_dt.date)
 
 
 @dataclass
@@ -129,18 +144,27 @@ def compile_expression(
         ) from None
     namespace: dict[str, object] = {"__builtins__": {}}
     exec(code, namespace)  # noqa: S102 - defines _make only; the source comes from our AST
-    function = namespace["_make"](**gen.bindings)
+    # the source defines _make(<one parameter per binding>) returning _expr(v) (see module())
+    make = cast(Callable[..., _Evaluate], namespace["_make"])
+    function = make(**gen.bindings)
     # A per-expression subclass whose __call__ *is* the generated function: calling the
     # object then costs no extra Python frame (about 1.6x faster than a wrapper method).
-    cls = type(
-        "CompiledExpression",
-        (CompiledExpression,),
-        {"__slots__": (), "__call__": staticmethod(function)},
+    cls = cast(
+        type[CompiledExpression],  # type() with CompiledExpression as the base
+        type(
+            "CompiledExpression",
+            (CompiledExpression,),
+            {"__slots__": (), "__call__": staticmethod(function)},
+        ),
     )
     return cls(text, checked, ast, source, function)
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _all_literals(items: tuple[Node, ...]) -> TypeGuard[tuple[Literal, ...]]:
+    return all(isinstance(i, Literal) for i in items)
 
 
 def _runtime(exc: Exception, s: int, e: int, prefix: str = "") -> ExprRuntimeError:
@@ -159,19 +183,19 @@ def _h_mod(a: Decimal, b: Decimal, s: int, e: int) -> Decimal:
     return DIVISION_CONTEXT.remainder(a, b)
 
 
-def _h_dadd(d: object, dur: Duration, s: int, e: int) -> object:
+def _h_dadd(d: _D, dur: Duration, s: int, e: int) -> _D:
     try:
-        return add_duration(d, dur)  # type: ignore[arg-type]
+        return add_duration(d, dur)
     except FunctionError as exc:
         raise _runtime(exc, s, e) from None
 
 
-def _h_dsub(d: object, dur: Duration, s: int, e: int) -> object:
+def _h_dsub(d: _D, dur: Duration, s: int, e: int) -> _D:
     return _h_dadd(d, -dur, s, e)
 
 
-def _h_days(a: object, b: object) -> Decimal:
-    return Decimal((a - b).days)  # type: ignore[operator]
+def _h_days(a: _dt.date, b: _dt.date) -> Decimal:
+    return Decimal((a - b).days)
 
 
 def _h_scale(dur: Duration, n: Decimal, s: int, e: int) -> Duration:
@@ -181,19 +205,23 @@ def _h_scale(dur: Duration, n: Decimal, s: int, e: int) -> Duration:
         raise _runtime(exc, s, e) from None
 
 
-def _h_len(items: tuple) -> Decimal:
+def _h_len(items: tuple[object, ...]) -> Decimal:
     return Decimal(len(items))
 
 
-def _h_count(items: object) -> Decimal:
+def _h_count(items: Iterable[object]) -> Decimal:
     n = 0
-    for _ in items:  # type: ignore[attr-defined]
+    for _ in items:
         n += 1
     return Decimal(n)
 
 
-def _extreme(pick: Callable, kind: str) -> Callable:
-    def impl(items: object, s: int, e: int) -> object:
+def _extreme(
+    pick: Callable[..., object], kind: str
+) -> Callable[[Iterable[object], int, int], object]:
+    """``min``/``max`` of a non-empty list; an ExprRuntimeError at ``s``..``e`` otherwise."""
+
+    def impl(items: Iterable[object], s: int, e: int) -> object:
         result = pick(items, default=_EMPTY)
         if result is _EMPTY:
             raise ExprRuntimeError(
@@ -207,7 +235,7 @@ def _extreme(pick: Callable, kind: str) -> Callable:
     return impl
 
 
-def _guard(impl: Callable, name: str, s: int, e: int) -> Callable:
+def _guard(impl: Impl, name: str, s: int, e: int) -> Impl:
     def call(*args: object) -> object:
         try:
             return impl(*args)
@@ -242,7 +270,9 @@ _HELPERS: dict[str, object] = {
 class _Generator:
     """Turns a checked AST into the source of ``_make(...)`` returning ``_expr(v)``."""
 
-    def __init__(self, checked: Checked, root: Node, text: str, trace: Callable | None):
+    def __init__(
+        self, checked: Checked, root: Node, text: str, trace: Callable[[int, bool], object] | None
+    ) -> None:
         self.checked = checked
         self.root = root
         self.text = text
@@ -307,7 +337,10 @@ class _Generator:
         return f"_h_tr({offset}, {code})" if self.trace is not None else code
 
     def emit(self, node: Node, env: dict[str, str]) -> str:
-        return getattr(self, "_" + type(node).__name__.lower())(node, env)
+        # one _<node class> method per node class, e.g. _listexpr(node: ListExpr, env)
+        method: Callable[[Node, dict[str, str]], str]
+        method = getattr(self, "_" + type(node).__name__.lower())
+        return method(node, env)
 
     def _literal(self, node: Literal, env: dict[str, str]) -> str:
         if node.value is True or node.value is False:
@@ -315,8 +348,8 @@ class _Generator:
         return self.const(node.value)
 
     def _listexpr(self, node: ListExpr, env: dict[str, str]) -> str:
-        if all(isinstance(i, Literal) for i in node.items):
-            return self.const(tuple(i.value for i in node.items))  # type: ignore[attr-defined]
+        if _all_literals(node.items):
+            return self.const(tuple(i.value for i in node.items))
         return "(" + "".join(self.emit(i, env) + ", " for i in node.items) + ")"
 
     def _name(self, node: Name, env: dict[str, str]) -> str:
@@ -359,9 +392,9 @@ class _Generator:
         if (
             node.op in ("in", "not in")
             and isinstance(right, ListExpr)
-            and all(isinstance(i, Literal) for i in right.items)
+            and _all_literals(right.items)
         ):
-            b = self.const(frozenset(i.value for i in right.items))  # type: ignore[attr-defined]
+            b = self.const(frozenset(i.value for i in right.items))
         else:
             b = self.emit(right, env)
         return f"({a} {node.op} {b})"
@@ -382,7 +415,7 @@ class _Generator:
         fn = self.checked.functions[node]
         impl = self.checked.specialized.get(node, fn.impl)
         name = self.fresh("_f")
-        self.bindings[name] = _guard(impl, fn.name, node.start, node.end)  # type: ignore[arg-type]
+        self.bindings[name] = _guard(impl, fn.name, node.start, node.end)
         return f"{name}({', '.join(self.emit(a, env) for a in node.args)})"
 
     def _loop(
@@ -405,9 +438,9 @@ class _Generator:
             if node.cond is None:
                 return f"_h_len({self.emit(node.source, env)})"
             return f"_h_count({self._loop(node.var, node.source, node.cond, env)})"
-        gen = self._loop(
-            node.var, node.source, None, env, lambda inner: self.emit(node.cond, inner)
-        )
+        cond = node.cond
+        assert cond is not None  # any() and all() always have a condition (the grammar)
+        gen = self._loop(node.var, node.source, None, env, lambda inner: self.emit(cond, inner))
         return f"_h_{node.kind}({gen})"
 
     def _aggregate_call(self, kind: str, items: str, node: Node) -> str:

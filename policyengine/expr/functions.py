@@ -28,6 +28,11 @@ from .values import DIVISION_CONTEXT, FunctionError, add_months, last_day, to_in
 # Not a literal value: what ``specialize`` receives for an argument known only at run time.
 UNKNOWN = object()
 
+# A function's implementation: called with run-time values (see values.py).
+Impl = Callable[..., object]
+# specialize(literal_args) -> a replacement implementation, or None to keep ``impl``.
+Specializer = Callable[[tuple[object, ...]], Impl | None]
+
 MAX_REGEX_LENGTH = 200
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 RESERVED = frozenset(
@@ -60,11 +65,11 @@ class Function:
     name: str
     params: tuple[Type, ...]
     returns: Type
-    impl: Callable[..., object]
+    impl: Impl
     doc: str = ""
     # specialize(literal_args) -> replacement impl or None; literal_args holds each
     # argument's value when it is a literal, else UNKNOWN.  May raise FunctionError.
-    specialize: Callable[[tuple[object, ...]], Callable[..., object] | None] | None = None
+    specialize: Specializer | None = None
 
     def signature(self) -> str:
         return f"{self.name}({', '.join(str(p) for p in self.params)}) -> {self.returns}"
@@ -200,14 +205,14 @@ def _matches(s: str, pattern: str) -> bool:
     return rx.fullmatch(s) is not None
 
 
-def _specialize_matches(args: tuple[object, ...]) -> Callable[..., object] | None:
+def _specialize_matches(args: tuple[object, ...]) -> Impl | None:
     pattern = args[1]
     if not isinstance(pattern, str):
         return None
     try:
         rx = _compile_regex(pattern)
     except FunctionError as exc:
-        exc.arg = 1  # type: ignore[attr-defined]  # point the error at the pattern
+        exc.arg = 1  # point the error at the pattern
         raise
     return lambda s, _p: rx.fullmatch(s) is not None
 
@@ -221,9 +226,9 @@ def builtin_functions() -> FunctionRegistry:
         name: str,
         params: tuple[Type, ...],
         returns: Type,
-        impl: Callable[..., object],
+        impl: Impl,
         doc: str,
-        specialize: Callable | None = None,
+        specialize: Specializer | None = None,
     ) -> None:
         reg.register(Function(name, params, returns, impl, doc, specialize), owner="builtin")
 
