@@ -388,7 +388,7 @@ def _explain(error: ValidationError, root: YamlData, checker: _Checker) -> list[
         message = f"{_show(inst)} is not one of: {', '.join(_bare(o) for o in options)}"
         return [_diag(root, message, where, close or description, code, _width(inst))]
     if kw == "type":
-        named = cast("str | list[str]", error.validator_value)
+        named = cast(str | list[str], error.validator_value)
         words = " or ".join(
             _TYPE_WORDS.get(t, t) for t in (named if isinstance(named, list) else [named])
         )
