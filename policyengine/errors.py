@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 
 @dataclass(frozen=True, order=True)
@@ -27,6 +28,21 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
+
+
+class _DiagnosticDictKeys(TypedDict):
+    severity: str
+    code: str
+    message: str
+
+
+class DiagnosticDict(_DiagnosticDictKeys, total=False):
+    """The JSON form of a :class:`Diagnostic` (``as_dict``); position and hint when known."""
+
+    file: str
+    line: int
+    col: int
+    hint: str
 
 
 @dataclass(frozen=True)
@@ -54,10 +70,16 @@ class Diagnostic:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
 
-    def as_dict(self) -> dict:
-        out: dict = {"severity": self.severity, "code": self.code, "message": self.message}
+    def as_dict(self) -> DiagnosticDict:
+        out: DiagnosticDict = {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
         if self.location is not None:
-            out.update(file=self.location.file, line=self.location.line, col=self.location.col)
+            out["file"] = self.location.file
+            out["line"] = self.location.line
+            out["col"] = self.location.col
         if self.hint:
             out["hint"] = self.hint
         return out
@@ -66,7 +88,7 @@ class Diagnostic:
 class PolicyError(Exception):
     """Raised with one or more diagnostics; never shown to users as a traceback."""
 
-    def __init__(self, diagnostics: Diagnostic | Iterable[Diagnostic]):
+    def __init__(self, diagnostics: Diagnostic | Iterable[Diagnostic]) -> None:
         if isinstance(diagnostics, Diagnostic):
             diagnostics = [diagnostics]
         self.diagnostics: list[Diagnostic] = list(diagnostics)

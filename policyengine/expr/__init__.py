@@ -10,12 +10,13 @@ from __future__ import annotations
 from . import types
 from .compiler import CompiledExpression, Scope, compile_expression
 from .functions import Function, FunctionRegistry, builtin_functions
-from .values import Duration, ExprError, ExprRuntimeError, format_value, to_json
+from .values import Duration, ExprError, ExprProblem, ExprRuntimeError, format_value, to_json
 
 __all__ = [
     "CompiledExpression",
     "Duration",
     "ExprError",
+    "ExprProblem",
     "ExprRuntimeError",
     "Function",
     "FunctionRegistry",

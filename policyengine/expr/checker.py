@@ -9,12 +9,12 @@ with did-you-mean hints for misspelt names and fields.  The result
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from policyengine.errors import did_you_mean
 
-from .functions import UNKNOWN, Function, FunctionRegistry
+from .functions import UNKNOWN, Function, FunctionRegistry, Impl
 from .parser import (
     Aggregate,
     Binary,
@@ -50,17 +50,31 @@ from .values import ExprError, FunctionError
 
 # (op, left, right) -> result type
 ARITHMETIC: dict[tuple[str, Type, Type], Type] = {
-    ("+", NUMBER, NUMBER): NUMBER, ("-", NUMBER, NUMBER): NUMBER, ("*", NUMBER, NUMBER): NUMBER,
-    ("/", NUMBER, NUMBER): NUMBER, ("%", NUMBER, NUMBER): NUMBER,
+    ("+", NUMBER, NUMBER): NUMBER,
+    ("-", NUMBER, NUMBER): NUMBER,
+    ("*", NUMBER, NUMBER): NUMBER,
+    ("/", NUMBER, NUMBER): NUMBER,
+    ("%", NUMBER, NUMBER): NUMBER,
     ("+", STRING, STRING): STRING,
-    ("+", DATE, DURATION): DATE, ("+", DURATION, DATE): DATE, ("-", DATE, DURATION): DATE,
+    ("+", DATE, DURATION): DATE,
+    ("+", DURATION, DATE): DATE,
+    ("-", DATE, DURATION): DATE,
     ("-", DATE, DATE): NUMBER,
-    ("+", DATETIME, DURATION): DATETIME, ("+", DURATION, DATETIME): DATETIME,
+    ("+", DATETIME, DURATION): DATETIME,
+    ("+", DURATION, DATETIME): DATETIME,
     ("-", DATETIME, DURATION): DATETIME,
-    ("+", DURATION, DURATION): DURATION, ("-", DURATION, DURATION): DURATION,
-    ("*", NUMBER, DURATION): DURATION, ("*", DURATION, NUMBER): DURATION,
+    ("+", DURATION, DURATION): DURATION,
+    ("-", DURATION, DURATION): DURATION,
+    ("*", NUMBER, DURATION): DURATION,
+    ("*", DURATION, NUMBER): DURATION,
 }
-_OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "take the remainder of"}
+_OP_WORDS = {
+    "+": "add",
+    "-": "subtract",
+    "*": "multiply",
+    "/": "divide",
+    "%": "take the remainder of",
+}
 
 
 @dataclass
@@ -71,17 +85,21 @@ class Checked:
     types: dict[Node, Type] = field(default_factory=dict)
     bound: dict[Name, str] = field(default_factory=dict)  # Name -> loop variable it refers to
     functions: dict[Call, Function] = field(default_factory=dict)
-    specialized: dict[Call, object] = field(default_factory=dict)  # Call -> replacement impl
+    specialized: dict[Call, Impl] = field(default_factory=dict)  # Call -> replacement impl
 
 
-def check(ast: Node, names: Mapping[str, Type], functions: FunctionRegistry,
-          expected: Type | None = None) -> Checked:
+def check(
+    ast: Node, names: Mapping[str, Type], functions: FunctionRegistry, expected: Type | None = None
+) -> Checked:
     """Type-check ``ast``; raises :class:`ExprError` at the first problem."""
     checker = _Checker(names, functions)
     result = checker.run(ast)
     if expected is not None and not accepts(expected, result):
-        raise ExprError(f"expected {expected.describe()} here, but this expression is "
-                        f"{result.describe()}", ast.start, ast.end)
+        raise ExprError(
+            f"expected {expected.describe()} here, but this expression is {result.describe()}",
+            ast.start,
+            ast.end,
+        )
     return Checked(result, checker.types, checker.bound, checker.functions, checker.specialized)
 
 
@@ -92,12 +110,14 @@ class _Checker:
         self.types: dict[Node, Type] = {}
         self.bound: dict[Name, str] = {}
         self.functions: dict[Call, Function] = {}
-        self.specialized: dict[Call, object] = {}
+        self.specialized: dict[Call, Impl] = {}
 
     def run(self, node: Node) -> Type:
         return self.visit(node, {})
 
     def visit(self, node: Node, env: dict[str, Type]) -> Type:
+        # one _<node class> method per node class, e.g. _listexpr(node: ListExpr, env)
+        method: Callable[[Node, dict[str, Type]], Type]
         method = getattr(self, "_" + type(node).__name__.lower())
         t = method(node, env)
         self.types[node] = t
@@ -106,7 +126,9 @@ class _Checker:
     def _want(self, node: Node, env: dict[str, Type], want: Type, what: str) -> Type:
         t = self.visit(node, env)
         if not accepts(want, t):
-            raise ExprError(f"{what} must be {want.describe()}, not {t.describe()}", node.start, node.end)
+            raise ExprError(
+                f"{what} must be {want.describe()}, not {t.describe()}", node.start, node.end
+            )
         return t
 
     # -- leaves
@@ -119,8 +141,12 @@ class _Checker:
             t = self.visit(item, env)
             joined = unify(elem, t)
             if joined is None:
-                raise ExprError(f"list items must all have the same type: this is {t.describe()}, "
-                                f"the first item is {elem.describe()}", item.start, item.end)
+                raise ExprError(
+                    f"list items must all have the same type: this is {t.describe()}, "
+                    f"the first item is {elem.describe()}",
+                    item.start,
+                    item.end,
+                )
             elem = joined
         return ListType(elem)
 
@@ -139,11 +165,18 @@ class _Checker:
         obj = self.visit(node.obj, env)
         where = (node.name_start - 1, node.end)
         if not isinstance(obj, ObjectType):
-            raise ExprError(f"'{node.name}' is not a field: {obj.describe()} has no fields", *where,
-                            hint="only objects such as record or period have fields")
+            raise ExprError(
+                f"'{node.name}' is not a field: {obj.describe()} has no fields",
+                *where,
+                hint="only objects such as record or period have fields",
+            )
         if node.name not in obj.fields:
-            raise ExprError(f"{obj.name} has no field '{node.name}'", node.name_start, node.end,
-                            hint=did_you_mean(node.name, obj.fields))
+            raise ExprError(
+                f"{obj.name} has no field '{node.name}'",
+                node.name_start,
+                node.end,
+                hint=did_you_mean(node.name, obj.fields),
+            )
         return obj.fields[node.name]
 
     # -- operators
@@ -166,8 +199,12 @@ class _Checker:
                 hint = "add a duration instead of a number: d + 3 days"
             elif lt == rt == DATETIME and node.op == "-":
                 hint = "compare date_of(a) and date_of(b), or use days_between"
-            raise ExprError(f"cannot {_OP_WORDS[node.op]} {lt.describe()} and {rt.describe()} "
-                            f"with '{node.op}'", node.start, node.end, hint=hint)
+            raise ExprError(
+                f"cannot {_OP_WORDS[node.op]} {lt.describe()} and {rt.describe()} with '{node.op}'",
+                node.start,
+                node.end,
+                hint=hint,
+            )
         return result
 
     def _compare(self, node: Compare, env: dict[str, Type]) -> Type:
@@ -175,33 +212,50 @@ class _Checker:
         if node.op in ("in", "not in"):
             if rt == STRING:
                 if lt != STRING:
-                    raise ExprError(f"cannot look for {lt.describe()} in a string",
-                                    node.start, node.end)
+                    raise ExprError(
+                        f"cannot look for {lt.describe()} in a string", node.start, node.end
+                    )
                 return BOOL
             if not isinstance(rt, ListType):
-                raise ExprError(f"'{node.op}' needs a list or a string on its right, not "
-                                f"{rt.describe()}", node.right.start, node.right.end)
+                raise ExprError(
+                    f"'{node.op}' needs a list or a string on its right, not {rt.describe()}",
+                    node.right.start,
+                    node.right.end,
+                )
             if unify(lt, rt.elem) is None:
-                raise ExprError(f"cannot look for {lt.describe()} in {rt.describe()}",
-                                node.start, node.end)
+                raise ExprError(
+                    f"cannot look for {lt.describe()} in {rt.describe()}", node.start, node.end
+                )
             return BOOL
         joined = unify(lt, rt)
         if joined is None:
             hint = "write a date as YYYY-MM-DD" if {lt, rt} == {DATE, STRING} else None
-            raise ExprError(f"cannot compare {lt.describe()} with {rt.describe()}",
-                            node.start, node.end, hint=hint)
+            raise ExprError(
+                f"cannot compare {lt.describe()} with {rt.describe()}",
+                node.start,
+                node.end,
+                hint=hint,
+            )
         if node.op not in ("==", "!=") and joined not in ORDERED:
-            hint = "durations have no order (is 1 month more than 30 days?)" if joined == DURATION else None
-            raise ExprError(f"'{node.op}' cannot order values of type {joined}", node.start,
-                            node.end, hint=hint)
+            hint = (
+                "durations have no order (is 1 month more than 30 days?)"
+                if joined == DURATION
+                else None
+            )
+            raise ExprError(
+                f"'{node.op}' cannot order values of type {joined}", node.start, node.end, hint=hint
+            )
         return BOOL
 
     def _boolop(self, node: BoolOp, env: dict[str, Type]) -> Type:
         for side in (node.left, node.right):
             t = self.visit(side, env)
             if t != BOOL:
-                raise ExprError(f"'{node.op}' needs true/false on both sides, but this is "
-                                f"{t.describe()}", side.start, side.end)
+                raise ExprError(
+                    f"'{node.op}' needs true/false on both sides, but this is {t.describe()}",
+                    side.start,
+                    side.end,
+                )
         return BOOL
 
     def _if(self, node: If, env: dict[str, Type]) -> Type:
@@ -209,35 +263,49 @@ class _Checker:
         a, b = self.visit(node.then, env), self.visit(node.else_, env)
         joined = unify(a, b)
         if joined is None:
-            raise ExprError(f"both branches of 'if' must have the same type: 'then' gives "
-                            f"{a.describe()}, 'else' gives {b.describe()}", node.else_.start,
-                            node.else_.end)
+            raise ExprError(
+                f"both branches of 'if' must have the same type: 'then' gives "
+                f"{a.describe()}, 'else' gives {b.describe()}",
+                node.else_.start,
+                node.else_.end,
+            )
         return joined
 
     # -- calls
     def _call(self, node: Call, env: dict[str, Type]) -> Type:
         fn = self.registry.get(node.name)
         if fn is None:
-            raise ExprError(f"unknown function '{node.name}'", node.start, node.name_end,
-                            hint=did_you_mean(node.name, self.registry.names()))
+            raise ExprError(
+                f"unknown function '{node.name}'",
+                node.start,
+                node.name_end,
+                hint=did_you_mean(node.name, self.registry.names()),
+            )
         if len(node.args) != len(fn.params):
             n = len(fn.params)
-            raise ExprError(f"{node.name}() takes {n} argument{'s' if n != 1 else ''}, "
-                            f"got {len(node.args)}", node.start, node.end,
-                            hint=f"{fn.signature()}" + (f": {fn.doc}" if fn.doc else ""))
-        for i, (arg, param) in enumerate(zip(node.args, fn.params), start=1):
+            raise ExprError(
+                f"{node.name}() takes {n} argument{'s' if n != 1 else ''}, got {len(node.args)}",
+                node.start,
+                node.end,
+                hint=f"{fn.signature()}" + (f": {fn.doc}" if fn.doc else ""),
+            )
+        for i, (arg, param) in enumerate(zip(node.args, fn.params, strict=True), start=1):
             t = self.visit(arg, env)
             if not accepts(param, t):
                 wanted = "a list" if str(param) == "list" else param.describe()
-                raise ExprError(f"argument {i} of {node.name}() must be {wanted}, not "
-                                f"{t.describe()}", arg.start, arg.end, hint=fn.signature())
+                raise ExprError(
+                    f"argument {i} of {node.name}() must be {wanted}, not {t.describe()}",
+                    arg.start,
+                    arg.end,
+                    hint=fn.signature(),
+                )
         self.functions[node] = fn
         if fn.specialize is not None:
             consts = tuple(a.value if isinstance(a, Literal) else UNKNOWN for a in node.args)
             try:
                 impl = fn.specialize(consts)
             except FunctionError as exc:
-                index = getattr(exc, "arg", None)
+                index = exc.arg
                 arg = node.args[index] if isinstance(index, int) else node
                 raise ExprError(f"{node.name}(): {exc}", arg.start, arg.end) from None
             if impl is not None:
@@ -245,13 +313,20 @@ class _Checker:
         return fn.returns
 
     # -- binders
-    def _bind(self, var: str, var_start: int, source: Node, env: dict[str, Type]) -> dict[str, Type]:
+    def _bind(
+        self, var: str, var_start: int, source: Node, env: dict[str, Type]
+    ) -> dict[str, Type]:
         if var in env or var in self.names:
-            raise ExprError(f"'{var}' is already a name here; pick another name for the loop variable",
-                            var_start, var_start + len(var))
+            raise ExprError(
+                f"'{var}' is already a name here; pick another name for the loop variable",
+                var_start,
+                var_start + len(var),
+            )
         st = self.visit(source, env)
         if not isinstance(st, ListType):
-            raise ExprError(f"'{var} in ...' needs a list, not {st.describe()}", source.start, source.end)
+            raise ExprError(
+                f"'{var} in ...' needs a list, not {st.describe()}", source.start, source.end
+            )
         return {**env, var: st.elem}
 
     def _quantifier(self, node: Quantifier, env: dict[str, Type]) -> Type:
@@ -274,18 +349,25 @@ class _Checker:
         if len(node.args) == 1:
             t = types[0]
             if not isinstance(t, ListType):
-                raise ExprError(f"{node.kind}() of one value needs a list, not {t.describe()}",
-                                node.args[0].start, node.args[0].end,
-                                hint=f"{node.kind}(LIST) or {node.kind}(EXPR for x in LIST)")
+                raise ExprError(
+                    f"{node.kind}() of one value needs a list, not {t.describe()}",
+                    node.args[0].start,
+                    node.args[0].end,
+                    hint=f"{node.kind}(LIST) or {node.kind}(EXPR for x in LIST)",
+                )
             return self._aggregated(node.kind, t.elem, node.args[0])
         if node.kind == "sum":
             raise ExprError("sum() takes one list; to add values use '+'", node.start, node.end)
         joined: Type = NEVER
-        for arg, t in zip(node.args, types):
+        for arg, t in zip(node.args, types, strict=True):
             new = unify(joined, t)
             if new is None:
-                raise ExprError(f"{node.kind}() arguments must have the same type: this is "
-                                f"{t.describe()}, the first is {joined.describe()}", arg.start, arg.end)
+                raise ExprError(
+                    f"{node.kind}() arguments must have the same type: this is "
+                    f"{t.describe()}, the first is {joined.describe()}",
+                    arg.start,
+                    arg.end,
+                )
             joined = new
         return self._aggregated(node.kind, joined, node)
 
@@ -294,6 +376,10 @@ class _Checker:
             return NUMBER
         allowed = (NUMBER, DURATION) if kind == "sum" else ORDERED
         if elem not in allowed:
-            what = "numbers or durations" if kind == "sum" else "numbers, dates, datetimes or strings"
-            raise ExprError(f"{kind}() works on {what}, not on {elem.describe()}", where.start, where.end)
+            what = (
+                "numbers or durations" if kind == "sum" else "numbers, dates, datetimes or strings"
+            )
+            raise ExprError(
+                f"{kind}() works on {what}, not on {elem.describe()}", where.start, where.end
+            )
         return elem

@@ -28,10 +28,33 @@ from .values import DIVISION_CONTEXT, FunctionError, add_months, last_day, to_in
 # Not a literal value: what ``specialize`` receives for an argument known only at run time.
 UNKNOWN = object()
 
+# A function's implementation: called with run-time values (see values.py).
+Impl = Callable[..., object]
+# specialize(literal_args) -> a replacement implementation, or None to keep ``impl``.
+Specializer = Callable[[tuple[object, ...]], Impl | None]
+
 MAX_REGEX_LENGTH = 200
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 RESERVED = frozenset(
-    ["and", "or", "not", "in", "if", "then", "else", "true", "false", "for", "where", "any", "all", "count", "sum", "min", "max"]
+    [
+        "and",
+        "or",
+        "not",
+        "in",
+        "if",
+        "then",
+        "else",
+        "true",
+        "false",
+        "for",
+        "where",
+        "any",
+        "all",
+        "count",
+        "sum",
+        "min",
+        "max",
+    ]
 )
 
 
@@ -42,11 +65,11 @@ class Function:
     name: str
     params: tuple[Type, ...]
     returns: Type
-    impl: Callable[..., object]
+    impl: Impl
     doc: str = ""
     # specialize(literal_args) -> replacement impl or None; literal_args holds each
     # argument's value when it is a literal, else UNKNOWN.  May raise FunctionError.
-    specialize: Callable[[tuple[object, ...]], Callable[..., object] | None] | None = None
+    specialize: Specializer | None = None
 
     def signature(self) -> str:
         return f"{self.name}({', '.join(str(p) for p in self.params)}) -> {self.returns}"
@@ -182,14 +205,14 @@ def _matches(s: str, pattern: str) -> bool:
     return rx.fullmatch(s) is not None
 
 
-def _specialize_matches(args: tuple[object, ...]) -> Callable[..., object] | None:
+def _specialize_matches(args: tuple[object, ...]) -> Impl | None:
     pattern = args[1]
     if not isinstance(pattern, str):
         return None
     try:
         rx = _compile_regex(pattern)
     except FunctionError as exc:
-        exc.arg = 1  # type: ignore[attr-defined]  # point the error at the pattern
+        exc.arg = 1  # point the error at the pattern
         raise
     return lambda s, _p: rx.fullmatch(s) is not None
 
@@ -199,45 +222,113 @@ def builtin_functions() -> FunctionRegistry:
     reg = FunctionRegistry()
     n, s, d, b = NUMBER, STRING, DATE, BOOL
 
-    def add(name: str, params: tuple[Type, ...], returns: Type, impl: Callable[..., object],
-            doc: str, specialize: Callable | None = None) -> None:
+    def add(
+        name: str,
+        params: tuple[Type, ...],
+        returns: Type,
+        impl: Impl,
+        doc: str,
+        specialize: Specializer | None = None,
+    ) -> None:
         reg.register(Function(name, params, returns, impl, doc, specialize), owner="builtin")
 
     add("date", (n, n, n), d, _date, "date(year, month, day): the calendar day")
     add("year", (d,), n, lambda x: Decimal(x.year), "the year of a date")
     add("month", (d,), n, lambda x: Decimal(x.month), "the month (1-12) of a date")
     add("day", (d,), n, lambda x: Decimal(x.day), "the day of the month of a date")
-    add("end_of_month", (d,), d, lambda x: x.replace(day=last_day(x.year, x.month)),
-        "the last day of the date's month")
+    add(
+        "end_of_month",
+        (d,),
+        d,
+        lambda x: x.replace(day=last_day(x.year, x.month)),
+        "the last day of the date's month",
+    )
     add("start_of_month", (d,), d, lambda x: x.replace(day=1), "the first day of the date's month")
-    add("next_anniversary", (d, n, n), d, _next_anniversary,
-        "the first date on or after d falling on month/day (29 Feb is 28 Feb in other years)")
-    add("previous_anniversary", (d, n, n), d, _previous_anniversary,
-        "the last date on or before d falling on month/day (29 Feb is 28 Feb in other years)")
+    add(
+        "next_anniversary",
+        (d, n, n),
+        d,
+        _next_anniversary,
+        "the first date on or after d falling on month/day (29 Feb is 28 Feb in other years)",
+    )
+    add(
+        "previous_anniversary",
+        (d, n, n),
+        d,
+        _previous_anniversary,
+        "the last date on or before d falling on month/day (29 Feb is 28 Feb in other years)",
+    )
     add("add_months", (d, n), d, _add_months, "d moved by n months, clamped to the month's end")
-    add("days_between", (d, d), n, lambda a, c: Decimal((c - a).days),
-        "days from the first date to the second (negative when the second is earlier)")
-    add("months_spanned", (d, d), n, _months_spanned,
+    add(
+        "days_between",
+        (d, d),
+        n,
+        lambda a, c: Decimal((c - a).days),
+        "days from the first date to the second (negative when the second is earlier)",
+    )
+    add(
+        "months_spanned",
+        (d, d),
+        n,
+        _months_spanned,
         "calendar months from the first date's month to the second's, both counted: "
-        "one per month or part-month (0 when the second is earlier)")
-    add("date_of", (DATETIME,), d, lambda x: x.date(),
-        "the calendar day of a datetime (already in the policy's time zone)")
+        "one per month or part-month (0 when the second is earlier)",
+    )
+    add(
+        "date_of",
+        (DATETIME,),
+        d,
+        lambda x: x.date(),
+        "the calendar day of a datetime (already in the policy's time zone)",
+    )
     add("abs", (n,), n, abs, "the absolute value")
-    add("floor", (n,), n, lambda x: x.to_integral_value(rounding=ROUND_FLOOR), "round toward -infinity")
-    add("ceil", (n,), n, lambda x: x.to_integral_value(rounding=ROUND_CEILING), "round toward +infinity")
-    add("round_down", (n, n), n, _round_to(ROUND_FLOOR),
-        "the largest multiple of step that is <= n: round_down(1.37, 0.2) = 1.2")
-    add("round_up", (n, n), n, _round_to(ROUND_CEILING),
-        "the smallest multiple of step that is >= n: round_up(1.37, 0.2) = 1.4")
-    add("round_half_up", (n, n), n, _round_to(ROUND_HALF_UP),
-        "the nearest multiple of step, halves away from zero: round_half_up(2.5, 1) = 3")
+    add(
+        "floor",
+        (n,),
+        n,
+        lambda x: x.to_integral_value(rounding=ROUND_FLOOR),
+        "round toward -infinity",
+    )
+    add(
+        "ceil",
+        (n,),
+        n,
+        lambda x: x.to_integral_value(rounding=ROUND_CEILING),
+        "round toward +infinity",
+    )
+    add(
+        "round_down",
+        (n, n),
+        n,
+        _round_to(ROUND_FLOOR),
+        "the largest multiple of step that is <= n: round_down(1.37, 0.2) = 1.2",
+    )
+    add(
+        "round_up",
+        (n, n),
+        n,
+        _round_to(ROUND_CEILING),
+        "the smallest multiple of step that is >= n: round_up(1.37, 0.2) = 1.4",
+    )
+    add(
+        "round_half_up",
+        (n, n),
+        n,
+        _round_to(ROUND_HALF_UP),
+        "the nearest multiple of step, halves away from zero: round_half_up(2.5, 1) = 3",
+    )
     add("len", (ANY_LIST,), n, lambda xs: Decimal(len(xs)), "the number of items in a list")
     add("lower", (s,), s, str.lower, "the string in lower case")
     add("upper", (s,), s, str.upper, "the string in upper case")
     add("starts_with", (s, s), b, str.startswith, "whether s starts with the prefix")
     add("ends_with", (s, s), b, str.endswith, "whether s ends with the suffix")
     add("contains", (s, s), b, lambda x, p: p in x, "whether s contains the text")
-    add("matches", (s, s), b, _matches,
+    add(
+        "matches",
+        (s, s),
+        b,
+        _matches,
         f"whether the whole of s matches the regular expression (at most {MAX_REGEX_LENGTH} chars)",
-        _specialize_matches)
+        _specialize_matches,
+    )
     return reg

@@ -12,10 +12,11 @@ from dataclasses import dataclass, fields
 
 from .types import Type
 
+# Every node class is a @dataclass(frozen=True, eq=False): eq=False keeps identity hashing,
+# since nodes key the checker's tables.
 
-_node = dataclass(frozen=True, eq=False)  # identity hash: nodes key the checker's tables
 
-@_node
+@dataclass(frozen=True, eq=False)
 class Node:
     start: int
     end: int
@@ -25,62 +26,73 @@ class Node:
         """A stable id for coverage/tracing: the node's start offset."""
         return self.start
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Literal(Node):
     value: object
     type: Type
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class ListExpr(Node):
     items: tuple[Node, ...]
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Name(Node):
     name: str
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Field(Node):
     obj: Node
     name: str
     name_start: int
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Unary(Node):
     op: str  # "-" or "not"
     operand: Node
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Binary(Node):
     op: str  # + - * / %
     left: Node
     right: Node
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Compare(Node):
     op: str  # == != < <= > >= in "not in"
     left: Node
     right: Node
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class BoolOp(Node):
     op: str  # "and" / "or"
     left: Node
     right: Node
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class If(Node):
     cond: Node
     then: Node
     else_: Node
     then_start: int  # offset of the `then` keyword: the stable id of this branch point
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Call(Node):
     name: str
     args: tuple[Node, ...]
     name_end: int
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Quantifier(Node):
     kind: str  # any / all / count
     var: str
@@ -88,12 +100,14 @@ class Quantifier(Node):
     source: Node
     cond: Node | None
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Aggregate(Node):
     kind: str  # sum / min / max
     args: tuple[Node, ...]
 
-@_node
+
+@dataclass(frozen=True, eq=False)
 class Comprehension(Node):
     kind: str  # list / sum / min / max
     body: Node

@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
@@ -26,9 +28,26 @@ from lark.exceptions import (
     UnexpectedToken,
     VisitError,
 )
+from lark.tree import Meta
 
-from .nodes import (Aggregate, Binary, BoolOp, Call, Compare, Comprehension, Field, If, ListExpr,
-                    Literal, Name, Node, Quantifier, Unary, children, walk)
+from .nodes import (
+    Aggregate,
+    Binary,
+    BoolOp,
+    Call,
+    Compare,
+    Comprehension,
+    Field,
+    If,
+    ListExpr,
+    Literal,
+    Name,
+    Node,
+    Quantifier,
+    Unary,
+    children,
+    walk,
+)
 from .types import BOOL, DATE, DATETIME, DURATION, NUMBER, STRING
 from .values import Duration, ExprError
 
@@ -82,13 +101,25 @@ def get_parser() -> Lark:
     if _parser is None:
         with _lock:
             if _parser is None:
-                _parser = Lark(_grammar_text(), parser="lalr", propagate_positions=True,
-                               maybe_placeholders=True)
+                _parser = Lark(
+                    _grammar_text(),
+                    parser="lalr",
+                    propagate_positions=True,
+                    maybe_placeholders=True,
+                )
     return _parser
 
 
-def _span(meta: object) -> dict[str, int]:
-    return {"start": meta.start_pos, "end": meta.end_pos}  # type: ignore[attr-defined]
+def _span(meta: Meta) -> tuple[int, int]:
+    """A rule's (start, end) offsets: the first two fields of every node."""
+    return meta.start_pos, meta.end_pos
+
+
+def _token_span(tok: Token) -> tuple[int, int]:
+    """A token's (start, end) offsets.  lark types them Optional (for tokens made by hand);
+    its lexer always sets them."""
+    assert tok.start_pos is not None and tok.end_pos is not None
+    return tok.start_pos, tok.end_pos
 
 
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t"}
@@ -97,7 +128,7 @@ _DURATION_RE = re.compile(r"(\d+)(\.\d+)?\s+([a-z]+?)s?\Z")
 
 
 def _unescape(tok: Token) -> str:
-    body = tok.value[1:-1]
+    body: str = tok.value[1:-1]
     if "\\" not in body:
         return body
     out: list[str] = []
@@ -107,9 +138,13 @@ def _unescape(tok: Token) -> str:
         if ch == "\\":
             nxt = body[i + 1]
             if nxt not in _ESCAPES:
-                pos = tok.start_pos + 1 + i
-                raise ExprError(f"unknown escape '\\{nxt}' in string", pos, pos + 2,
-                                hint='the escapes are \\" \\\' \\\\ \\n \\t')
+                pos = _token_span(tok)[0] + 1 + i
+                raise ExprError(
+                    f"unknown escape '\\{nxt}' in string",
+                    pos,
+                    pos + 2,
+                    hint="the escapes are \\\" \\' \\\\ \\n \\t",
+                )
             out.append(_ESCAPES[nxt])
             i += 2
         else:
@@ -118,112 +153,204 @@ def _unescape(tok: Token) -> str:
     return "".join(out)
 
 
-def _op(cls: type, op: str):  # a transformer method building cls(op, left, right)
-    def method(self, meta, ch):
-        return cls(**_span(meta), op=op, left=ch[0], right=ch[1])
+# The children a rule's method receives, in the order of the grammar rule: tokens, the nodes
+# already built for sub-rules, the keyword strings of quant_kw/agg_kw and None for an
+# optional part that is absent (maybe_placeholders).
+_Tokens = list[Token]
+_Nodes = list[Node]
+_Items = list[Node | None]
+_Mixed = list[Any]  # tokens, nodes, keywords and None together: unpacked by the method
+
+_BinaryNode = Binary | Compare | BoolOp
+
+
+def _op(cls: type[_BinaryNode], op: str) -> Callable[[_ToAst, Meta, _Nodes], _BinaryNode]:
+    """A transformer method building ``cls(op, left, right)``."""
+
+    def method(self: _ToAst, meta: Meta, ch: _Nodes) -> _BinaryNode:
+        return cls(*_span(meta), op=op, left=ch[0], right=ch[1])
+
     return method
 
 
 @v_args(meta=True)
-class _ToAst(Transformer):
-    def number(self, meta, ch):
-        return Literal(**_span(meta), value=Decimal(ch[0].value), type=NUMBER)
+class _ToAst(Transformer[Token, Node]):
+    def number(self, meta: Meta, ch: _Tokens) -> Literal:
+        return Literal(*_span(meta), value=Decimal(ch[0].value), type=NUMBER)
 
-    def string(self, meta, ch):
-        return Literal(**_span(meta), value=_unescape(ch[0]), type=STRING)
+    def string(self, meta: Meta, ch: _Tokens) -> Literal:
+        return Literal(*_span(meta), value=_unescape(ch[0]), type=STRING)
 
-    def true(self, meta, ch):
-        return Literal(**_span(meta), value=True, type=BOOL)
+    def true(self, meta: Meta, ch: _Tokens) -> Literal:
+        return Literal(*_span(meta), value=True, type=BOOL)
 
-    def false(self, meta, ch):
-        return Literal(**_span(meta), value=False, type=BOOL)
+    def false(self, meta: Meta, ch: _Tokens) -> Literal:
+        return Literal(*_span(meta), value=False, type=BOOL)
 
-    def date(self, meta, ch):
-        text = ch[0].value
+    def date(self, meta: Meta, ch: _Tokens) -> Literal:
+        text: str = ch[0].value
         try:
             value = _dt.date.fromisoformat(text)
         except ValueError:
-            raise ExprError(f"{text} is not a real date", meta.start_pos, meta.end_pos,
-                            hint="dates are written YYYY-MM-DD with a real month and day") from None
-        return Literal(**_span(meta), value=value, type=DATE)
+            raise ExprError(
+                f"{text} is not a real date",
+                meta.start_pos,
+                meta.end_pos,
+                hint="dates are written YYYY-MM-DD with a real month and day",
+            ) from None
+        return Literal(*_span(meta), value=value, type=DATE)
 
-    def datetime(self, meta, ch):
-        text = ch[0].value
+    def datetime(self, meta: Meta, ch: _Tokens) -> Literal:
+        text: str = ch[0].value
         try:
             value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ExprError(f"{text} is not a real date and time", meta.start_pos, meta.end_pos) from None
+            raise ExprError(
+                f"{text} is not a real date and time", meta.start_pos, meta.end_pos
+            ) from None
         if value.tzinfo is None:
-            raise ExprError("a datetime needs a time zone offset", meta.start_pos, meta.end_pos,
-                            hint=f"write {text}Z for UTC or add an offset like {text}-07:00")
-        return Literal(**_span(meta), value=value, type=DATETIME)
+            raise ExprError(
+                "a datetime needs a time zone offset",
+                meta.start_pos,
+                meta.end_pos,
+                hint=f"write {text}Z for UTC or add an offset like {text}-07:00",
+            )
+        return Literal(*_span(meta), value=value, type=DATETIME)
 
-    def duration(self, meta, ch):
+    def duration(self, meta: Meta, ch: _Tokens) -> Literal:
         m = _DURATION_RE.match(ch[0].value)
         assert m is not None
         if m.group(2):
-            raise ExprError("a duration needs a whole number of units", meta.start_pos, meta.end_pos,
-                            hint="use a smaller unit: '1 year + 6 months' rather than '1.5 years'")
+            raise ExprError(
+                "a duration needs a whole number of units",
+                meta.start_pos,
+                meta.end_pos,
+                hint="use a smaller unit: '1 year + 6 months' rather than '1.5 years'",
+            )
         months, days = _UNITS[m.group(3)]
         n = int(m.group(1))
-        return Literal(**_span(meta), value=Duration(months * n, days * n), type=DURATION)
+        return Literal(*_span(meta), value=Duration(months * n, days * n), type=DURATION)
 
-    def name(self, meta, ch):
-        return Name(**_span(meta), name=ch[0].value)
+    def name(self, meta: Meta, ch: _Tokens) -> Name:
+        return Name(*_span(meta), name=ch[0].value)
 
-    def field(self, meta, ch):
-        return Field(**_span(meta), obj=ch[0], name=ch[1].value, name_start=ch[1].start_pos)
+    def field(self, meta: Meta, ch: _Mixed) -> Field:
+        obj: Node = ch[0]
+        name: Token = ch[1]
+        return Field(*_span(meta), obj=obj, name=name.value, name_start=_token_span(name)[0])
 
-    def list(self, meta, ch):
-        return ListExpr(**_span(meta), items=tuple(c for c in ch if c is not None))
+    def list(self, meta: Meta, ch: _Items) -> ListExpr:
+        return ListExpr(*_span(meta), items=tuple(c for c in ch if c is not None))
 
-    def call(self, meta, ch):
-        return Call(**_span(meta), name=ch[0].value, args=tuple(c for c in ch[1:] if c is not None),
-                    name_end=ch[0].end_pos)
+    def call(self, meta: Meta, ch: _Mixed) -> Call:
+        name: Token = ch[0]
+        args: _Items = ch[1:]
+        return Call(
+            *_span(meta),
+            name=name.value,
+            args=tuple(c for c in args if c is not None),
+            name_end=_token_span(name)[1],
+        )
 
-    def neg(self, meta, ch):
-        return Unary(**_span(meta), op="-", operand=ch[0])
+    def neg(self, meta: Meta, ch: _Nodes) -> Unary:
+        return Unary(*_span(meta), op="-", operand=ch[0])
 
-    def not_op(self, meta, ch):
-        return Unary(**_span(meta), op="not", operand=ch[0])
+    def not_op(self, meta: Meta, ch: _Nodes) -> Unary:
+        return Unary(*_span(meta), op="not", operand=ch[0])
 
     add, sub, mul, div, mod = (_op(Binary, o) for o in "+-*/%")
     in_op, not_in_op = _op(Compare, "in"), _op(Compare, "not in")
     and_op, or_op = _op(BoolOp, "and"), _op(BoolOp, "or")
 
-    def compare(self, meta, ch):
-        return Compare(**_span(meta), op=ch[1].value, left=ch[0], right=ch[2])
+    def compare(self, meta: Meta, ch: _Mixed) -> Compare:
+        left: Node
+        op: Token
+        right: Node
+        left, op, right = ch
+        return Compare(*_span(meta), op=op.value, left=left, right=right)
 
-    def if_expr(self, meta, ch):
-        return If(**_span(meta), cond=ch[0], then=ch[2], else_=ch[3], then_start=ch[1].start_pos)
+    def if_expr(self, meta: Meta, ch: _Mixed) -> If:
+        cond: Node
+        then_kw: Token
+        then: Node
+        else_: Node
+        cond, then_kw, then, else_ = ch
+        return If(
+            *_span(meta), cond=cond, then=then, else_=else_, then_start=_token_span(then_kw)[0]
+        )
 
-    def quant_kw(self, meta, ch):
-        return ch[0].value
+    def quant_kw(self, meta: Meta, ch: _Tokens) -> str:
+        kind: str = ch[0].value
+        return kind
 
     agg_kw = quant_kw
 
-    def quantifier(self, meta, ch):
+    def quantifier(self, meta: Meta, ch: _Mixed) -> Quantifier:
+        kind: str
+        var: Token
+        source: Node
+        cond: Node
         kind, var, source, cond = ch
-        return Quantifier(**_span(meta), kind=kind, var=var.value, var_start=var.start_pos,
-                          source=source, cond=cond)
+        return Quantifier(
+            *_span(meta),
+            kind=kind,
+            var=var.value,
+            var_start=_token_span(var)[0],
+            source=source,
+            cond=cond,
+        )
 
-    def count(self, meta, ch):
+    def count(self, meta: Meta, ch: _Mixed) -> Quantifier:
+        var: Token
+        source: Node
+        cond: Node | None
         var, source, cond = ch
-        return Quantifier(**_span(meta), kind="count", var=var.value, var_start=var.start_pos,
-                          source=source, cond=cond)
+        return Quantifier(
+            *_span(meta),
+            kind="count",
+            var=var.value,
+            var_start=_token_span(var)[0],
+            source=source,
+            cond=cond,
+        )
 
-    def aggregate(self, meta, ch):
-        return Aggregate(**_span(meta), kind=ch[0], args=tuple(ch[1:]))
+    def aggregate(self, meta: Meta, ch: _Mixed) -> Aggregate:
+        kind: str = ch[0]
+        args: _Nodes = ch[1:]
+        return Aggregate(*_span(meta), kind=kind, args=tuple(args))
 
-    def aggregate_comp(self, meta, ch):
+    def aggregate_comp(self, meta: Meta, ch: _Mixed) -> Comprehension:
+        kind: str
+        body: Node
+        var: Token
+        source: Node
+        cond: Node | None
         kind, body, var, source, cond = ch
-        return Comprehension(**_span(meta), kind=kind, body=body, var=var.value,
-                             var_start=var.start_pos, source=source, cond=cond)
+        return Comprehension(
+            *_span(meta),
+            kind=kind,
+            body=body,
+            var=var.value,
+            var_start=_token_span(var)[0],
+            source=source,
+            cond=cond,
+        )
 
-    def list_comp(self, meta, ch):
+    def list_comp(self, meta: Meta, ch: _Mixed) -> Comprehension:
+        body: Node
+        var: Token
+        source: Node
+        cond: Node | None
         body, var, source, cond = ch
-        return Comprehension(**_span(meta), kind="list", body=body, var=var.value,
-                             var_start=var.start_pos, source=source, cond=cond)
+        return Comprehension(
+            *_span(meta),
+            kind="list",
+            body=body,
+            var=var.value,
+            var_start=_token_span(var)[0],
+            source=source,
+            cond=cond,
+        )
 
 
 _TRANSFORMER = _ToAst()
@@ -232,8 +359,12 @@ _TRANSFORMER = _ToAst()
 def parse(text: str) -> Node:
     """Parse ``text`` into an AST; raises :class:`ExprError`."""
     if len(text) > MAX_LENGTH:
-        raise ExprError(f"expression is too long ({len(text)} characters; the limit is {MAX_LENGTH})",
-                        MAX_LENGTH, len(text), hint="split it into named definitions")
+        raise ExprError(
+            f"expression is too long ({len(text)} characters; the limit is {MAX_LENGTH})",
+            MAX_LENGTH,
+            len(text),
+            hint="split it into named definitions",
+        )
     _unclosed(text)  # refuses bracket nesting deeper than MAX_DEPTH before lark runs
     try:
         tree = get_parser().parse(text)
@@ -265,21 +396,26 @@ def _unclosed(text: str) -> int | None:
         elif ch in "([":
             stack.append(i)
             if len(stack) > MAX_DEPTH:
-                raise ExprError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)", i)
+                raise ExprError(
+                    f"expression is nested too deeply (more than {MAX_DEPTH} levels)", i
+                )
         elif ch in ")]" and stack:
             stack.pop()
         i += 1
     return stack[-1] if stack else None
 
 
-def _check_depth(tree: Tree) -> None:
-    stack: list[tuple[Tree, int]] = [(tree, 1)]
+def _check_depth(tree: Tree[Token]) -> None:
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ExprError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)",
-                            node.meta.start_pos, node.meta.end_pos,
-                            hint="split it into smaller named definitions")
+            raise ExprError(
+                f"expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                node.meta.start_pos,
+                node.meta.end_pos,
+                hint="split it into smaller named definitions",
+            )
         stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
 
 
@@ -287,10 +423,22 @@ def _check_depth(tree: Tree) -> None:
 
 _STARTERS = {"NUMBER", "STRING", "DATE"}  # only ever expected where an expression starts
 _COMPARISONS = {"COMP_OP", "IN", "NOT"}
-_CLOSERS = {"RPAR": "')'", "RSQB": "']'", "THEN": "'then'", "ELSE": "'else'", "IN": "'in'",
-            "WHERE": "'where'", "NAME": "a name"}
+_CLOSERS = {
+    "RPAR": "')'",
+    "RSQB": "']'",
+    "THEN": "'then'",
+    "ELSE": "'else'",
+    "IN": "'in'",
+    "WHERE": "'where'",
+    "NAME": "a name",
+}
 _UNITS_WORDS = {u + s for u in _UNITS for s in ("", "s")}
-_CHAR_HINTS = {"=": "use '==' to compare", "&": "use 'and'", "|": "use 'or'", "!": "use 'not' (or '!=')"}
+_CHAR_HINTS = {
+    "=": "use '==' to compare",
+    "&": "use 'and'",
+    "|": "use 'or'",
+    "!": "use 'not' (or '!=')",
+}
 
 
 def _describe(tok: Token) -> str:
@@ -306,16 +454,26 @@ def _describe(tok: Token) -> str:
 def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
     """Translate a lark error into a plain-language :class:`ExprError`."""
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        # lark declares pos_in_stream = None, untyped; UnexpectedCharacters always sets it to
+        # the lexer's position, an int
+        pos = cast(int, exc.pos_in_stream)
         ch = text[pos] if pos < len(text) else ""
         if ch in "\"'":
             nl = text.find("\n", pos)
-            return ExprError("unterminated string", pos, len(text) if nl < 0 else nl,
-                             hint=f"close it with {ch} on the same line")
+            return ExprError(
+                "unterminated string",
+                pos,
+                len(text) if nl < 0 else nl,
+                hint=f"close it with {ch} on the same line",
+            )
         if ch == "_":
-            return ExprError("names cannot start with '_'", pos, hint="use a name that starts with a letter")
+            return ExprError(
+                "names cannot start with '_'", pos, hint="use a name that starts with a letter"
+            )
         return ExprError(f"unexpected character '{ch}'", pos, hint=_CHAR_HINTS.get(ch))
-    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+    if isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    ):
         expected = set(getattr(exc, "expected", ()) or ())
         pos = len(text.rstrip())
         if not text.strip():
@@ -327,31 +485,48 @@ def syntax_error(exc: UnexpectedInput, text: str) -> ExprError:
         opened = _unclosed(text)
         if opened is not None and {"RPAR", "RSQB"} & expected:
             closer = ")" if text[opened] == "(" else "]"
-            return ExprError(f"expected '{closer}' at the end", pos,
-                             hint=f"the '{text[opened]}' at column {opened + 1} is not closed")
+            return ExprError(
+                f"expected '{closer}' at the end",
+                pos,
+                hint=f"the '{text[opened]}' at column {opened + 1} is not closed",
+            )
         for closer, what in _CLOSERS.items():
             if closer in expected:
                 return ExprError(f"expected {what} at the end", pos)
         return ExprError("unexpected end of expression", pos)
     assert isinstance(exc, UnexpectedToken)
-    tok = exc.token
+    tok: Token = exc.token
     expected = set(exc.expected)
-    pos, end = tok.start_pos, tok.end_pos
+    pos, end = _token_span(tok)
     desc = _describe(tok)
     if expected == {"NAME"}:
-        hint = f"'{tok.value}' is a reserved word" if tok.type not in ("NAME",) and tok.value.isalpha() else None
+        hint = (
+            f"'{tok.value}' is a reserved word"
+            if tok.type not in ("NAME",) and tok.value.isalpha()
+            else None
+        )
         return ExprError(f"expected a name, found {desc}", pos, end, hint=hint)
     if tok.type in _COMPARISONS and not expected & _STARTERS:
-        return ExprError("comparisons cannot be chained", pos, end,
-                         hint="combine them with 'and': a < b and b < c")
+        return ExprError(
+            "comparisons cannot be chained",
+            pos,
+            end,
+            hint="combine them with 'and': a < b and b < c",
+        )
     if expected & _STARTERS:
         return ExprError(f"expected an expression, found {desc}", pos, end)
     hint = None
     if tok.type == "NAME" and tok.value in _UNITS_WORDS:
-        hint = f"a duration is a whole number and a unit; for a computed amount write 'N * 1 {tok.value.rstrip('s')}'"
+        hint = (
+            "a duration is a whole number and a unit; "
+            f"for a computed amount write 'N * 1 {tok.value.rstrip('s')}'"
+        )
     elif tok.type == "LPAR":
         hint = "only functions can be called, like year(d); methods do not exist"
-    elif tok.type in ("NAME", "NUMBER", "STRING", "DATE", "DATETIME", "DURATION") and "PLUS" in expected:
+    elif (
+        tok.type in ("NAME", "NUMBER", "STRING", "DATE", "DATETIME", "DURATION")
+        and "PLUS" in expected
+    ):
         hint = "is an operator or a comma missing?"
     elif expected == {"IN"}:
         hint = "expected 'in'"

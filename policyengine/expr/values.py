@@ -5,7 +5,8 @@ Values are plain Python objects (see docs/design.md): ``Decimal`` numbers, ``str
 tuples for lists and mappings for objects.  This module holds the calendar
 arithmetic (months clamp to the last day of the target month), exact decimal
 helpers, the canonical text form (:func:`format_value`) and the JSON form
-(:func:`to_json`), plus :class:`ExprError` / :class:`ExprRuntimeError`.
+(:func:`to_json`), plus :class:`ExprError` / :class:`ExprRuntimeError` (both an
+:class:`ExprProblem`).
 
 Arithmetic: ``+ - *`` use Python's ``Decimal`` operators (28 significant digits,
 the decimal default); division uses :data:`DIVISION_CONTEXT` (28 significant
@@ -22,16 +23,26 @@ import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from typing import TypeVar
 
 from policyengine.errors import Diagnostic, Location
 
-DIVISION_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+DIVISION_CONTEXT = Context(
+    prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
 
 
-class _Problem(Exception):
-    """Shared shape: a message about characters ``offset``..``end`` of the text."""
+class ExprProblem(Exception):
+    """A message about characters ``offset``..``end`` of an expression's text.
 
-    def __init__(self, message: str, offset: int = 0, end: int | None = None, hint: str | None = None):
+    The shared shape of :class:`ExprError` (compiling) and :class:`ExprRuntimeError`
+    (evaluating): code that only reports a problem, such as turning it into a
+    :class:`Diagnostic`, takes an ``ExprProblem``.
+    """
+
+    def __init__(
+        self, message: str, offset: int = 0, end: int | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
@@ -41,7 +52,9 @@ class _Problem(Exception):
     def __str__(self) -> str:
         return f"{self.message} (at offset {self.offset})"
 
-    def to_diagnostic(self, text: str, file: str = "<expr>", code: str = "expression") -> Diagnostic:
+    def to_diagnostic(
+        self, text: str, file: str = "<expr>", code: str = "expression"
+    ) -> Diagnostic:
         """A :class:`Diagnostic` for this problem inside ``text`` (line/col computed)."""
         offset = min(self.offset, len(text))
         line_start = text.rfind("\n", 0, offset) + 1
@@ -59,16 +72,22 @@ class _Problem(Exception):
         )
 
 
-class ExprError(_Problem):
+class ExprError(ExprProblem):
     """A syntax or type error found while compiling an expression."""
 
 
-class ExprRuntimeError(_Problem):
+class ExprRuntimeError(ExprProblem):
     """An error while evaluating a compiled expression (division by zero, ...)."""
 
 
 class FunctionError(Exception):
-    """Raised by function implementations; becomes an ExprRuntimeError at the call."""
+    """Raised by function implementations; becomes an ExprRuntimeError at the call.
+
+    A ``specialize`` hook raising it at compile time may set ``arg`` to the 0-based index
+    of the argument at fault: the ExprError then points at that argument.
+    """
+
+    arg: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +125,11 @@ def last_day(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
-def add_months(d: _dt.date, months: int) -> _dt.date:
+# a date or a datetime: calendar arithmetic keeps the kind it was given
+_D = TypeVar("_D", bound=_dt.date)
+
+
+def add_months(d: _D, months: int) -> _D:
     """``d`` moved by ``months`` calendar months, day clamped to the month's end."""
     index = d.year * 12 + (d.month - 1) + months
     year, month = divmod(index, 12)
@@ -116,7 +139,7 @@ def add_months(d: _dt.date, months: int) -> _dt.date:
     return d.replace(year=year, month=month, day=min(d.day, last_day(year, month)))
 
 
-def add_duration(d: _dt.date, dur: Duration) -> _dt.date:
+def add_duration(d: _D, dur: Duration) -> _D:
     """``date``/``datetime`` plus a duration (months first, then days)."""
     try:
         if dur.months:

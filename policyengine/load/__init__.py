@@ -1,1 +1,4 @@
-"""Text to positioned data to a schema-checked document: the safe YAML loader with positions, the JSON Schemas."""
+"""Text to positioned data to a schema-checked document.
+
+The safe YAML loader with positions, the JSON Schemas.
+"""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from policyengine.errors import Location
@@ -25,6 +25,14 @@ __all__ = [
     "locate_key",
     "to_plain",
 ]
+
+# A loaded YAML document, or a part of one: LocDict, LocList, LocStr, int, Decimal, bool or
+# None.  Its shape is only known once a schema has checked it, so it is typed like the result
+# of json.loads (Any) wherever a whole document goes in or out.
+YamlData = Any
+# A mapping key in a loaded document (the loader turns other keys into their source text);
+# a step of a path is a key or a list index.
+YamlKey = str | int
 
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _WS = " \t\r\n\x85\u2028\u2029"
@@ -45,24 +53,24 @@ class _Source:
         if not 0 < line <= len(self.starts):
             return None
         end = self.starts[line] if line < len(self.starts) else len(self.text)
-        return self.text[self.starts[line - 1]:end].rstrip("\r\n\x85\u2028\u2029")
+        return self.text[self.starts[line - 1] : end].rstrip("\r\n\x85\u2028\u2029")
 
 
-class LocDict(dict):
+class LocDict(dict[YamlKey, YamlData]):
     """A mapping from a YAML file: ``.loc``, ``.key_locs[key]``, ``.value_locs[key]``."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: YamlData) -> None:
         super().__init__(*args, **kwargs)
         self.loc: Location | None = None
-        self.key_locs: dict[Any, Location] = {}
-        self.value_locs: dict[Any, Location] = {}
+        self.key_locs: dict[YamlKey, Location] = {}
+        self.value_locs: dict[YamlKey, Location] = {}
         self._src: _Source | None = None
 
 
-class LocList(list):
+class LocList(list[YamlData]):
     """A sequence from a YAML file: ``.loc`` and ``.item_locs[i]``."""
 
-    def __init__(self, *args: Any) -> None:
+    def __init__(self, *args: Iterable[YamlData]) -> None:
         super().__init__(*args)
         self.loc: Location | None = None
         self.item_locs: list[Location] = []
@@ -75,20 +83,25 @@ class LocStr(str):
     loc: Location | None = None
     _src: _Source | None = None
     _offsets: list[int] | None = None
+    # set by the loader together with _src: where the scalar's source text starts and ends,
+    # and its YAML style (None for plain, ' " | >)
+    _start: int
+    _end: int
+    _style: str | None
 
-    def __deepcopy__(self, memo: dict) -> LocStr:  # immutable; do not copy the whole source
+    def __deepcopy__(self, memo: dict[int, object]) -> LocStr:  # immutable; share the source
         return self
 
-    def _index_map(self) -> list[int]:
+    def _index_map(self, src: _Source) -> list[int]:
         if self._offsets is None:
-            self._offsets = _align(self._src.text, self._start, self._end, str(self), self._style)
+            self._offsets = _align(src.text, self._start, self._end, str(self), self._style)
         return self._offsets
 
     def location_at(self, offset: int) -> Location | None:
         """The file position of character ``offset`` of this string's value."""
         if self._src is None or not self:
             return self.loc
-        index_map = self._index_map()
+        index_map = self._index_map(self._src)
         if offset >= len(index_map):
             last = self._src.loc(index_map[-1])
             return last if self.endswith("\n") else last.shifted(col=1)
@@ -104,7 +117,7 @@ class LocStr(str):
 
 def _is_break(text: str, k: int) -> bool:
     ch = text[k]
-    return ch in "\n\x85\u2028\u2029" or (ch == "\r" and text[k + 1:k + 2] != "\n")
+    return ch in "\n\x85\u2028\u2029" or (ch == "\r" and text[k + 1 : k + 2] != "\n")
 
 
 def _align(text: str, start: int, end: int, value: str, style: str | None) -> list[int]:
@@ -125,7 +138,7 @@ def _align(text: str, start: int, end: int, value: str, style: str | None) -> li
             break
         s, c = text[i], value[j]
         if style == '"' and s == "\\":
-            nxt = text[i + 1:i + 2]
+            nxt = text[i + 1 : i + 2]
             if nxt and nxt in "\r\n\x85\u2028\u2029":  # escaped line break: no character
                 i += 2
                 while i < end and text[i] in _WS:
@@ -179,9 +192,10 @@ def _map_run(text: str, i: int, k: int, run: str) -> list[int]:
     return out
 
 
-def _walk(root: Any, path: Sequence[Any]) -> tuple[Any, Location | None, int]:
+def _walk(root: object, path: Sequence[YamlKey]) -> tuple[object, Location | None, int]:
     """Follow ``path``; return the last node reached, its location and the steps taken."""
-    where, cur = getattr(root, "loc", None), root
+    where: Location | None = getattr(root, "loc", None)
+    cur = root
     for n, step in enumerate(path):
         if isinstance(cur, LocDict) and isinstance(step, (str, int)) and step in cur:
             where, cur = cur.value_locs.get(step, where), cur[step]
@@ -192,12 +206,12 @@ def _walk(root: Any, path: Sequence[Any]) -> tuple[Any, Location | None, int]:
     return cur, where, len(path)
 
 
-def locate(root: Any, path: Sequence[Any]) -> Location | None:
+def locate(root: object, path: Sequence[YamlKey]) -> Location | None:
     """Location of the value at a jsonschema path, else of its deepest located ancestor."""
     return _walk(root, path)[1]
 
 
-def locate_key(root: Any, path: Sequence[Any]) -> Location | None:
+def locate_key(root: object, path: Sequence[YamlKey]) -> Location | None:
     """Location of the key naming the last element of ``path`` (the item, for lists)."""
     path = list(path)
     parent, where, steps = _walk(root, path[:-1])
@@ -206,7 +220,7 @@ def locate_key(root: Any, path: Sequence[Any]) -> Location | None:
     return locate(root, path) if steps == len(path) - 1 else where
 
 
-def to_plain(data: Any) -> Any:
+def to_plain(data: YamlData) -> YamlData:
     """Loc* containers and strings back to plain dict/list/str (for JSON and comparisons)."""
     if isinstance(data, dict):
         return {to_plain(k): to_plain(v) for k, v in data.items()}
@@ -217,7 +231,7 @@ def to_plain(data: Any) -> Any:
     return data
 
 
-def line_text(data: Any, line: int) -> str | None:
+def line_text(data: object, line: int) -> str | None:
     """Source line ``line`` (1-based) of the file ``data`` (a Loc* value) was loaded from."""
     src = getattr(data, "_src", None)
-    return src.line_text(line) if src is not None else None
+    return src.line_text(line) if isinstance(src, _Source) else None

@@ -26,20 +26,41 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import NoReturn, cast
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, StreamEndEvent
+from yaml.error import Mark
+from yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    Event,
+    MappingStartEvent,
+    ScalarEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.scanner import Scanner
 
 from policyengine.errors import Diagnostic, Location, PolicyError
-from policyengine.load.nodes import _BREAK, _WS, LocDict, LocList, LocStr, _Source
-from policyengine.load.nodes import line_text, locate, locate_key, to_plain  # re-exported (see __all__)
+from policyengine.load.nodes import (  # line_text ... to_plain are re-exported (see __all__)
+    _BREAK,
+    _WS,
+    LocDict,
+    LocList,
+    LocStr,
+    YamlData,
+    YamlKey,
+    _Source,
+    line_text,
+    locate,
+    locate_key,
+    to_plain,
+)
 
 __all__ = [
     "LocDict",
@@ -65,12 +86,26 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _FLATTEN = "flatten the structure; policy files never need this much nesting"
 
 
-
-def _fail(src: _Source, index: int, message: str, hint: str | None, code: str,
-          width: int = 1) -> NoReturn:
+def _fail(
+    src: _Source, index: int, message: str, hint: str | None, code: str, width: int = 1
+) -> NoReturn:
     where = src.loc(index)
-    raise PolicyError(Diagnostic(message, where, hint, code, source_line=src.line_text(where.line),
-                                 width=width))
+    raise PolicyError(
+        Diagnostic(message, where, hint, code, source_line=src.line_text(where.line), width=width)
+    )
+
+
+# What the parser's next event is where a node starts.
+_NodeEvent = AliasEvent | ScalarEvent | CollectionStartEvent
+
+
+def _marks(event: Event) -> tuple[Mark, Mark]:
+    """An event's start and end marks.
+
+    The pure-Python parser that _Loader is built on always sets both, and always to a
+    ``yaml.error.Mark`` (the stubs also allow None and the C extension's Mark).
+    """
+    return cast(Mark, event.start_mark), cast(Mark, event.end_mark)
 
 
 def _skip_props(text: str, i: int, end: int) -> int:
@@ -99,45 +134,79 @@ class _Loader(Reader, Scanner, Parser, Composer):
         Parser.__init__(self)
         Composer.__init__(self)
         self.src, self.max_depth, self.depth = src, max_depth, 0
+        # (id(parent), position, is_key) -> index of the alias (*name) used there
         self.alias_at: dict[tuple[int, int, bool], int] = {}
+        # id(node) -> index where the node's value starts (after any anchor and tag)
+        self.starts: dict[int, int] = {}
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+    # types-PyYAML leaves Parser.peek_event() and get_event() unannotated (a stub gap);
+    # these two wrappers are the only places that call them.
+    def next_event(self) -> Event:
+        event: Event = self.peek_event()  # type: ignore[no-untyped-call]  # stub gap, see above
+        return event
+
+    def skip_event(self) -> None:
+        self.get_event()  # type: ignore[no-untyped-call]  # stub gap, see above
+
+    def resolve(self, kind: type[Node], value: object, implicit: object) -> str:
         return CORE + ("seq" if kind is SequenceNode else "map")
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
-        slot = (id(parent), len(parent.value) if parent is not None else 0,
-                index is None and isinstance(parent, MappingNode))
-        src, event = self.src, self.peek_event()
-        start, end, anchor, tag = event.start_mark.index, event.end_mark.index, event.anchor, None
+    def compose_node(self, parent: Node | None, index: int | Node | None) -> Node:
+        slot = (
+            id(parent),
+            len(parent.value) if parent is not None else 0,
+            index is None and isinstance(parent, MappingNode),
+        )
+        event = cast(_NodeEvent, self.next_event())  # by the YAML grammar, see _NodeEvent
+        src, (start_mark, end_mark) = self.src, _marks(event)
+        start, end, anchor = start_mark.index, end_mark.index, event.anchor
         if isinstance(event, AliasEvent):
-            self.get_event()
+            self.skip_event()
+            assert anchor is not None  # an alias always names its anchor
             if anchor not in self.anchors:
-                _fail(src, start, f"unknown alias '*{anchor}'", f"define the anchor '&{anchor}' "
-                      f"before using '*{anchor}'", "yaml.alias", len(anchor) + 1)
+                _fail(
+                    src,
+                    start,
+                    f"unknown alias '*{anchor}'",
+                    f"define the anchor '&{anchor}' before using '*{anchor}'",
+                    "yaml.alias",
+                    len(anchor) + 1,
+                )
             self.alias_at[slot] = start
             return self.anchors[anchor]
         if anchor is not None and anchor in self.anchors:
             first = src.loc(self.anchors[anchor].start_mark.index).line
-            _fail(src, start, f"anchor '&{anchor}' is defined twice (first on line {first})",
-                  "give each anchor a different name", "yaml.anchor", len(anchor) + 1)
+            _fail(
+                src,
+                start,
+                f"anchor '&{anchor}' is defined twice (first on line {first})",
+                "give each anchor a different name",
+                "yaml.anchor",
+                len(anchor) + 1,
+            )
         if event.tag is not None and event.tag not in _ALLOWED_TAGS and event.tag != "!":
             at = start
-            if src.text[start] == "&":  # the tag follows the anchor
+            if anchor is not None and src.text[start] == "&":  # the tag follows the anchor
                 at = start + 1 + len(anchor)
                 while src.text[at] in " \t\r\n":
                     at += 1
-            shown = "!!" + event.tag[len(CORE):] if event.tag.startswith(CORE) else event.tag
-            _fail(src, at, f"unsupported tag '{shown}'; policy files may not contain tags",
-                  "remove the tag; write the value as plain YAML (quote it to force a string)",
-                  "yaml.tag", len(shown))
+            shown = "!!" + event.tag[len(CORE) :] if event.tag.startswith(CORE) else event.tag
+            _fail(
+                src,
+                at,
+                f"unsupported tag '{shown}'; policy files may not contain tags",
+                "remove the tag; write the value as plain YAML (quote it to force a string)",
+                "yaml.tag",
+                len(shown),
+            )
         if anchor is not None or event.tag is not None:
             start = _skip_props(src.text, start, end)
         if isinstance(event, ScalarEvent):
-            self.get_event()
-            if event.tag in (None, "!"):
+            self.skip_event()
+            tag = event.tag
+            if tag is None or tag == "!":
                 tag = _PLAIN if event.implicit[0] and event.tag is None else CORE + "str"
-            node: Node = ScalarNode(tag or event.tag, event.value, event.start_mark,
-                                    event.end_mark, style=event.style)
+            node: Node = ScalarNode(tag, event.value, start_mark, end_mark, style=event.style)
             if anchor is not None:
                 self.anchors[anchor] = node
             if event.style in ("'", '"'):
@@ -148,32 +217,59 @@ class _Loader(Reader, Scanner, Parser, Composer):
         else:
             self.depth += 1
             if self.depth > self.max_depth:
-                _fail(src, start, f"nesting is too deep (more than {self.max_depth} levels)",
-                      _FLATTEN, "yaml.too-deep")
-            compose = (self.compose_mapping_node if isinstance(event, MappingStartEvent)
-                       else self.compose_sequence_node)
-            node = compose(anchor)
+                _fail(
+                    src,
+                    start,
+                    f"nesting is too deep (more than {self.max_depth} levels)",
+                    _FLATTEN,
+                    "yaml.too-deep",
+                )
+            compose = (
+                self.compose_mapping_node
+                if isinstance(event, MappingStartEvent)
+                else self.compose_sequence_node
+            )
+            # the stubs type compose_*_node's parameter as a dict; PyYAML passes the anchor name
+            node = compose(anchor)  # type: ignore[arg-type]
             self.depth -= 1
-        node.pe_start = start
+        self.starts[id(node)] = start
         return node
 
 
-_TOKEN_WORDS = {"<block end>": "the end of the block", "<block mapping start>": "a new mapping",
-                "<block sequence start>": "a new list", "<scalar>": "a value", "'?'": "a new key",
-                "<stream end>": "the end of the file", "<block sequence entry>": "a list item",
-                "end of stream": "end of the file"}
-_HINTS = [
+_TOKEN_WORDS = {
+    "<block end>": "the end of the block",
+    "<block mapping start>": "a new mapping",
+    "<block sequence start>": "a new list",
+    "<scalar>": "a value",
+    "'?'": "a new key",
+    "<stream end>": "the end of the file",
+    "<block sequence entry>": "a list item",
+    "end of stream": "end of the file",
+}
+# (test(problem, context), hint): the first whose test passes gives the hint
+_HINTS: list[tuple[Callable[[str, str], bool], str]] = [
     (lambda p, c: "'\\t'" in p, "indent with spaces, not tabs"),
-    (lambda p, c: "mapping values are not allowed" in p,
-     "quote a value that contains ': ', or fix the indentation of this line"),
-    (lambda p, c: "could not find expected ':'" in p,
-     "a key must be followed by ':'; quote a value that spans several lines"),
-    (lambda p, c: "end of the file" in p and "quoted" in c,
-     "a quoted value was opened but never closed; add the closing quote"),
-    (lambda p, c: "end of the file" in p and "flow" in c,
-     "a bracket ('[' or '{') was opened but never closed"),
-    (lambda p, c: p.startswith("expected the end of the block") or "did not find expected" in p,
-     "check the indentation: entries of one mapping or list start in the same column")]
+    (
+        lambda p, c: "mapping values are not allowed" in p,
+        "quote a value that contains ': ', or fix the indentation of this line",
+    ),
+    (
+        lambda p, c: "could not find expected ':'" in p,
+        "a key must be followed by ':'; quote a value that spans several lines",
+    ),
+    (
+        lambda p, c: "end of the file" in p and "quoted" in c,
+        "a quoted value was opened but never closed; add the closing quote",
+    ),
+    (
+        lambda p, c: "end of the file" in p and "flow" in c,
+        "a bracket ('[' or '{') was opened but never closed",
+    ),
+    (
+        lambda p, c: p.startswith("expected the end of the block") or "did not find expected" in p,
+        "check the indentation: entries of one mapping or list start in the same column",
+    ),
+]
 
 
 def _syntax_error(src: _Source, exc: yaml.MarkedYAMLError) -> NoReturn:
@@ -184,8 +280,10 @@ def _syntax_error(src: _Source, exc: yaml.MarkedYAMLError) -> NoReturn:
     message = problem
     if exc.context and exc.problem and exc.context_mark is not None:
         message += f" ({exc.context} started on line {src.loc(exc.context_mark.index).line})"
-    hint = next((h for test, h in _HINTS if test(problem, exc.context or "")),
-                "check the YAML syntax here: indentation, quotes, and ':' after keys")
+    hint = next(
+        (h for test, h in _HINTS if test(problem, exc.context or "")),
+        "check the YAML syntax here: indentation, quotes, and ':' after keys",
+    )
     if "'\\t'" in problem:
         message = "tab character here: YAML does not allow tabs for indentation"
     elif hint == _HINTS[-1][1]:
@@ -201,102 +299,148 @@ def _check_graph(root: Node, loader: _Loader, max_depth: int, max_alias_nodes: i
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
-        kids = ([] if isinstance(node, ScalarNode) else node.value if isinstance(node, SequenceNode)
-                else [x for pair in node.value for x in pair])
+        kids: list[Node] = (
+            []
+            if isinstance(node, ScalarNode)
+            else node.value
+            if isinstance(node, SequenceNode)
+            else [x for pair in node.value for x in pair]
+        )
         if done:
             visiting.discard(id(node))
             size[id(node)] = 1 + sum(size[id(k)] for k in kids)
-            height[id(node)] = 0 if isinstance(node, ScalarNode) else 1 + max(
-                (height[id(k)] for k in kids), default=0)
+            height[id(node)] = (
+                0
+                if isinstance(node, ScalarNode)
+                else 1 + max((height[id(k)] for k in kids), default=0)
+            )
             continue
         if id(node) in size:
             continue
         if id(node) in visiting:
             name = next((a for a, n in loader.anchors.items() if n is node), "?")
-            _fail(loader.src, node.start_mark.index, f"anchor '&{name}' contains an alias to "
-                  "itself", "a value cannot include itself; remove the recursive alias",
-                  "yaml.alias-cycle", len(name) + 1)
+            _fail(
+                loader.src,
+                node.start_mark.index,
+                f"anchor '&{name}' contains an alias to itself",
+                "a value cannot include itself; remove the recursive alias",
+                "yaml.alias-cycle",
+                len(name) + 1,
+            )
         visiting.add(id(node))
         stack.append((node, True))
         stack.extend((k, False) for k in kids)
     first_alias = min(loader.alias_at.values(), default=root.start_mark.index)
     extra = size[id(root)] - len(size)
     if extra > max_alias_nodes:
-        _fail(loader.src, first_alias, f"aliases expand this document by {extra} values (the "
-              f"limit is {max_alias_nodes})", "use fewer aliases (*name); repeated expansion "
-              "of aliases is refused to protect against 'billion laughs' files",
-              "yaml.alias-expansion")
+        _fail(
+            loader.src,
+            first_alias,
+            f"aliases expand this document by {extra} values (the limit is {max_alias_nodes})",
+            "use fewer aliases (*name); repeated expansion "
+            "of aliases is refused to protect against 'billion laughs' files",
+            "yaml.alias-expansion",
+        )
     if height[id(root)] > max_depth:
-        _fail(loader.src, first_alias, f"aliases nest this document more than {max_depth} "
-              "levels deep", "use fewer nested aliases", "yaml.too-deep")
+        _fail(
+            loader.src,
+            first_alias,
+            f"aliases nest this document more than {max_depth} levels deep",
+            "use fewer nested aliases",
+            "yaml.too-deep",
+        )
 
 
 class _Builder:
     """Turns a checked node graph into Loc* containers and plain scalars."""
 
     def __init__(self, loader: _Loader) -> None:
-        self.loader, self.src, self.memo = loader, loader.src, {}
+        self.loader, self.src = loader, loader.src
+        self.memo: dict[int, YamlData] = {}  # id(node) -> its value: aliases share one value
+
+    def start(self, node: Node) -> int:
+        return self.loader.starts[id(node)]
 
     def node_loc(self, node: Node) -> Location:
-        return self.src.loc(node.pe_start)
+        return self.src.loc(self.start(node))
 
-    def used_loc(self, parent: Node, pos: int, is_key: bool, node: Node, value: Any) -> Location:
+    def used_loc(self, parent: Node, pos: int, is_key: bool, node: Node, value: object) -> Location:
         alias = self.loader.alias_at.get((id(parent), pos, is_key))
         if alias is not None:
             return self.src.loc(alias)
         return value.loc if isinstance(value, LocStr) and value.loc else self.node_loc(node)
 
-    def build(self, node: Node) -> Any:
+    def build(self, node: Node) -> YamlData:
         if id(node) in self.memo:
             return self.memo[id(node)]
+        out: YamlData
         if isinstance(node, ScalarNode):
-            out: Any = self.scalar(node)
+            out = self.scalar(node)
         elif isinstance(node, SequenceNode):
-            out = self.memo[id(node)] = LocList()
-            out.loc, out._src = self.node_loc(node), self.src
+            seq = self.memo[id(node)] = LocList()
+            seq.loc, seq._src = self.node_loc(node), self.src
             for i, child in enumerate(node.value):
-                out.append(self.build(child))
-                out.item_locs.append(self.used_loc(node, i, False, child, out[-1]))
+                seq.append(self.build(child))
+                seq.item_locs.append(self.used_loc(node, i, False, child, seq[-1]))
+            out = seq
         else:
-            out = self.memo[id(node)] = LocDict()
-            out.loc, out._src = self.node_loc(node), self.src
+            mapping = self.memo[id(node)] = LocDict()
+            mapping.loc, mapping._src = self.node_loc(node), self.src
             for i, (knode, vnode) in enumerate(node.value):
                 key = self.key(knode)
                 key_loc = self.used_loc(node, i, True, knode, key)
-                if key in out:
-                    _fail(self.src, knode.pe_start, f"duplicate key '{key}' (first defined on line "
-                          f"{out.key_locs[key].line})", "remove one of them or rename it",
-                          "yaml.duplicate-key", len(str(key)))
-                out[key] = self.build(vnode)
-                out.key_locs[key] = key_loc
-                out.value_locs[key] = self.used_loc(node, i, False, vnode, out[key])
+                if key in mapping:
+                    _fail(
+                        self.src,
+                        self.start(knode),
+                        f"duplicate key '{key}' (first defined on line "
+                        f"{mapping.key_locs[key].line})",
+                        "remove one of them or rename it",
+                        "yaml.duplicate-key",
+                        len(str(key)),
+                    )
+                mapping[key] = self.build(vnode)
+                mapping.key_locs[key] = key_loc
+                mapping.value_locs[key] = self.used_loc(node, i, False, vnode, mapping[key])
+            out = mapping
         self.memo[id(node)] = out
         return out
 
-    def key(self, node: Node) -> Any:
+    def key(self, node: Node) -> YamlKey:
         if not isinstance(node, ScalarNode):
-            _fail(self.src, node.pe_start, "a key must be a word or a number, not a mapping or "
-                  "list", "write a plain key followed by ':'", "yaml.key-type")
+            _fail(
+                self.src,
+                self.start(node),
+                "a key must be a word or a number, not a mapping or list",
+                "write a plain key followed by ':'",
+                "yaml.key-type",
+            )
         if node.tag == _PLAIN and node.value == "<<":
-            _fail(self.src, node.pe_start, "merge keys ('<<') are not supported",
-                  "write the keys out in full; an alias (*name) can still repeat a whole value",
-                  "yaml.merge-key", 2)
+            _fail(
+                self.src,
+                self.start(node),
+                "merge keys ('<<') are not supported",
+                "write the keys out in full; an alias (*name) can still repeat a whole value",
+                "yaml.merge-key",
+                2,
+            )
         key = self.build(node)
         if isinstance(key, (int, str)) and not isinstance(key, bool):
             return key
         return self.string(node, node.value)  # true, null, 1.5 as keys: their source text
 
     def string(self, node: ScalarNode, value: str) -> LocStr:
-        out = LocStr(value)
-        out._src, out._start, out._style = self.src, node.pe_start, node.style
-        out._end = max(node.end_mark.index, node.pe_start)
+        out, start = LocStr(value), self.start(node)
+        out._src, out._start, out._style = self.src, start, node.style
+        out._end = max(node.end_mark.index, start)
         first = len(value) - len(value.lstrip())
         block = node.style in ("|", ">") and first < len(value)
         out.loc = out.location_at(first) if block else self.node_loc(node)
         return out
 
-    def scalar(self, node: ScalarNode) -> Any:
-        value, tag, plain = node.value, node.tag, node.tag == _PLAIN
+    def scalar(self, node: ScalarNode) -> LocStr | int | Decimal | bool | None:
+        value: str = node.value  # a scalar's value is its text
+        tag, plain = node.tag, node.tag == _PLAIN
         if tag == CORE + "str" or (plain and value == "<<"):
             return self.string(node, value)
         if tag in (_PLAIN, CORE + "null") and value in _NULLS:
@@ -306,8 +450,14 @@ class _Builder:
         number: int | Decimal | None = None
         if tag in (_PLAIN, CORE + "int", CORE + "float"):
             if _INF_NAN.fullmatch(value):
-                _fail(self.src, node.pe_start, "infinite/NaN numbers are not allowed",
-                      "write a finite number", "yaml.number", len(value))
+                _fail(
+                    self.src,
+                    self.start(node),
+                    "infinite/NaN numbers are not allowed",
+                    "write a finite number",
+                    "yaml.number",
+                    len(value),
+                )
             try:
                 if (_INT if plain else _INT_ANY).fullmatch(value):
                     number = int(value)
@@ -316,26 +466,48 @@ class _Builder:
                 elif _FLOAT.fullmatch(value) and tag != CORE + "int":
                     number = Decimal(value)
             except ValueError:  # more than sys.get_int_max_str_digits() digits
-                _fail(self.src, node.pe_start, "number has too many digits",
-                      "write a shorter number", "yaml.number", len(value))
+                _fail(
+                    self.src,
+                    self.start(node),
+                    "number has too many digits",
+                    "write a shorter number",
+                    "yaml.number",
+                    len(value),
+                )
         if plain and number is None:
             return self.string(node, value)
         if number is None:
             what = {CORE + "null": "null", CORE + "bool": "true or false"}.get(tag, "a number")
-            _fail(self.src, node.pe_start, f"'{value}' is not {what}",
-                  "remove the tag or fix the value", "yaml.tag", max(1, len(value)))
+            _fail(
+                self.src,
+                self.start(node),
+                f"'{value}' is not {what}",
+                "remove the tag or fix the value",
+                "yaml.tag",
+                max(1, len(value)),
+            )
         return Decimal(number) if tag == CORE + "float" else number
 
 
 def _too_large(filename: str, size: int, limit: int) -> PolicyError:
-    return PolicyError(Diagnostic(
-        f"file is too large ({size} bytes; the limit is {limit})", Location(filename, 1, 1),
-        "policy files are small; split the file or check that this is the right file",
-        "yaml.too-large"))
+    return PolicyError(
+        Diagnostic(
+            f"file is too large ({size} bytes; the limit is {limit})",
+            Location(filename, 1, 1),
+            "policy files are small; split the file or check that this is the right file",
+            "yaml.too-large",
+        )
+    )
 
 
-def load_yaml_text(text: str, filename: str, *, max_bytes: int = 2_000_000, max_depth: int = 64,
-                   max_alias_nodes: int = 10_000) -> Any:
+def load_yaml_text(
+    text: str,
+    filename: str,
+    *,
+    max_bytes: int = 2_000_000,
+    max_depth: int = 64,
+    max_alias_nodes: int = 10_000,
+) -> YamlData:
     """Parse one YAML document from ``text``; raise PolicyError on any problem."""
     if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise _too_large(filename, len(text.encode("utf-8", "surrogatepass")), max_bytes)
@@ -343,30 +515,41 @@ def load_yaml_text(text: str, filename: str, *, max_bytes: int = 2_000_000, max_
     src = _Source(text, filename)
     try:
         loader = _Loader(src, max_depth)
-        loader.get_event()  # StreamStart
+        loader.skip_event()  # StreamStart
         if loader.check_event(StreamEndEvent):
             return None
-        loader.get_event()  # DocumentStart
+        loader.skip_event()  # DocumentStart
         root = loader.compose_node(None, None)
-        loader.get_event()  # DocumentEnd
+        loader.skip_event()  # DocumentEnd
         if not loader.check_event(StreamEndEvent):
-            _fail(src, loader.peek_event().start_mark.index, "a policy file must hold a single "
-                  "YAML document; a second one starts here", "remove the '---' line and what "
-                  "follows, or move it to its own file", "yaml.multiple-documents", 3)
+            _fail(
+                src,
+                _marks(loader.next_event())[0].index,
+                "a policy file must hold a single YAML document; a second one starts here",
+                "remove the '---' line and what follows, or move it to its own file",
+                "yaml.multiple-documents",
+                3,
+            )
         _check_graph(root, loader, max_depth, max_alias_nodes)
         return _Builder(loader).build(root)
     except yaml.reader.ReaderError as exc:
         ch = exc.character if isinstance(exc.character, int) else 0
-        _fail(src, exc.position, f"character U+{ch:04X} is not allowed in a YAML file",
-              "remove the control character (often pasted in from another program)", "yaml.syntax")
+        _fail(
+            src,
+            exc.position,
+            f"character U+{ch:04X} is not allowed in a YAML file",
+            "remove the control character (often pasted in from another program)",
+            "yaml.syntax",
+        )
     except yaml.MarkedYAMLError as exc:
         _syntax_error(src, exc)
     except RecursionError:  # only reachable with a very large max_depth
-        raise PolicyError(Diagnostic("nesting is too deep", Location(filename, 1, 1), _FLATTEN,
-                                     "yaml.too-deep")) from None
+        raise PolicyError(
+            Diagnostic("nesting is too deep", Location(filename, 1, 1), _FLATTEN, "yaml.too-deep")
+        ) from None
 
 
-def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> Any:
+def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> YamlData:
     """Read ``path`` (size checked on the raw bytes first) and parse it as UTF-8 YAML."""
     filename = os.fspath(path)
     max_bytes = limits.get("max_bytes", 2_000_000)
@@ -374,17 +557,28 @@ def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> Any:
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise PolicyError(Diagnostic(f"cannot read file: {exc.strerror or exc}", None,
-                                     "check the path and permissions", "yaml.io")) from None
+        raise PolicyError(
+            Diagnostic(
+                f"cannot read file: {exc.strerror or exc}",
+                None,
+                "check the path and permissions",
+                "yaml.io",
+            )
+        ) from None
     if len(data) > max_bytes:
         raise _too_large(filename, os.path.getsize(path), max_bytes)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
-        col = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
+        col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         where = Location(filename, data.count(b"\n", 0, exc.start) + 1, col)
-        raise PolicyError(Diagnostic(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-                                     where, "save the file with UTF-8 encoding",
-                                     "yaml.encoding")) from None
+        raise PolicyError(
+            Diagnostic(
+                f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                where,
+                "save the file with UTF-8 encoding",
+                "yaml.encoding",
+            )
+        ) from None
     return load_yaml_text(text, filename, **limits)
