@@ -43,7 +43,7 @@ def iter_files(paths: Iterable[str]) -> Iterator[str]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = []
+            found: list[str] = []
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(

@@ -188,7 +188,7 @@ def load_account(path: str, tz: dt.tzinfo) -> Account:
     return account_from_document(data, tz, path=path)
 
 
-def account_from_document(data: Mapping[str, Any], tz: dt.tzinfo, *, path: str = "<account>") -> Account:
+def account_from_document(data: Mapping[Any, Any], tz: dt.tzinfo, *, path: str = "<account>") -> Account:
     """An :class:`Account` from a parsed document (also plain dicts from the API)."""
     r = _Reader(data, tz)
     head = data.get("account") or {}
@@ -233,7 +233,7 @@ def load_cart(path: str) -> Cart:
     return cart_from_document(data, path=path)
 
 
-def cart_from_document(data: Mapping[str, Any], *, path: str = "<cart>") -> Cart:
+def cart_from_document(data: Mapping[Any, Any], *, path: str = "<cart>") -> Cart:
     """A :class:`Cart` from a parsed document (also plain dicts from the API)."""
     r = _Reader(data)
     body = data.get("cart") or {}

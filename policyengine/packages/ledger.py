@@ -111,7 +111,7 @@ def package_for(purchase: Purchase, t: Terms) -> Package:
     local = purchase.at.astimezone(t.tz)
     if t.boundary == "purchase-time":
         # calendar arithmetic on the local clock time (add_duration keeps it a datetime)
-        naive_end = cast(dt.datetime, add_duration(local.replace(tzinfo=None), t.valid_for))
+        naive_end = add_duration(local.replace(tzinfo=None), t.valid_for)
         expires_at = naive_end.replace(tzinfo=t.tz)
         last_day = (_utc(expires_at) - dt.timedelta(microseconds=1)).astimezone(t.tz).date()
     else:

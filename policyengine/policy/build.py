@@ -92,7 +92,7 @@ def build_policy(path: str, data: LocDict, env: Environment) -> Policy:
     return _Sections(path, data, rules, declared).policy(tz, constants, env)
 
 
-def iter_expressions(data: Mapping[str, Any]) -> Iterator[tuple[str, Any, T.Type]]:
+def iter_expressions(data: Mapping[Any, Any]) -> Iterator[tuple[str, Any, T.Type]]:
     """Every expression of a policy document: (dotted path, text, expected type).
 
     The JSON Schema marks expression strings with ``x-expression: <type>``; walking the

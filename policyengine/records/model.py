@@ -267,7 +267,7 @@ def load_holder(
 
 
 def holder_from_document(
-    data: Mapping[str, Any], tz: dt.tzinfo, *, extra_fields: Mapping[str, T.Type] | None = None
+    data: Mapping[Any, Any], tz: dt.tzinfo, *, extra_fields: Mapping[str, T.Type] | None = None
 ) -> tuple[Holder, list[Record]]:
     problems: list[Diagnostic] = []
     holder = holder_from_mapping(data["holder"], tz, data, problems)

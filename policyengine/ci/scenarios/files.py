@@ -209,7 +209,7 @@ def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
     """Run one scenario and compare; never raises for problems in the scenario."""
     start = time.perf_counter()
     expect = sc.data["expect"]
-    base = ["scenarios", sc.index, "expect"]
+    base: list[str | int] = ["scenarios", sc.index, "expect"]
     try:
         if policy.kind == "credit-package":
             actual = package_outcome(policy, sf, sc, recorder)
