@@ -200,3 +200,20 @@ def test_every_disposition_code_is_documented_and_every_documented_code_exists()
     source = (ROOT / "policyengine/certification/dispositions.py").read_text(encoding="utf-8")
     built = set(re.findall(r'Disposition\("([a-z-]+)"', source))
     assert built == set(dispositions.CODES)
+
+
+def test_an_unknown_field_with_no_close_match_lists_the_fields_there_are():
+    from policyengine.expr import ExprError
+    from policyengine.policy.scopes import object_types, scope_for
+
+    scope = Scope(scope_for("requirements.0.where", object_types()), ENV.functions)
+    with pytest.raises(ExprError) as err:
+        compile_expression("record.qqqqqq > 0", scope)
+    assert err.value.hint is not None and err.value.hint.startswith("record has: category, ")
+    assert "original_earned_on" in err.value.hint and "docs/expressions.md" in err.value.hint
+    with pytest.raises(ExprError) as err:
+        compile_expression("qqqqqq > 0", scope)
+    assert err.value.hint == "here an expression can use const, holder, period, record"
+    with pytest.raises(ExprError) as err:  # a close match still gets the did-you-mean
+        compile_expression("record.earnd_on > 2024-01-01", scope)
+    assert err.value.hint == "did you mean 'earned_on'?"

@@ -157,6 +157,10 @@ class _Checker:
         if node.name in self.names:
             return self.names[node.name]
         hint = did_you_mean(node.name, [*self.names, *env])
+        if hint is None:
+            seen = sorted({*self.names, *env})
+            hint = ("here an expression can use " + ", ".join(seen)) if seen else \
+                "here an expression can use no names, only literals and functions"
         if node.name in self.registry:
             hint = f"'{node.name}' is a function: call it like {node.name}(...)"
         raise ExprError(f"unknown name '{node.name}'", node.start, node.end, hint=hint)
@@ -175,7 +179,7 @@ class _Checker:
                 f"{obj.name} has no field '{node.name}'",
                 node.name_start,
                 node.end,
-                hint=did_you_mean(node.name, obj.fields),
+                hint=did_you_mean(node.name, obj.fields) or _available(obj),
             )
         return obj.fields[node.name]
 
@@ -383,3 +387,9 @@ class _Checker:
                 f"{kind}() works on {what}, not on {elem.describe()}", where.start, where.end
             )
         return elem
+
+
+def _available(obj: ObjectType) -> str:
+    """The fields an object has, for a misspelt field with no close match."""
+    names = sorted(obj.fields)
+    return f"{obj.name} has: {', '.join(names)} (docs/expressions.md lists what each means)"
