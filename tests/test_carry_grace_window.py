@@ -3,22 +3,12 @@ docs/requirements.md), with the dates and credits written out."""
 
 from __future__ import annotations
 
-import datetime as dt
-import textwrap
-
 import pytest
 
 from policyengine.errors import PolicyError
-from policyengine.certification.engine import evaluate
-from policyengine.policy.build import load_policy
-from policyengine.records.model import holder_from_document
+from tests.helpers import SNIPPET_HEAD, credit, evaluate_holder, period, policy_from_snippet, rec
 
-HEAD = """\
-format: 1
-kind: certification
-id: t
-name: T
-timezone: UTC
+HEAD = SNIPPET_HEAD + """\
 periods:
   renewal:
     start: date(year(holder.designated_on) + 1, 1, 1)
@@ -29,26 +19,11 @@ HOLDER = {"id": "h-1", "name": "Holder", "designated_on": "2021-06-01"}  # cycle
 
 
 def policy(tmp_path, body):
-    path = tmp_path / "p.yaml"
-    path.write_text(HEAD + textwrap.dedent(body))
-    return load_policy(str(path))
+    return policy_from_snippet(tmp_path, body, head=HEAD)
 
 
 def run(pol, records, as_of):
-    h, recs = holder_from_document({"holder": HOLDER, "records": records}, pol.tz)
-    return evaluate(pol, h, recs, dt.date.fromisoformat(as_of)).as_dict()
-
-
-def credit(rid, earned_on, credits, **extra):
-    return {"id": rid, "earned_on": earned_on, "credits": credits, **extra}
-
-
-def period(doc, number):
-    return next(p for p in doc["periods"] if p["number"] == number)
-
-
-def rec(doc, rid):
-    return next(r for r in doc["records"] if r["id"] == rid)
+    return evaluate_holder(pol, HOLDER, records, as_of)[0]
 
 
 CARRY = """\
@@ -144,9 +119,7 @@ requirements:
 
 
 def grace_policy(tmp_path):
-    path = tmp_path / "g.yaml"
-    path.write_text(HEAD.split("periods:")[0] + GRACE)
-    return load_policy(str(path))
+    return policy_from_snippet(tmp_path, GRACE, name="g.yaml")
 
 
 def test_grace_period_completion_is_late_and_extra_records_go_on(tmp_path):
@@ -183,9 +156,7 @@ def test_window_only_counts_the_last_year(tmp_path):
     allocation: {unused: discard, apply: all}
     requirements: [{id: total, min: 4}]
     """
-    path = tmp_path / "w.yaml"
-    path.write_text(HEAD + "  window: 1 year\n" + textwrap.dedent(body))
-    pol = load_policy(str(path))
+    pol = policy_from_snippet(tmp_path, body, head=HEAD + "  window: 1 year\n", name="w.yaml")
     records = [credit("early", "2022-12-31", 3), credit("in", "2023-01-01", 4)]
     doc = run(pol, records, "2023-12-31")
     assert period(doc, 1)["window_start"] == "2023-01-01"

@@ -10,9 +10,7 @@ from policyengine.policy import run
 from policyengine.cli.main import main
 from policyengine.ci.coverage import Recorder, percent
 from policyengine.ci.scenarios.files import find_files, load_file, run_file
-
-ROOT = Path(__file__).resolve().parent.parent
-POLICIES = ROOT / "policies"
+from tests.helpers import POLICIES
 
 
 def test_recorder_is_off_by_default_and_restored():

@@ -16,15 +16,12 @@ import pytest
 
 from policyengine import plugins_loader
 from policyengine.cli.main import main
+from tests.helpers import ROOT
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "plugins" / "policyengine-example-plugin"
+EXAMPLE = ROOT / "plugins" / "policyengine-example-plugin"
 
 
-@pytest.fixture(autouse=True)
-def fresh_plugins():
-    plugins_loader.reset()
-    yield
-    plugins_loader.reset()
+pytestmark = pytest.mark.usefixtures("fresh_plugins")
 
 
 def test_example_plugin_is_discovered_through_its_entry_point(monkeypatch, capsys) -> None:

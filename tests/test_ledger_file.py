@@ -23,9 +23,9 @@ from policyengine.cli.main import main
 from policyengine.packages.redeem import balance, load_account
 from policyengine.policy.build import load_policy
 from policyengine.dates import parse_datetime
+from tests.helpers import POLICIES
 
-ROOT = Path(__file__).resolve().parent.parent
-POLICY = str(ROOT / "policies/western-cpe-package.yaml")
+POLICY = str(POLICIES / "western-cpe-package.yaml")
 AT = "2025-03-01T10:00:00"
 
 ACCOUNT = """account:

@@ -31,9 +31,9 @@ from policyengine.packages.files import (
     load_cart,
 )
 from policyengine.policy.build import load_policy
+from tests.helpers import POLICIES, write_variant
 
-ROOT = Path(__file__).resolve().parent.parent
-POLICY_PATH = ROOT / "policies" / "western-cpe-package.yaml"
+POLICY_PATH = POLICIES / "western-cpe-package.yaml"
 LA = ZoneInfo("America/Los_Angeles")
 
 
@@ -44,11 +44,7 @@ def policy():
 
 def variant(tmp_path: Path, old: str, new: str):
     """The Western CPE policy with one line changed."""
-    text = POLICY_PATH.read_text(encoding="utf-8")
-    assert old in text
-    path = tmp_path / "variant.yaml"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return load_policy(str(path))
+    return load_policy(str(write_variant(tmp_path, POLICY_PATH.name, old, new)))
 
 
 def at(text: str) -> dt.datetime:
@@ -520,6 +516,6 @@ def test_written_history_reads_back_to_the_same_balance(policy, tmp_path):
 
 
 def test_a_certification_policy_is_refused_by_redeem():
-    pol = load_policy(str(ROOT / "policies" / "werc-crp.yaml"))
+    pol = load_policy(str(POLICIES / "werc-crp.yaml"))
     with pytest.raises(PolicyError, match="not a credit-package policy"):
         redeem(pol, ONE_PACKAGE, cart(("w1", "webcast", 1)), at("2024-03-01T12:00:00"))

@@ -18,16 +18,13 @@ from policyengine import hookimpl, hookspecs, plugins_loader
 from policyengine.cli.main import main
 from policyengine.errors import PolicyError
 from policyengine.sources import CreditSource
+from tests.helpers import POLICIES, ROOT
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+DOCS = ROOT / "docs" / "plugins.md"
 SHIPPED = {"records_file", "portal_webinars", "member_uploads", "lms_transcript", "xapi", "sql"}
 
 
-@pytest.fixture(autouse=True)
-def fresh_plugins():
-    plugins_loader.reset()
-    yield
-    plugins_loader.reset()
+pytestmark = pytest.mark.usefixtures("fresh_plugins")
 
 
 def write_plugin(directory: Path, name: str, body: str) -> Path:
@@ -107,12 +104,10 @@ def test_source_fields_collects_every_source() -> None:
 # A policy may use the record fields a loaded source declares (record.verb of xapi),
 # in validate and load_policy alike; a field no source declares stays an error.
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def gms_filtering_on(tmp_path: Path, field: str) -> Path:
     """werc-gms.yaml, counting only credits whose xAPI verb ends in "completed"."""
-    text = (ROOT / "policies" / "werc-gms.yaml").read_text(encoding="utf-8")
+    text = (POLICIES / "werc-gms.yaml").read_text(encoding="utf-8")
     old = "    min: 15\n"
     assert text.count(old) == 1
     path = tmp_path / "gms-completed.yaml"
@@ -125,14 +120,14 @@ def test_a_field_only_a_source_declares_validates_and_evaluates(tmp_path: Path, 
     from policyengine.policy.build import load_policy
 
     path = gms_filtering_on(tmp_path, "verb")
-    assert "verb" not in (load_policy(str(ROOT / "policies/werc-gms.yaml")).get("records") or {})
+    assert "verb" not in (load_policy(str(POLICIES / "werc-gms.yaml")).get("records") or {})
     assert load_policy(str(path)).expression("requirements.0.where") is not None
     assert main(["validate", str(path)]) == 0
     assert capsys.readouterr().out == f"{path}: ok (policy)\n1 file checked, 0 problems\n"
     # The bundled xAPI example: the "passed" assessment (3 credits) no longer counts,
     # 1.5 + 6 + 2.5 + 1 = 11 of 15 do.
     assert main(["evaluate", str(path), "--sources",
-                 str(ROOT / "policies" / "sources" / "werc-gms-g3105.sources.yaml"),
+                 str(POLICIES / "sources" / "werc-gms-g3105.sources.yaml"),
                  "--as-of", "2025-09-01", "--json"]) == 0
     (req,) = json.loads(capsys.readouterr().out)["periods"][0]["requirements"]
     assert (Decimal(req["counted"]), Decimal(req["missing"])) == (Decimal(11), Decimal(4))
@@ -441,7 +436,7 @@ def test_hookimpl_is_exported_from_the_package() -> None:
 def test_the_csv_source_shown_in_the_guide_is_the_shipped_one():
     """docs/plugins.md shows plugins/lms_transcript.py's class as the CsvSource example;
     the two must not drift apart."""
-    source = (DOCS.parent.parent / "plugins" / "lms_transcript.py").read_text(encoding="utf-8")
+    source = (ROOT / "plugins" / "lms_transcript.py").read_text(encoding="utf-8")
     start = source.index("class LmsTranscript(CsvSource):")
     end = source.index("\n\n\n", start)
     assert source[start:end] in DOCS.read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from policyengine.errors import PolicyError
-from policyengine.policy.build import load_policy
+from tests.helpers import policy_from_snippet
 
 BASE = """format: 1
 kind: certification
@@ -21,9 +21,7 @@ periods:
 
 
 def load(tmp_path, extra):
-    path = tmp_path / "p.yaml"
-    path.write_text(BASE + extra)
-    return load_policy(str(path))
+    return policy_from_snippet(tmp_path, extra, head=BASE)
 
 
 def problem(tmp_path, extra):

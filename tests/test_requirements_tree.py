@@ -4,23 +4,12 @@ first-fit, prorated and birth-month cycles. Dates and numbers are written out.""
 
 from __future__ import annotations
 
-import datetime as dt
 import textwrap
 
 import pytest
 
 from policyengine.errors import PolicyError
-from policyengine.certification.engine import evaluate
-from policyengine.policy.build import load_policy
-from policyengine.records.model import holder_from_document
-
-HEAD = """\
-format: 1
-kind: certification
-id: t
-name: T
-timezone: UTC
-"""
+from tests.helpers import credit, evaluate_holder, policy_from_snippet, rec
 
 CALENDAR_3Y = """\
 periods:
@@ -32,29 +21,18 @@ allocation: {order: ORDER, unused: discard, apply: APPLY}
 
 
 def policy(tmp_path, body, order="chronological", apply="all", name="p.yaml"):
-    text = HEAD + textwrap.dedent(body).replace("ORDER", order).replace("APPLY", apply)
-    path = tmp_path / name
-    path.write_text(text)
-    return load_policy(str(path))
+    body = body.replace("ORDER", order).replace("APPLY", apply)
+    return policy_from_snippet(tmp_path, body, name=name)
 
 
 def run(pol, records, as_of, holder=None):
     holder = holder or {"id": "h-1", "name": "Holder", "designated_on": "2022-05-10"}
-    h, recs = holder_from_document({"holder": holder, "records": records}, pol.tz)
-    return evaluate(pol, h, recs, dt.date.fromisoformat(as_of)).as_dict()
-
-
-def credit(rid, earned_on, credits, **extra):
-    return {"id": rid, "earned_on": earned_on, "credits": credits, **extra}
+    return evaluate_holder(pol, holder, records, as_of)[0]
 
 
 def reqs(doc, number=1):
     period = next(p for p in doc["periods"] if p["number"] == number)
     return {r["id"]: r for r in period["requirements"]}
-
-
-def rec(doc, rid):
-    return next(r for r in doc["records"] if r["id"] == rid)
 
 
 CATEGORIES = CALENDAR_3Y + """\

@@ -9,9 +9,7 @@ import pytest
 
 from policyengine.errors import PolicyError
 from policyengine.ci.scenarios.files import default_policy_path, find_files, load_file, run_file
-
-ROOT = Path(__file__).resolve().parent.parent
-POLICIES = ROOT / "policies"
+from tests.helpers import POLICIES
 
 
 @pytest.fixture

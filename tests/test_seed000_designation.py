@@ -9,18 +9,17 @@ running 8/1 to 7/31, in America/New_York.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from policyengine.cli.commands.adjustments import work_list
 from policyengine.certification.engine import evaluate
 from policyengine.policy.build import load_policy
-from policyengine.records.model import holder_from_document
+from tests.helpers import POLICIES, credit, period, rec
+from tests.helpers import evaluate_holder as run  # (policy, holder, records, as_of) -> doc, result
 
-ROOT = Path(__file__).resolve().parent.parent
-CRP = ROOT / "policies" / "werc-crp.yaml"
-GMS = ROOT / "policies" / "werc-gms.yaml"
+CRP = POLICIES / "werc-crp.yaml"
+GMS = POLICIES / "werc-gms.yaml"
 
 FIRST_CYCLE_HOLDER = {"id": "m-1", "name": "First Cycle", "designated_on": "2022-06-15"}
 SECOND_CYCLE_HOLDER = {"id": "m-2", "name": "Second Cycle", "designated_on": "2019-05-01"}
@@ -37,26 +36,8 @@ def gms():
     return load_policy(str(GMS))
 
 
-def credit(rid, earned_on, credits=1, **extra):
-    return {"id": rid, "credits": credits, "earned_on": earned_on, **extra}
-
-
 def staff(to, at="2025-08-04T10:00:00-04:00", role="staff", by="staff.ana", reason=""):
     return {"to": to, "by": by, "role": role, "at": at, "reason": reason}
-
-
-def run(policy, holder, records, as_of):
-    h, recs = holder_from_document({"holder": holder, "records": records}, policy.tz)
-    result = evaluate(policy, h, recs, dt.date.fromisoformat(as_of))
-    return result.as_dict(), result
-
-
-def rec(doc, rid):
-    return next(r for r in doc["records"] if r["id"] == rid)
-
-
-def period(doc, number):
-    return next(p for p in doc["periods"] if p["number"] == number)
 
 
 # 27 credits inside 8/1/2022-7/31/2025 so a single late credit decides the renewal.
@@ -401,7 +382,7 @@ def test_gms_15_credits_passes_where_crp_30_credits_fails(crp, gms):
 def test_bundled_seed_examples_work_list(crp):
     from policyengine.records.model import load_holder
 
-    holder, records = load_holder(str(ROOT / "policies/holders/werc-crp-seed-examples.yaml"), crp.tz)
+    holder, records = load_holder(str(POLICIES / "holders/werc-crp-seed-examples.yaml"), crp.tz)
     result = evaluate(crp, holder, records, dt.date(2025, 9, 1))
     doc = result.as_dict()
     assert doc["status"]["code"] == "expired"

@@ -11,17 +11,16 @@ change are written into variants of the policy under ``tmp_path``.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from policyengine.certification.engine import evaluate
 from policyengine.policy.build import load_policy
-from policyengine.records.model import holder_from_document, load_holder
+from policyengine.records.model import load_holder
 from policyengine.cli.output import dumps
+from tests.helpers import POLICIES, evaluate_holder, rec, write_variant
 
-ROOT = Path(__file__).resolve().parent.parent
-SAFETY = ROOT / "policies" / "safety-certification.yaml"
+SAFETY = POLICIES / "safety-certification.yaml"
 REGISTERED_2010 = {"id": "u-1", "name": "Robin Learner", "registered_on": "2010-03-01"}
 
 
@@ -32,13 +31,7 @@ def safety():
 
 def variant(tmp_path, *changes):
     """The bundled policy with (old, new) text replacements, written under tmp_path."""
-    text = SAFETY.read_text(encoding="utf-8")
-    for old, new in zip(changes[::2], changes[1::2]):
-        assert old in text
-        text = text.replace(old, new)
-    path = tmp_path / "variant.yaml"
-    path.write_text(text, encoding="utf-8")
-    return load_policy(str(path))
+    return load_policy(str(write_variant(tmp_path, SAFETY.name, *changes)))
 
 
 def item(rid, earned_on, **extra):
@@ -47,13 +40,7 @@ def item(rid, earned_on, **extra):
 
 
 def run(policy, records, as_of, holder=REGISTERED_2010):
-    h, recs = holder_from_document({"holder": holder, "records": records}, policy.tz)
-    result = evaluate(policy, h, recs, dt.date.fromisoformat(as_of))
-    return result.as_dict(), result
-
-
-def rec(doc, rid):
-    return next(r for r in doc["records"] if r["id"] == rid)
+    return evaluate_holder(policy, holder, records, as_of)
 
 
 def applied(doc):
@@ -187,7 +174,7 @@ def test_renewal_period_completed_during_period_dated_last_item(safety):
 
 
 def test_holder_stays_in_period_until_complete_seed_example_expired_for_2012(safety):
-    holder, records = load_holder(str(ROOT / "policies/holders/safety-seed-expired.yaml"), safety.tz)
+    holder, records = load_holder(str(POLICIES / "holders/safety-seed-expired.yaml"), safety.tz)
     doc = evaluate(safety, holder, records, dt.date(2013, 3, 1)).as_dict()
     assert statuses(doc) == [
         (1, "2010-03-01", "2010-12-31", "complete", "2010-03-01"),
@@ -335,7 +322,7 @@ def test_pending_item_not_applied(safety):
 
 
 def test_determinism_byte_identical_json_and_text(safety):
-    holder, records = load_holder(str(ROOT / "policies/holders/safety-seed-expired.yaml"), safety.tz)
+    holder, records = load_holder(str(POLICIES / "holders/safety-seed-expired.yaml"), safety.tz)
     one = evaluate(safety, holder, records, dt.date(2013, 3, 1))
     two = evaluate(load_policy(str(SAFETY)), holder, list(records), dt.date(2013, 3, 1))
     assert dumps(one.as_dict()).encode() == dumps(two.as_dict()).encode()

@@ -23,18 +23,14 @@ from policyengine.errors import PolicyError
 from policyengine.policy.build import load_policy
 from policyengine.sources import SourceOptionError, SourceResult
 from policyengine.sources.sources_file import load_sources_file
+from tests.helpers import POLICIES
 
 NY = ZoneInfo("America/New_York")
-REPO = Path(__file__).resolve().parents[1]
 CONVERSION = {"minutes_per_credit": 50, "increment": Decimal("0.2"), "rounding": "down",
               "minimum": 1}
 
 
-@pytest.fixture(autouse=True)
-def fresh_plugins():
-    plugins_loader.reset()
-    yield
-    plugins_loader.reset()
+pytestmark = pytest.mark.usefixtures("fresh_plugins")
 
 
 def write(path: Path, text: str) -> Path:
@@ -54,7 +50,7 @@ def lines(result: SourceResult) -> list[int]:
 @pytest.fixture
 def policy(tmp_path: Path):
     """The bundled CRP policy, with a minutes-to-credits rule added."""
-    text = (REPO / "policies" / "werc-crp.yaml").read_text(encoding="utf-8")
+    text = (POLICIES / "werc-crp.yaml").read_text(encoding="utf-8")
     text = text.replace("records:\n", "records:\n  conversion: {minutes_per_credit: 50, "
                         "increment: 0.2, rounding: down, minimum: 1}\n", 1)
     path = tmp_path / "crp.yaml"
@@ -555,7 +551,7 @@ def test_records_command(tmp_path: Path, capsys, output: str) -> None:
             holder: {id: M1}
             options: {path: uploads.csv}
     """)
-    policy = str(REPO / "policies" / "werc-crp.yaml")
+    policy = str(POLICIES / "werc-crp.yaml")
     code = main(["records", str(path), "--policy", policy, "-o", output])
     out = capsys.readouterr().out
     assert code == 1
@@ -574,7 +570,7 @@ def test_records_command(tmp_path: Path, capsys, output: str) -> None:
 def test_records_command_clean_run_exits_0(tmp_path: Path, capsys) -> None:
     write(tmp_path / "r.csv", "id,earned_on,credits\nr1,2024-01-01,1\n")
     path = write(tmp_path / "run.sources.yaml", "sources:\n  - {source: records_file, options: {path: r.csv}}\n")
-    policy = str(REPO / "policies" / "werc-crp.yaml")
+    policy = str(POLICIES / "werc-crp.yaml")
     assert main(["records", str(path), "--policy", policy]) == 0
     assert capsys.readouterr().out.endswith("1 rows read, 0 rejected\n")
 
@@ -692,7 +688,7 @@ def test_validate_lists_the_inputs_of_sources_files(tmp_path: Path, capsys) -> N
 
 
 def test_validate_the_bundled_sources_directory(capsys) -> None:
-    assert main(["validate", str(REPO / "policies" / "sources")]) == 0
+    assert main(["validate", str(POLICIES / "sources")]) == 0
     out = capsys.readouterr().out.splitlines()
     inputs = sorted(Path(line.split(":")[0]).name for line in out if ": input of " in line)
     assert inputs == ["m6006-ams-export.json", "m6006-staff-entries.yaml",
