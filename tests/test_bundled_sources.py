@@ -10,21 +10,17 @@ traceback.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT / "policies" / "sources"
+from tests.helpers import POLICIES, ROOT, CliResult
+
+SOURCES = POLICIES / "sources"
 
 # sources file -> (policy, as-of date): the documented command of each example.
 EXAMPLES = {
@@ -36,42 +32,19 @@ EXAMPLES = {
 }
 
 
-def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "policyengine", *args], cwd=cwd,
-                          capture_output=True, text=True, encoding="utf-8", timeout=60,
-                          check=False)
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    """The command line in this process (faster than a subprocess): code, stdout, stderr."""
-    from policyengine.cli.main import main
-
-    out, err = io.StringIO(), io.StringIO()
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-    finally:
-        os.chdir(cwd)
-    return code, out.getvalue(), err.getvalue()
-
-
 def command(name: str) -> str:
     policy, as_of = EXAMPLES[name]
     return f"policyengine evaluate {policy} --sources policies/sources/{name} --as-of {as_of}"
 
 
-def evaluate(name: str, *extra: str, as_of: str | None = None) -> subprocess.CompletedProcess:
+def evaluate(cli, name: str, *extra: str, as_of: str | None = None) -> CliResult:
     policy, default = EXAMPLES[name]
     return cli("evaluate", policy, "--sources", f"policies/sources/{name}",
                "--as-of", as_of or default, *extra)
 
 
-def evaluate_json(name: str, as_of: str | None = None) -> dict:
-    policy, default = EXAMPLES[name]
-    code, out, err = run("evaluate", policy, "--sources", f"policies/sources/{name}",
-                         "--as-of", as_of or default, "--json")
+def evaluate_json(cli, name: str, as_of: str | None = None) -> dict:
+    code, out, err = evaluate(cli, name, "--json", as_of=as_of)
     assert (code, err) == (0, "")
     return json.loads(out)
 
@@ -89,10 +62,10 @@ def records(doc: dict) -> dict[str, tuple]:
             for r in doc["records"]}
 
 
-def source_records(name: str) -> dict[str, tuple]:
+def source_records(cli, name: str) -> dict[str, tuple]:
     """id -> (credits as an exact Decimal, status, recorded_on) as the sources read them."""
     policy, _ = EXAMPLES[name]
-    code, out, _ = run("records", f"policies/sources/{name}", "--policy", policy, "-o", "json")
+    code, out, _ = cli("records", f"policies/sources/{name}", "--policy", policy, "-o", "json")
     assert code == 0, out
     return {r["id"]: (Decimal(r["credits"]), r["status"], r["recorded_on"])
             for r in json.loads(out)["records"]}
@@ -117,14 +90,15 @@ def test_each_example_documents_the_command_tested_here(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_each_example_runs_clean_and_deterministically(name: str) -> None:
-    """Exit 0, nothing on stderr, the same bytes in another process (another hash seed)."""
+def test_each_example_runs_clean_and_deterministically(cli, name: str) -> None:
+    """Exit 0, nothing on stderr, the same bytes twice (and in another process, with
+    another hash seed: tests/cli/test_end_to_end.py)."""
     policy, as_of = EXAMPLES[name]
-    first = evaluate(name)
+    first = evaluate(cli, name)
     assert (first.returncode, first.stderr) == (0, "")
-    again = run("evaluate", policy, "--sources", f"policies/sources/{name}", "--as-of", as_of)
+    again = cli("evaluate", policy, "--sources", f"policies/sources/{name}", "--as-of", as_of)
     assert again == (0, first.stdout, "")
-    code, listed, _ = run("records", f"policies/sources/{name}", "--policy", policy)
+    code, listed, _ = cli("records", f"policies/sources/{name}", "--policy", policy)
     assert code == 0, listed
     assert ", 0 rejected" in listed.splitlines()[-1]
 
@@ -147,8 +121,8 @@ def test_each_example_runs_clean_and_deterministically(name: str) -> None:
 # - L-4002's row is skipped.
 
 
-def test_lms_transcript_safety_certification() -> None:
-    doc = evaluate_json("safety-l4001.sources.yaml")
+def test_lms_transcript_safety_certification(cli) -> None:
+    doc = evaluate_json(cli, "safety-l4001.sources.yaml")
     assert doc["holder"] == {"id": "L-4001", "name": "Jordan Rivera"}
     assert doc["status"] == {"code": "certified", "period": 3,
                              "text": "certified since 2023-03-01 until 2025-12-31",
@@ -171,7 +145,7 @@ def test_lms_transcript_safety_certification() -> None:
         "lms-L-4001-CHEM-140-1": ("2024-12-31", Decimal("1.5"), "applied", 2),
         "lms-L-4001-FIRE-101-4": ("2025-02-10", Decimal("1.5"), "applied", 3),
     }
-    assert source_records("safety-l4001.sources.yaml") == {
+    assert source_records(cli, "safety-l4001.sources.yaml") == {
         "lms-L-4001-FIRE-101-1": (Decimal("1.5"), "approved", "2021-09-15"),
         "lms-L-4001-FIRE-101-2": (Decimal(0), "failed", "2022-09-12"),
         "lms-L-4001-FIRE-101-3": (Decimal("1.5"), "approved", "2022-10-03"),
@@ -186,8 +160,8 @@ def test_lms_transcript_safety_certification() -> None:
     assert origin == "policies/sources/safety-lms-transcript.csv:8"
 
 
-def test_lms_transcript_text_and_records_command() -> None:
-    out = evaluate("safety-l4001.sources.yaml")
+def test_lms_transcript_text_and_records_command(cli) -> None:
+    out = evaluate(cli, "safety-l4001.sources.yaml")
     lines = out.stdout.splitlines()
     assert lines[:2] == [
         "Workplace Safety Certification — Jordan Rivera (L-4001), as of 2025-03-01",
@@ -195,15 +169,15 @@ def test_lms_transcript_text_and_records_command() -> None:
     ]
     assert ("  lms-L-4001-FIRE-101-1 (2021-09-15, 1.5 credits): registration 1 of course "
             "FIRE-101: only the current registration of a training item is credited") in lines
-    _, listed, _ = run("records", "policies/sources/safety-l4001.sources.yaml",
+    _, listed, _ = cli("records", "policies/sources/safety-l4001.sources.yaml",
                        "--policy", "policies/safety-certification.yaml")
     assert listed.splitlines()[-1] == "8 rows read, 0 rejected, 1 of other members skipped"
 
 
-def test_lms_transcript_bad_row(tmp_path: Path) -> None:
+def test_lms_transcript_bad_row(cli, tmp_path: Path) -> None:
     sources = copy_example("safety-l4001.sources.yaml", tmp_path)
     edit(tmp_path / "safety-lms-transcript.csv", "2024-04-22", "2024-04-31")
-    out = cli("evaluate", str(ROOT / "policies/safety-certification.yaml"),
+    out = cli("evaluate", str(POLICIES / "safety-certification.yaml"),
               "--sources", str(sources), "--as-of", "2025-03-01")
     assert_reported(out, [
         (f"{tmp_path / 'safety-lms-transcript.csv'}:7:1: record 'lms-L-4001-LIFT-120-1': "
@@ -227,8 +201,8 @@ def test_lms_transcript_bad_row(tmp_path: Path) -> None:
 UUID = "9b6f2e4a-1c3d-4e5f-8a7b-0000000031"
 
 
-def test_xapi_statements_werc_gms() -> None:
-    doc = evaluate_json("werc-gms-g3105.sources.yaml")
+def test_xapi_statements_werc_gms(cli) -> None:
+    doc = evaluate_json(cli, "werc-gms-g3105.sources.yaml")
     assert doc["status"] == {
         "code": "expired", "expired_since": "2025-08-01", "period": 1,
         "text": "expired since 2025-08-01: the renewal period 1 (2022-08-01 to 2025-07-31) "
@@ -249,7 +223,7 @@ def test_xapi_statements_werc_gms() -> None:
         UUID + "07": ("2025-08-01", Decimal(1), "applied", 2),
         UUID + "08": ("2025-08-29", None, "not-yet-recorded", None),
     }
-    assert {k: v[0] for k, v in source_records("werc-gms-g3105.sources.yaml").items()} == {
+    assert {k: v[0] for k, v in source_records(cli, "werc-gms-g3105.sources.yaml").items()} == {
         UUID + "01": Decimal("1.5"), UUID + "02": Decimal(3), UUID + "03": Decimal(6),
         UUID + "05": Decimal("2.5"), UUID + "06": Decimal(1), UUID + "07": Decimal(1),
         UUID + "08": Decimal(2),
@@ -263,14 +237,14 @@ def test_xapi_statements_werc_gms() -> None:
     assert by_id[UUID + "08"]["recorded_on"] == "2025-09-03"
 
 
-def test_xapi_stored_time_is_the_recorded_date() -> None:
+def test_xapi_stored_time_is_the_recorded_date(cli) -> None:
     """Two days later the statement stored 2025-09-03 is on record: second cycle."""
-    doc = evaluate_json("werc-gms-g3105.sources.yaml", as_of="2025-09-03")
+    doc = evaluate_json(cli, "werc-gms-g3105.sources.yaml", as_of="2025-09-03")
     assert records(doc)[UUID + "08"] == ("2025-08-29", Decimal(2), "applied", 2)
     assert Decimal(doc["periods"][1]["requirements"][0]["counted"]) == Decimal(3)
 
 
-def test_xapi_bad_statement(tmp_path: Path) -> None:
+def test_xapi_bad_statement(cli, tmp_path: Path) -> None:
     sources = copy_example("werc-gms-g3105.sources.yaml", tmp_path)
     path = tmp_path / "werc-lrs-statements.json"
     statements = json.loads(path.read_text(encoding="utf-8"))
@@ -278,7 +252,7 @@ def test_xapi_bad_statement(tmp_path: Path) -> None:
     path.write_text(json.dumps(statements, indent=2), encoding="utf-8")
     line = path.read_text(encoding="utf-8").splitlines().index(
         '      "id": "http://adlnet.gov/expapi/verbs/attempted",') + 1
-    out = cli("evaluate", str(ROOT / "policies/werc-gms.yaml"), "--sources", str(sources),
+    out = cli("evaluate", str(POLICIES / "werc-gms.yaml"), "--sources", str(sources),
               "--as-of", "2025-09-01")
     assert_reported(out, [
         (f"{path}:{line}:14: statements[4]: verb 'http://adlnet.gov/expapi/verbs/attempted' "
@@ -296,8 +270,8 @@ def test_xapi_bad_statement(tmp_path: Path) -> None:
 # 8.25 credits count; the 2025-08-21 roundtable awaits verification (pending).
 
 
-def test_sql_dump_werc_crp() -> None:
-    doc = evaluate_json("werc-crp-m5005.sources.yaml")
+def test_sql_dump_werc_crp(cli) -> None:
+    doc = evaluate_json(cli, "werc-crp-m5005.sources.yaml")
     assert doc["status"] == {"code": "certified", "period": 1,
                              "text": "certified since 2024-02-12 until 2027-07-31",
                              "valid_from": "2024-02-12", "valid_until": "2027-07-31"}
@@ -311,7 +285,7 @@ def test_sql_dump_werc_crp() -> None:
         "att-1006": ("2025-06-10", Decimal(6), "applied", 1),
         "att-1008": ("2025-08-21", None, "pending", None),
     }
-    assert source_records("werc-crp-m5005.sources.yaml") == {
+    assert source_records(cli, "werc-crp-m5005.sources.yaml") == {
         "att-1001": (Decimal("1.5"), "approved", "2024-05-21"),
         "att-1003": (Decimal("0.75"), "approved", "2024-09-18"),
         "att-1005": (Decimal("1.5"), "approved", "2025-02-13"),
@@ -327,7 +301,8 @@ def test_sql_dump_werc_crp() -> None:
         "Chapter summit: global mobility trends", "2025-06-12")
 
 
-def test_sql_database_file_built_from_the_dump_gives_the_same_evaluation(tmp_path: Path) -> None:
+def test_sql_database_file_built_from_the_dump_gives_the_same_evaluation(
+        cli, tmp_path: Path) -> None:
     """The dump is the recipe of the database: built as `sqlite3 db < dump` builds it,
     a real database file (opened read-only) yields the same records and outcome."""
     database = tmp_path / "chapter-events.sqlite"
@@ -338,21 +313,21 @@ def test_sql_database_file_built_from_the_dump_gives_the_same_evaluation(tmp_pat
     sources = tmp_path / "m5005.sources.yaml"
     sources.write_text(text.replace("path: werc-chapter-events.sql",
                                     "path: chapter-events.sqlite"), encoding="utf-8")
-    code, out, err = run("evaluate", "policies/werc-crp.yaml", "--sources", str(sources),
+    code, out, err = cli("evaluate", "policies/werc-crp.yaml", "--sources", str(sources),
                          "--as-of", "2025-09-01", "--json")
     assert (code, err) == (0, "")
     from_file = json.loads(out)
-    from_dump = evaluate_json("werc-crp-m5005.sources.yaml")
+    from_dump = evaluate_json(cli, "werc-crp-m5005.sources.yaml")
     for doc in (from_file, from_dump):
         for r in doc["records"]:
             r["origin"] = r["origin"].rsplit(":", 1)[1]  # the query row, not the file
     assert from_file == from_dump
 
 
-def test_sql_bad_row(tmp_path: Path) -> None:
+def test_sql_bad_row(cli, tmp_path: Path) -> None:
     sources = copy_example("werc-crp-m5005.sources.yaml", tmp_path)
     edit(tmp_path / "werc-chapter-events.sql", "'2025-02-12','1.5'", "'2025-02-12','TBD'")
-    out = cli("evaluate", str(ROOT / "policies/werc-crp.yaml"), "--sources", str(sources),
+    out = cli("evaluate", str(POLICIES / "werc-crp.yaml"), "--sources", str(sources),
               "--as-of", "2025-09-01")
     assert_reported(out, [
         (f"{tmp_path / 'werc-chapter-events.sql'}:3:1: query row 3: record 'att-1005': "
@@ -372,8 +347,8 @@ def test_sql_bad_row(tmp_path: Path) -> None:
 #   staff, staff-202 is pending.
 
 
-def test_records_files_werc_crp() -> None:
-    doc = evaluate_json("werc-crp-m6006.sources.yaml")
+def test_records_files_werc_crp(cli) -> None:
+    doc = evaluate_json(cli, "werc-crp-m6006.sources.yaml")
     assert doc["holder"] == {"id": "m-6006", "name": "Morgan Lee"}
     assert doc["status"] == {"code": "certified", "period": 1,
                              "text": "certified since 2023-03-15 until 2026-07-31",
@@ -393,7 +368,7 @@ def test_records_files_werc_crp() -> None:
         "staff-201": ("2024-12-01", Decimal(3), "applied", 1),
         "staff-202": ("2025-06-30", None, "pending", None),
     }
-    assert {k: v[:2] for k, v in source_records("werc-crp-m6006.sources.yaml").items()} == {
+    assert {k: v[:2] for k, v in source_records(cli, "werc-crp-m6006.sources.yaml").items()} == {
         "ams-101": (Decimal(12), "approved"), "ams-102": (Decimal(2), "approved"),
         "ams-103": (Decimal(3), "approved"), "ams-104": (Decimal("1.5"), "approved"),
         "sheet-1": (Decimal("1.25"), "approved"), "sheet-2": (Decimal("0.75"), "approved"),
@@ -410,10 +385,10 @@ def test_records_files_werc_crp() -> None:
     assert by_id["staff-201"]["origin"] == "policies/sources/m6006-staff-entries.yaml:2"
 
 
-def test_records_file_bad_row(tmp_path: Path) -> None:
+def test_records_file_bad_row(cli, tmp_path: Path) -> None:
     sources = copy_example("werc-crp-m6006.sources.yaml", tmp_path)
     edit(tmp_path / "m6006-chapter-sheet.csv", "Chicago chapter,0.75,", "Chicago chapter,")
-    out = cli("evaluate", str(ROOT / "policies/werc-crp.yaml"), "--sources", str(sources),
+    out = cli("evaluate", str(POLICIES / "werc-crp.yaml"), "--sources", str(sources),
               "--as-of", "2025-09-01")
     assert_reported(out, [
         f"{tmp_path / 'm6006-chapter-sheet.csv'}:3:1: row has 9 cells, the header has 10",
@@ -441,7 +416,7 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def assert_reported(out: subprocess.CompletedProcess, messages: list[str]) -> None:
+def assert_reported(out: CliResult, messages: list[str]) -> None:
     assert out.returncode == 1
     assert out.stdout == ""
     assert "Traceback" not in out.stderr

@@ -5,24 +5,14 @@ bundled policy and holder files: text and JSON output, the staff work list, and 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 CRP = "policies/werc-crp.yaml"
 GMS = "policies/werc-gms.yaml"
 SAFETY = "policies/safety-certification.yaml"
 CRP_HOLDER = "policies/holders/werc-crp-seed-examples.yaml"
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "policyengine", *args], cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8", timeout=60,
-                          check=False)
-
-
-def test_evaluate_crp_seed_examples_text():
+def test_evaluate_crp_seed_examples_text(cli):
     out = cli("evaluate", CRP, "--holder", CRP_HOLDER, "--as-of", "2025-09-01")
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
@@ -38,7 +28,7 @@ def test_evaluate_crp_seed_examples_text():
             "backdate it to 2025-07-31") in lines
 
 
-def test_evaluate_crp_seed_examples_json():
+def test_evaluate_crp_seed_examples_json(cli):
     out = cli("evaluate", CRP, "--holder", CRP_HOLDER, "--as-of", "2025-09-01", "-o", "json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
@@ -50,7 +40,7 @@ def test_evaluate_crp_seed_examples_json():
     assert again.stdout == out.stdout  # byte-identical
 
 
-def test_evaluate_batch_json_wraps_evaluations():
+def test_evaluate_batch_json_wraps_evaluations(cli):
     out = cli("evaluate", GMS, "--holder", "policies/holders/werc-gms-seed-examples.yaml",
               "--holder", CRP_HOLDER, "--as-of", "2025-07-31", "-o", "json")
     assert out.returncode == 0, out.stderr
@@ -60,7 +50,7 @@ def test_evaluate_batch_json_wraps_evaluations():
     assert doc["evaluations"][0]["renewal"]["can_invoice"] is True
 
 
-def test_adjustments_text_and_json():
+def test_adjustments_text_and_json(cli):
     out = cli("adjustments", CRP, "--holder", CRP_HOLDER, "--as-of", "2025-09-01")
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
@@ -80,7 +70,7 @@ def test_adjustments_text_and_json():
         "upload-after-expiry", "upload-self-edit"]
 
 
-def test_adjustments_second_cycle_holder_pushdate_refused():
+def test_adjustments_second_cycle_holder_pushdate_refused(cli):
     out = cli("adjustments", CRP, "--holder", "policies/holders/werc-crp-second-cycle.yaml",
               "--as-of", "2024-01-01")
     assert out.returncode == 0, out.stderr
@@ -90,14 +80,14 @@ def test_adjustments_second_cycle_holder_pushdate_refused():
     assert "refused change on upload-pushdate-refused by staff.ana (staff) to 2022-08-01" in out.stdout
 
 
-def test_adjustments_nothing_to_do():
+def test_adjustments_nothing_to_do(cli):
     out = cli("adjustments", GMS, "--holder", "policies/holders/werc-gms-seed-examples.yaml",
               "--as-of", "2025-07-31")
     assert out.returncode == 0, out.stderr
     assert out.stdout == "holder g-3003 (as of 2025-07-31):\n  nothing to do\n"
 
 
-def test_evaluate_safety_seed_expired_for_2012_period():
+def test_evaluate_safety_seed_expired_for_2012_period(cli):
     out = cli("evaluate", SAFETY, "--holder", "policies/holders/safety-seed-expired.yaml",
               "--as-of", "2013-03-01")
     assert out.returncode == 0, out.stderr
@@ -108,7 +98,7 @@ def test_evaluate_safety_seed_expired_for_2012_period():
     assert "  3. renewal 2012-01-01 to 2012-12-31: expired; 1 applied, 0 credits" in lines
 
 
-def test_broken_holder_file_reports_file_line_col(tmp_path):
+def test_broken_holder_file_reports_file_line_col(cli, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "holder:\n  id: m-9\n  designated_on: 2022-06-15\nrecords:\n"
@@ -122,7 +112,7 @@ def test_broken_holder_file_reports_file_line_col(tmp_path):
     assert f"{bad}:9:14: record 'b': credits cannot be negative, got -3" in out.stderr
 
 
-def test_missing_holder_file_named_in_error(tmp_path):
+def test_missing_holder_file_named_in_error(cli, tmp_path):
     missing = tmp_path / "nope.yaml"
     out = cli("adjustments", CRP, "--holder", str(missing), "--as-of", "2025-09-01")
     assert out.returncode == 1
@@ -130,7 +120,7 @@ def test_missing_holder_file_named_in_error(tmp_path):
     assert f"cannot read holder file {missing}" in out.stderr
 
 
-def test_as_of_garbage_gives_clear_error():
+def test_as_of_garbage_gives_clear_error(cli):
     out = cli("evaluate", CRP, "--holder", CRP_HOLDER, "--as-of", "garbage")
     assert out.returncode == 1
     assert "Traceback" not in out.stderr

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from policyengine.cli.commands import expr as expr_command
-
-ROOT = Path(__file__).resolve().parents[1]
-HAVE_MAIN = (ROOT / "policyengine" / "__main__.py").exists() and (ROOT / "policyengine" / "cli.py").exists()
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "policyengine", "expr", *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
-    )
 
 
 def run_direct(text: str, as_json: bool, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -78,16 +65,15 @@ def test_runtime_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert err.splitlines()[2] == "        ^^^^^"
 
 
-@pytest.mark.skipif(not HAVE_MAIN, reason="policyengine/__main__.py or cli.py not written yet")
-def test_subprocess() -> None:
-    done = run_cli("2024-02-29 + 1 year")
+def test_through_the_command_line(cli) -> None:
+    done = cli("expr", "2024-02-29 + 1 year")
     assert (done.returncode, done.stdout, done.stderr) == (0, "2025-02-28\n", "")
-    done = run_cli("--json", "0.1 + 0.2")
+    done = cli("expr", "--json", "0.1 + 0.2")
     assert done.returncode == 0
     assert json.loads(done.stdout) == {"type": "number", "value": "0.3"}
-    done = run_cli("2025-02-30")
+    done = cli("expr", "2025-02-30")
     assert done.returncode == 1
     assert done.stderr.startswith("<expr>:1:1: 2025-02-30 is not a real date\n")
     assert "Traceback" not in done.stderr
-    done = run_cli()
+    done = cli("expr")
     assert done.returncode == 2

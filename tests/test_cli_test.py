@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.cli.main import main
-
-ROOT = Path(__file__).resolve().parent.parent
-POLICIES = ROOT / "policies"
+from tests.helpers import POLICIES
 
 
 @pytest.fixture
@@ -20,12 +17,6 @@ def copy(tmp_path: Path) -> Path:
     for name in ("werc-crp.yaml", "werc-crp.tests.yaml"):
         shutil.copy(POLICIES / name, tmp_path / name)
     return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def break_policy(folder: Path) -> None:
@@ -46,15 +37,15 @@ def bundled_scenario_count() -> int:
     return sum(len(load_file(f).scenarios) for f in find_files([str(POLICIES)]))
 
 
-def test_bundled_policies_pass(capsys):
-    code, out, _ = run(capsys, "test", str(POLICIES))
+def test_bundled_policies_pass(cli):
+    code, out, _ = cli("test", str(POLICIES))
     assert code == 0
     assert out.splitlines()[-1] == f"{bundled_scenario_count()} passed, 0 failed"
 
 
-def test_broken_policy_fails_at_the_scenario_line(capsys, copy):
+def test_broken_policy_fails_at_the_scenario_line(cli, copy):
     break_policy(copy)
-    code, out, _ = run(capsys, "test", str(copy))
+    code, out, _ = cli("test", str(copy))
     assert code == 1
     name = "29.5 credits leave the CRP requirement 0.5 credits short"
     line = scenario_line(copy, name)
@@ -66,15 +57,15 @@ def test_broken_policy_fails_at_the_scenario_line(capsys, copy):
     assert failed > 0 and passed + failed == 17 and last.endswith(f"{failed} failed")
 
 
-def test_k_selects_by_name(capsys, copy):
+def test_k_selects_by_name(cli, copy):
     break_policy(copy)
-    code, out, _ = run(capsys, "test", str(copy), "-k", "WEBINAR WATCHED 7/31")
+    code, out, _ = cli("test", str(copy), "-k", "WEBINAR WATCHED 7/31")
     assert code == 0 and out.splitlines()[-1] == "1 passed, 0 failed"
 
 
-def test_json_output(capsys, copy):
+def test_json_output(cli, copy):
     break_policy(copy)
-    code, out, _ = run(capsys, "test", str(copy / "werc-crp.tests.yaml"), "-o", "json")
+    code, out, _ = cli("test", str(copy / "werc-crp.tests.yaml"), "-o", "json")
     doc = json.loads(out)
     assert code == 1 and doc["format"] == "policyengine.test/1"
     assert doc["passed"] + doc["failed"] == len(doc["scenarios"]) == 17
@@ -84,9 +75,9 @@ def test_json_output(capsys, copy):
     assert m["location"].startswith(str(copy / "werc-crp.tests.yaml") + ":")
 
 
-def test_junit_output(capsys, copy):
+def test_junit_output(cli, copy):
     break_policy(copy)
-    code, out, _ = run(capsys, "test", str(copy), "-o", "junit")
+    code, out, _ = cli("test", str(copy), "-o", "junit")
     assert code == 1
     root = ET.fromstring(out)
     assert root.tag == "testsuites"
@@ -99,42 +90,42 @@ def test_junit_output(capsys, copy):
     assert "renewal.can_invoice: expected false, got true" in case.find("failure").text
 
 
-def test_junit_all_passed(capsys):
-    code, out, _ = run(capsys, "test", str(POLICIES / "werc-gms.tests.yaml"), "-o", "junit")
+def test_junit_all_passed(cli):
+    code, out, _ = cli("test", str(POLICIES / "werc-gms.tests.yaml"), "-o", "junit")
     root = ET.fromstring(out)
     assert code == 0 and root.get("failures") == "0" and root.get("tests") == "6"
 
 
-def test_invalid_scenario_file_exits_2_with_position(capsys, copy):
+def test_invalid_scenario_file_exits_2_with_position(cli, copy):
     path = copy / "werc-crp.tests.yaml"
     path.write_text("scenarios:\n  - name: x\n    as_of: 2025-13-01\n    holder: {id: a}\n"
                     "    expect: {}\n", encoding="utf-8")
-    code, out, _ = run(capsys, "test", str(copy))
+    code, out, _ = cli("test", str(copy))
     assert code == 2
     assert f"{path}:3:12:" in out
 
 
-def test_policy_that_does_not_load_exits_2(capsys, copy):
+def test_policy_that_does_not_load_exits_2(cli, copy):
     path = copy / "werc-crp.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "counts_when: record.status", "counts_when: record.statsu"), encoding="utf-8")
-    code, out, _ = run(capsys, "test", str(copy))
+    code, out, _ = cli("test", str(copy))
     assert code == 2 and "werc-crp.yaml:" in out and "statsu" in out
 
 
-def test_usage_errors_exit_2(capsys, tmp_path):
-    assert run(capsys, "test", str(tmp_path))[0] == 2  # no scenario files
-    assert run(capsys, "test", str(POLICIES), "--fail-under", "50")[0] == 2
+def test_usage_errors_exit_2(cli, tmp_path):
+    assert cli("test", str(tmp_path))[0] == 2  # no scenario files
+    assert cli("test", str(POLICIES), "--fail-under", "50")[0] == 2
 
 
-def test_junit_for_a_failing_package_scenario(capsys, tmp_path):
+def test_junit_for_a_failing_package_scenario(cli, tmp_path):
     for name in ("western-cpe-package.yaml", "western-cpe-package.tests.yaml"):
         shutil.copy(POLICIES / name, tmp_path / name)
     for sub in ("accounts", "carts"):
         shutil.copytree(POLICIES / sub, tmp_path / sub)
     policy = tmp_path / "western-cpe-package.yaml"
     policy.write_text(policy.read_text().replace("expires_after: 1 year", "expires_after: 2 years"))
-    code, out, _ = run(capsys, "test", str(tmp_path), "-o", "junit")
+    code, out, _ = cli("test", str(tmp_path), "-o", "junit")
     assert code == 1
     root = ET.fromstring(out)
     [suite] = root.findall("testsuite")

@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.cli.main import main
+from tests.helpers import POLICIES
 
-ROOT = Path(__file__).resolve().parent.parent
-POLICIES = ROOT / "policies"
 SHORT = "29.5 credits leave the CRP requirement 0.5 credits short"
 
 
@@ -26,34 +24,28 @@ def pair(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "old.yaml", tmp_path / "werc-crp.yaml"
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_same_policy_no_changes(capsys):
+def test_same_policy_no_changes(cli):
     crp = POLICIES / "werc-crp.yaml"
-    code, out, _ = run(capsys, "diff", crp, crp, "--exit-code")
+    code, out, _ = cli("diff", crp, crp, "--exit-code")
     assert code == 0
     assert out.splitlines()[-1] == "0 of 17 holders changed in 0 of 1 policy"
 
 
-def test_min_30_to_25_reports_changed_holders(capsys, pair):
+def test_min_30_to_25_reports_changed_holders(cli, pair):
     old, new = pair
-    code, out, _ = run(capsys, "diff", old, new)
+    code, out, _ = cli("diff", old, new)
     assert code == 0
     assert f"{SHORT}' (holder m-3):" in out
     block = out.split(f"{SHORT}' (holder m-3):")[1]
     assert "renewal.can_invoice: false -> true" in block
     assert "periods[1].status: in-progress -> complete" in block
     assert "periods[1].completed_on: - -> 2025-05-20" in block
-    assert run(capsys, "diff", old, new, "--exit-code")[0] == 1
+    assert cli("diff", old, new, "--exit-code")[0] == 1
 
 
-def test_json_and_holders_dir(capsys, pair):
+def test_json_and_holders_dir(cli, pair):
     old, new = pair
-    code, out, _ = run(capsys, "diff", old, new, "-o", "json", "--holders", POLICIES / "holders",
+    code, out, _ = cli("diff", old, new, "-o", "json", "--holders", POLICIES / "holders",
                        "--as-of", "2025-09-01")
     doc = json.loads(out)
     [p] = doc["policies"]
@@ -66,9 +58,9 @@ def test_json_and_holders_dir(capsys, pair):
     assert doc["changed"] == len(p["holders_changed"]) and doc["holders"] == p["holders"]
 
 
-def test_github_output(capsys, pair):
+def test_github_output(cli, pair):
     old, new = pair
-    _code, out, _ = run(capsys, "diff", old, new, "-o", "github")
+    _code, out, _ = cli("diff", old, new, "-o", "github")
     lines = out.splitlines()
     tests = new.parent / "werc-crp.tests.yaml"
     line = next(i for i, t in enumerate(tests.read_text().splitlines(), 1) if SHORT in t)
@@ -78,19 +70,19 @@ def test_github_output(capsys, pair):
     assert lines[-1].startswith("::notice::") and lines[-1].endswith("of 17 holders changed")
 
 
-def test_markdown_output(capsys, pair):
+def test_markdown_output(cli, pair):
     old, new = pair
-    _code, out, _ = run(capsys, "diff", old, new, "-o", "markdown")
+    _code, out, _ = cli("diff", old, new, "-o", "markdown")
     assert out.startswith("### Policy impact")
     assert "| Holder | Where | What | Old | New |" in out
     row = next(x for x in out.splitlines() if "`renewal.can_invoice`" in x and "| false | true |" in x)
     assert row.startswith("|")
 
 
-def test_policy_that_fails_to_load_is_an_error(capsys, pair):
+def test_policy_that_fails_to_load_is_an_error(cli, pair):
     old, new = pair
     new.write_text(new.read_text().replace("length: 3 years", "length: 3 yeers"))
-    code, _out, err = run(capsys, "diff", old, new)
+    code, _out, err = cli("diff", old, new)
     assert code == 2
     assert f"{new}:" in err
 
@@ -102,7 +94,7 @@ def git(cwd: Path, *args: str) -> None:
                         "HOME": str(cwd), "PATH": "/usr/bin:/bin:/usr/local/bin"})
 
 
-def test_base_revision(capsys, tmp_path, monkeypatch):
+def test_base_revision(cli, tmp_path, monkeypatch):
     repo = tmp_path / "repo"
     (repo / "policies").mkdir(parents=True)
     for name in ("werc-crp.yaml", "werc-crp.tests.yaml", "werc-gms.yaml"):
@@ -114,7 +106,7 @@ def test_base_revision(capsys, tmp_path, monkeypatch):
     crp.write_text(crp.read_text().replace("min: 30", "min: 25"))
     shutil.copy(POLICIES / "safety-certification.yaml", repo / "policies" / "new.yaml")
     monkeypatch.chdir(repo)
-    code, out, _ = run(capsys, "diff", "--base", "main", "--exit-code")
+    code, out, _ = cli("diff", "--base", "main", "--exit-code")
     assert code == 1
     assert "policies/werc-crp.yaml: " in out and "(old: main:policies/werc-crp.yaml)" in out
     assert "policies/werc-gms.yaml: 0 of 0 holders change" in out
@@ -127,7 +119,7 @@ def test_base_revision(capsys, tmp_path, monkeypatch):
     crp.write_text(bad)
     git(repo, "commit", "-q", "-am", "broken")
     crp.write_text(bad.replace("3 yeers", "3 years"))
-    code, _out, err = run(capsys, "diff", "--base", "HEAD", "policies/werc-crp.yaml")
+    code, _out, err = cli("diff", "--base", "HEAD", "policies/werc-crp.yaml")
     assert code == 2 and "HEAD:policies/werc-crp.yaml:" in err
 
 
@@ -171,10 +163,10 @@ def line_of(path: Path, text: str) -> int:
     return next(i for i, t in enumerate(path.read_text().splitlines(), 1) if text in t)
 
 
-def test_shorter_package_expiry_reports_accounts_and_fails_the_scenario(capsys, package_pair):
+def test_shorter_package_expiry_reports_accounts_and_fails_the_scenario(cli, package_pair):
     old, new, change = package_pair
     change("valid_for: 365 days", "valid_for: 180 days")
-    code, out, _ = run(capsys, "diff", old, new, "--exit-code")
+    code, out, _ = cli("diff", old, new, "--exit-code")
     assert code == 1
     tests = new.parent / f"{PKG}.tests.yaml"
     line = line_of(tests, f"- name: {LAST_MINUTE}")
@@ -186,7 +178,7 @@ def test_shorter_package_expiry_reports_accounts_and_fails_the_scenario(capsys, 
     assert out.startswith(f"{new}: 18 of 19 accounts change (old: {old})\n")
     assert out.splitlines()[-1] == "18 of 19 accounts changed in 1 of 1 policy"
     # and the scenario fails at its line, the first mismatch at the expected value's line
-    code, out, _ = run(capsys, "test", tests)
+    code, out, _ = cli("test", tests)
     assert code == 1
     failure = next(x for x in out.splitlines() if x.startswith(f"{tests}:{line}: "))
     assert failure.startswith(f"{tests}:{line}: scenario '{LAST_MINUTE}': decision.allowed: "
@@ -195,10 +187,10 @@ def test_shorter_package_expiry_reports_accounts_and_fails_the_scenario(capsys, 
     assert f"    (expected at {tests}:{expected_at}:" in out
 
 
-def test_higher_item_cost_in_json_github_and_markdown(capsys, package_pair):
+def test_higher_item_cost_in_json_github_and_markdown(cli, package_pair):
     old, new, change = package_pair
     change("item_cost: item.credits", "item_cost: item.credits * 2")
-    _code, out, _ = run(capsys, "diff", old, new, "-o", "json")
+    _code, out, _ = cli("diff", old, new, "-o", "json")
     doc = json.loads(out)
     [p] = doc["policies"]
     assert (p["kind"], p["accounts"], doc["accounts"], doc["holders"]) == (
@@ -215,7 +207,7 @@ def test_higher_item_cost_in_json_github_and_markdown(capsys, package_pair):
             "new": "The cart costs 60 credits but only 26 credits are available: 34 credits short."
             } in short["changes"]
 
-    _code, out, _ = run(capsys, "diff", old, new, "-o", "github")
+    _code, out, _ = cli("diff", old, new, "-o", "github")
     ann = out.splitlines()[0]
     assert ann.startswith(f"::warning file={new.parent / (PKG + '.tests.yaml')},line=18,"
                           "title=policy impact::")
@@ -223,17 +215,17 @@ def test_higher_item_cost_in_json_github_and_markdown(capsys, package_pair):
     assert "decision.total_credits: 7.5 -> 15" in ann
     assert out.splitlines()[-1] == f"::notice::{p['changed']} of 19 accounts changed"
 
-    _code, out, _ = run(capsys, "diff", old, new, "-o", "markdown")
+    _code, out, _ = cli("diff", old, new, "-o", "markdown")
     assert f"**{p['changed']} of 19 accounts** change their outcome." in out
     assert "| Account | Where | What | Old | New |" in out
     assert "| `decision.total_credits` | 7.5 | 15 |" in out
 
 
-def test_account_and_cart_files(capsys, package_pair):
+def test_account_and_cart_files(cli, package_pair):
     old, new, change = package_pair
     change("item_cost: item.credits", "item_cost: item.credits * 2")
     folder = new.parent
-    code, out, _ = run(capsys, "diff", old, new, "--accounts", folder / "accounts",
+    code, out, _ = cli("diff", old, new, "--accounts", folder / "accounts",
                        "--carts", folder / "carts", "--at", "2025-03-01T10:00:00")
     assert code == 0
     label = (f"account file {folder / 'accounts' / 'dana-two-packages.yaml'}, cart file "
@@ -243,28 +235,28 @@ def test_account_and_cart_files(capsys, package_pair):
     assert out.splitlines()[0].endswith("of 29 accounts change (old: " + str(old) + ")")
     # without --carts an account file is compared on its balance only (old.yaml has no
     # scenario file, so only the two account files are evaluated)
-    code, out, _ = run(capsys, "diff", old, old, "--accounts", folder / "accounts",
+    code, out, _ = cli("diff", old, old, "--accounts", folder / "accounts",
                        "--at", "2025-03-01T10:00:00", "--exit-code")
     assert code == 0 and out.splitlines()[-1] == "0 of 2 accounts changed in 0 of 1 policy"
 
 
-def test_package_diff_usage_errors(capsys, package_pair):
+def test_package_diff_usage_errors(cli, package_pair):
     old, new, _change = package_pair
-    code, _out, err = run(capsys, "diff", old, new, "--accounts", new.parent, "--at", "soon")
+    code, _out, err = cli("diff", old, new, "--accounts", new.parent, "--at", "soon")
     assert code == 2 and "--at: 'soon' is not a valid ISO 8601 timestamp" in err
-    code, _out, err = run(capsys, "diff", old, new, "--carts", new.parent)
+    code, _out, err = cli("diff", old, new, "--carts", new.parent)
     assert code == 2 and "--carts needs --accounts" in err
 
 
-def test_kind_change_is_noted(capsys, package_pair):
+def test_kind_change_is_noted(cli, package_pair):
     _old, new, _change = package_pair
-    code, out, _ = run(capsys, "diff", POLICIES / "werc-crp.yaml", new)
+    code, out, _ = cli("diff", POLICIES / "werc-crp.yaml", new)
     assert code == 0
     assert (f"{new}: the policy changed kind (certification -> credit-package): its outcomes "
             "cannot be compared") in out
 
 
-def test_base_revision_with_a_package_policy(capsys, tmp_path, monkeypatch):
+def test_base_revision_with_a_package_policy(cli, tmp_path, monkeypatch):
     repo = tmp_path / "repo"
     (repo / "policies").mkdir(parents=True)
     for name in ("werc-crp.yaml", "werc-crp.tests.yaml", f"{PKG}.yaml", f"{PKG}.tests.yaml"):
@@ -277,7 +269,7 @@ def test_base_revision_with_a_package_policy(capsys, tmp_path, monkeypatch):
     pkg = repo / "policies" / f"{PKG}.yaml"
     pkg.write_text(pkg.read_text().replace("expires_after: 1 year", "expires_after: 6 months"))
     monkeypatch.chdir(repo)
-    code, out, _ = run(capsys, "diff", "--base", "main", "--exit-code")
+    code, out, _ = cli("diff", "--base", "main", "--exit-code")
     assert code == 1
     assert "policies/werc-crp.yaml: 0 of 17 holders change" in out
     assert (f"policies/{PKG}.yaml: 8 of 19 accounts change (old: main:policies/{PKG}.yaml)"
