@@ -1,7 +1,7 @@
-"""The allocation algorithms of ``policyengine/allocation.py`` on their own: first-fit,
-maximum flow, surplus and cap nesting, by hand with the numbers written out, then
-against brute-force enumeration on small random instances (issue 6: "an allocation
-that never misses a solution").
+"""The allocation algorithms of ``policyengine/certification/allocation.py`` on their
+own: first-fit, maximum flow, surplus and cap nesting, by hand with the numbers written
+out, then against brute-force enumeration on small random instances (issue 6: "an
+allocation that never misses a solution").
 
 A unit's ``nodes`` are listed deepest first, in policy order (as ``requirements.py``
 builds them); a credit counted for a node also counts for its ancestors and the root.

@@ -1,4 +1,4 @@
-"""Tests for policyengine.schemacheck: plain-English diagnostics at exact positions."""
+"""Tests for policyengine.load.schema: plain-English diagnostics at exact positions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tests for policyengine.yamlload: positions, scalar rules, safety limits, syntax errors."""
+"""Tests for policyengine.load.yaml_loader: positions, scalar rules, safety limits, syntax
+errors."""
 
 from __future__ import annotations
 
