@@ -36,11 +36,14 @@ EXPRESSION = (
     "and record.earned_on >= window.start and record.earned_on <= window.end "
     'and record.provider == "WERC"'
 )
-SCOPE = Scope({
-    "record": ObjectType("record", {"kind": STRING, "credits": NUMBER, "earned_on": DATE,
-                                    "provider": STRING}),
-    "window": ObjectType("window", {"start": DATE, "end": DATE}),
-})
+SCOPE = Scope(
+    {
+        "record": ObjectType(
+            "record", {"kind": STRING, "credits": NUMBER, "earned_on": DATE, "provider": STRING}
+        ),
+        "window": ObjectType("window", {"start": DATE, "end": DATE}),
+    }
+)
 KINDS = frozenset({"webinar", "upload", "conference"})
 ZERO = Decimal(0)
 
@@ -105,22 +108,31 @@ def main() -> None:
     assert [compiled(v) for v in values] == expected
     assert [hand_written_direct(r, window) for r in records] == expected
     print(f"{N:,} records, {sum(expected):,} match; best of {REPEAT} runs")
-    print(f"compile: first {first_compile * 1e3:.2f} ms (builds the parser), then "
-          f"{compile_time * 1e3:.3f} ms per expression")
+    print(
+        f"compile: first {first_compile * 1e3:.2f} ms (builds the parser), then "
+        f"{compile_time * 1e3:.3f} ms per expression"
+    )
 
     fn = compiled.function
     rows = [
         ("hand-written f(values)", best(lambda: [hand_written(v) for v in values])),
         ("compiled(values)", best(lambda: [compiled(v) for v in values])),
         ("compiled.function(values)", best(lambda: [fn(v) for v in values])),
-        ("hand-written f(record, window)", best(lambda: [hand_written_direct(r, window) for r in records])),
-        ("compiled({...}) incl. building the mapping",
-         best(lambda: [compiled({"record": r, "window": window}) for r in records])),
+        (
+            "hand-written f(record, window)",
+            best(lambda: [hand_written_direct(r, window) for r in records]),
+        ),
+        (
+            "compiled({...}) incl. building the mapping",
+            best(lambda: [compiled({"record": r, "window": window}) for r in records]),
+        ),
     ]
     for label, seconds in rows:
         print(f"  {label:45s} {N / seconds:>12,.0f} records/s  ({seconds * 1e3:7.1f} ms)")
     base = rows[0][1]
-    print(f"ratio compiled(values) / hand-written:          {rows[1][1] / base:.2f}x (target <= 1.5x)")
+    print(
+        f"ratio compiled(values) / hand-written:          {rows[1][1] / base:.2f}x (target <= 1.5x)"
+    )
     print(f"ratio compiled.function / hand-written:         {rows[2][1] / base:.2f}x")
     print(f"ratio end to end (mapping built per record):    {rows[4][1] / rows[3][1]:.2f}x")
 

@@ -21,14 +21,18 @@ def main(runs: int = 7) -> None:
         start = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "policyengine", "validate", "-o", "json", "policies/"],
-            cwd=ROOT, capture_output=True, text=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
         )
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
             sys.exit(f"validate failed:\n{done.stdout}{done.stderr}")
     files = len(list((ROOT / "policies").rglob("*.yaml")))
-    print(f"policyengine validate policies/ ({files} files), {runs} cold runs: "
-          f"best {min(times) * 1000:.0f} ms, median {statistics.median(times) * 1000:.0f} ms")
+    print(
+        f"policyengine validate policies/ ({files} files), {runs} cold runs: "
+        f"best {min(times) * 1000:.0f} ms, median {statistics.median(times) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

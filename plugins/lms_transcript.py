@@ -13,8 +13,7 @@ from __future__ import annotations
 from policyengine import hookimpl
 from policyengine.errors import Diagnostic
 from policyengine.expr.types import STRING
-from policyengine.sources import mapping_option, source_options
-from policyengine.sources import CsvSource
+from policyengine.sources import CsvSource, mapping_option, source_options
 
 COLUMNS = {
     "id": "id",
@@ -43,14 +42,20 @@ class LmsTranscript(CsvSource):
     )
 
     def record(self, row, where, context):
-        missing = [Diagnostic(f"missing {COLUMNS[k]}", where, code="source.lms")
-                   for k in ("course",) if not row.get(k)]
+        missing = [
+            Diagnostic(f"missing {COLUMNS[k]}", where, code="source.lms")
+            for k in ("course",)
+            if not row.get(k)
+        ]
         status = row.get("status", "").lower()
         take = row.get("registration") or "1"
-        return {**row, "source": "lms", "kind": "course",
-                "status": "approved" if status in APPROVED else status,
-                "id": row.get("id") or f"lms-{row.get('member', '')}-{row.get('course')}-{take}",
-                }, missing
+        return {
+            **row,
+            "source": "lms",
+            "kind": "course",
+            "status": "approved" if status in APPROVED else status,
+            "id": row.get("id") or f"lms-{row.get('member', '')}-{row.get('course')}-{take}",
+        }, missing
 
 
 @hookimpl

@@ -16,6 +16,7 @@ from policyengine import hookimpl
 from policyengine.errors import Diagnostic, did_you_mean
 from policyengine.expr.types import STRING
 from policyengine.sources import (
+    CsvSource,
     columns,
     data_items,
     file_format,
@@ -23,7 +24,6 @@ from policyengine.sources import (
     mapping_option,
     source_options,
 )
-from policyengine.sources import CsvSource
 
 COLUMNS = {
     "id": "id",
@@ -57,14 +57,20 @@ class MemberUploads(CsvSource):
         if file_format(options, path) == "csv":
             return super().rows(path, options, result)
         wanted = columns(options, COLUMNS)  # JSON/YAML: the same names, as keys
-        return ((where, {f: item.get(key) for f, key in wanted.items()})
-                for _i, where, item in data_items(path, ("uploads",), result))
+        return (
+            (where, {f: item.get(key) for f, key in wanted.items()})
+            for _i, where, item in data_items(path, ("uploads",), result)
+        )
 
     def record(self, row, where, context):
         problems = [Diagnostic(p, where, hint, "source.upload") for p, hint in self._check(row)]
-        return {**row, "id": row.get("id") or f"upload-{context.path.name}-{context.number}",
-                "source": "upload", "kind": row.get("kind") or "upload",
-                "status": str(row.get("status") or "pending").strip().lower()}, problems
+        return {
+            **row,
+            "id": row.get("id") or f"upload-{context.path.name}-{context.number}",
+            "source": "upload",
+            "kind": row.get("kind") or "upload",
+            "status": str(row.get("status") or "pending").strip().lower(),
+        }, problems
 
     @staticmethod
     def _check(row: Mapping[str, Any]) -> list[tuple[str, str | None]]:
@@ -74,8 +80,12 @@ class MemberUploads(CsvSource):
                 problems.append((f"missing {COLUMNS[key]}", None))
         status = str(row.get("status") or "pending").strip().lower()
         if status not in STATUSES:
-            problems.append((f"status '{status}' is not one of: {', '.join(STATUSES)}",
-                             did_you_mean(status, STATUSES)))
+            problems.append(
+                (
+                    f"status '{status}' is not one of: {', '.join(STATUSES)}",
+                    did_you_mean(status, STATUSES),
+                )
+            )
         return problems
 
 

@@ -13,19 +13,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from policyengine import hookimpl
-from policyengine import dates
-from policyengine.records.conversion import CONVERSION_SCHEMA, credits_from_minutes
+from policyengine import dates, hookimpl
 from policyengine.errors import Diagnostic
 from policyengine.expr.types import STRING
 from policyengine.records import parse_decimal
+from policyengine.records.conversion import CONVERSION_SCHEMA, credits_from_minutes
 from policyengine.sources import (
+    CsvSource,
     SourceOptionError,
     conversion_rule,
     mapping_option,
     source_options,
 )
-from policyengine.sources import CsvSource
 
 COLUMNS = {
     "id": "id",
@@ -61,8 +60,10 @@ class PortalWebinars(CsvSource):
         conversion = conversion_rule(options, policy)
         if not conversion:
             raise SourceOptionError(
-                "path", "portal_webinars needs a minutes-to-credits rule",
-                "give the policy records.conversion, or this source options.conversion")
+                "path",
+                "portal_webinars needs a minutes-to-credits rule",
+                "give the policy records.conversion, or this source options.conversion",
+            )
         try:
             credits_from_minutes(Decimal(0), conversion)
         except ValueError as err:

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from policyengine import hookimpl
 from policyengine.errors import PolicyError
-from policyengine.records.model import record_from_mapping
 from policyengine.load.schema import load_schema, validate_against
+from policyengine.load.yaml_loader import to_plain
+from policyengine.records.model import record_from_mapping
 from policyengine.sources import (
     CreditSource,
     SourceOptionError,
     SourceResult,
+    csv_records,
     data_items,
     file_format,
     format_option,
@@ -34,16 +36,28 @@ from policyengine.sources import (
     record_fields,
     source_options,
 )
-from policyengine.sources import csv_records
-from policyengine.load.yaml_loader import to_plain
 
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
 
 CSV_FIELDS = (
-    "id", "title", "kind", "source", "category", "course", "provider", "registration",
-    "credits", "minutes", "earned_on", "earned_at", "recorded_on", "recorded_at", "status",
-    "tags", "member",
+    "id",
+    "title",
+    "kind",
+    "source",
+    "category",
+    "course",
+    "provider",
+    "registration",
+    "credits",
+    "minutes",
+    "earned_on",
+    "earned_at",
+    "recorded_on",
+    "recorded_at",
+    "status",
+    "tags",
+    "member",
 )
 
 
@@ -66,12 +80,16 @@ class RecordsFile(CreditSource):
         if fmt == "csv":
             return self._read_csv(path, options, tz, extra)
         if fmt not in ("json", "yaml"):
-            raise SourceOptionError("format", f"cannot tell the format of {path}",
-                                    "set options.format to json, yaml or csv")
+            raise SourceOptionError(
+                "format",
+                f"cannot tell the format of {path}",
+                "set options.format to json, yaml or csv",
+            )
         return self._read_document(path, tz, extra)
 
-    def _read_csv(self, path: Path, options: Mapping[str, Any], tz: dt.tzinfo,
-                  extra: Mapping) -> SourceResult:
+    def _read_csv(
+        self, path: Path, options: Mapping[str, Any], tz: dt.tzinfo, extra: Mapping
+    ) -> SourceResult:
         result = SourceResult()
         names = {f: f for f in (*CSV_FIELDS, *extra)}  # one column per record field
         for where, row in csv_records(path, options, names, ("id",), result):
@@ -92,8 +110,13 @@ class RecordsFile(CreditSource):
             problems = validate_against(raw, "record", schema=record_schema)
             if not problems:
                 record, problems = record_from_mapping(
-                    raw, tz, index=i, data=raw, extra_fields=extra,
-                    origin=f"{where.file}:{where.line}")
+                    raw,
+                    tz,
+                    index=i,
+                    data=raw,
+                    extra_fields=extra,
+                    origin=f"{where.file}:{where.line}",
+                )
                 if record is not None:
                     result.records.append(record)
                     continue

@@ -42,19 +42,50 @@ from policyengine.sources import (
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
 
-FIELDS = ("id", "member", "title", "kind", "source", "category", "course", "provider",
-          "registration", "credits", "minutes", "earned", "earned_on", "earned_at",
-          "recorded", "recorded_on", "recorded_at", "status", "tags")
+FIELDS = (
+    "id",
+    "member",
+    "title",
+    "kind",
+    "source",
+    "category",
+    "course",
+    "provider",
+    "registration",
+    "credits",
+    "minutes",
+    "earned",
+    "earned_on",
+    "earned_at",
+    "recorded",
+    "recorded_on",
+    "recorded_at",
+    "status",
+    "tags",
+)
 
 # What a query may do (read), and what a dump may do besides (build tables in memory).
-_READ = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
-         getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
+_READ = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
 _BUILD = _READ | {
-    sqlite3.SQLITE_CREATE_TABLE, sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_CREATE_VIEW,
-    sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE,
-    sqlite3.SQLITE_DELETE, sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_DROP_INDEX,
-    sqlite3.SQLITE_DROP_VIEW, sqlite3.SQLITE_DROP_TRIGGER, sqlite3.SQLITE_ALTER_TABLE,
-    sqlite3.SQLITE_TRANSACTION, getattr(sqlite3, "SQLITE_SAVEPOINT", 32),
+    sqlite3.SQLITE_CREATE_TABLE,
+    sqlite3.SQLITE_CREATE_INDEX,
+    sqlite3.SQLITE_CREATE_VIEW,
+    sqlite3.SQLITE_CREATE_TRIGGER,
+    sqlite3.SQLITE_INSERT,
+    sqlite3.SQLITE_UPDATE,
+    sqlite3.SQLITE_DELETE,
+    sqlite3.SQLITE_DROP_TABLE,
+    sqlite3.SQLITE_DROP_INDEX,
+    sqlite3.SQLITE_DROP_VIEW,
+    sqlite3.SQLITE_DROP_TRIGGER,
+    sqlite3.SQLITE_ALTER_TABLE,
+    sqlite3.SQLITE_TRANSACTION,
+    getattr(sqlite3, "SQLITE_SAVEPOINT", 32),
 }
 _DUMP_PRAGMAS = ("foreign_keys",)  # what `sqlite3 .dump` writes
 
@@ -111,12 +142,17 @@ def load_dump(path: Path) -> sqlite3.Connection:
         except sqlite3.Error as err:
             db.close()
             if _denied(err):
-                raise SourceOptionError("path", f"{path}:{line}: not authorized",
-                                        "a dump may only create and fill tables (no ATTACH, "
-                                        "VACUUM INTO or PRAGMA other than foreign_keys)") from None
+                raise SourceOptionError(
+                    "path",
+                    f"{path}:{line}: not authorized",
+                    "a dump may only create and fill tables (no ATTACH, "
+                    "VACUUM INTO or PRAGMA other than foreign_keys)",
+                ) from None
             raise SourceOptionError(
-                "path", f"{path}:{line}: {err}",
-                "rebuild the dump with: sqlite3 DATABASE .dump > FILE.sql") from None
+                "path",
+                f"{path}:{line}: {err}",
+                "rebuild the dump with: sqlite3 DATABASE .dump > FILE.sql",
+            ) from None
     return db
 
 
@@ -136,11 +172,18 @@ class SqlQuery(CreditSource):
     options = source_options(
         "The SQLite database file, or a SQL text dump (.sql).",
         required=("path", "query"),
-        format=format_option("sqlite", "sql", description="sqlite: a database file (opened "
-                             "read-only); sql: a text dump loaded into memory. Default: sql "
-                             "for a .sql file."),
-        query={"type": "string", "minLength": 1,
-               "description": "One SELECT statement; each row is a record."},
+        format=format_option(
+            "sqlite",
+            "sql",
+            description="sqlite: a database file (opened "
+            "read-only); sql: a text dump loaded into memory. Default: sql "
+            "for a .sql file.",
+        ),
+        query={
+            "type": "string",
+            "minLength": 1,
+            "description": "One SELECT statement; each row is a record.",
+        },
         mapping=mapping_option("Record field -> result column."),
     )
 
@@ -160,23 +203,32 @@ class SqlQuery(CreditSource):
             except sqlite3.Error as err:
                 if _denied(err):
                     raise SourceOptionError(
-                        "query", "query failed: not authorized",
-                        "the query may only read: one SELECT statement") from None
+                        "query",
+                        "query failed: not authorized",
+                        "the query may only read: one SELECT statement",
+                    ) from None
                 raise SourceOptionError("query", f"query failed: {err}") from None
             except sqlite3.Warning as err:  # e.g. two statements
-                raise SourceOptionError("query", f"query failed: {err}",
-                                        "the query is one SELECT statement") from None
+                raise SourceOptionError(
+                    "query", f"query failed: {err}", "the query is one SELECT statement"
+                ) from None
         finally:
             db.close()
         mapping = {f: f for f in (*FIELDS, *extra) if f in names}
         mapping.update({str(k): str(v) for k, v in (options.get("mapping") or {}).items()})
         missing = sorted({c for c in mapping.values() if c not in names})
         if missing:
-            raise SourceOptionError("mapping", f"the query has no column {', '.join(missing)}",
-                                    f"its columns: {', '.join(names)}")
+            raise SourceOptionError(
+                "mapping",
+                f"the query has no column {', '.join(missing)}",
+                f"its columns: {', '.join(names)}",
+            )
         if not {"earned", "earned_on", "earned_at"} & set(mapping):
-            raise SourceOptionError("mapping", "no column gives the earned date",
-                                    "name a column earned_on (or map earned: <column>)")
+            raise SourceOptionError(
+                "mapping",
+                "no column gives the earned date",
+                "name a column earned_on (or map earned: <column>)",
+            )
         result = SourceResult()
         for n, row in enumerate(rows, start=1):
             result.rows_read += 1
@@ -188,8 +240,9 @@ class SqlQuery(CreditSource):
                 try:
                     raw[field] = _value(row[names.index(column)])
                 except ValueError as err:
-                    bad.append(Diagnostic(f"{label}: column {column} {err}", where,
-                                          code="source.sql"))
+                    bad.append(
+                        Diagnostic(f"{label}: column {column} {err}", where, code="source.sql")
+                    )
             if bad:
                 result.reject(*bad)
                 continue

@@ -24,12 +24,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from policyengine import hookimpl
-from policyengine import dates
-from policyengine.records.conversion import CONVERSION_SCHEMA, credits_from_minutes
+from policyengine import dates, hookimpl
 from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
+from policyengine.load.yaml_loader import locate
 from policyengine.records import parse_decimal
+from policyengine.records.conversion import CONVERSION_SCHEMA, credits_from_minutes
 from policyengine.sources import (
     CreditSource,
     SourceResult,
@@ -40,7 +40,6 @@ from policyengine.sources import (
     record_fields,
     source_options,
 )
-from policyengine.load.yaml_loader import locate
 
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
@@ -93,10 +92,16 @@ class XapiStatements(CreditSource):
     fields = {"member": STRING, "verb": STRING}
     options = source_options(
         "The statements file (JSON).",
-        verbs={"type": "array", "items": {"type": "string"}, "minItems": 1,
-               "description": "Accepted verbs: IRIs or their last segment."},
-        credits_extension={"type": "string",
-                           "description": "IRI of a result extension holding credits."},
+        verbs={
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "description": "Accepted verbs: IRIs or their last segment.",
+        },
+        credits_extension={
+            "type": "string",
+            "description": "IRI of a result extension holding credits.",
+        },
         language={"type": "string", "description": "Preferred title language."},
         conversion=CONVERSION_SCHEMA,
     )
@@ -113,16 +118,23 @@ class XapiStatements(CreditSource):
             label = f"statements[{i}]"
             raw, problems = self._statement(stmt, i, where, verbs, conversion, options, tz)
             if problems:
-                result.reject(*(Diagnostic(f"{label}: {msg}", at, code="source.xapi")
-                                for msg, at in problems))
+                result.reject(
+                    *(Diagnostic(f"{label}: {msg}", at, code="source.xapi") for msg, at in problems)
+                )
                 continue
             normalize(raw, tz, result, where=where, extra_fields=extra, label=label)
         return result
 
     @staticmethod
-    def _statement(stmt: Mapping, i: int, where: Location, verbs: tuple[str, ...],
-                   conversion: Mapping | None, options: Mapping, tz: dt.tzinfo,
-                   ) -> tuple[dict, list[tuple[str, Location]]]:
+    def _statement(
+        stmt: Mapping,
+        i: int,
+        where: Location,
+        verbs: tuple[str, ...],
+        conversion: Mapping | None,
+        options: Mapping,
+        tz: dt.tzinfo,
+    ) -> tuple[dict, list[tuple[str, Location]]]:
         problems: list[tuple[str, Location]] = []
 
         def bad(message: str, *path: Any) -> None:
@@ -162,7 +174,9 @@ class XapiStatements(CreditSource):
             except ValueError as err:
                 bad(f"result.duration: {err}", "result", "duration")
         ext = options.get("credits_extension")
-        extensions = result.get("extensions") if isinstance(result.get("extensions"), Mapping) else {}
+        extensions = (
+            result.get("extensions") if isinstance(result.get("extensions"), Mapping) else {}
+        )
         if ext and ext in extensions:
             try:
                 credits = parse_decimal(extensions[ext], "credits")

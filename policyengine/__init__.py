@@ -80,8 +80,7 @@ def load_policy(path: str, env: Environment | None = None) -> Policy:
     return load(path, _env(env))
 
 
-def load_policy_text(text: str, label: str = "<policy>", env: Environment | None = None
-                     ) -> Policy:
+def load_policy_text(text: str, label: str = "<policy>", env: Environment | None = None) -> Policy:
     """A policy from YAML text; diagnostics name ``label``."""
     from policyengine.policy.build import load_policy_text as load  # start-up cost
 
@@ -106,8 +105,9 @@ def holder_from_dict(data: Mapping[str, Any], policy: Policy) -> tuple[Holder, l
     return holder_from_document(data, policy.tz, extra_fields=policy.record_fields)
 
 
-def evaluate(policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date
-             ) -> Evaluation:
+def evaluate(
+    policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date
+) -> Evaluation:
     """Evaluate ``holder``'s ``records`` under ``policy`` as of the end of ``as_of``."""
     from policyengine.certification.engine import evaluate as run  # start-up cost
 

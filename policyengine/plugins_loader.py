@@ -45,9 +45,17 @@ from policyengine.policy.scopes import RECORD
 from policyengine.sources.base import CreditSource
 
 __all__ = [
-    "ALLOWLIST_ENV", "DEFAULT_PLUGINS", "ENTRYPOINT_GROUP", "LOAD_ENTRYPOINTS_ENV",
-    "LoadedPlugins", "PluginInfo", "SourceRegistry", "default_environment", "load_environment",
-    "load_plugins", "source_fields",
+    "ALLOWLIST_ENV",
+    "DEFAULT_PLUGINS",
+    "ENTRYPOINT_GROUP",
+    "LOAD_ENTRYPOINTS_ENV",
+    "LoadedPlugins",
+    "PluginInfo",
+    "SourceRegistry",
+    "default_environment",
+    "load_environment",
+    "load_plugins",
+    "source_fields",
 ]
 
 ENTRYPOINT_GROUP = "policyengine"
@@ -77,29 +85,39 @@ class SourceRegistry(Mapping[str, "type[CreditSource]"]):
 
     def register(self, cls: Any, owner: str) -> type[CreditSource]:
         if not (isinstance(cls, type) and issubclass(cls, CreditSource)):
-            raise _fail(f"plugin '{owner}' registered {cls!r}, which is not a CreditSource "
-                        "subclass", "subclass policyengine.sources.CreditSource")
+            raise _fail(
+                f"plugin '{owner}' registered {cls!r}, which is not a CreditSource subclass",
+                "subclass policyengine.sources.CreditSource",
+            )
         name = cls.name
         if not isinstance(name, str) or not _SOURCE_NAME.match(name):
-            raise _fail(f"plugin '{owner}': source {cls.__name__} has name {name!r}",
-                        "a source name is lower case letters, digits and _, e.g. 'xapi'")
+            raise _fail(
+                f"plugin '{owner}': source {cls.__name__} has name {name!r}",
+                "a source name is lower case letters, digits and _, e.g. 'xapi'",
+            )
         if cls.read is CreditSource.read:
             raise _fail(f"plugin '{owner}': source '{name}' does not implement read()")
         fields = cls.fields
         if not isinstance(fields, Mapping) or not all(
             isinstance(k, str) and isinstance(v, Type) for k, v in fields.items()
         ):
-            raise _fail(f"plugin '{owner}': source '{name}' fields must map names to "
-                        "expression types (policyengine.expr.types)")
+            raise _fail(
+                f"plugin '{owner}': source '{name}' fields must map names to "
+                "expression types (policyengine.expr.types)"
+            )
         try:
             Draft202012Validator.check_schema(dict(cls.options))
         except (SchemaError, TypeError, ValueError) as err:
-            raise _fail(f"plugin '{owner}': source '{name}' options is not a valid JSON "
-                        f"Schema: {getattr(err, 'message', err)}") from None
+            raise _fail(
+                f"plugin '{owner}': source '{name}' options is not a valid JSON "
+                f"Schema: {getattr(err, 'message', err)}"
+            ) from None
         if name in self._sources:
-            raise _fail(f"credit source '{name}' is registered by both '{self._owners[name]}' "
-                        f"and '{owner}'", f"disable one of them with {ALLOWLIST_ENV} "
-                        "or rename the source")
+            raise _fail(
+                f"credit source '{name}' is registered by both '{self._owners[name]}' "
+                f"and '{owner}'",
+                f"disable one of them with {ALLOWLIST_ENV} or rename the source",
+            )
         self._sources[name] = cls
         self._owners[name] = owner
         return cls
@@ -135,9 +153,14 @@ class PluginInfo:
     functions: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "origin": self.origin, "where": self.where,
-                "hooks": list(self.hooks), "sources": list(self.sources),
-                "functions": list(self.functions)}
+        return {
+            "name": self.name,
+            "origin": self.origin,
+            "where": self.where,
+            "hooks": list(self.hooks),
+            "sources": list(self.sources),
+            "functions": list(self.functions),
+        }
 
 
 def _default_package() -> ModuleType:
@@ -149,7 +172,8 @@ def _default_package() -> ModuleType:
     # A source checkout: plugins/ sits next to the package instead of inside it.
     root = Path(__file__).resolve().parents[1] / "plugins"
     spec = importlib.util.spec_from_file_location(
-        "policyengine.plugins", root / "__init__.py", submodule_search_locations=[str(root)])
+        "policyengine.plugins", root / "__init__.py", submodule_search_locations=[str(root)]
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["policyengine.plugins"] = module
@@ -178,22 +202,29 @@ def _load_entry_points(pm: pluggy.PluginManager, origins: dict[str, tuple[str, s
         if allow is not None and not {ep.name, dist} & {n.strip() for n in allow.split(",")}:
             pm.set_blocked(ep.name)
         elif pm.get_plugin(ep.name) is not None:
-            raise _fail(f"entry point '{ep.name}' ({dist}) has the name of a plugin already "
-                        "loaded", "rename the entry point")
+            raise _fail(
+                f"entry point '{ep.name}' ({dist}) has the name of a plugin already loaded",
+                "rename the entry point",
+            )
     try:
         pm.load_setuptools_entrypoints(ENTRYPOINT_GROUP)
     except pluggy.PluginValidationError as err:
         raise _fail(f"entry point plugin: {err}") from None
     except Exception as err:  # noqa: BLE001 - a broken third-party plugin, shown not raised
-        raise _fail(f"cannot load a plugin from the entry-point group '{ENTRYPOINT_GROUP}': "
-                    f"{type(err).__name__}: {err}", f"disable it with {ALLOWLIST_ENV}") from None
+        raise _fail(
+            f"cannot load a plugin from the entry-point group '{ENTRYPOINT_GROUP}': "
+            f"{type(err).__name__}: {err}",
+            f"disable it with {ALLOWLIST_ENV}",
+        ) from None
     for plugin, info in pm.list_plugin_distinfo():
         name = pm.get_name(plugin) or "?"
         module = getattr(plugin, "__name__", repr(plugin))
         origins[name] = ("entry point", f"{info.project_name} {info.version} ({module})")
 
 
-def _load_dir(pm: pluggy.PluginManager, directory: str, origins: dict[str, tuple[str, str]]) -> None:
+def _load_dir(
+    pm: pluggy.PluginManager, directory: str, origins: dict[str, tuple[str, str]]
+) -> None:
     root = Path(directory)
     if not root.is_dir():
         raise _fail(f"--plugins-dir: no such directory: {directory}")
@@ -213,8 +244,9 @@ def _load_dir(pm: pluggy.PluginManager, directory: str, origins: dict[str, tuple
         origins[name] = ("plugins dir", str(path))
 
 
-def _call_each(pm: pluggy.PluginManager, hook: str,
-               make: Callable[[str], Callable[[Any], None]]) -> None:
+def _call_each(
+    pm: pluggy.PluginManager, hook: str, make: Callable[[str], Callable[[Any], None]]
+) -> None:
     """Call every implementation of ``hook`` with a register callback for its plugin."""
     for impl in getattr(pm.hook, hook).get_hookimpls():
         register = make(impl.plugin_name)
@@ -223,22 +255,29 @@ def _call_each(pm: pluggy.PluginManager, hook: str,
         except PolicyError:
             raise
         except Exception as err:  # noqa: BLE001 - a broken plugin, shown not raised
-            raise _fail(f"plugin '{impl.plugin_name}': {hook} failed: "
-                        f"{type(err).__name__}: {err}") from None
+            raise _fail(
+                f"plugin '{impl.plugin_name}': {hook} failed: {type(err).__name__}: {err}"
+            ) from None
 
 
-def _functions_registrar(registry: FunctionRegistry
-                         ) -> Callable[[str], Callable[[Function], None]]:
+def _functions_registrar(registry: FunctionRegistry) -> Callable[[str], Callable[[Function], None]]:
     def make(owner: str) -> Callable[[Function], None]:
         def register(fn: Function) -> None:
             if not isinstance(fn, Function):
-                raise _fail(f"plugin '{owner}' registered {fn!r}, which is not a Function",
-                            "register policyengine.expr.functions.Function(name, params, "
-                            "returns, impl, doc)")
-            if not (all(isinstance(p, Type) for p in fn.params) and isinstance(fn.returns, Type)
-                    and callable(fn.impl)):
-                raise _fail(f"plugin '{owner}': function '{fn.name}' needs expression types "
-                            "for params and returns, and a callable impl")
+                raise _fail(
+                    f"plugin '{owner}' registered {fn!r}, which is not a Function",
+                    "register policyengine.expr.functions.Function(name, params, "
+                    "returns, impl, doc)",
+                )
+            if not (
+                all(isinstance(p, Type) for p in fn.params)
+                and isinstance(fn.returns, Type)
+                and callable(fn.impl)
+            ):
+                raise _fail(
+                    f"plugin '{owner}': function '{fn.name}' needs expression types "
+                    "for params and returns, and a callable impl"
+                )
             try:
                 registry.register(fn, owner=owner)
             except ValueError as err:
@@ -272,11 +311,16 @@ class LoadedPlugins:
             name = self.pm.get_name(plugin) or "?"
             origin, where = self.origins.get(name, ("registered", getattr(plugin, "__name__", "")))
             hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or ()))
-            out.append(PluginInfo(
-                name, origin, where, hooks,
-                tuple(n for n in self.sources.names() if self.sources.owner(n) == name),
-                tuple(n for n in functions.names() if functions.owner(n) == name),
-            ))
+            out.append(
+                PluginInfo(
+                    name,
+                    origin,
+                    where,
+                    hooks,
+                    tuple(n for n in self.sources.names() if self.sources.owner(n) == name),
+                    tuple(n for n in functions.names() if functions.owner(n) == name),
+                )
+            )
         order = list(self.origins)
         out.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
         return out
@@ -302,6 +346,7 @@ def load_plugins(plugins_dir: str | os.PathLike[str] | None = None) -> LoadedPlu
     except pluggy.PluginValidationError as err:
         raise _fail(str(err), "check the hook's name against docs/plugins.md") from None
     sources = SourceRegistry()
+
     def sources_registrar(owner: str) -> Callable[[Any], None]:
         def register(cls: Any) -> None:
             sources.register(cls, owner)
@@ -311,8 +356,7 @@ def load_plugins(plugins_dir: str | os.PathLike[str] | None = None) -> LoadedPlu
     _call_each(pm, "register_sources", sources_registrar)
     functions = builtin_functions()
     _call_each(pm, "register_functions", _functions_registrar(functions))
-    env = Environment(functions=functions, sources=sources,
-                      record_fields=source_fields(sources))
+    env = Environment(functions=functions, sources=sources, record_fields=source_fields(sources))
     return LoadedPlugins(pm, origins, env)
 
 
@@ -338,8 +382,10 @@ def source_fields(sources: SourceRegistry) -> dict[str, Type]:
         for field, type_ in sources[name].fields.items():
             known = out.get(field, standard.get(field))
             if known is not None and known != type_:
-                raise _fail(f"record field '{field}' is {known} in source "
-                            f"'{by.get(field, 'policyengine')}' but {type_} in source '{name}'")
+                raise _fail(
+                    f"record field '{field}' is {known} in source "
+                    f"'{by.get(field, 'policyengine')}' but {type_} in source '{name}'"
+                )
             if field not in standard:
                 out[field] = type_
             by.setdefault(field, name)

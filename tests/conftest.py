@@ -21,12 +21,13 @@ import pytest
 
 os.environ["POLICYENGINE_LOAD_ENTRYPOINTS"] = "0"
 
-from tests.helpers import ROOT, CliResult  # noqa: E402  (after the environment is set)
+from tests.helpers import ROOT, CliResult
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., CliResult]]:
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Callable[..., CliResult]]:
     """``cli("evaluate", "policies/werc-crp.yaml", ...)`` runs ``policyengine`` in-process.
 
     The current directory is the repository root (so relative paths such as

@@ -16,8 +16,8 @@ import textwrap
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from policyengine.certification.engine import evaluate
 from policyengine import load_policy
+from policyengine.certification.engine import evaluate
 from policyengine.records.model import holder_from_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,8 +70,9 @@ timezone: UTC
 """
 
 
-def policy_from_snippet(tmp_path: Path, body: str, *, head: str = SNIPPET_HEAD,
-                        name: str = "p.yaml", **load: Any) -> Any:
+def policy_from_snippet(
+    tmp_path: Path, body: str, *, head: str = SNIPPET_HEAD, name: str = "p.yaml", **load: Any
+) -> Any:
     """Load the policy ``head`` + ``body`` (dedented), written to ``tmp_path / name``."""
     path = tmp_path / name
     path.write_text(head + textwrap.dedent(body), encoding="utf-8")
@@ -83,7 +84,7 @@ def write_variant(tmp_path: Path, bundled: str, *changes: str, name: str = "vari
     be there), written to ``tmp_path / name``."""
     assert len(changes) % 2 == 0, changes
     text = (POLICIES / bundled).read_text(encoding="utf-8")
-    for old, new in zip(changes[::2], changes[1::2]):
+    for old, new in zip(changes[::2], changes[1::2], strict=True):
         assert old in text, old
         text = text.replace(old, new)
     path = tmp_path / name

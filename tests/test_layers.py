@@ -37,8 +37,10 @@ REASONS = ("start-up", "startup", "optional")
 
 def modules() -> dict[str, Path]:
     out = {}
-    for base, prefix in ((ROOT / "policyengine", "policyengine"),
-                         (ROOT / "plugins", "policyengine.plugins")):
+    for base, prefix in (
+        (ROOT / "policyengine", "policyengine"),
+        (ROOT / "plugins", "policyengine.plugins"),
+    ):
         for path in base.rglob("*.py"):
             if "example-plugin" in str(path) or "__pycache__" in str(path):
                 continue
@@ -69,8 +71,9 @@ def imports(mods: dict[str, Path]) -> list[tuple[str, str, int, bool, Path]]:
                 if node.level:
                     up = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join([*up, *([node.module] if node.module else [])])
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base
-                           for a in node.names]
+                targets = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in node.names
+                ]
             for target in targets:
                 while target not in mods and "." in target:
                     target = target.rsplit(".", 1)[0]
@@ -146,7 +149,7 @@ def test_imports_inside_functions_say_why():
         if not local:
             continue
         lines = path.read_text(encoding="utf-8").splitlines()
-        context = " ".join(lines[max(0, line - 4):line]).lower()
+        context = " ".join(lines[max(0, line - 4) : line]).lower()
         if not any(word in context for word in REASONS):
             unexplained.append(f"{path.relative_to(ROOT)}:{line}: {imported}")
     assert unexplained == []

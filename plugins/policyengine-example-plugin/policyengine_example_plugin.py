@@ -38,8 +38,11 @@ class ConferenceAttendance(CreditSource):
         "additionalProperties": False,
         "properties": {
             "path": {"type": "string", "description": "The JSON-lines file."},
-            "credits_per_hour": {"type": "number", "exclusiveMinimum": 0,
-                                 "description": "Credits per hour attended (default 1)."},
+            "credits_per_hour": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "description": "Credits per hour attended (default 1).",
+            },
         },
     }
 
@@ -62,16 +65,22 @@ class ConferenceAttendance(CreditSource):
                 except ValueError as err:  # json.JSONDecodeError is a ValueError
                     result.reject(Diagnostic(str(err), where, code="source.conference"))
                     continue
-                normalize({
-                    "id": f"conf-{row.get('member')}-{row.get('session')}",
-                    "member": row.get("member"),
-                    "session": row.get("session"),
-                    "title": row.get("title", ""),
-                    "kind": "conference",
-                    "source": "conference",
-                    "earned": row.get("date"),
-                    "credits": hours * rate,
-                }, tz, result, where=where, extra_fields=extra)
+                normalize(
+                    {
+                        "id": f"conf-{row.get('member')}-{row.get('session')}",
+                        "member": row.get("member"),
+                        "session": row.get("session"),
+                        "title": row.get("title", ""),
+                        "kind": "conference",
+                        "source": "conference",
+                        "earned": row.get("date"),
+                        "credits": hours * rate,
+                    },
+                    tz,
+                    result,
+                    where=where,
+                    extra_fields=extra,
+                )
         return result
 
 
@@ -91,7 +100,12 @@ def register_sources(register):
 
 @hookimpl
 def register_functions(register):
-    register(Function(
-        "business_days_between", (DATE, DATE), NUMBER, business_days_between,
-        "Monday-to-Friday days from the first date (included) to the second (excluded)",
-    ))
+    register(
+        Function(
+            "business_days_between",
+            (DATE, DATE),
+            NUMBER,
+            business_days_between,
+            "Monday-to-Friday days from the first date (included) to the second (excluded)",
+        )
+    )

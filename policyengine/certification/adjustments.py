@@ -64,15 +64,29 @@ def _roles(policy: Policy) -> tuple[str, ...]:
     return () if policy.adjustments is None else policy.adjustments.roles
 
 
-def _scope(policy: Policy, record: Record, period: Period, holder: Mapping[str, Any],
-           adjustment: Mapping[str, Any]) -> dict[str, Any]:
+def _scope(
+    policy: Policy,
+    record: Record,
+    period: Period,
+    holder: Mapping[str, Any],
+    adjustment: Mapping[str, Any],
+) -> dict[str, Any]:
     """What ``adjustments.*`` rules see: the record under its original date."""
-    return {**policy.base_values(), "record": record_values(record), "period": period.values(),
-            "holder": holder, "adjustment": adjustment}
+    return {
+        **policy.base_values(),
+        "record": record_values(record),
+        "period": period.values(),
+        "holder": holder,
+        "adjustment": adjustment,
+    }
 
 
 def _check_rule(
-    policy: Policy, direction: str, record: Record, adj: Adjustment, period: Period,
+    policy: Policy,
+    direction: str,
+    record: Record,
+    adj: Adjustment,
+    period: Period,
     holder: Mapping[str, Any],
 ) -> str | None:
     """None when the policy accepts moving ``record`` to ``adj.to`` in ``period``;
@@ -83,11 +97,15 @@ def _check_rule(
     refusal = rule.refusal
     original = record.earned_on
     if direction == "backdate" and not original > period.end:
-        return (f"the credit was earned {original}, not after the cycle ending "
-                f"{period.end}; there is nothing to backdate")
+        return (
+            f"the credit was earned {original}, not after the cycle ending "
+            f"{period.end}; there is nothing to backdate"
+        )
     if direction == "pushdate" and not original < period.start:
-        return (f"the credit was earned {original}, not before the cycle starting "
-                f"{period.start}; there is nothing to pushdate")
+        return (
+            f"the credit was earned {original}, not before the cycle starting "
+            f"{period.start}; there is nothing to pushdate"
+        )
     values = _scope(policy, record, period, holder, adjustment_values(adj, direction))
     target = None if rule.to is None else rule.to(values)
     if target is not None and adj.to != target:
@@ -100,24 +118,37 @@ def _check_rule(
 
 def adjustment_values(adj: Adjustment, direction: str) -> dict[str, Any]:
     """An adjustment as expressions see it (``scopes.ADJUSTMENT``)."""
-    return {"to": adj.to, "by": adj.by, "role": adj.role, "at": adj.at, "on": adj.on,
-            "reason": adj.reason, "direction": direction}
+    return {
+        "to": adj.to,
+        "by": adj.by,
+        "role": adj.role,
+        "at": adj.at,
+        "on": adj.on,
+        "reason": adj.reason,
+        "direction": direction,
+    }
 
 
 def judge(
-    policy: Policy, record: Record, adj: Adjustment, periods: Sequence[Period],
+    policy: Policy,
+    record: Record,
+    adj: Adjustment,
+    periods: Sequence[Period],
     holder: Mapping[str, Any],
 ) -> AdjustmentDecision:
     roles = _roles(policy)
     if adj.to == record.earned_on:
-        return AdjustmentDecision(adj, "unchanged", "adjustment-unchanged",
-                        "the new date is the same as the original")
+        return AdjustmentDecision(
+            adj, "unchanged", "adjustment-unchanged", "the new date is the same as the original"
+        )
     direction = "backdate" if adj.to < record.earned_on else "pushdate"
     if adj.role not in roles:
         who = "the member" if adj.role == "member" else f"role '{adj.role}'"
         allowed = ", ".join(roles) or "no one"
         return AdjustmentDecision(
-            adj, "declined", "adjustment-declined",
+            adj,
+            "declined",
+            "adjustment-declined",
             f"declined: earned date changed by {who} ({adj.by}); only {allowed} may change "
             f"earned dates, so the credit counts under its original date {record.earned_on}",
             direction,
@@ -125,23 +156,33 @@ def judge(
     period = _containing(periods, adj.to)
     if period is None:
         return AdjustmentDecision(
-            adj, "refused", "adjustment-no-period",
-            f"refused: no cycle contains the new date {adj.to}", direction,
+            adj,
+            "refused",
+            "adjustment-no-period",
+            f"refused: no cycle contains the new date {adj.to}",
+            direction,
         )
     why = _check_rule(policy, direction, record, adj, period, holder)
     if why is not None:
-        return AdjustmentDecision(adj, "refused", f"{direction}-refused", f"refused: {why}", direction,
-                        period.number)
+        return AdjustmentDecision(
+            adj, "refused", f"{direction}-refused", f"refused: {why}", direction, period.number
+        )
     return AdjustmentDecision(
-        adj, "accepted", f"{direction}-accepted",
+        adj,
+        "accepted",
+        f"{direction}-accepted",
         f"{direction} by {adj.by} ({adj.role}) on {adj.on} from {record.earned_on} to {adj.to}"
         + (f": {adj.reason}" if adj.reason else ""),
-        direction, period.number,
+        direction,
+        period.number,
     )
 
 
 def effective_date(
-    policy: Policy, record: Record, periods: Sequence[Period], holder: Mapping[str, Any],
+    policy: Policy,
+    record: Record,
+    periods: Sequence[Period],
+    holder: Mapping[str, Any],
     as_of: dt.date | None = None,
 ) -> tuple[dt.date, list[AdjustmentDecision]]:
     """The earned date that counts, and the decision on each adjustment (oldest first).
@@ -166,8 +207,13 @@ def proposal(
         return None, f"the policy does not accept {direction}s"
     roles = _roles(policy)
     default_target = period.end if direction == "backdate" else period.start
-    probe = Adjustment(default_target, "(proposal)", roles[0] if roles else "staff",
-                       dt.datetime.combine(default_target, dt.time(), policy.tz), default_target)
+    probe = Adjustment(
+        default_target,
+        "(proposal)",
+        roles[0] if roles else "staff",
+        dt.datetime.combine(default_target, dt.time(), policy.tz),
+        default_target,
+    )
     values = _scope(policy, record, period, holder, adjustment_values(probe, direction))
     target = default_target
     if rule.to is not None:

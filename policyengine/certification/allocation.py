@@ -12,8 +12,9 @@ caps must nest or be disjoint (a laminar family).
   exists: source -> caps (nested) -> units -> nodes (nested) -> root -> sink, where the
   edge from a node to the sink carries its *own demand* (what it needs less what its
   children need). Every minimum is met exactly when the maximum flow fills every
-  demand edge; the deepest demands are filled first. Units with the same signature are merged before the flow (they are
-  interchangeable) and split back in the order given, so the graph stays small and
+  demand edge; the deepest demands are filled first. Units with the same signature are
+  merged before the flow (they are interchangeable) and split back in the order given,
+  so the graph stays small and
   earlier units are used first. Dinic's algorithm, in exact decimals.
 
 Both return an :class:`Assignment`: per unit, which node each credit counts toward;
@@ -25,14 +26,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
 from decimal import Decimal
+from typing import Any
+
 from policyengine.decimals import ZERO
 
 ROOT = "root"
 # An allocation node: ROOT, a category (its requirement index), a category's year
 # ("year", index, year) or a cap ("cap", index); graph-internal nodes are tuples too.
-Node = Union[int, str, tuple[Any, ...]]
+Node = int | str | tuple[Any, ...]
 Cap = tuple[str, int]  # ("cap", requirement index)
 
 
@@ -52,8 +54,7 @@ class Tree:
 
     parent: dict[Node, Node]
     minimum: dict[Node, Decimal]  # ROOT included
-    _chains: dict[Node, tuple[Node, ...]] = field(default_factory=dict, compare=False,
-                                                  repr=False)
+    _chains: dict[Node, tuple[Node, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def chain(self, node: Node) -> tuple[Node, ...]:
         """``node`` and its ancestors up to ROOT."""
@@ -229,29 +230,31 @@ class _Graph:
                         queue.append(w)
             if t not in level:
                 return total
-            nxt = {v: 0 for v in level}
-
-            def push(v: Node, limit: Decimal) -> Decimal:
-                if v == t:
-                    return limit
-                edges = self.adj.get(v, [])
-                while nxt[v] < len(edges):
-                    e = edges[nxt[v]]
-                    w = self.to[e]
-                    if self.cap[e] > 0 and level.get(w) == level[v] + 1:
-                        got = push(w, min(limit, self.cap[e]))
-                        if got > 0:
-                            self.cap[e] -= got
-                            self.cap[e ^ 1] += got
-                            return got
-                    nxt[v] += 1
-                return ZERO
-
+            nxt = dict.fromkeys(level, 0)
             while True:
-                got = push(s, Decimal("Infinity"))
+                got = self._push(s, t, Decimal("Infinity"), level, nxt)
                 if got <= 0:
                     break
                 total += got
+
+    def _push(
+        self, v: Node, t: Node, limit: Decimal, level: dict[Node, int], nxt: dict[Node, int]
+    ) -> Decimal:
+        """One augmenting path from ``v`` to ``t`` in the level graph (Dinic)."""
+        if v == t:
+            return limit
+        edges = self.adj.get(v, [])
+        while nxt[v] < len(edges):
+            e = edges[nxt[v]]
+            w = self.to[e]
+            if self.cap[e] > 0 and level.get(w) == level[v] + 1:
+                got = self._push(w, t, min(limit, self.cap[e]), level, nxt)
+                if got > 0:
+                    self.cap[e] -= got
+                    self.cap[e ^ 1] += got
+                    return got
+            nxt[v] += 1
+        return ZERO
 
 
 def cap_parents(units: Sequence[Unit], caps: dict[Cap, Decimal]) -> dict[Cap, Cap | None]:
@@ -269,16 +272,20 @@ def cap_parents(units: Sequence[Unit], caps: dict[Cap, Decimal]) -> dict[Cap, Ca
             if shared and not (covered[a] <= covered[b] or covered[b] <= covered[a]):
                 raise CapsNotNested(a, b, sorted(shared)[0])
             # b contains a (equal sets: the later one nests in the earlier one)
-            if covered[a] < covered[b] or (covered[a] == covered[b] and j < i):
-                if best is None or len(covered[b]) < len(covered[best]) or (
-                        covered[b] == covered[best] and j > order.index(best)):
-                    best = b
+            contains = covered[a] < covered[b] or (covered[a] == covered[b] and j < i)
+            if contains and (
+                best is None
+                or len(covered[b]) < len(covered[best])
+                or (covered[b] == covered[best] and j > order.index(best))
+            ):
+                best = b
         parents[a] = best
     return parents
 
 
-def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]
-                  ) -> tuple[bool, Assignment]:
+def max_flow_fill(
+    tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]
+) -> tuple[bool, Assignment]:
     """An assignment filling every node's demand if one exists (then True), else one
     filling as much as possible (False). Raises CapsNotNested."""
     parents = cap_parents(units, caps)
@@ -295,10 +302,14 @@ def max_flow_fill(tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]
         node = ("group", sig)
         caps_of = members[0].caps
         inner = _innermost(caps_of, parents)
-        g.edge(("cap", inner) if inner is not None else source, node,
-               sum((m.credits for m in members), ZERO))
-        group_edges[sig] = [(n, g.edge(node, ("tree", n), infinite))
-                            for n in (*members[0].nodes, ROOT)]
+        g.edge(
+            ("cap", inner) if inner is not None else source,
+            node,
+            sum((m.credits for m in members), ZERO),
+        )
+        group_edges[sig] = [
+            (n, g.edge(node, ("tree", n), infinite)) for n in (*members[0].nodes, ROOT)
+        ]
     demands = tree.demands()
     for n in tree.parent:
         g.edge(("tree", n), ("tree", tree.parent[n]), infinite)

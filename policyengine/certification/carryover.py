@@ -12,20 +12,24 @@ carry again. Both periods record the move (``carried_out`` / ``carried_in``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
-from policyengine.decimals import ZERO
 from policyengine.certification.periods import Period
-from policyengine.policy.model import Policy, resolve_amount
 from policyengine.certification.requirements import Applied, Measurement, Requirements
+from policyengine.policy.model import Policy, resolve_amount
 
 
-
-def carry(policy: Policy, holder: Mapping[str, Any], source: Period, target: Period,
-          requirements: Requirements, measurement: Measurement,
-          untaken: Sequence[Applied]) -> list[Applied]:
+def carry(
+    policy: Policy,
+    holder: Mapping[str, Any],
+    source: Period,
+    target: Period,
+    requirements: Requirements,
+    measurement: Measurement,
+    untaken: Sequence[Applied],
+) -> list[Applied]:
     """Move the unneeded credits of ``source`` to ``target``; return what ``target``
     receives. ``source.applied`` loses the carried parts."""
     rules = policy.carry_over
@@ -59,10 +63,12 @@ def carry(policy: Policy, holder: Mapping[str, Any], source: Period, target: Per
         take = min(amount, left)
         left -= take
         moved.append(replace(a, credits=take, carried_from=source.number, late=False))
-        source.carried_out.append({"record": a.record.id, "credits": str(take),
-                                   "to_period": target.number})
-        target.carried_in.append({"record": a.record.id, "credits": str(take),
-                                  "from_period": source.number})
+        source.carried_out.append(
+            {"record": a.record.id, "credits": str(take), "to_period": target.number}
+        )
+        target.carried_in.append(
+            {"record": a.record.id, "credits": str(take), "from_period": source.number}
+        )
     if moved:
         taken = {a.record.id: a.credits for a in moved}
         kept = []

@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from policyengine.certification.result import Disposition
 from policyengine.certification.periods import Period
+from policyengine.certification.result import Disposition
 from policyengine.policy.model import Policy
 from policyengine.records.model import Record
 
@@ -23,8 +23,11 @@ def validity_rule(policy: Policy, p: Period) -> str:
     text = rules.validity_text
     if text:
         rule = str(text)
-        for key, value in (("period.start", p.start), ("period.end", p.end),
-                           ("period.number", p.number)):
+        for key, value in (
+            ("period.start", p.start),
+            ("period.end", p.end),
+            ("period.number", p.number),
+        ):
             rule = rule.replace("{" + key + "}", str(value))
         return rule
     expr = rules.validity
@@ -33,9 +36,12 @@ def validity_rule(policy: Policy, p: Period) -> str:
 
 def invalid(policy: Policy, day: dt.date, p: Period) -> Disposition:
     where = "before" if day < p.start else "after" if day > p.end else "outside"
-    return Disposition("not-valid", f"completed {day}, {where} the validity window of the "
-                       f"{p.label}: {validity_rule(policy, p)}; it stays available for "
-                       "later periods")
+    return Disposition(
+        "not-valid",
+        f"completed {day}, {where} the validity window of the "
+        f"{p.label}: {validity_rule(policy, p)}; it stays available for "
+        "later periods",
+    )
 
 
 def outside(periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposition:
@@ -43,14 +49,20 @@ def outside(periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposit
         return Disposition("no-period", f"earned {day}; the holder has no period yet")
     first, last = periods[0], periods[-1]
     if first.kind == "initial" and first.start > as_of:
-        return Disposition("awaiting-registration", f"completed {day}; it will be applied when "
-                           f"the holder registers on {first.start}")
+        return Disposition(
+            "awaiting-registration",
+            f"completed {day}; it will be applied when the holder registers on {first.start}",
+        )
     if day < first.start:
-        return Disposition("before-first-period", f"earned {day}, before the first cycle "
-                           f"started {first.start}; it does not count")
+        return Disposition(
+            "before-first-period",
+            f"earned {day}, before the first cycle started {first.start}; it does not count",
+        )
     if day > last.end:
-        return Disposition("after-last-period", f"earned {day}, after the cycle ended "
-                           f"{last.end}; it does not count")
+        return Disposition(
+            "after-last-period",
+            f"earned {day}, after the cycle ended {last.end}; it does not count",
+        )
     return Disposition("not-applied", f"earned {day}; not applied to any period")
 
 
@@ -72,29 +84,41 @@ def applied(p: Period, late: bool, carried: tuple[Decimal, Period] | None) -> Di
 
 
 def carried_over(credits: Decimal, target: Period) -> Disposition:
-    return Disposition("carried-over", f"not needed by the period it was earned in; "
-                       f"{credits} credits carried over to the {target.label}")
+    return Disposition(
+        "carried-over",
+        f"not needed by the period it was earned in; "
+        f"{credits} credits carried over to the {target.label}",
+    )
 
 
 def before_window(day: dt.date, p: Period) -> Disposition:
-    return Disposition("before-window", f"earned {day}, before the recertification window of "
-                       f"the {p.label} opened on {p.window_start}; it does not count")
+    return Disposition(
+        "before-window",
+        f"earned {day}, before the recertification window of "
+        f"the {p.label} opened on {p.window_start}; it does not count",
+    )
 
 
 def superseded_registration(r: Record) -> Disposition:
-    return Disposition("superseded-registration", f"registration {r.registration} of course "
-                       f"{r.course}: only the current registration of a training item is "
-                       "credited")
+    return Disposition(
+        "superseded-registration",
+        f"registration {r.registration} of course "
+        f"{r.course}: only the current registration of a training item is "
+        "credited",
+    )
 
 
 def not_needed(p: Period) -> Disposition:
-    return Disposition("not-needed", f"not needed: the {p.label} was already complete; it "
-                       "stays available for later periods")
+    return Disposition(
+        "not-needed",
+        f"not needed: the {p.label} was already complete; it stays available for later periods",
+    )
 
 
 def not_yet_recorded(r: Record, as_of: dt.date) -> Disposition:
-    return Disposition("not-yet-recorded", f"recorded {r.recorded_on}, after the as-of date "
-                       f"{as_of}")
+    return Disposition(
+        "not-yet-recorded", f"recorded {r.recorded_on}, after the as-of date {as_of}"
+    )
 
 
 def not_yet_earned(r: Record, as_of: dt.date) -> Disposition:
@@ -109,8 +133,20 @@ def with_notes(d: Disposition, notes: list[str]) -> Disposition:
 
 # Every code a record can end with (docs/evaluation.md, "Disposition codes").
 CODES = (
-    "applied", "carried-over", "before-window", "not-needed", "not-valid",
-    "before-first-period", "after-last-period", "superseded-registration", "pending",
-    "declined", "not-counted", "not-yet-recorded", "not-yet-earned", "awaiting-registration",
-    "no-period", "not-applied",
+    "applied",
+    "carried-over",
+    "before-window",
+    "not-needed",
+    "not-valid",
+    "before-first-period",
+    "after-last-period",
+    "superseded-registration",
+    "pending",
+    "declined",
+    "not-counted",
+    "not-yet-recorded",
+    "not-yet-earned",
+    "awaiting-registration",
+    "no-period",
+    "not-applied",
 )

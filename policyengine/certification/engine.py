@@ -28,19 +28,19 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from policyengine.certification import adjustments as adj
-from policyengine.certification import optimal
-from policyengine.certification.carryover import carry
 from policyengine.certification import dispositions as why
-from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.certification import optimal
 from policyengine.certification.actions import suggest_actions
+from policyengine.certification.carryover import carry
+from policyengine.certification.periods import Period, initial_period, next_period
+from policyengine.certification.requirement_result import RequirementResult
+from policyengine.certification.requirements import Applied, Measurement, Requirements, progress
 from policyengine.certification.result import Evaluation, RecordOutcome
 from policyengine.certification.status import holder_status, policy_status
-from policyengine.certification.periods import Period, initial_period, next_period
+from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.policy.model import Policy
 from policyengine.records.conversion import credits_from_minutes
 from policyengine.records.model import Holder, Record, record_values
-from policyengine.certification.requirement_result import RequirementResult
-from policyengine.certification.requirements import Applied, Measurement, Requirements, progress
 
 MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
 
@@ -77,8 +77,9 @@ class _Run:
             assert isinstance(value, Decimal)
             return value
         if rules.conversion is not None and r.credits is None:
-            return credits_from_minutes(r.fields.get("minutes", Decimal(0)),
-                                        rules.conversion.as_mapping())
+            return credits_from_minutes(
+                r.fields.get("minutes", Decimal(0)), rules.conversion.as_mapping()
+            )
         return r.credits if r.credits is not None else Decimal(0)
 
     def _counts(self, r: Record) -> bool:
@@ -88,8 +89,9 @@ class _Run:
     def _judge(self) -> None:
         """(Re)derive effective dates against the periods laid out so far."""
         for r in self.records:
-            day, decisions = adj.effective_date(self.policy, r, self.periods, self.holder,
-                                                 self.as_of)
+            day, decisions = adj.effective_date(
+                self.policy, r, self.periods, self.holder, self.as_of
+            )
             self.effective[r.id] = day
             self.outcomes[r.id].decisions = decisions
 
@@ -102,8 +104,12 @@ class _Run:
         rule = self.policy.periods.of(p.kind).validity
         if rule is None:
             return p.window_start <= self.effective[r.id] <= p.grace_end
-        values = {**self.policy.base_values(), "holder": self.holder,
-                  "period": p.values(), "record": self._applied(r, p).values()}
+        values = {
+            **self.policy.base_values(),
+            "holder": self.holder,
+            "period": p.values(),
+            "record": self._applied(r, p).values(),
+        }
         return rule(values) is True
 
     # -- periods ---------------------------------------------------------------
@@ -130,8 +136,9 @@ class _Run:
                 self.last_event[r.id] = ("not-needed", p)
                 continue
             trial = self._measure(p, [*p.applied, self._applied(r, p)])
-            if apply_all or any(n > o for n, o in zip(progress(trial.results),
-                                                      progress(m.results))):
+            if apply_all or any(
+                n > o for n, o in zip(progress(trial.results), progress(m.results), strict=True)
+            ):
                 p.applied.append(self._applied(r, p))
                 m = trial
                 if p.completed_on is None and m.feasible:
@@ -161,11 +168,15 @@ class _Run:
         fixed = list(p.applied)
         candidates = [self._applied(r, p) for r in valid]
         choice = optimal.choose(
-            fixed, candidates, lambda lst: self._measure(p, lst), apply_all,
+            fixed,
+            candidates,
+            lambda lst: self._measure(p, lst),
+            apply_all,
             lambda a, _m: reqs.beyond_credits(a, p.values(), self.holder, p.number),
-            exclusive=self.discards)
+            exclusive=self.discards,
+        )
         if choice.completing is not None and p.completed_on is None:
-            p.applied[:] = fixed + (candidates[:choice.completing] if apply_all else choice.taken)
+            p.applied[:] = fixed + (candidates[: choice.completing] if apply_all else choice.taken)
             self._complete(p, t)
         p.applied[:] = fixed + choice.taken
         taken = {a.record.id for a in choice.taken}
@@ -180,8 +191,7 @@ class _Run:
         item's completion date, or the period start when every item predates it; for the
         initial period in that case the ``certification_date`` option decides (seed 002)."""
         last = max((a.effective_on for a in p.applied), default=p.start)
-        if last < p.start and p.kind == "initial" and \
-                self.policy.certification_date == "last-item":
+        if last < p.start and p.kind == "initial" and self.policy.certification_date == "last-item":
             p.completed_on = last
         else:
             p.completed_on = max(p.start, last)
@@ -193,12 +203,16 @@ class _Run:
     def _extend(self) -> Period | None:
         previous = self.periods[-1] if self.periods else None
         if len(self.periods) >= MAX_PERIODS:
-            raise PolicyError(Diagnostic(
-                f"more than {MAX_PERIODS} periods would be laid out for holder "
-                f"{self.holder.get('id', '')} up to {self.as_of} (the last starts "
-                f"{self.periods[-1].start}); evaluation stopped",
-                self._renewal_location(),
-                hint="check the period length and the as-of date", code="period.too-many"))
+            raise PolicyError(
+                Diagnostic(
+                    f"more than {MAX_PERIODS} periods would be laid out for holder "
+                    f"{self.holder.get('id', '')} up to {self.as_of} (the last starts "
+                    f"{self.periods[-1].start}); evaluation stopped",
+                    self._renewal_location(),
+                    hint="check the period length and the as-of date",
+                    code="period.too-many",
+                )
+            )
         nxt = next_period(self.policy, self.holder, previous)
         if nxt is not None:
             self.periods.append(nxt)
@@ -233,16 +247,24 @@ class _Run:
             p.began_on = p.start
             p.applied.extend(carried)
             placed = self._placed()
-            inside = [r for r in eligible if p.contains(self.effective[r.id])
-                      and r.id not in placed and not self._superseded(r, eligible)]
+            inside = [
+                r
+                for r in eligible
+                if p.contains(self.effective[r.id])
+                and r.id not in placed
+                and not self._superseded(r, eligible)
+            ]
             for r in inside:
                 if self.effective[r.id] < p.window_start:
                     self.last_event[r.id] = ("before-window", p)
             inside = [r for r in inside if self.effective[r.id] >= p.window_start]
             self._apply(p, inside, self.as_of, apply_all)
             if p.completed_on is None and p.grace_end > p.end and self.as_of > p.end:
-                late = [r for r in eligible if p.in_grace(self.effective[r.id])
-                        and not self._superseded(r, eligible)]
+                late = [
+                    r
+                    for r in eligible
+                    if p.in_grace(self.effective[r.id]) and not self._superseded(r, eligible)
+                ]
                 self._apply_late(p, late)
             if p.end >= self.as_of:
                 break
@@ -250,10 +272,20 @@ class _Run:
             if nxt is None:
                 break
             placed = self._placed()
-            untaken = [self._applied(r, p) for r in inside if r.id not in placed
-                       and self.last_event.get(r.id, ("",))[0] == "not-needed"]
-            carried = carry(self.policy, self.holder, p, nxt, self.requirements[p.kind],
-                            self.measurements[p.number], untaken)
+            untaken = [
+                self._applied(r, p)
+                for r in inside
+                if r.id not in placed and self.last_event.get(r.id, ("",))[0] == "not-needed"
+            ]
+            carried = carry(
+                self.policy,
+                self.holder,
+                p,
+                nxt,
+                self.requirements[p.kind],
+                self.measurements[p.number],
+                untaken,
+            )
             if carried:  # the period keeps what it needed; measure what is left
                 m = self._measure(p, p.applied)
                 self.results[p.number], self.measurements[p.number] = m.results, m
@@ -279,8 +311,9 @@ class _Run:
         """``unused: carry-forward``: records applied in the order they were recorded."""
         apply_all = self.apply_all
         t0 = self.periods[0].start
-        arrivals = sorted(eligible, key=lambda r: (max(r.recorded_on, t0), self.effective[r.id],
-                                                   r.order))
+        arrivals = sorted(
+            eligible, key=lambda r: (max(r.recorded_on, t0), self.effective[r.id], r.order)
+        )
         pool: list[Record] = []
         known: list[Record] = []
         i = 0
@@ -301,8 +334,9 @@ class _Run:
                 current.began_on = begin
             while current is not None and current.began_on is not None:
                 applied_ids = self._placed()
-                candidates = [r for r in pool if r.id not in applied_ids
-                              and not self._superseded(r, known)]
+                candidates = [
+                    r for r in pool if r.id not in applied_ids and not self._superseded(r, known)
+                ]
                 self._apply(current, candidates, t, apply_all)
                 if current.completed_on is None:
                     break
@@ -314,24 +348,33 @@ class _Run:
 
     # -- dispositions ------------------------------------------------------------
     def dispositions(self, eligible: list[Record]) -> None:
-        placed = {a.record.id: (p, a) for p in self.periods for a in p.applied
-                  if a.carried_from is None}
-        carried = {a.record.id: (p, a) for p in self.periods for a in p.applied
-                   if a.carried_from is not None}
+        placed = {
+            a.record.id: (p, a) for p in self.periods for a in p.applied if a.carried_from is None
+        }
+        carried = {
+            a.record.id: (p, a)
+            for p in self.periods
+            for a in p.applied
+            if a.carried_from is not None
+        }
         for r in eligible:
             o = self.outcomes[r.id]
             o.effective_on = self.effective[r.id]
             o.credits = self.credits[r.id]
             moved = carried.get(r.id)
             if moved is not None:
-                o.carried = {"credits": str(moved[1].credits), "from_period": moved[1].carried_from,
-                             "to_period": moved[0].number}
+                o.carried = {
+                    "credits": str(moved[1].credits),
+                    "from_period": moved[1].carried_from,
+                    "to_period": moved[0].number,
+                }
                 o.counted_toward = self._toward(moved[0], moved[1])
             if r.id in placed:
                 p, a = placed[r.id]
                 o.period = p.number
-                o.disposition = why.applied(p, a.late, None if moved is None else
-                                            (moved[1].credits, moved[0]))
+                o.disposition = why.applied(
+                    p, a.late, None if moved is None else (moved[1].credits, moved[0])
+                )
                 o.counted_toward = self._toward(p, a)
             elif moved is not None:
                 o.period = moved[0].number
@@ -343,8 +386,9 @@ class _Run:
             elif r.id in self.last_event and self.last_event[r.id][0] == "not-needed":
                 o.disposition = why.not_needed(self.last_event[r.id][1])
             elif r.id in self.last_event:
-                o.disposition = why.invalid(self.policy, self.effective[r.id],
-                                            self.last_event[r.id][1])
+                o.disposition = why.invalid(
+                    self.policy, self.effective[r.id], self.last_event[r.id][1]
+                )
             else:
                 o.disposition = why.outside(self.periods, self.effective[r.id], self.as_of)
             notes = [d.reason for d in o.decisions if d.status in ("declined", "refused")]
@@ -386,5 +430,4 @@ def evaluate(
     status = policy_status(policy, status, run_.periods, run_.holder, as_of)
     outcomes = [run_.outcomes[r.id] for r in run_.records]
     suggest_actions(policy, run_.periods, outcomes, as_of, run_.holder)
-    return Evaluation(policy, holder, as_of, run_.periods, run_.results, outcomes, status,
-                      renewal)
+    return Evaluation(policy, holder, as_of, run_.periods, run_.results, outcomes, status, renewal)

@@ -28,8 +28,9 @@ class Choice:
     measurement: Measurement
 
 
-def shortest_prefix(fixed: Sequence[Applied], candidates: Sequence[Applied],
-                    measure: Measure) -> int | None:
+def shortest_prefix(
+    fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Measure
+) -> int | None:
     """The smallest n such that fixed + candidates[:n] meets every requirement."""
     if not measure([*fixed, *candidates]).feasible:
         return None
@@ -48,9 +49,14 @@ def _search(fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Me
     return low
 
 
-def choose(fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Measure,
-           apply_all: bool, keep: Callable[[Applied, Measurement], bool],
-           exclusive: bool = True) -> Choice:
+def choose(
+    fixed: Sequence[Applied],
+    candidates: Sequence[Applied],
+    measure: Measure,
+    apply_all: bool,
+    keep: Callable[[Applied, Measurement], bool],
+    exclusive: bool = True,
+) -> Choice:
     """The records the period takes. ``keep(a, m)``: whether ``a`` must stay even though
     the credit assignment ``m`` does not use it (items, courses, per-year sums).
     A period that cannot be completed takes every record when no other period could use
@@ -72,7 +78,8 @@ def choose(fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Mea
             if any(a is b for b in taken):
                 continue
             trial = measure(in_order([*fixed, *taken, a]))
-            if any(x > y for x, y in zip(progress(trial.results), progress(m.results))):
+            pairs = zip(progress(trial.results), progress(m.results), strict=True)
+            if any(x > y for x, y in pairs):
                 taken.append(a)
                 m = trial
         return Choice(in_order(taken), None, m)

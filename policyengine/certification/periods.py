@@ -81,8 +81,9 @@ def period_start_values(number: int, kind: str, renewal: int, start: dt.date) ->
     }
 
 
-def _end(policy: Policy, rules: PeriodRules, start_values: dict[str, Any],
-         holder: Mapping[str, Any]) -> dt.date:
+def _end(
+    policy: Policy, rules: PeriodRules, start_values: dict[str, Any], holder: Mapping[str, Any]
+) -> dt.date:
     values = {**policy.base_values(), "holder": holder, "period": start_values}
     if rules.end is not None:
         end = rules.end(values)
@@ -102,15 +103,20 @@ def _end(policy: Policy, rules: PeriodRules, start_values: dict[str, Any],
     return end
 
 
-def _make(policy: Policy, rules: PeriodRules, number: int, renewal: int, start: dt.date,
-          holder: Mapping[str, Any]) -> Period:
+def _make(
+    policy: Policy,
+    rules: PeriodRules,
+    number: int,
+    renewal: int,
+    start: dt.date,
+    holder: Mapping[str, Any],
+) -> Period:
     start_values = period_start_values(number, rules.kind, renewal, start)
     end = _end(policy, rules, start_values, holder)
     assert policy.periods is not None
     grace, window = policy.periods.grace, policy.periods.window
     grace_end = add_duration(end, grace) if grace is not None else end
-    window_start = max(start, add_duration(end + ONE_DAY, -window)) if window is not None \
-        else start
+    window_start = max(start, add_duration(end + ONE_DAY, -window)) if window is not None else start
     return Period(number, rules.kind, renewal, start, end, grace_end, window_start)
 
 
@@ -128,8 +134,9 @@ def initial_period(policy: Policy, holder: Mapping[str, Any]) -> Period | None:
     return _make(policy, rules, 1, 0, start, holder)
 
 
-def next_period(policy: Policy, holder: Mapping[str, Any], previous: Period | None
-                ) -> Period | None:
+def next_period(
+    policy: Policy, holder: Mapping[str, Any], previous: Period | None
+) -> Period | None:
     """The renewal period after ``previous`` (None: the first renewal period).
 
     Returns None when the policy's ``limit`` of renewal periods is reached.
@@ -144,12 +151,15 @@ def next_period(policy: Policy, holder: Mapping[str, Any], previous: Period | No
     if renewal == 1:
         start = _start(rules.start, {**policy.base_values(), "holder": holder})
         if previous is not None and start <= previous.start:
-            raise PolicyError(Diagnostic(
-                f"the first renewal period would start {start}, not after the initial period "
-                f"starting {previous.start} (holder {holder.get('id', '')})",
-                rules.start.location,
-                hint="start renewals after the initial period, e.g. from holder.registered_on",
-                code="period.order"))
+            raise PolicyError(
+                Diagnostic(
+                    f"the first renewal period would start {start}, not after the initial period "
+                    f"starting {previous.start} (holder {holder.get('id', '')})",
+                    rules.start.location,
+                    hint="start renewals after the initial period, e.g. from holder.registered_on",
+                    code="period.order",
+                )
+            )
     elif rules.layout == "rolling":
         assert previous is not None
         if previous.completed_on is None:

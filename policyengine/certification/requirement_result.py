@@ -17,7 +17,6 @@ from policyengine.decimals import ZERO, decimal_text
 from policyengine.expr.values import add_months
 
 
-
 @dataclass(frozen=True)
 class YearResult:
     number: int  # 1-based year of the period
@@ -35,9 +34,15 @@ class YearResult:
         return max(ZERO, self.required - self.counted)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"year": self.number, "start": self.start.isoformat(),
-                "end": self.end.isoformat(), "required": str(self.required),
-                "counted": str(self.counted), "missing": str(self.missing), "met": self.met}
+        return {
+            "year": self.number,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "required": str(self.required),
+            "counted": str(self.counted),
+            "missing": str(self.missing),
+            "met": self.met,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,11 @@ class RequirementResult:
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "id": self.id, "label": self.label, "measure": self.measure,
-            "counted": str(self.counted), "met": self.met,
+            "id": self.id,
+            "label": self.label,
+            "measure": self.measure,
+            "counted": str(self.counted),
+            "met": self.met,
         }
         if self.required is not None:
             out["required"] = str(self.required)
@@ -82,14 +90,18 @@ class RequirementResult:
         unit = "credit" if self.measure == "credits" else "item"
         parts = []
         if self.required is not None and self.counted < self.required:
-            parts.append(f"needs {_more(self.missing, unit)} "
-                         f"({decimal_text(self.counted)} of {decimal_text(self.required)}) "
-                         f"by {period_end}")
+            parts.append(
+                f"needs {_more(self.missing, unit)} "
+                f"({decimal_text(self.counted)} of {decimal_text(self.required)}) "
+                f"by {period_end}"
+            )
         for y in self.years:
             if not y.met:
-                parts.append(f"needs {_more(y.missing, unit)} in year {y.number} "
-                             f"({y.start} to {y.end}: {decimal_text(y.counted)} of "
-                             f"{decimal_text(y.required)}) by {y.end}")
+                parts.append(
+                    f"needs {_more(y.missing, unit)} in year {y.number} "
+                    f"({y.start} to {y.end}: {decimal_text(y.counted)} of "
+                    f"{decimal_text(y.required)}) by {y.end}"
+                )
         if self.courses_missing:
             parts.append("needs course " + ", ".join(self.courses_missing) + f" by {period_end}")
         if not parts:

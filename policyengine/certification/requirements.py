@@ -17,19 +17,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from policyengine.decimals import ZERO
 from policyengine.certification import allocation as al
-from policyengine.errors import Diagnostic, PolicyError
-from policyengine.policy.model import Amount, Policy, Requirement
-from policyengine.policy.model import resolve_amount
-from policyengine.records.model import Record, record_values
 from policyengine.certification.requirement_result import (
     RequirementResult,
-    all_met,
     YearResult,
+    all_met,
     period_years,
     year_values,
 )
+from policyengine.decimals import ZERO
+from policyengine.errors import Diagnostic, PolicyError
+from policyengine.policy.model import Amount, Policy, Requirement, resolve_amount
+from policyengine.records.model import Record, record_values
 
 # What an expression scope holds (name -> value), as the rules are called with it.
 Scope = dict[str, Any]
@@ -37,7 +36,6 @@ YearSpan = tuple[dt.date, dt.date, Decimal]  # first day, last day, minimum
 Years = dict[int, list[YearSpan]]  # requirement index -> its years
 
 __all__ = ["Applied", "Measurement", "RequirementResult", "Requirements", "all_met", "progress"]
-
 
 
 @dataclass(frozen=True)
@@ -52,8 +50,9 @@ class Applied:
 
     @property
     def key(self) -> str:
-        return self.record.id if self.carried_from is None else \
-            f"{self.record.id}@{self.carried_from}"
+        return (
+            self.record.id if self.carried_from is None else f"{self.record.id}@{self.carried_from}"
+        )
 
     def values(self) -> dict[str, Any]:
         """The record as expressions see it once applied: its effective date and the
@@ -96,13 +95,16 @@ class Requirements:
         self.items: list[Requirement] = list(policy.requirements_for(period_kind).items)
         self.optimal = policy.allocation.order == "optimal"
         ids = {r.id: i for i, r in enumerate(self.items)}
-        self.within = {i: ids[r.within] for i, r in enumerate(self.items)
-                       if r.within is not None}
+        self.within = {i: ids[r.within] for i, r in enumerate(self.items) if r.within is not None}
         self.credits = [r.counts_credits for r in self.items]
         self.roots = [i for i, r in enumerate(self.items) if r.where is None and self.credits[i]]
-        self.categories = [i for i, r in enumerate(self.items)
-                           if r.where is not None and self.credits[i]
-                           and (r.min is not None or r.per_year is not None)]
+        self.categories = [
+            i
+            for i, r in enumerate(self.items)
+            if r.where is not None
+            and self.credits[i]
+            and (r.min is not None or r.per_year is not None)
+        ]
         self._cache: dict[tuple[Any, ...], tuple[bool, ...]] = {}
         self._order = {i: n for n, i in enumerate(self.categories)}
 
@@ -152,19 +154,30 @@ class Requirements:
 
     def _build(self, scope: Scope, period: Scope) -> tuple[al.Tree, Years, dict[al.Cap, Decimal]]:
         parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}
-        minimum: dict[Any, Decimal] = {i: self._number(self.items[i].min, scope) or ZERO
-                                       for i in self.categories}
-        minimum[al.ROOT] = max((self._number(self.items[i].min, scope) or ZERO
-                                for i in self.roots), default=ZERO)
+        minimum: dict[Any, Decimal] = {
+            i: self._number(self.items[i].min, scope) or ZERO for i in self.categories
+        }
+        minimum[al.ROOT] = max(
+            (self._number(self.items[i].min, scope) or ZERO for i in self.roots), default=ZERO
+        )
         years: dict[int, list[tuple[dt.date, dt.date, Decimal]]] = {}
         for i, req in enumerate(self.items):
             if req.per_year is not None and self.credits[i]:
                 kind = req.per_year.years
                 per_year_min = req.per_year.min
-                years[i] = [(start, end, self._number(per_year_min, {
-                    **scope, "year": year_values(n, start, end, kind)}) or ZERO)
+                years[i] = [
+                    (
+                        start,
+                        end,
+                        self._number(
+                            per_year_min, {**scope, "year": year_values(n, start, end, kind)}
+                        )
+                        or ZERO,
+                    )
                     for n, (start, end) in enumerate(
-                        period_years(period["start"], period["end"], kind), 1)]
+                        period_years(period["start"], period["end"], kind), 1
+                    )
+                ]
                 if self._year_leaves(i):
                     node = i if i in self.categories else al.ROOT
                     for y, (_s, _e, each) in enumerate(years[i]):
@@ -185,8 +198,9 @@ class Requirements:
         are part of the allocation; the total's with categories is a sum of all credits."""
         return i in self.categories or not self.categories
 
-    def beyond_credits(self, a: Applied, period: Scope, holder: Mapping[str, Any],
-                       period_no: int) -> bool:
+    def beyond_credits(
+        self, a: Applied, period: Scope, holder: Mapping[str, Any], period_no: int
+    ) -> bool:
         """Whether ``a`` may matter for something the credit assignment does not decide:
         an items count, a required course, or the total's per-year sums."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
@@ -200,23 +214,34 @@ class Requirements:
                 return True
         return False
 
-    def caps_of(self, a: Applied, period: Scope, holder: Mapping[str, Any],
-                period_no: int) -> list[al.Cap]:
+    def caps_of(
+        self, a: Applied, period: Scope, holder: Mapping[str, Any], period_no: int
+    ) -> list[al.Cap]:
         """The caps (allocation nodes) covering ``a``."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
         match = self._matches(a, scope, period_no)
         return [("cap", i) for i, req in enumerate(self.items) if match[i] and req.has_cap]
 
     # -- measuring -----------------------------------------------------------------
-    def measure(self, applied: Sequence[Applied], period: Scope, holder: Mapping[str, Any],
-                period_no: int = 0, optimal: bool | None = None) -> Measurement:
+    def measure(
+        self,
+        applied: Sequence[Applied],
+        period: Scope,
+        holder: Mapping[str, Any],
+        period_no: int = 0,
+        optimal: bool | None = None,
+    ) -> Measurement:
         policy = self.policy
         scope = {**policy.base_values(), "period": period, "holder": holder}
         tree, years, caps = self._build(scope, period)
         matches = [self._matches(a, scope, period_no) for a in applied]
-        units = [self._unit(a, m, years, tree, period_no) for a, m in zip(applied, matches)]
-        unit_caps = [al.Unit(u.key, u.credits, u.nodes,
-                             tuple(c for c in caps if m[c[1]])) for u, m in zip(units, matches)]
+        units = [
+            self._unit(a, m, years, tree, period_no) for a, m in zip(applied, matches, strict=True)
+        ]
+        unit_caps = [
+            al.Unit(u.key, u.credits, u.nodes, tuple(c for c in caps if m[c[1]]))
+            for u, m in zip(units, matches, strict=True)
+        ]
         use_flow = self.optimal if optimal is None else optimal
         if use_flow:
             try:
@@ -232,8 +257,10 @@ class Requirements:
             if isinstance(node, tuple):
                 names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
         counts = assignment.counts(tree)
-        results = [self._result(i, scope, tree, assignment, counts, applied, matches, years,
-                                caps) for i in range(len(self.items))]
+        results = [
+            self._result(i, scope, tree, assignment, counts, applied, matches, years, caps)
+            for i in range(len(self.items))
+        ]
         capped = {}
         for u in unit_caps:
             if u.caps:
@@ -247,16 +274,18 @@ class Requirements:
             i, depth = self.within[i], depth + 1
         return depth
 
-    def _unit(self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree,
-              period_no: int) -> al.Unit:
+    def _unit(
+        self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree, period_no: int
+    ) -> al.Unit:
         cache_key = ("unit", period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)
         if hit is None:
             hit = self._cache[cache_key] = self._nodes(a, match, years, tree)
         return al.Unit(a.key, a.credits, hit)
 
-    def _nodes(self, a: Applied, match: Sequence[bool], years: Years,
-               tree: al.Tree) -> tuple[Any, ...]:
+    def _nodes(
+        self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree
+    ) -> tuple[Any, ...]:
         """The allocation nodes ``a`` may count toward, deepest first, in policy order."""
         nodes: list[Any] = []
         for i in self.categories:
@@ -268,6 +297,7 @@ class Requirements:
             y = self._year_of(a, i, spans)
             if y is not None:
                 nodes.append(("year", i, y))
+
         def deepest_first(n: Any) -> tuple[int, int]:
             return -len(tree.chain(n)), self._order.get(n[1] if isinstance(n, tuple) else n, -1)
 
@@ -283,10 +313,18 @@ class Requirements:
                 return y
         return 0 if a.effective_on < spans[0][0] else len(spans) - 1  # before / late: clamp
 
-    def _result(self, i: int, scope: Scope, tree: al.Tree, assignment: al.Assignment,
-                counts: dict[al.Node, Decimal], applied: Sequence[Applied],
-                matches: list[tuple[bool, ...]], years: Years,
-                caps: dict[al.Cap, Decimal]) -> RequirementResult:
+    def _result(
+        self,
+        i: int,
+        scope: Scope,
+        tree: al.Tree,
+        assignment: al.Assignment,
+        counts: dict[al.Node, Decimal],
+        applied: Sequence[Applied],
+        matches: list[tuple[bool, ...]],
+        years: Years,
+        caps: dict[al.Cap, Decimal],
+    ) -> RequirementResult:
         req = self.items[i]
         measure = "credits" if self.credits[i] else "items"
         mine = [j for j, m in enumerate(matches) if m[i]]
@@ -308,14 +346,23 @@ class Requirements:
                     if self._year_of(a, i, years[i]) != y:
                         continue
                     if i in self.categories:
-                        got += sum((amt for n, amt in assignment.parts.get(a.key, [])
-                                    if i in tree.chain(n)), ZERO)
+                        got += sum(
+                            (
+                                amt
+                                for n, amt in assignment.parts.get(a.key, [])
+                                if i in tree.chain(n)
+                            ),
+                            ZERO,
+                        )
                     else:
                         got += assignment.given(a.key)
                 year_results.append(YearResult(y + 1, start, end, each, got))
         return RequirementResult(
-            id=req.id, label=req.label, measure=measure,
-            required=self._number(req.min, scope), counted=counted,
+            id=req.id,
+            label=req.label,
+            measure=measure,
+            required=self._number(req.min, scope),
+            counted=counted,
             cap=caps.get(("cap", i)),
             courses_missing=tuple(c for c in req.courses if c not in have),
             years=tuple(year_results),
@@ -323,19 +370,25 @@ class Requirements:
 
     def _caps_error(self, err: al.CapsNotNested, applied: Sequence[Applied]) -> PolicyError:
         a, b = (self.items[c[1]].id for c in (err.a, err.b))
-        return PolicyError(Diagnostic(
-            f"caps '{a}' and '{b}' overlap without one containing the other (record "
-            f"{err.shared.split('@')[0]} matches both); optimal allocation needs caps that "
-            "nest or are disjoint",
-            self.items[err.b[1]].location,
-            hint=f"make '{b}' a cap within '{a}' (within: {a}) or use order: chronological",
-            code="allocation.caps"))
+        return PolicyError(
+            Diagnostic(
+                f"caps '{a}' and '{b}' overlap without one containing the other (record "
+                f"{err.shared.split('@')[0]} matches both); optimal allocation needs caps that "
+                "nest or are disjoint",
+                self.items[err.b[1]].location,
+                hint=f"make '{b}' a cap within '{a}' (within: {a}) or use order: chronological",
+                code="allocation.caps",
+            )
+        )
 
 
 def progress(results: Sequence[RequirementResult]) -> tuple[tuple[Decimal, Decimal, int], ...]:
     """A comparable measure of progress on the unmet requirements."""
     return tuple(
-        (min(r.counted, r.required) if r.required is not None else ZERO,
-         sum((min(y.counted, y.required) for y in r.years), ZERO), -len(r.courses_missing))
+        (
+            min(r.counted, r.required) if r.required is not None else ZERO,
+            sum((min(y.counted, y.required) for y in r.years), ZERO),
+            -len(r.courses_missing),
+        )
         for r in results
     )

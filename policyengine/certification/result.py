@@ -85,8 +85,11 @@ class Evaluation:
 
     def period_dict(self, p: Period) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "number": p.number, "kind": p.kind, "renewal_number": p.renewal_number,
-            "start": p.start.isoformat(), "end": p.end.isoformat(),
+            "number": p.number,
+            "kind": p.kind,
+            "renewal_number": p.renewal_number,
+            "start": p.start.isoformat(),
+            "end": p.end.isoformat(),
             "status": period_status(p, self.as_of),
             "completed_on": p.completed_on.isoformat() if p.completed_on else None,
             "applied": [a.record.id for a in p.applied],

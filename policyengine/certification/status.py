@@ -34,8 +34,10 @@ def period_status(p: Period, as_of: dt.date) -> str:
 
 
 def holder_status(
-    periods: Sequence[Period], results: Mapping[int, list[RequirementResult]],
-    holder: Mapping[str, Any], as_of: dt.date
+    periods: Sequence[Period],
+    results: Mapping[int, list[RequirementResult]],
+    holder: Mapping[str, Any],
+    as_of: dt.date,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The holder's status and the renewal readiness of the period they are in."""
     stuck = next((p for p in periods if period_status(p, as_of) == "expired"), None)
@@ -52,25 +54,27 @@ def holder_status(
     elif stuck is not None:
         status = {
             "code": "expired",
-            "text": f"expired since {stuck.grace_end + ONE_DAY}: the {stuck.label} is not "
-                    "complete",
+            "text": f"expired since {stuck.grace_end + ONE_DAY}: the {stuck.label} is not complete",
             "expired_since": (stuck.grace_end + ONE_DAY).isoformat(),
         }
     elif late is not None:
         status = {
             "code": "grace",
             "text": f"in the grace period until {late.grace_end}: the {late.label} ended "
-                    f"incomplete; credits earned by {late.grace_end} still count for it (late)",
+            f"incomplete; credits earned by {late.grace_end} still count for it (late)",
             "grace_until": late.grace_end.isoformat(),
         }
     elif initial is not None and initial.completed_on is None:
         if as_of < initial.start:
-            status = {"code": "not-registered",
-                      "text": f"registers on {initial.start}; not certified yet"}
+            status = {
+                "code": "not-registered",
+                "text": f"registers on {initial.start}; not certified yet",
+            }
         else:
-            status = {"code": "in-progress",
-                      "text": "working toward certification; the initial period ends "
-                              f"{initial.end}"}
+            status = {
+                "code": "in-progress",
+                "text": f"working toward certification; the initial period ends {initial.end}",
+            }
     else:
         until = current.end
         if current.start > as_of and since is None:
@@ -78,10 +82,13 @@ def holder_status(
         else:
             met = current.completed_on is not None and current.kind == "renewal"
             done = " (renewal requirements met)" if met else ""
-            status = {"code": "certified",
-                      "text": f"certified since {since} until {until}{done}" if since
-                      else f"certified until {until}{done}",
-                      "valid_until": until.isoformat()}
+            status = {
+                "code": "certified",
+                "text": f"certified since {since} until {until}{done}"
+                if since
+                else f"certified until {until}{done}",
+                "valid_until": until.isoformat(),
+            }
             if since:
                 status["valid_from"] = since.isoformat()
     if current is not None:
@@ -98,20 +105,34 @@ def holder_status(
     return status, renewal
 
 
-
-def policy_status(policy: Policy, builtin: dict[str, Any], periods: Sequence[Period],
-                  holder: Mapping[str, Any], as_of: dt.date) -> dict[str, Any]:
+def policy_status(
+    policy: Policy,
+    builtin: dict[str, Any],
+    periods: Sequence[Period],
+    holder: Mapping[str, Any],
+    as_of: dt.date,
+) -> dict[str, Any]:
     if not policy.statuses:
         return builtin
     number = builtin.get("period")
     period = next((p for p in periods if p.number == number), None)
     if period is None:
         return builtin
-    values = {**policy.base_values(), "holder": holder, "period": period.state_values(),
-              "as_of": as_of, "status": builtin["code"]}
+    values = {
+        **policy.base_values(),
+        "holder": holder,
+        "period": period.state_values(),
+        "as_of": as_of,
+        "status": builtin["code"],
+    }
     for rule in policy.statuses:
         if rule.when(values) is True:
             label = rule.label
-            return {**builtin, "code": rule.id, "label": label,
-                    "text": f"{label}: {builtin['text']}", "builtin": builtin["code"]}
+            return {
+                **builtin,
+                "code": rule.id,
+                "label": label,
+                "text": f"{label}: {builtin['text']}",
+                "builtin": builtin["code"],
+            }
     return builtin

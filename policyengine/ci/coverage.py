@@ -72,7 +72,7 @@ class Item:
     def missing(self) -> str:
         if self.what == "rule":
             return "never evaluated"
-        lacks = [name for name, seen in zip(("true", "false"), self.seen) if not seen]
+        lacks = [name for name, seen in zip(("true", "false"), self.seen, strict=False) if not seen]
         return "never " + " or ".join(lacks)
 
 
@@ -113,8 +113,9 @@ class Recorder:
             seen.add((RESULT, value))
         return value
 
-    def _traced_for(self, rule: Rule, cov: PolicyCoverage,
-                    seen: set[tuple[int, bool]]) -> CompiledExpression:
+    def _traced_for(
+        self, rule: Rule, cov: PolicyCoverage, seen: set[tuple[int, bool]]
+    ) -> CompiledExpression:
         """The rule compiled with branch tracing (once per rule); the rule's own
         function when it has no branches."""
         entry = self._traced.get(id(rule))
@@ -122,13 +123,16 @@ class Recorder:
             return entry[1]
         traced = rule.compiled
         if rule.compiled.branch_ids:
+
             def trace(offset: int, outcome: object) -> None:
                 seen.add((offset, bool(outcome)))
 
             try:  # the same scope and functions the policy was compiled with
                 traced = compile_expression(
-                    rule.compiled.source, Scope(dict(rule.scope), cov.policy.env.functions),
-                    trace=trace)
+                    rule.compiled.source,
+                    Scope(dict(rule.scope), cov.policy.env.functions),
+                    trace=trace,
+                )
             except ExprError:  # cannot happen: it compiled once with exactly these
                 traced = rule.compiled
         self._traced[id(rule)] = (rule, traced)
@@ -145,10 +149,10 @@ def _branches(compiled: Any) -> list[tuple[int, str]]:
         if isinstance(node, BoolOp):
             for side in (node.left, node.right):
                 if not isinstance(side, BoolOp):
-                    out[side.start] = compiled.source[side.start:side.end]
+                    out[side.start] = compiled.source[side.start : side.end]
         elif isinstance(node, If):
             cond = node.cond
-            out[node.then_start] = "if " + compiled.source[cond.start:cond.end]
+            out[node.then_start] = "if " + compiled.source[cond.start : cond.end]
     return sorted(out.items())
 
 
@@ -158,15 +162,32 @@ def package_terms(policy: Policy) -> list[tuple[str, str, str, Location | None]]
     terms = policy.package
     if policy.kind != "credit-package" or terms is None:
         return []
-    out = [("package.valid_for", "decision",
-            f"package usable (valid_for: {terms.valid_for_text})", terms.valid_for_location)]
+    out = [
+        (
+            "package.valid_for",
+            "decision",
+            f"package usable (valid_for: {terms.valid_for_text})",
+            terms.valid_for_location,
+        )
+    ]
     if terms.require_acknowledgement:
-        out.append(("cart.require_acknowledgement", "decision", "terms acknowledged",
-                    terms.require_acknowledgement_location))
+        out.append(
+            (
+                "cart.require_acknowledgement",
+                "decision",
+                "terms acknowledged",
+                terms.require_acknowledgement_location,
+            )
+        )
     if terms.course_expires_after_text is not None:
-        out.append(("enrollment.expires_after", "rule",
-                    f"course expiry (expires_after: {terms.course_expires_after_text})",
-                    terms.course_expires_after_location))
+        out.append(
+            (
+                "enrollment.expires_after",
+                "rule",
+                f"course expiry (expires_after: {terms.course_expires_after_text})",
+                terms.course_expires_after_location,
+            )
+        )
     return out
 
 
@@ -184,11 +205,25 @@ def coverage_items(cov: PolicyCoverage) -> list[Item]:
         seen = cov.outcomes.get(dotted, set())
         items.append(Item(dotted, "rule", compiled.source, rule.location, (dotted in cov.hits,)))
         if compiled.type == T.BOOL:
-            items.append(Item(dotted, "decision", compiled.source, rule.location,
-                              ((RESULT, True) in seen, (RESULT, False) in seen)))
+            items.append(
+                Item(
+                    dotted,
+                    "decision",
+                    compiled.source,
+                    rule.location,
+                    ((RESULT, True) in seen, (RESULT, False) in seen),
+                )
+            )
         for offset, text in _branches(compiled):
-            items.append(Item(dotted, "branch", text, rule.location_at(offset),
-                              ((offset, True) in seen, (offset, False) in seen)))
+            items.append(
+                Item(
+                    dotted,
+                    "branch",
+                    text,
+                    rule.location_at(offset),
+                    ((offset, True) in seen, (offset, False) in seen),
+                )
+            )
     for requirements in policy.requirement_lists:
         for req in requirements.items:
             dotted = requirement_id(requirements.path, req.index)
@@ -196,19 +231,40 @@ def coverage_items(cov: PolicyCoverage) -> list[Item]:
             label = f"requirement '{req.id}'"
             items.append(Item(dotted, "rule", label, req.location, (dotted in cov.hits,)))
             if req.min is not None or req.per_year is not None or req.courses or not req.has_cap:
-                items.append(Item(dotted, "decision", label + " met", req.location,
-                                  ((RESULT, True) in seen, (RESULT, False) in seen)))
+                items.append(
+                    Item(
+                        dotted,
+                        "decision",
+                        label + " met",
+                        req.location,
+                        ((RESULT, True) in seen, (RESULT, False) in seen),
+                    )
+                )
             if req.has_cap:  # a cap is exercised when it limits what counts and when not
                 key = "max" if req.max is not None else "max_share"
                 cap = cov.outcomes.get(f"{dotted}.cap", set())
-                items.append(Item(f"{dotted}.{key}", "decision", label + " cap reached",
-                                  req.cap_location,
-                                  ((RESULT, True) in cap, (RESULT, False) in cap)))
+                items.append(
+                    Item(
+                        f"{dotted}.{key}",
+                        "decision",
+                        label + " cap reached",
+                        req.cap_location,
+                        ((RESULT, True) in cap, (RESULT, False) in cap),
+                    )
+                )
     for dotted, what, label, where in package_terms(policy):
         seen = cov.outcomes.get(dotted, set())
-        items.append(Item(dotted, what, label, where,
-                          (dotted in cov.hits,) if what == "rule"
-                          else ((RESULT, True) in seen, (RESULT, False) in seen)))
+        items.append(
+            Item(
+                dotted,
+                what,
+                label,
+                where,
+                (dotted in cov.hits,)
+                if what == "rule"
+                else ((RESULT, True) in seen, (RESULT, False) in seen),
+            )
+        )
     items.sort(key=lambda i: (i.location.line, i.location.col) if i.location else (0, 0))
     return items
 
@@ -224,30 +280,42 @@ def report_data(recorder: Recorder) -> dict[str, Any]:
     for path in sorted(recorder.policies):
         items = recorder.items(path)
         all_items.extend(items)
-        policies.append({
-            "policy": path,
-            "id": recorder.policies[path].policy.id,
-            "percent": round(percent(items), 1),
-            "covered": sum(i.covered for i in items),
-            "total": sum(i.total for i in items),
-            **({"note": recorder.policies[path].note} if recorder.policies[path].note else {}),
-            "items": [{
-                "rule": i.rule, "what": i.what, "text": i.text,
-                "location": str(i.location) if i.location else None,
-                "covered": i.covered == i.total,
-                **({} if i.covered == i.total else {"missing": i.missing()}),
-            } for i in items],
-        })
-    return {"policies": policies, "percent": round(percent(all_items), 1),
-            "covered": sum(i.covered for i in all_items),
-            "total": sum(i.total for i in all_items)}
+        policies.append(
+            {
+                "policy": path,
+                "id": recorder.policies[path].policy.id,
+                "percent": round(percent(items), 1),
+                "covered": sum(i.covered for i in items),
+                "total": sum(i.total for i in items),
+                **({"note": recorder.policies[path].note} if recorder.policies[path].note else {}),
+                "items": [
+                    {
+                        "rule": i.rule,
+                        "what": i.what,
+                        "text": i.text,
+                        "location": str(i.location) if i.location else None,
+                        "covered": i.covered == i.total,
+                        **({} if i.covered == i.total else {"missing": i.missing()}),
+                    }
+                    for i in items
+                ],
+            }
+        )
+    return {
+        "policies": policies,
+        "percent": round(percent(all_items), 1),
+        "covered": sum(i.covered for i in all_items),
+        "total": sum(i.total for i in all_items),
+    }
 
 
 def _mark(item: Item) -> str:
     if item.what == "rule":
         return "hit" if item.seen[0] else "NOT HIT"
-    return "/".join(name if seen else "-" * len(name)
-                    for name, seen in zip(("true", "false"), item.seen))
+    return "/".join(
+        name if seen else "-" * len(name)
+        for name, seen in zip(("true", "false"), item.seen, strict=False)
+    )
 
 
 def report_text(recorder: Recorder) -> str:
@@ -258,9 +326,11 @@ def report_text(recorder: Recorder) -> str:
         items = recorder.items(path)
         all_items.extend(items)
         note = recorder.policies[path].note
-        lines.append(f"coverage of {path} ({recorder.policies[path].policy.id}): "
-                     f"{percent(items):.1f}% ({sum(i.covered for i in items)}/"
-                     f"{sum(i.total for i in items)})" + (f" -- {note}" if note else ""))
+        lines.append(
+            f"coverage of {path} ({recorder.policies[path].policy.id}): "
+            f"{percent(items):.1f}% ({sum(i.covered for i in items)}/"
+            f"{sum(i.total for i in items)})" + (f" -- {note}" if note else "")
+        )
         width = max((len(i.rule) for i in items), default=4)
         for i in items:
             text = i.text if len(i.text) <= 60 else i.text[:57] + "..."
@@ -269,6 +339,8 @@ def report_text(recorder: Recorder) -> str:
         for i in missed:
             where = f"{i.location}" if i.location else path
             lines.append(f"  {where}: not covered: {i.what} {i.text!r}: {i.missing()}")
-    lines.append(f"total coverage: {percent(all_items):.1f}% "
-                 f"({sum(i.covered for i in all_items)}/{sum(i.total for i in all_items)})")
+    lines.append(
+        f"total coverage: {percent(all_items):.1f}% "
+        f"({sum(i.covered for i in all_items)}/{sum(i.total for i in all_items)})"
+    )
     return "\n".join(lines) + "\n"

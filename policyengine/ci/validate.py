@@ -12,7 +12,7 @@ kind.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +40,7 @@ def _check_sources(path: str, data: Any, env: Environment) -> list[Diagnostic]:
 CHECKS = {"policy": _check_policy, "sources": _check_sources}
 
 
-def check_document(path: str, data: Any, env: Environment
-                   ) -> tuple[str | None, list[Diagnostic]]:
+def check_document(path: str, data: Any, env: Environment) -> tuple[str | None, list[Diagnostic]]:
     """Validate loaded data of any kind; returns (kind, diagnostics)."""
     kind = document_kind(data)
     if kind is None:

@@ -159,8 +159,11 @@ class _Checker:
         hint = did_you_mean(node.name, [*self.names, *env])
         if hint is None:
             seen = sorted({*self.names, *env})
-            hint = ("here an expression can use " + ", ".join(seen)) if seen else \
-                "here an expression can use no names, only literals and functions"
+            hint = (
+                ("here an expression can use " + ", ".join(seen))
+                if seen
+                else "here an expression can use no names, only literals and functions"
+            )
         if node.name in self.registry:
             hint = f"'{node.name}' is a function: call it like {node.name}(...)"
         raise ExprError(f"unknown name '{node.name}'", node.start, node.end, hint=hint)

@@ -27,6 +27,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "sources": ("sources", "sources"),
 }
 
+
 def document_kind(data: object) -> str | None:
     if not isinstance(data, Mapping):
         return None
@@ -46,9 +47,7 @@ def iter_files(paths: Iterable[str]) -> Iterator[str]:
             found: list[str] = []
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(
-                    os.path.join(root, f) for f in files if f.endswith(EXTENSIONS)
-                )
+                found.extend(os.path.join(root, f) for f in files if f.endswith(EXTENSIONS))
             yield from sorted(found)
         else:
             yield raw

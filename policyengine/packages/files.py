@@ -25,10 +25,10 @@ import yaml
 from policyengine import dates
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr.values import format_decimal
-from policyengine.packages.ledger_file import replace_file
-from policyengine.records.model import parse_decimal
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, locate
+from policyengine.packages.ledger_file import replace_file
+from policyengine.records.model import parse_decimal
 
 
 @dataclass(frozen=True)
@@ -168,9 +168,11 @@ class _Reader:
             return dates.parse_datetime(str(raw), self.tz)
         except ValueError as err:
             self.bad(
-                path, f"{what}: {err}",
+                path,
+                f"{what}: {err}",
                 "write e.g. 2024-01-15T10:30:00-08:00 (or without the offset for local time "
-                "in the policy's time zone)", "timestamp",
+                "in the policy's time zone)",
+                "timestamp",
             )
             return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -188,7 +190,9 @@ def load_account(path: str, tz: dt.tzinfo) -> Account:
     return account_from_document(data, tz, path=path)
 
 
-def account_from_document(data: Mapping[Any, Any], tz: dt.tzinfo, *, path: str = "<account>") -> Account:
+def account_from_document(
+    data: Mapping[Any, Any], tz: dt.tzinfo, *, path: str = "<account>"
+) -> Account:
     """An :class:`Account` from a parsed document (also plain dicts from the API)."""
     r = _Reader(data, tz)
     head = data.get("account") or {}
@@ -200,26 +204,58 @@ def account_from_document(data: Mapping[Any, Any], tz: dt.tzinfo, *, path: str =
         at = r.time(raw.get("at"), [*here, "at"], f"event '{eid}'")
         loc = _loc(data, here)
         if raw.get("type") == "purchase":
-            credits = r.credits(raw.get("credits"), [*here, "credits"], f"purchase '{eid}': credits", True)
-            events.append(Purchase(eid, at, credits, str(raw.get("title", "")), str(raw.get("at")), loc, i))
+            credits = r.credits(
+                raw.get("credits"), [*here, "credits"], f"purchase '{eid}': credits", True
+            )
+            events.append(
+                Purchase(eid, at, credits, str(raw.get("title", "")), str(raw.get("at")), loc, i)
+            )
         else:
             items = []
             for j, it in enumerate(raw.get("items") or []):
-                cost = r.credits(it.get("credits"), [*here, "items", j, "credits"],
-                                 f"redemption '{eid}', item '{it.get('id')}': credits", False)
-                items.append(RedeemedItem(str(it.get("id")), str(it.get("product_type", "")),
-                                          cost, str(it.get("title", ""))))
+                cost = r.credits(
+                    it.get("credits"),
+                    [*here, "items", j, "credits"],
+                    f"redemption '{eid}', item '{it.get('id')}': credits",
+                    False,
+                )
+                items.append(
+                    RedeemedItem(
+                        str(it.get("id")),
+                        str(it.get("product_type", "")),
+                        cost,
+                        str(it.get("title", "")),
+                    )
+                )
             draws = []
             for j, d in enumerate(raw.get("draws") or []):
-                amount = r.credits(d.get("credits"), [*here, "draws", j, "credits"],
-                                   f"redemption '{eid}', draw {j + 1}: credits", True)
+                amount = r.credits(
+                    d.get("credits"),
+                    [*here, "draws", j, "credits"],
+                    f"redemption '{eid}', draw {j + 1}: credits",
+                    True,
+                )
                 draws.append(DrawRecord(str(d.get("package")), amount))
             ack = raw.get("acknowledged_terms")
-            events.append(Redemption(eid, at, tuple(items), tuple(draws),
-                                     None if ack is None else bool(ack), str(raw.get("at")), loc, i))
+            events.append(
+                Redemption(
+                    eid,
+                    at,
+                    tuple(items),
+                    tuple(draws),
+                    None if ack is None else bool(ack),
+                    str(raw.get("at")),
+                    loc,
+                    i,
+                )
+            )
         if eid in seen:
-            r.bad([*here, "id"], f"duplicate event id '{eid}' (first used by event {seen[eid] + 1})",
-                  "give every purchase and redemption its own id", "account.duplicate-id")
+            r.bad(
+                [*here, "id"],
+                f"duplicate event id '{eid}' (first used by event {seen[eid] + 1})",
+                "give every purchase and redemption its own id",
+                "account.duplicate-id",
+            )
         seen.setdefault(eid, i)
     if r.problems:
         raise PolicyError(r.problems)
@@ -245,8 +281,11 @@ def cart_from_document(data: Mapping[Any, Any], *, path: str = "<cart>") -> Cart
         price = Decimal(0)
         if raw.get("price") is not None:
             price = r.credits(raw["price"], [*here, "price"], f"item '{iid}': price", False)
-        items.append(CartItem(iid, str(raw.get("title", "")), str(raw.get("product_type", "")),
-                              credits, price))
+        items.append(
+            CartItem(
+                iid, str(raw.get("title", "")), str(raw.get("product_type", "")), credits, price
+            )
+        )
     if r.problems:
         raise PolicyError(r.problems)
     return Cart(tuple(items), bool(body.get("acknowledged_terms", False)), path)
@@ -267,13 +306,21 @@ def account_document(account: Account, tz: dt.tzinfo) -> dict[str, Any]:
     events: list[dict[str, Any]] = []
     for e in sorted(account.events, key=lambda e: e.order):
         if isinstance(e, Purchase):
-            doc: dict[str, Any] = {"type": "purchase", "id": e.id,
-                                   "at": _time_text(e.at, e.at_text, tz), "credits": e.credits}
+            doc: dict[str, Any] = {
+                "type": "purchase",
+                "id": e.id,
+                "at": _time_text(e.at, e.at_text, tz),
+                "credits": e.credits,
+            }
             if e.title:
                 doc["title"] = e.title
         else:
-            doc = {"type": "redemption", "id": e.id, "at": _time_text(e.at, e.at_text, tz),
-                   "items": [_item_doc(i) for i in e.items]}
+            doc = {
+                "type": "redemption",
+                "id": e.id,
+                "at": _time_text(e.at, e.at_text, tz),
+                "items": [_item_doc(i) for i in e.items],
+            }
             if e.draws:
                 doc["draws"] = [{"package": d.package, "credits": d.credits} for d in e.draws]
             if e.acknowledged_terms is not None:
@@ -310,8 +357,9 @@ def account_text(account: Account, tz: dt.tzinfo, *, json_format: bool = False) 
         text = json.dumps(_json_numbers(doc), indent=2, ensure_ascii=False) + "\n"
         return re.sub(r'"\\u0000decimal:([0-9.]+)"', r"\1", text)
     header = "# Credit-package account history written by policyengine redeem --record.\n"
-    return header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                              default_flow_style=False)
+    return header + yaml.dump(
+        doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
 
 
 _MARK = "\u0000decimal:"
@@ -335,7 +383,20 @@ def write_account(path: str, account: Account, tz: dt.tzinfo) -> None:
 
 
 __all__ = [
-    "Account", "Cart", "CartItem", "DrawRecord", "Event", "Purchase", "RedeemedItem",
-    "Redemption", "account_document", "account_from_document", "account_text",
-    "cart_from_document", "load_account", "load_cart", "where", "write_account",
+    "Account",
+    "Cart",
+    "CartItem",
+    "DrawRecord",
+    "Event",
+    "Purchase",
+    "RedeemedItem",
+    "Redemption",
+    "account_document",
+    "account_from_document",
+    "account_text",
+    "cart_from_document",
+    "load_account",
+    "load_cart",
+    "where",
+    "write_account",
 ]

@@ -15,11 +15,11 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from policyengine.decimals import ZERO, decimal_text
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.expr.values import add_duration, format_decimal
+from policyengine.expr.values import add_duration
 from policyengine.packages.files import Account, Purchase, Redemption, where
 from policyengine.policy.model import PackageTerms, Policy
 
@@ -88,12 +88,15 @@ class Balance:
 def terms(policy: Policy) -> Terms:
     """The package terms of ``policy``; PolicyError when it is not a credit-package policy."""
     if policy.kind != "credit-package" or policy.package is None:
-        raise PolicyError(Diagnostic(
-            f"policy '{policy.id}' is a {policy.kind} policy, not a credit-package policy",
-            policy.kind_location,
-            hint="redeem and balance need a policy with 'kind: credit-package' and a 'package:' section",
-            code="package.policy-kind",
-        ))
+        raise PolicyError(
+            Diagnostic(
+                f"policy '{policy.id}' is a {policy.kind} policy, not a credit-package policy",
+                policy.kind_location,
+                hint="redeem and balance need a policy with 'kind: credit-package' and a "
+                "'package:' section",
+                code="package.policy-kind",
+            )
+        )
     return policy.package
 
 
@@ -118,16 +121,16 @@ def package_for(purchase: Purchase, t: Terms) -> Package:
         first_day_after = add_duration(local.date(), t.valid_for)
         expires_at = dt.datetime.combine(first_day_after, dt.time(0), tzinfo=t.tz)
         last_day = first_day_after - dt.timedelta(days=1)
-    return Package(purchase.id, purchase.credits, local, expires_at, last_day,
-                   where(purchase), purchase.order)
+    return Package(
+        purchase.id, purchase.credits, local, expires_at, last_day, where(purchase), purchase.order
+    )
 
 
 def _sorted_events(account: Account) -> list[Purchase | Redemption]:
     return sorted(account.events, key=lambda e: (_utc(e.at), e.order))
 
 
-def _draw_key(t: Terms, remaining: Mapping[str, Decimal]
-              ) -> Callable[[Package], tuple[Any, ...]]:
+def _draw_key(t: Terms, remaining: Mapping[str, Decimal]) -> Callable[[Package], tuple[Any, ...]]:
     def key(p: Package) -> tuple[Any, ...]:
         expires, bought = _utc(p.expires_at), _utc(p.purchased_at)
         if t.draw_order == "purchased-first":
@@ -139,8 +142,13 @@ def _draw_key(t: Terms, remaining: Mapping[str, Decimal]
     return key
 
 
-def draw(t: Terms, pkgs: Mapping[str, Package], used: Mapping[str, Decimal],
-              at: dt.datetime, needed: Decimal) -> tuple[list[tuple[Package, Decimal]], Decimal]:
+def draw(
+    t: Terms,
+    pkgs: Mapping[str, Package],
+    used: Mapping[str, Decimal],
+    at: dt.datetime,
+    needed: Decimal,
+) -> tuple[list[tuple[Package, Decimal]], Decimal]:
     """Draws covering ``needed`` in the policy's draw order, and the shortfall left."""
     remaining = {pid: p.credits - used[pid] for pid, p in pkgs.items()}
     usable = [p for p in pkgs.values() if p.usable_at(at) and remaining[p.id] > 0]
@@ -167,8 +175,14 @@ def replay(
     problems: list[Diagnostic] = []
 
     def bad(event: Redemption, message: str, hint: str) -> None:
-        problems.append(Diagnostic(f"redemption '{event.id}' at {event.at.astimezone(t.tz).isoformat()}: {message}",
-                                   event.location, hint=hint, code="account.replay"))
+        problems.append(
+            Diagnostic(
+                f"redemption '{event.id}' at {event.at.astimezone(t.tz).isoformat()}: {message}",
+                event.location,
+                hint=hint,
+                code="account.replay",
+            )
+        )
 
     for event in _sorted_events(account):
         if until is not None and _utc(event.at) > _utc(until):
@@ -181,31 +195,49 @@ def replay(
         if not event.draws:
             draws, short = draw(t, pkgs, used, event.at, needed)
             if short > 0:
-                bad(event, f"needs {decimal_text(needed)} credits but only "
+                bad(
+                    event,
+                    f"needs {decimal_text(needed)} credits but only "
                     f"{decimal_text(needed - short)} were available in valid packages "
                     f"(short by {decimal_text(short)})",
-                    "a redemption cannot overdraw the packages valid at its time")
+                    "a redemption cannot overdraw the packages valid at its time",
+                )
             for p, amount in draws:
                 used[p.id] += amount
             continue
         total = sum((d.credits for d in event.draws), ZERO)
         if total != needed:
-            bad(event, f"its draws add up to {decimal_text(total)} credits but its items "
-                f"cost {decimal_text(needed)}", "make the draws add up to the items' credits")
+            bad(
+                event,
+                f"its draws add up to {decimal_text(total)} credits but its items "
+                f"cost {decimal_text(needed)}",
+                "make the draws add up to the items' credits",
+            )
         for d in event.draws:
             drawn = pkgs.get(d.package)
             if drawn is None:
-                bad(event, f"draws from package '{d.package}', which was not bought before it",
-                    "name the id of an earlier purchase event")
+                bad(
+                    event,
+                    f"draws from package '{d.package}', which was not bought before it",
+                    "name the id of an earlier purchase event",
+                )
                 continue
             if not drawn.usable_at(event.at):
-                bad(event, f"draws from package '{drawn.id}', which expired at "
-                    f"{drawn.expires_at.isoformat()} (last usable day {drawn.last_day.isoformat()})",
-                    "an expired package cannot be redeemed")
+                bad(
+                    event,
+                    f"draws from package '{drawn.id}', which expired at "
+                    f"{drawn.expires_at.isoformat()} "
+                    f"(last usable day {drawn.last_day.isoformat()})",
+                    "an expired package cannot be redeemed",
+                )
             left = drawn.credits - used[drawn.id]
             if d.credits > left:
-                bad(event, f"draws {decimal_text(d.credits)} credits from package '{drawn.id}', "
-                    f"which had only {decimal_text(left)} left", "a package cannot be overdrawn")
+                bad(
+                    event,
+                    f"draws {decimal_text(d.credits)} credits from package '{drawn.id}', "
+                    f"which had only {decimal_text(left)} left",
+                    "a package cannot be overdrawn",
+                )
             used[drawn.id] += d.credits
     return pkgs, used, problems
 
@@ -225,8 +257,9 @@ def state(
     return pkgs, used
 
 
-def balance_of(t: Terms, pkgs: Mapping[str, Package], used: Mapping[str, Decimal],
-                at: dt.datetime) -> Balance:
+def balance_of(
+    t: Terms, pkgs: Mapping[str, Package], used: Mapping[str, Decimal], at: dt.datetime
+) -> Balance:
     out = []
     for p in sorted(pkgs.values(), key=lambda p: (_utc(p.purchased_at), p.order)):
         remaining = p.credits - used[p.id]

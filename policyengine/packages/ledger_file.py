@@ -45,11 +45,13 @@ def temp_path(target: str) -> str:
 
 
 def _io_error(path: str, err: OSError, doing: str) -> PolicyError:
-    return PolicyError(Diagnostic(
-        f"{path}: cannot {doing}: {err.strerror or err}",
-        hint="check that the account file exists and that its folder is writable",
-        code="ledger.io",
-    ))
+    return PolicyError(
+        Diagnostic(
+            f"{path}: cannot {doing}: {err.strerror or err}",
+            hint="check that the account file exists and that its folder is writable",
+            code="ledger.io",
+        )
+    )
 
 
 @contextlib.contextmanager

@@ -38,19 +38,14 @@ from policyengine.packages.files import (
     DrawRecord,
     RedeemedItem,
     Redemption,
-    load_account,
-    load_cart,
 )
 from policyengine.packages.ledger import (
     Balance,
     Package,
     PackageBalance,
-    Terms,
-    draw,
-    balance,
     balance_of,
     check_history,
-    package_for,
+    draw,
     replay,
     state,
     terms,
@@ -59,8 +54,16 @@ from policyengine.policy.model import CartRules, Policy
 from policyengine.policy.rule import Rule
 
 __all__ = [
-    "Draw", "Enrollment", "ItemCharge", "Reason", "RedemptionDecision", "balance_data",
-    "decision_data", "package_data", "record_redemption", "redeem",
+    "Draw",
+    "Enrollment",
+    "ItemCharge",
+    "Reason",
+    "RedemptionDecision",
+    "balance_data",
+    "decision_data",
+    "package_data",
+    "record_redemption",
+    "redeem",
 ]
 
 
@@ -135,15 +138,21 @@ def _charge(policy: Policy, item: CartItem) -> ItemCharge:
     cost = item.credits if cost is None else cost
     if not isinstance(cost, Decimal) or not cost.is_finite() or cost < 0:
         where = None if rules.item_cost is None else rules.item_cost.location
-        raise PolicyError(Diagnostic(
-            f"cart.item_cost gave {cost} for item '{item.id}'; an item cannot cost a negative "
-            "number of credits", where, code="package.item-cost"))
+        raise PolicyError(
+            Diagnostic(
+                f"cart.item_cost gave {cost} for item '{item.id}'; an item cannot cost a negative "
+                "number of credits",
+                where,
+                code="package.item-cost",
+            )
+        )
     eligible = _evaluate(policy, rules.eligible_item, values)
     return ItemCharge(item, cost, eligible is not False)
 
 
-def _rule_reasons(policy: Policy, charges: tuple[ItemCharge, ...], total: Decimal,
-                  at: dt.datetime) -> tuple[list[Reason], bool]:
+def _rule_reasons(
+    policy: Policy, charges: tuple[ItemCharge, ...], total: Decimal, at: dt.datetime
+) -> tuple[list[Reason], bool]:
     cart_values = {"items": tuple(c.item.as_values() for c in charges), "total_credits": total}
     values = {"cart": cart_values, "as_of": at.astimezone(policy.tz).date()}
     reasons, hidden = [], False
@@ -172,35 +181,60 @@ def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Red
     total = sum((c.credits for c in charges), ZERO)
     reasons: list[Reason] = []
     if not charges:
-        reasons.append(Reason("empty-cart", "The cart is empty: add at least one course to "
-                              "pay with credits."))
+        reasons.append(
+            Reason("empty-cart", "The cart is empty: add at least one course to pay with credits.")
+        )
     rule_reasons, hidden = _rule_reasons(policy, charges, total, at)
     reasons.extend(rule_reasons)
     message = _cart(policy).ineligible_message
     for c in charges:
         if not c.eligible:
-            reasons.append(Reason("item-not-eligible", f"'{c.item.title or c.item.id}' "
-                                  f"({c.item.product_type}): {message}", item=c.item.id))
+            reasons.append(
+                Reason(
+                    "item-not-eligible",
+                    f"'{c.item.title or c.item.id}' ({c.item.product_type}): {message}",
+                    item=c.item.id,
+                )
+            )
     available = before.available
     draws, short = draw(t, pkgs, used, at, total)
     if available <= 0:
         lost = [p for p in before.packages if p.status == "expired"]
-        detail = "".join(f"; package '{p.package.id}' expired after "
-                         f"{p.package.last_day.isoformat()} with {_credits(p.remaining)} unused"
-                         for p in lost)
-        reasons.append(Reason("no-valid-package", f"No valid credit package: there are no "
-                              f"credits to redeem at this time{detail}.", credits=total))
+        detail = "".join(
+            f"; package '{p.package.id}' expired after "
+            f"{p.package.last_day.isoformat()} with {_credits(p.remaining)} unused"
+            for p in lost
+        )
+        reasons.append(
+            Reason(
+                "no-valid-package",
+                f"No valid credit package: there are no credits to redeem at this time{detail}.",
+                credits=total,
+            )
+        )
     elif short > 0:
-        reasons.append(Reason("insufficient-credits", f"The cart costs {_credits(total)} but "
-                              f"only {_credits(available)} are available: "
-                              f"{_credits(short)} short.", credits=short))
+        reasons.append(
+            Reason(
+                "insufficient-credits",
+                f"The cart costs {_credits(total)} but "
+                f"only {_credits(available)} are available: "
+                f"{_credits(short)} short.",
+                credits=short,
+            )
+        )
     if t.require_acknowledgement and not cart.acknowledged_terms:
-        reasons.append(Reason("terms-not-acknowledged", "The terms and conditions must be "
-                              "acknowledged before the transaction can be completed."))
+        reasons.append(
+            Reason(
+                "terms-not-acknowledged",
+                "The terms and conditions must be "
+                "acknowledged before the transaction can be completed.",
+            )
+        )
     offered = not hidden and available > 0
     if reasons:
-        return RedemptionDecision(at, offered, False, tuple(reasons), charges, total, available, (),
-                        before, ())
+        return RedemptionDecision(
+            at, offered, False, tuple(reasons), charges, total, available, (), before, ()
+        )
     new_used = dict(used)
     out_draws = []
     for p, amount in draws:
@@ -208,26 +242,53 @@ def redeem(policy: Policy, account: Account, cart: Cart, at: dt.datetime) -> Red
         out_draws.append(Draw(p, amount, p.credits - new_used[p.id]))
     conflict = replay(t, _with_redemption(account, _event(cart, charges, draws, at, "(check)")))[2]
     if conflict:
-        reason = Reason("history-conflict", "The account history already holds later redemptions "
-                        "that this one would leave uncovered: " + conflict[0].message)
-        return RedemptionDecision(at, offered, False, (reason,), charges, total, available, (), before, ())
+        reason = Reason(
+            "history-conflict",
+            "The account history already holds later redemptions "
+            "that this one would leave uncovered: " + conflict[0].message,
+        )
+        return RedemptionDecision(
+            at, offered, False, (reason,), charges, total, available, (), before, ()
+        )
     expires_after = t.course_expires_after
     enrollments = tuple(
-        Enrollment(c.item, at, None if expires_after is None else add_duration(at.date(), expires_after))
+        Enrollment(
+            c.item, at, None if expires_after is None else add_duration(at.date(), expires_after)
+        )
         for c in charges
     )
-    return RedemptionDecision(at, True, True, (), charges, total, available, tuple(out_draws),
-                    balance_of(t, pkgs, new_used, at), enrollments)
+    return RedemptionDecision(
+        at,
+        True,
+        True,
+        (),
+        charges,
+        total,
+        available,
+        tuple(out_draws),
+        balance_of(t, pkgs, new_used, at),
+        enrollments,
+    )
 
 
-def _event(cart: Cart, charges: tuple[ItemCharge, ...],
-           draws: list[tuple[Package, Decimal]], at: dt.datetime,
-           redemption_id: str) -> Redemption:
-    items = tuple(RedeemedItem(c.item.id, c.item.product_type, c.credits, c.item.title)
-                  for c in charges)
-    return Redemption(redemption_id, at, items,
-                      tuple(DrawRecord(p.id, amount) for p, amount in draws),
-                      cart.acknowledged_terms, at.isoformat())
+def _event(
+    cart: Cart,
+    charges: tuple[ItemCharge, ...],
+    draws: list[tuple[Package, Decimal]],
+    at: dt.datetime,
+    redemption_id: str,
+) -> Redemption:
+    items = tuple(
+        RedeemedItem(c.item.id, c.item.product_type, c.credits, c.item.title) for c in charges
+    )
+    return Redemption(
+        redemption_id,
+        at,
+        items,
+        tuple(DrawRecord(p.id, amount) for p, amount in draws),
+        cart.acknowledged_terms,
+        at.isoformat(),
+    )
 
 
 def _with_redemption(account: Account, event: Redemption) -> Account:
@@ -235,8 +296,9 @@ def _with_redemption(account: Account, event: Redemption) -> Account:
     return replace(account, events=(*account.events, replace(event, order=order)))
 
 
-def record_redemption(policy: Policy, account: Account, cart: Cart, at: dt.datetime,
-                      redemption_id: str) -> Account:
+def record_redemption(
+    policy: Policy, account: Account, cart: Cart, at: dt.datetime, redemption_id: str
+) -> Account:
     """The account with the redemption of ``cart`` at ``at`` appended, with its draws.
 
     Raises PolicyError when the history given no longer allows it (the credits were
@@ -244,15 +306,25 @@ def record_redemption(policy: Policy, account: Account, cart: Cart, at: dt.datet
     lock or transaction in which the history was read.
     """
     if any(e.id == redemption_id for e in account.events):
-        raise PolicyError(Diagnostic(f"the account already has an event with id '{redemption_id}'",
-                                     hint="give the redemption a new id", code="account.duplicate-id"))
+        raise PolicyError(
+            Diagnostic(
+                f"the account already has an event with id '{redemption_id}'",
+                hint="give the redemption a new id",
+                code="account.duplicate-id",
+            )
+        )
     decision = redeem(policy, account, cart, at)
     if not decision.allowed:
-        raise PolicyError([
-            Diagnostic(f"redemption '{redemption_id}' refused: {r.message}", hint=None,
-                       code=f"redeem.{r.code}")
-            for r in decision.reasons
-        ])
+        raise PolicyError(
+            [
+                Diagnostic(
+                    f"redemption '{redemption_id}' refused: {r.message}",
+                    hint=None,
+                    code=f"redeem.{r.code}",
+                )
+                for r in decision.reasons
+            ]
+        )
     draws = [(d.package, d.credits) for d in decision.draws]
     new = _with_redemption(account, _event(cart, decision.items, draws, decision.at, redemption_id))
     problems = check_history(policy, new)
@@ -301,29 +373,49 @@ def decision_data(d: RedemptionDecision) -> dict[str, Any]:
         "option_offered": d.option_offered,
         "allowed": d.allowed,
         "reasons": [
-            {k: (decimal_text(v) if isinstance(v, Decimal) else v)
-             for k, v in (("code", r.code), ("message", r.message), ("rule", r.rule),
-                          ("item", r.item), ("credits", r.credits)) if v is not None}
+            {
+                k: (decimal_text(v) if isinstance(v, Decimal) else v)
+                for k, v in (
+                    ("code", r.code),
+                    ("message", r.message),
+                    ("rule", r.rule),
+                    ("item", r.item),
+                    ("credits", r.credits),
+                )
+                if v is not None
+            }
             for r in d.reasons
         ],
         "items": [
-            {"id": c.item.id, "title": c.item.title, "product_type": c.item.product_type,
-             "credits": decimal_text(c.credits), "eligible": c.eligible}
+            {
+                "id": c.item.id,
+                "title": c.item.title,
+                "product_type": c.item.product_type,
+                "credits": decimal_text(c.credits),
+                "eligible": c.eligible,
+            }
             for c in d.items
         ],
         "total_credits": decimal_text(d.total_credits),
         "available_credits": decimal_text(d.available_credits),
         "draws": [
-            {"package": x.package.id, "credits": decimal_text(x.credits),
-             "remaining_after": decimal_text(x.remaining_after),
-             "expires_at": x.package.expires_at.isoformat(),
-             "last_day": x.package.last_day.isoformat()}
+            {
+                "package": x.package.id,
+                "credits": decimal_text(x.credits),
+                "remaining_after": decimal_text(x.remaining_after),
+                "expires_at": x.package.expires_at.isoformat(),
+                "last_day": x.package.last_day.isoformat(),
+            }
             for x in d.draws
         ],
         "balance_after": balance_data(d.balance_after),
         "enrollments": [
-            {"item": e.item.id, "title": e.item.title, "enrolled_at": e.enrolled_at.isoformat(),
-             "expires_on": e.expires_on.isoformat() if e.expires_on else None}
+            {
+                "item": e.item.id,
+                "title": e.item.title,
+                "enrolled_at": e.enrolled_at.isoformat(),
+                "expires_on": e.expires_on.isoformat() if e.expires_on else None,
+            }
             for e in d.enrollments
         ],
     }

@@ -36,9 +36,9 @@ from policyengine.policy.model import (
     Conversion,
     DateChangeRule,
     PackageTerms,
-    PerYear,
     PeriodRules,
     Periods,
+    PerYear,
     Policy,
     RecordRules,
     Requirement,
@@ -72,15 +72,16 @@ def build_policy(path: str, data: LocDict, env: Environment) -> Policy:
     problems: list[Diagnostic] = []
     tz = _time_zone(data, problems)
     constants, constant_types = _constants(data, problems)
-    declared = {str(name): scopes.FIELD_TYPES[str(type_name)]
-                for name, type_name in _get(data, "records", "fields", default={}).items()}
+    declared = {
+        str(name): scopes.FIELD_TYPES[str(type_name)]
+        for name, type_name in _get(data, "records", "fields", default={}).items()
+    }
     types = scopes.object_types({**env.record_fields, **declared}, constant_types)
     rules: dict[str, Rule] = {}
     for dotted, text, expected in iter_expressions(data):
         scope = scopes.scope_for(dotted, types)
         try:
-            compiled = compile_expression(str(text), Scope(scope, env.functions),
-                                          expected=expected)
+            compiled = compile_expression(str(text), Scope(scope, env.functions), expected=expected)
         except ExprError as err:
             problems.append(expression_diagnostic(text, err))
             continue
@@ -103,8 +104,9 @@ def iter_expressions(data: Mapping[Any, Any]) -> Iterator[tuple[str, Any, T.Type
     yield from _walk(data, schema, schema, "")
 
 
-def _walk(node: Any, sch: Any, root: dict[str, Any], path: str
-          ) -> Iterator[tuple[str, Any, T.Type]]:
+def _walk(
+    node: Any, sch: Any, root: dict[str, Any], path: str
+) -> Iterator[tuple[str, Any, T.Type]]:
     if not isinstance(sch, dict):
         return
     if "$ref" in sch:
@@ -147,8 +149,9 @@ def _get(data: Any, *path: str | int, default: Any = None) -> Any:
 class _Sections:
     """Builds the typed sections from a checked document and its compiled rules."""
 
-    def __init__(self, path: str, data: LocDict, rules: dict[str, Rule],
-                 declared: dict[str, T.Type]) -> None:
+    def __init__(
+        self, path: str, data: LocDict, rules: dict[str, Rule], declared: dict[str, T.Type]
+    ) -> None:
         self.path, self.data, self.rules, self.declared = path, data, rules, declared
 
     def rule(self, dotted: str) -> Rule | None:
@@ -172,19 +175,33 @@ class _Sections:
     def policy(self, tz: dt.tzinfo, constants: dict[str, Any], env: Environment) -> Policy:
         d = self.data
         lists: dict[tuple[str, ...], RequirementList] = {
-            base: self.requirement_list(base) for base in REQUIREMENT_LISTS
-                 if _get(d, *base) is not None}
+            base: self.requirement_list(base)
+            for base in REQUIREMENT_LISTS
+            if _get(d, *base) is not None
+        }
         return Policy(
-            path=self.path, kind=d["kind"], id=str(d["id"]), name=str(d["name"]), tz=tz,
-            constants=constants, env=env, rules=self.rules,
-            records=self.records(), periods=self.periods(lists),
+            path=self.path,
+            kind=d["kind"],
+            id=str(d["id"]),
+            name=str(d["name"]),
+            tz=tz,
+            constants=constants,
+            env=env,
+            rules=self.rules,
+            records=self.records(),
+            periods=self.periods(lists),
             allocation=Allocation(**dict(_get(d, "allocation", default={}))),
             certification_date=d.get("certification_date", "registration"),
-            carry_over=self.carry_over(), adjustments=self.adjustments(),
-            statuses=tuple(StatusRule(str(s["id"]), str(s.get("label", s["id"])),
-                                      self.rules[f"statuses.{i}.when"])
-                           for i, s in enumerate(d.get("statuses") or [])),
-            package=self.package(tz), cart=self.cart(),
+            carry_over=self.carry_over(),
+            adjustments=self.adjustments(),
+            statuses=tuple(
+                StatusRule(
+                    str(s["id"]), str(s.get("label", s["id"])), self.rules[f"statuses.{i}.when"]
+                )
+                for i, s in enumerate(d.get("statuses") or [])
+            ),
+            package=self.package(tz),
+            cart=self.cart(),
             requirement_lists=tuple(lists.values()),
             kind_location=self.location("kind"),
         )
@@ -192,9 +209,11 @@ class _Sections:
     def records(self) -> RecordRules:
         conversion = _get(self.data, "records", "conversion")
         return RecordRules(
-            counts_when=self.rule("records.counts_when"), credits=self.rule("records.credits"),
+            counts_when=self.rule("records.counts_when"),
+            credits=self.rule("records.credits"),
             conversion=None if conversion is None else Conversion(**dict(conversion)),
-            fields=self.declared)
+            fields=self.declared,
+        )
 
     def requirement_list(self, base: tuple[str, ...]) -> RequirementList:
         dotted = ".".join(base)
@@ -202,21 +221,30 @@ class _Sections:
         for i, raw in enumerate(_get(self.data, *base, default=[])):
             here = f"{dotted}.{i}"
             per_year = raw.get("per_year")
-            items.append(Requirement(
-                index=i, id=str(raw["id"]), label=str(raw.get("label", raw["id"])),
-                measure=raw.get("measure", "credits"), where=self.rule(f"{here}.where"),
-                within=None if raw.get("within") is None else str(raw["within"]),
-                min=self.amount(f"{here}.min", raw.get("min")),
-                max=self.amount(f"{here}.max", raw.get("max")),
-                max_share=None if raw.get("max_share") is None else Decimal(raw["max_share"]),
-                per_year=None if per_year is None else PerYear(
-                    min=self.amount(f"{here}.per_year.min", per_year.get("min")),
-                    years=per_year.get("years", "period"),
-                    carried_may_count=per_year.get("carried_may_count", True)),
-                courses=tuple(str(c) for c in raw.get("courses", [])),
-                carried_may_count=raw.get("carried_may_count", True),
-                location=self.location(*base, i),
-                cap_location=self.location(*base, i, "max" if "max" in raw else "max_share")))
+            items.append(
+                Requirement(
+                    index=i,
+                    id=str(raw["id"]),
+                    label=str(raw.get("label", raw["id"])),
+                    measure=raw.get("measure", "credits"),
+                    where=self.rule(f"{here}.where"),
+                    within=None if raw.get("within") is None else str(raw["within"]),
+                    min=self.amount(f"{here}.min", raw.get("min")),
+                    max=self.amount(f"{here}.max", raw.get("max")),
+                    max_share=None if raw.get("max_share") is None else Decimal(raw["max_share"]),
+                    per_year=None
+                    if per_year is None
+                    else PerYear(
+                        min=self.amount(f"{here}.per_year.min", per_year.get("min")),
+                        years=per_year.get("years", "period"),
+                        carried_may_count=per_year.get("carried_may_count", True),
+                    ),
+                    courses=tuple(str(c) for c in raw.get("courses", [])),
+                    carried_may_count=raw.get("carried_may_count", True),
+                    location=self.location(*base, i),
+                    cap_location=self.location(*base, i, "max" if "max" in raw else "max_share"),
+                )
+            )
         return RequirementList(dotted, tuple(items))
 
     def periods(self, lists: dict[tuple[str, ...], RequirementList]) -> Periods | None:
@@ -231,16 +259,24 @@ class _Sections:
                 return None
             own = lists.get(("periods", kind, "requirements"))
             return PeriodRules(
-                kind=cast(Any, kind), start=self.rules[f"periods.{kind}.start"],
-                end=self.rule(f"periods.{kind}.end"), length=self.duration(raw.get("length")),
+                kind=cast(Any, kind),
+                start=self.rules[f"periods.{kind}.start"],
+                end=self.rule(f"periods.{kind}.end"),
+                length=self.duration(raw.get("length")),
                 validity=self.rule(f"periods.{kind}.validity") or self.rule("validity"),
                 validity_text=raw.get("validity_text") or self.data.get("validity_text"),
                 requirements=own if own is not None else top,
-                layout=raw.get("layout", "back-to-back"), limit=raw.get("limit"),
-                location=self.location("periods", kind))
+                layout=raw.get("layout", "back-to-back"),
+                limit=raw.get("limit"),
+                location=self.location("periods", kind),
+            )
 
-        return Periods(one("initial"), one("renewal"), self.duration(section.get("grace")),
-                       self.duration(section.get("window")))
+        return Periods(
+            one("initial"),
+            one("renewal"),
+            self.duration(section.get("grace")),
+            self.duration(section.get("window")),
+        )
 
     def carry_over(self) -> CarryOver | None:
         raw = self.data.get("carry_over")
@@ -260,13 +296,16 @@ class _Sections:
             if rule is None:
                 return None
             return DateChangeRule(
-                cast(Any, direction), allowed=rule.get("allowed", True),
+                cast(Any, direction),
+                allowed=rule.get("allowed", True),
                 to=self.rule(f"adjustments.{direction}.to"),
                 when=self.rule(f"adjustments.{direction}.when"),
-                refusal=None if rule.get("refusal") is None else str(rule["refusal"]))
+                refusal=None if rule.get("refusal") is None else str(rule["refusal"]),
+            )
 
-        return Adjustments(tuple(str(r) for r in raw.get("roles", [])), one("backdate"),
-                           one("pushdate"))
+        return Adjustments(
+            tuple(str(r) for r in raw.get("roles", [])), one("backdate"), one("pushdate")
+        )
 
     def package(self, tz: dt.tzinfo) -> PackageTerms | None:
         raw = self.data.get("package")
@@ -276,45 +315,61 @@ class _Sections:
         valid_for = self.duration(raw["valid_for"])
         assert valid_for is not None
         return PackageTerms(
-            valid_for=valid_for, valid_for_text=str(raw["valid_for"]), tz=tz,
+            valid_for=valid_for,
+            valid_for_text=str(raw["valid_for"]),
+            tz=tz,
             boundary=raw.get("boundary", "end-of-day"),
             draw_order=raw.get("draw_order", "expires-first"),
-            require_acknowledgement=bool(_get(self.data, "cart", "require_acknowledgement",
-                                              default=False)),
+            require_acknowledgement=bool(
+                _get(self.data, "cart", "require_acknowledgement", default=False)
+            ),
             course_expires_after=self.duration(expires),
             course_expires_after_text=None if expires is None else str(expires),
             valid_for_location=self.location("package", "valid_for"),
             require_acknowledgement_location=self.location("cart", "require_acknowledgement"),
-            course_expires_after_location=self.location("enrollment", "expires_after"))
+            course_expires_after_location=self.location("enrollment", "expires_after"),
+        )
 
     def cart(self) -> CartRules | None:
         raw = self.data.get("cart")
         if raw is None:
             return None
         return CartRules(
-            item_cost=self.rule("cart.item_cost"), eligible_item=self.rule("cart.eligible_item"),
-            ineligible_message=str(raw.get("ineligible_message",
-                                           CartRules.ineligible_message)),
-            rules=tuple(CartRule(str(r["id"]), self.rules[f"cart.rules.{i}.refuse_when"],
-                                 str(r["message"]), bool(r.get("hide_option", False)))
-                        for i, r in enumerate(raw.get("rules") or [])),
+            item_cost=self.rule("cart.item_cost"),
+            eligible_item=self.rule("cart.eligible_item"),
+            ineligible_message=str(raw.get("ineligible_message", CartRules.ineligible_message)),
+            rules=tuple(
+                CartRule(
+                    str(r["id"]),
+                    self.rules[f"cart.rules.{i}.refuse_when"],
+                    str(r["message"]),
+                    bool(r.get("hide_option", False)),
+                )
+                for i, r in enumerate(raw.get("rules") or [])
+            ),
             require_acknowledgement=bool(raw.get("require_acknowledgement", False)),
-            location=self.location("cart"))
+            location=self.location("cart"),
+        )
 
 
 def _time_zone(data: LocDict, problems: list[Diagnostic]) -> dt.tzinfo:
     try:
         return dates.zone(str(data["timezone"]))
     except ValueError as err:
-        problems.append(Diagnostic(
-            str(err), locate(data, ["timezone"]),
-            hint="use an IANA time zone name such as America/New_York or UTC",
-            code="policy.timezone"))
+        problems.append(
+            Diagnostic(
+                str(err),
+                locate(data, ["timezone"]),
+                hint="use an IANA time zone name such as America/New_York or UTC",
+                code="policy.timezone",
+            )
+        )
         return dt.timezone.utc
 
 
-def _constants(data: LocDict, problems: list[Diagnostic]
-               ) -> tuple[dict[str, Any], dict[str, T.Type]]:
+def _constants(
+    data: LocDict, problems: list[Diagnostic]
+) -> tuple[dict[str, Any], dict[str, T.Type]]:
     values: dict[str, Any] = {}
     types: dict[str, T.Type] = {}
     for name, raw in (data.get("constants") or {}).items():

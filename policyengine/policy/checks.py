@@ -14,6 +14,7 @@ from typing import Any
 from policyengine.errors import Diagnostic, did_you_mean
 from policyengine.load.yaml_loader import locate, locate_key
 
+
 def value_at(data: Any, path: Sequence[str | int], default: Any = None) -> Any:
     """The value at ``path`` (keys and list indices, as str or int), or ``default``."""
     node = data
@@ -29,7 +30,9 @@ def value_at(data: Any, path: Sequence[str | int], default: Any = None) -> Any:
 
 # Every place a policy lists requirements.
 REQUIREMENT_LISTS = (
-    ("requirements",), ("periods", "initial", "requirements"), ("periods", "renewal", "requirements"),
+    ("requirements",),
+    ("periods", "initial", "requirements"),
+    ("periods", "renewal", "requirements"),
 )
 
 
@@ -78,7 +81,8 @@ def requirement_checks(data: Any) -> Iterator[Diagnostic]:
                     locate(data, [*base, i, "within"]),
                     hint=did_you_mean(str(parent), [k for k in ids if k != req.get("id")])
                     or "name the id of the category this one is part of",
-                    code="policy.within")
+                    code="policy.within",
+                )
                 continue
             seen: set[int] = {i}
             j: int | None = ids[str(parent)]
@@ -87,16 +91,21 @@ def requirement_checks(data: Any) -> Iterator[Diagnostic]:
                 up = items[j].get("within")
                 j = ids.get(str(up)) if up is not None else None
             if j is not None:
-                yield Diagnostic(f"requirement '{req.get('id')}' is within itself (a cycle of "
-                                 "'within')", locate(data, [*base, i, "within"]),
-                                 hint="categories nest like a tree", code="policy.within")
+                yield Diagnostic(
+                    f"requirement '{req.get('id')}' is within itself (a cycle of 'within')",
+                    locate(data, [*base, i, "within"]),
+                    hint="categories nest like a tree",
+                    code="policy.within",
+                )
         for i, req in enumerate(items):
             if "where" not in req and req.get("carried_may_count") is False:
                 yield Diagnostic(
-                    "carried credits always count toward the total (a requirement without "
-                    "'where')", locate_key(data, [*base, i, "carried_may_count"]),
+                    "carried credits always count toward the total (a requirement without 'where')",
+                    locate_key(data, [*base, i, "carried_may_count"]),
                     hint="limit what carries with carry_over.max and carry_over.where, or "
-                    "use per_year.carried_may_count", code="policy.carry-over")
+                    "use per_year.carried_may_count",
+                    code="policy.carry-over",
+                )
         has_children = {str(r["within"]) for r in items if r.get("within") is not None}
         categories = [r for r in items if "where" in r and "min" in r]
         capped = [r for r in items if ("max" in r or "max_share" in r)]
@@ -106,19 +115,26 @@ def requirement_checks(data: Any) -> Iterator[Diagnostic]:
             if str(req.get("id")) in has_children and "where" in req:
                 yield Diagnostic(
                     f"per-year minimums on '{req.get('id')}', which has categories within "
-                    "it, are not supported", locate_key(data, [*base, i, "per_year"]),
+                    "it, are not supported",
+                    locate_key(data, [*base, i, "per_year"]),
                     hint="put the per-year minimum on a category without sub-categories",
-                    code="policy.per-year")
+                    code="policy.per-year",
+                )
             elif "where" not in req and optimal and categories and capped:
                 yield Diagnostic(
                     "a per-year minimum on the total together with caps and categories is "
                     "not supported by optimal allocation (a capped credit's year and category "
-                    "would be two choices at once)", locate_key(data, [*base, i, "per_year"]),
+                    "would be two choices at once)",
+                    locate_key(data, [*base, i, "per_year"]),
                     hint="use order: chronological, or drop the caps or the per-year minimum",
-                    code="policy.per-year")
+                    code="policy.per-year",
+                )
     carry = data.get("carry_over")
     if carry is not None and (data.get("allocation") or {}).get("unused") != "discard":
         yield Diagnostic(
             "carry_over needs 'allocation.unused: discard' (with carry-forward, unused "
-            "records already stay available for later periods)", locate_key(data, ["carry_over"]),
-            hint="add allocation: {unused: discard}", code="policy.carry-over")
+            "records already stay available for later periods)",
+            locate_key(data, ["carry_over"]),
+            hint="add allocation: {unused: discard}",
+            code="policy.carry-over",
+        )

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from policyengine.errors import Location
 from policyengine.expr.types import Type
@@ -23,7 +23,7 @@ from policyengine.expr.values import Duration
 from policyengine.policy.environment import Environment
 from policyengine.policy.rule import Rule
 
-Amount = Union[Decimal, Rule]
+Amount = Decimal | Rule
 
 
 def resolve_amount(value: Amount | None, values: Mapping[str, object]) -> Decimal | None:
@@ -129,8 +129,11 @@ class Conversion:
     minimum: Decimal = Decimal(0)
 
     def as_mapping(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"minutes_per_credit": self.minutes_per_credit,
-                               "rounding": self.rounding, "minimum": self.minimum}
+        out: dict[str, Any] = {
+            "minutes_per_credit": self.minutes_per_credit,
+            "rounding": self.rounding,
+            "minimum": self.minimum,
+        }
         if self.increment is not None:
             out["increment"] = self.increment
         return out

@@ -23,17 +23,27 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "day": (("day(2025-07-31)", "31"),),
     "end_of_month": (("end_of_month(2024-02-10)", "2024-02-29"),),
     "start_of_month": (("start_of_month(2024-02-10)", "2024-02-01"),),
-    "next_anniversary": (("next_anniversary(2025-08-01, 8, 1)", "2025-08-01"),
-                         ("next_anniversary(2025-08-02, 8, 1)", "2026-08-01"),
-                         ("next_anniversary(2025-03-01, 2, 29)", "2026-02-28")),
-    "previous_anniversary": (("previous_anniversary(2025-08-01, 8, 1)", "2025-08-01"),
-                             ("previous_anniversary(2025-07-31, 8, 1)", "2024-08-01")),
-    "add_months": (("add_months(2024-01-31, 1)", "2024-02-29"),
-                   ("add_months(2024-03-31, -1)", "2024-02-29")),
-    "days_between": (("days_between(2024-01-15, 2025-01-15)", "366"),
-                     ("days_between(2025-01-15, 2024-01-15)", "-366")),
-    "months_spanned": (("months_spanned(2024-01-31, 2024-03-01)", "3"),
-                       ("months_spanned(2024-03-01, 2024-01-31)", "0")),
+    "next_anniversary": (
+        ("next_anniversary(2025-08-01, 8, 1)", "2025-08-01"),
+        ("next_anniversary(2025-08-02, 8, 1)", "2026-08-01"),
+        ("next_anniversary(2025-03-01, 2, 29)", "2026-02-28"),
+    ),
+    "previous_anniversary": (
+        ("previous_anniversary(2025-08-01, 8, 1)", "2025-08-01"),
+        ("previous_anniversary(2025-07-31, 8, 1)", "2024-08-01"),
+    ),
+    "add_months": (
+        ("add_months(2024-01-31, 1)", "2024-02-29"),
+        ("add_months(2024-03-31, -1)", "2024-02-29"),
+    ),
+    "days_between": (
+        ("days_between(2024-01-15, 2025-01-15)", "366"),
+        ("days_between(2025-01-15, 2024-01-15)", "-366"),
+    ),
+    "months_spanned": (
+        ("months_spanned(2024-01-31, 2024-03-01)", "3"),
+        ("months_spanned(2024-03-01, 2024-01-31)", "0"),
+    ),
     "date_of": (("date_of(2025-07-31T23:30:00-07:00)", "2025-07-31"),),
     "abs": (("abs(-2.5)", "2.5"),),
     "floor": (("floor(1.7)", "1"), ("floor(-1.2)", "-2")),
@@ -47,8 +57,10 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "starts_with": (('starts_with("webinar-101", "webinar")', "true"),),
     "ends_with": (('ends_with("https://w3id.org/xapi/verbs/completed", "/completed")', "true"),),
     "contains": (('contains("Ethics for CPAs", "Ethics")', "true"),),
-    "matches": (('matches("WC-101", "WC-[0-9]+")', "true"),
-                ('matches("WC-101x", "WC-[0-9]+")', "false")),
+    "matches": (
+        ('matches("WC-101", "WC-[0-9]+")', "true"),
+        ('matches("WC-101x", "WC-[0-9]+")', "false"),
+    ),
 }
 
 
@@ -57,8 +69,14 @@ def _type(t: object) -> str:
 
 
 def _object_section(obj: ObjectScope, heading: str) -> list[str]:
-    lines = [f"### `{heading}`", "", obj.meaning[0].upper() + obj.meaning[1:] + ".", "",
-             "| field | type | meaning |", "|---|---|---|"]
+    lines = [
+        f"### `{heading}`",
+        "",
+        obj.meaning[0].upper() + obj.meaning[1:] + ".",
+        "",
+        "| field | type | meaning |",
+        "|---|---|---|",
+    ]
     for f in obj.fields:
         note = " *(optional: present only when the data gives it)*" if f.optional else ""
         if f.computed:
@@ -93,16 +111,26 @@ def render(functions: FunctionRegistry | None = None) -> str:
     for place in PLACES:
         seen = ", ".join(f"`{'period' if n.startswith('period') else n}`" for n in place.names)
         out.append(f"| `{place.pattern}` | {seen} | {place.meaning} |")
-    out += ["", "`const` is the policy's `constants` section: `const.NAME` for each entry, a "
-            "number, a date (written YYYY-MM-DD), a string or a boolean.", "",
-            "## Names", ""]
+    out += [
+        "",
+        "`const` is the policy's `constants` section: `const.NAME` for each entry, a "
+        "number, a date (written YYYY-MM-DD), a string or a boolean.",
+        "",
+        "## Names",
+        "",
+    ]
     for name in ("status", "as_of"):
         decl = declaration(name)
         assert isinstance(decl, Name)
         out.append(f"- `{decl.name}` ({_type(decl.type)}): {decl.meaning}.")
-    out += ["", "## Objects", "",
-            "`period` is seen in three shapes: while a period is laid out (`periods.*.end`) "
-            "it has no end yet; status rules also see its progress.", ""]
+    out += [
+        "",
+        "## Objects",
+        "",
+        "`period` is seen in three shapes: while a period is laid out (`periods.*.end`) "
+        "it has no end yet; status rules also see its progress.",
+        "",
+    ]
     headings = {"period": ["period", "period (while laid out)", "period (in status rules)"]}
     seen_period = 0
     for obj in OBJECTS:
@@ -111,15 +139,26 @@ def render(functions: FunctionRegistry | None = None) -> str:
             heading = headings["period"][seen_period]
             seen_period += 1
         out += _object_section(obj, heading)
-    out += ["Credit-source plugins add record fields (`policyengine plugins` lists them; "
-            "e.g. `record.verb` of the xAPI source), and so does a policy's "
-            "`records.fields`; both are optional on a record.", "",
-            "## Functions", "",
-            "| function | rule |", "|---|---|"]
+    out += [
+        "Credit-source plugins add record fields (`policyengine plugins` lists them; "
+        "e.g. `record.verb` of the xAPI source), and so does a policy's "
+        "`records.fields`; both are optional on a record.",
+        "",
+        "## Functions",
+        "",
+        "| function | rule |",
+        "|---|---|",
+    ]
     for fn in functions:
         out.append(f"| `{fn.signature()}` | {fn.doc} |")
-    out += ["", "### Examples", "", "Each line is checked by the test suite "
-            "(`policyengine expr` prints the right-hand side).", "", "```"]
+    out += [
+        "",
+        "### Examples",
+        "",
+        "Each line is checked by the test suite (`policyengine expr` prints the right-hand side).",
+        "",
+        "```",
+    ]
     width = max(len(e) for examples in EXAMPLES.values() for e, _ in examples)
     for fn in functions:
         for expression, result in EXAMPLES.get(fn.name, ()):

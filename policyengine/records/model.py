@@ -24,13 +24,17 @@ from policyengine.load.yaml_loader import load_yaml_file, locate
 from policyengine.policy.scopes import HOLDER, RECORD
 
 # The record's plain text fields, "" when the data does not give them (scopes.RECORD).
-STRING_FIELDS = tuple(f.name for f in RECORD.fields
-                      if f.type == T.STRING and not f.optional and f.name not in ("id", "status"))
+STRING_FIELDS = tuple(
+    f.name
+    for f in RECORD.fields
+    if f.type == T.STRING and not f.optional and f.name not in ("id", "status")
+)
 # Optional record fields every record may carry (beyond the policy's and the sources').
 OPTIONAL_FIELDS = {f.name: f.type for f in RECORD.fields if f.optional}
 # The holder's dates read from the data (scopes.HOLDER; certified_on is computed).
-HOLDER_DATES = tuple(f.name for f in HOLDER.fields
-                     if f.type == T.DATE and f.optional and not f.computed)
+HOLDER_DATES = tuple(
+    f.name for f in HOLDER.fields if f.type == T.DATE and f.optional and not f.computed
+)
 
 
 @dataclass(frozen=True)
@@ -69,14 +73,19 @@ class Holder:
     origin: str = ""
 
 
-def record_values(record: Record, *, effective_on: dt.date | None = None,
-                  credits: Decimal | None = None) -> dict[str, Any]:
+def record_values(
+    record: Record, *, effective_on: dt.date | None = None, credits: Decimal | None = None
+) -> dict[str, Any]:
     """The record as an expression sees it (``scopes.RECORD``), the one place this is built.
 
     ``effective_on``: the earned date that counts after adjustments (default: the
     original date); ``credits``: the credits that count (default: as recorded)."""
-    values = {**record.fields, "earned_on": effective_on or record.earned_on,
-              "original_earned_on": record.earned_on, "recorded_on": record.recorded_on}
+    values = {
+        **record.fields,
+        "earned_on": effective_on or record.earned_on,
+        "original_earned_on": record.earned_on,
+        "recorded_on": record.recorded_on,
+    }
     if credits is not None:
         values["credits"] = credits
     return values
@@ -130,8 +139,9 @@ def convert_field(raw: Any, type_: T.Type, tz: dt.tzinfo, what: str) -> Any:
     return str(raw)
 
 
-def holder_from_mapping(raw: Mapping[str, Any], tz: dt.tzinfo, data: Any,
-                        problems: list[Diagnostic]) -> Holder:
+def holder_from_mapping(
+    raw: Mapping[str, Any], tz: dt.tzinfo, data: Any, problems: list[Diagnostic]
+) -> Holder:
     fields: dict[str, Any] = {"id": str(raw.get("id", "")), "name": str(raw.get("name", ""))}
     fields["status"] = str(raw.get("status", ""))
     for key in HOLDER_DATES:
@@ -139,7 +149,9 @@ def holder_from_mapping(raw: Mapping[str, Any], tz: dt.tzinfo, data: Any,
             try:
                 fields[key] = dates.parse_date(str(raw[key]))
             except ValueError as err:
-                problems.append(Diagnostic(str(err), _loc(data, ["holder", key]), code="holder.date"))
+                problems.append(
+                    Diagnostic(str(err), _loc(data, ["holder", key]), code="holder.date")
+                )
     return Holder(fields["id"], fields, _origin(_loc(data, ["holder"]), "holder"))
 
 
@@ -176,9 +188,7 @@ def record_from_mapping(
     recorded = earned
     try:
         if "recorded_at" in raw:
-            recorded = dates.local_date(
-                dates.parse_datetime(str(raw["recorded_at"]), tz), tz
-            )
+            recorded = dates.local_date(dates.parse_datetime(str(raw["recorded_at"]), tz), tz)
         elif "recorded_on" in raw:
             recorded = dates.parse_date(str(raw["recorded_on"]))
     except ValueError as err:
@@ -196,7 +206,9 @@ def record_from_mapping(
             else:
                 minutes = value
     registration = raw.get("registration")
-    if registration is not None and (isinstance(registration, bool) or not isinstance(registration, int) or registration < 1):
+    if registration is not None and (
+        isinstance(registration, bool) or not isinstance(registration, int) or registration < 1
+    ):
         bad("registration", f"record '{rid}': registration must be a whole number from 1")
         registration = None
     adjustments: list[Adjustment] = []
@@ -283,7 +295,8 @@ def holder_from_document(
         if record.id in seen:
             problems.append(
                 Diagnostic(
-                    f"duplicate record id '{record.id}' (first used by record {seen[record.id] + 1})",
+                    f"duplicate record id '{record.id}' "
+                    f"(first used by record {seen[record.id] + 1})",
                     _loc(data, ["records", i, "id"]),
                     hint="give every record its own id",
                     code="record.duplicate-id",

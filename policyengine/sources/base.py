@@ -25,11 +25,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from policyengine.policy import scopes
 from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
-from policyengine.expr.types import STRING, Type
-from policyengine.records.model import Record, record_from_mapping
+from policyengine.expr.types import Type
 from policyengine.load.yaml_loader import load_yaml_file
+from policyengine.records.model import Record, record_from_mapping
 
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
@@ -131,13 +130,17 @@ def source_options(
 def mapping_option(description: str, fields: Iterable[str] = ()) -> dict[str, Any]:
     """The ``mapping`` option (record field -> column name); ``fields`` are listed."""
     names = ", ".join(fields)
-    return {"type": "object", "additionalProperties": {"type": "string"},
-            "description": f"{description}; fields: {names}" if names else description}
+    return {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "description": f"{description}; fields: {names}" if names else description,
+    }
 
 
-def format_option(*formats: str,
-                  description: str = "File format; default: told by the file's extension.",
-                  ) -> dict[str, Any]:
+def format_option(
+    *formats: str,
+    description: str = "File format; default: told by the file's extension.",
+) -> dict[str, Any]:
     """The ``format`` option: one of ``formats`` (see :func:`file_format`)."""
     return {"enum": list(formats), "description": description}
 
@@ -173,7 +176,9 @@ def input_path(options: Mapping[str, Any], option: str = "path") -> Path:
         raise SourceOptionError(option, f"option '{option}' is required")
     path = Path(str(raw))
     if not path.is_file():
-        raise SourceOptionError(option, f"no such file: {path}", "paths are relative to the sources file")
+        raise SourceOptionError(
+            option, f"no such file: {path}", "paths are relative to the sources file"
+        )
     return path
 
 
@@ -206,8 +211,9 @@ def csv_rows(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise SourceOptionError("path", f"{file}:{line}: not valid UTF-8 text",
-                                "save the export as UTF-8") from None
+        raise SourceOptionError(
+            "path", f"{file}:{line}: not valid UTF-8 text", "save the export as UTF-8"
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader, [])]
@@ -220,8 +226,8 @@ def csv_rows(
             "mapping",
             f"{file}:1: missing column{'s' if len(missing) > 1 else ''} "
             + ", ".join(f"'{m}'" for m in missing),
-            "; ".join(hints) or "name the columns under options.mapping "
-            f"(the file has: {', '.join(header)})",
+            "; ".join(hints)
+            or f"name the columns under options.mapping (the file has: {', '.join(header)})",
         )
     index = {f: header.index(col) for f, col in wanted.items() if col in header}
     line = reader.line_num
@@ -233,11 +239,19 @@ def csv_rows(
             return
         except csv.Error as err:
             result.rows_read += 1
-            result.reject(Diagnostic(f"row cannot be read: {err}", Location(file, start, 1),
-                                     code="source.csv"))
+            result.reject(
+                Diagnostic(
+                    f"row cannot be read: {err}", Location(file, start, 1), code="source.csv"
+                )
+            )
             if reader.line_num == line:  # no progress: say so and stop
-                result.problems.append(Diagnostic("the rest of the file was not read",
-                                                  Location(file, start, 1), code="source.csv"))
+                result.problems.append(
+                    Diagnostic(
+                        "the rest of the file was not read",
+                        Location(file, start, 1),
+                        code="source.csv",
+                    )
+                )
                 return
             line = reader.line_num
             continue
@@ -246,10 +260,14 @@ def csv_rows(
             continue
         result.rows_read += 1
         if len(cells) != len(header):
-            result.reject(Diagnostic(
-                f"row has {len(cells)} cells, the header has {len(header)}",
-                Location(file, start, 1), hint="check quoting and separators",
-                code="source.csv"))
+            result.reject(
+                Diagnostic(
+                    f"row has {len(cells)} cells, the header has {len(header)}",
+                    Location(file, start, 1),
+                    hint="check quoting and separators",
+                    code="source.csv",
+                )
+            )
             continue
         yield start, {f: cells[i].strip() for f, i in index.items()}
 
@@ -268,8 +286,11 @@ def data_items(
     if isinstance(data, Mapping):
         found = [k for k in keys if k in data]
         if not found:
-            raise SourceOptionError("path", f"{path}: expected a list, or a mapping with "
-                                    + " or ".join(f"'{k}'" for k in keys))
+            raise SourceOptionError(
+                "path",
+                f"{path}: expected a list, or a mapping with "
+                + " or ".join(f"'{k}'" for k in keys),
+            )
         items = data[found[0]]
     if not isinstance(items, list):
         raise SourceOptionError("path", f"{path}: expected a list of items")
@@ -279,8 +300,11 @@ def data_items(
         where = locs[i] if i < len(locs) else fallback
         result.rows_read += 1
         if not isinstance(item, Mapping):
-            result.reject(Diagnostic(f"item {i} is not a mapping of keys to values", where,
-                                     code="source.item"))
+            result.reject(
+                Diagnostic(
+                    f"item {i} is not a mapping of keys to values", where, code="source.item"
+                )
+            )
             continue
         yield i, where, item
 
@@ -327,15 +351,21 @@ def normalize(
     with those found here.
     """
     record, found = record_from_mapping(
-        _prepare(raw), tz, index=len(result.records), extra_fields=extra_fields,
+        _prepare(raw),
+        tz,
+        index=len(result.records),
+        extra_fields=extra_fields,
         origin=f"{where.file}:{where.line}",
     )
     if record is None or problems:
         prefix = f"{label}: " if label else ""
-        result.reject(*problems, *(
-            Diagnostic(prefix + p.message, p.location or where, p.hint, p.code)
-            for p in found or ([] if problems else [Diagnostic("row rejected", where)])
-        ))
+        result.reject(
+            *problems,
+            *(
+                Diagnostic(prefix + p.message, p.location or where, p.hint, p.code)
+                for p in found or ([] if problems else [Diagnostic("row rejected", where)])
+            ),
+        )
         return None
     result.records.append(record)
     return record

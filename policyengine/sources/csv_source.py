@@ -34,8 +34,11 @@ __all__ = ["CsvSource", "RowContext", "csv_records"]
 
 
 def csv_records(
-    path: Path, options: Mapping[str, Any], defaults: Mapping[str, str],
-    required: tuple[str, ...], result: SourceResult,
+    path: Path,
+    options: Mapping[str, Any],
+    defaults: Mapping[str, str],
+    required: tuple[str, ...],
+    result: SourceResult,
 ) -> Iterator[tuple[Location, dict[str, str]]]:
     """The rows of the CSV file at ``path`` as ``(where, {field: text})``.
 
@@ -51,11 +54,11 @@ def csv_records(
 class RowContext:
     """What :meth:`CsvSource.record` may need besides the row itself."""
 
-    path: Path                    # the input file
-    options: Mapping[str, Any]    # the sources-file entry's options
-    tz: dt.tzinfo                 # the policy's time zone
-    policy: Policy | None         # the loaded policy, if any
-    number: int                   # 1 for the first row handed to record, 2 for the next, ...
+    path: Path  # the input file
+    options: Mapping[str, Any]  # the sources-file entry's options
+    tz: dt.tzinfo  # the policy's time zone
+    policy: Policy | None  # the loaded policy, if any
+    number: int  # 1 for the first row handed to record, 2 for the next, ...
 
 
 class CsvSource(CreditSource):

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from policyengine import dates
 from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
-from policyengine.records.model import HOLDER_DATES, Holder, Record, holder_from_mapping
 from policyengine.load.schema import validate_against
-from policyengine.sources.base import CreditSource, SourceOptionError, SourceResult
 from policyengine.load.yaml_loader import line_text, load_yaml_file, locate, to_plain
+from policyengine.records.model import HOLDER_DATES, Holder, Record, holder_from_mapping
+from policyengine.sources.base import CreditSource, SourceOptionError, SourceResult
 
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
@@ -40,9 +40,14 @@ if TYPE_CHECKING:
 Sources = Mapping[str, type[CreditSource]]
 
 __all__ = [
-    "EntryStats", "FileStats", "check_sources_document", "holder_from_sources",
-    "input_files", "load_sources_file",
+    "EntryStats",
+    "FileStats",
+    "check_sources_document",
+    "holder_from_sources",
+    "input_files",
+    "load_sources_file",
 ]
+
 
 @dataclass(frozen=True)
 class EntryStats:
@@ -66,7 +71,9 @@ class FileStats:
     holder: Holder | None
 
 
-def _at(data: Any, path: list[str | int], message: str, hint: str | None = None, code: str = "sources") -> Diagnostic:
+def _at(
+    data: Any, path: list[str | int], message: str, hint: str | None = None, code: str = "sources"
+) -> Diagnostic:
     where = locate(data, path)
     text = line_text(data, where.line) if where else None
     return Diagnostic(message, where, hint, code, source_line=text)
@@ -91,8 +98,9 @@ def _own_holder(record: Record, holder_id: str | None) -> Record | None:
     return record
 
 
-def _check_entries(data: Any, registry: Sources
-                   ) -> tuple[list[Diagnostic], list[tuple[int, CreditSource | None]]]:
+def _check_entries(
+    data: Any, registry: Sources
+) -> tuple[list[Diagnostic], list[tuple[int, CreditSource | None]]]:
     fatal: list[Diagnostic] = []
     chosen: list[tuple[int, CreditSource | None]] = []
     names = sorted(registry)
@@ -101,8 +109,15 @@ def _check_entries(data: Any, registry: Sources
         cls = registry.get(name)
         if cls is None:
             hint = did_you_mean(name, names) or ("registered sources: " + ", ".join(names))
-            fatal.append(_at(data, ["sources", i, "source"], f"unknown source '{name}'", hint,
-                             "sources.unknown"))
+            fatal.append(
+                _at(
+                    data,
+                    ["sources", i, "source"],
+                    f"unknown source '{name}'",
+                    hint,
+                    "sources.unknown",
+                )
+            )
             chosen.append((i, None))
             continue
         options = entry.get("options", {})
@@ -121,8 +136,12 @@ def _check_holder_dates(data: Any) -> Iterator[Diagnostic]:
                 try:
                     dates.parse_date(str(value))
                 except ValueError as err:
-                    yield _at(data, ["sources", i, "holder", key], f"holder {key}: {err}",
-                              code="sources.holder")
+                    yield _at(
+                        data,
+                        ["sources", i, "holder", key],
+                        f"holder {key}: {err}",
+                        code="sources.holder",
+                    )
 
 
 def load_sources_file(
@@ -167,15 +186,27 @@ def load_sources_file(
             fatal.extend(err.diagnostics)
             continue
         if not isinstance(result, SourceResult):
-            raise PolicyError(_at(data, ["sources", i, "source"],
-                                  f"source '{source.name}' returned {type(result).__name__}, "
-                                  "not a SourceResult", code="sources.plugin"))
+            raise PolicyError(
+                _at(
+                    data,
+                    ["sources", i, "source"],
+                    f"source '{source.name}' returned {type(result).__name__}, not a SourceResult",
+                    code="sources.plugin",
+                )
+            )
         entry_holder = {**(result.holder or {}), **to_plain(dict(entry.get("holder", {})))}
         for key, value in entry_holder.items():
             if key in holder_fields and holder_fields[key] != value:
-                fatal.append(_at(data, ["sources", i, "holder", key] if key in entry.get("holder", {})
-                                 else ["sources", i], f"holder {key} '{value}' differs from "
-                                 f"'{holder_fields[key]}' given earlier", code="sources.holder"))
+                fatal.append(
+                    _at(
+                        data,
+                        ["sources", i, "holder", key]
+                        if key in entry.get("holder", {})
+                        else ["sources", i],
+                        f"holder {key} '{value}' differs from '{holder_fields[key]}' given earlier",
+                        code="sources.holder",
+                    )
+                )
             holder_fields.setdefault(key, value)
         skipped = rejected = 0
         for record in result.records:
@@ -185,16 +216,27 @@ def load_sources_file(
                 continue
             if mine.id in seen:
                 rejected += 1
-                problems.append(Diagnostic(
-                    f"duplicate record id '{mine.id}' (also at {seen[mine.id]})",
-                    _location_of(mine.origin), hint="give every record its own id",
-                    code="record.duplicate-id"))
+                problems.append(
+                    Diagnostic(
+                        f"duplicate record id '{mine.id}' (also at {seen[mine.id]})",
+                        _location_of(mine.origin),
+                        hint="give every record its own id",
+                        code="record.duplicate-id",
+                    )
+                )
                 continue
             seen[mine.id] = mine.origin
             records.append(dataclasses.replace(mine, order=len(records)))
         problems.extend(result.problems)
-        per_source.append(EntryStats(source.name, str(options.get("path", "")), result.rows_read,
-                                      result.rows_rejected + rejected, skipped))
+        per_source.append(
+            EntryStats(
+                source.name,
+                str(options.get("path", "")),
+                result.rows_read,
+                result.rows_rejected + rejected,
+                skipped,
+            )
+        )
     if fatal:
         raise PolicyError(fatal)
     holder = None
@@ -221,19 +263,31 @@ def holder_from_sources(path: str, policy: Policy) -> tuple[Holder, list[Record]
     Raises PolicyError when any row was rejected (every problem, then the counts:
     ``N rows read, N rejected``) or when the file names no holder.
     """
-    records, problems, stats = load_sources_file(path, tz=policy.tz, sources=policy.env.sources,
-                                                 policy=policy)
+    records, problems, stats = load_sources_file(
+        path, tz=policy.tz, sources=policy.env.sources, policy=policy
+    )
     if problems:
         skipped = f", {stats.rows_skipped} of other members skipped" if stats.rows_skipped else ""
-        raise PolicyError([*problems, Diagnostic(
-            f"{path}: {stats.rows_read} rows read, {stats.rows_rejected} rejected{skipped}; "
-            "nothing was evaluated",
-            hint="fix the rows above; 'policyengine records' lists what the sources read",
-            code="sources.rejected")])
+        raise PolicyError(
+            [
+                *problems,
+                Diagnostic(
+                    f"{path}: {stats.rows_read} rows read, "
+                    f"{stats.rows_rejected} rejected{skipped}; "
+                    "nothing was evaluated",
+                    hint="fix the rows above; 'policyengine records' lists what the sources read",
+                    code="sources.rejected",
+                ),
+            ]
+        )
     if stats.holder is None:
-        raise PolicyError(Diagnostic(f"{path}: the sources file names no holder",
-                                     hint="add holder: {id: ..., designated_on: ...}",
-                                     code="sources.holder"))
+        raise PolicyError(
+            Diagnostic(
+                f"{path}: the sources file names no holder",
+                hint="add holder: {id: ..., designated_on: ...}",
+                code="sources.holder",
+            )
+        )
     return stats.holder, records
 
 
@@ -248,8 +302,9 @@ def input_files(path: str, data: Any) -> list[str]:
     return out
 
 
-def check_sources_document(path: str, data: Mapping[str, Any], sources: Sources
-                           ) -> list[Diagnostic]:
+def check_sources_document(
+    path: str, data: Mapping[str, Any], sources: Sources
+) -> list[Diagnostic]:
     """``validate``'s check of a schema-valid sources file: known sources, valid options,
     valid holder dates, input files that exist.
 
@@ -264,8 +319,13 @@ def check_sources_document(path: str, data: Mapping[str, Any], sources: Sources
             continue
         resolved = _resolve({"path": raw}, base)["path"]
         if not os.path.isfile(resolved):
-            problems.append(_at(
-                data, ["sources", i, "options", "path"], f"no such file: {resolved}",
-                f"paths are relative to the sources file's directory ({base or '.'})",
-                "sources.input"))
+            problems.append(
+                _at(
+                    data,
+                    ["sources", i, "options", "path"],
+                    f"no such file: {resolved}",
+                    f"paths are relative to the sources file's directory ({base or '.'})",
+                    "sources.input",
+                )
+            )
     return sorted(problems, key=lambda d: (d.location.line, d.location.col) if d.location else (0,))

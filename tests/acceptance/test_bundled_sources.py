@@ -39,8 +39,15 @@ def command(name: str) -> str:
 
 def evaluate(cli, name: str, *extra: str, as_of: str | None = None) -> CliResult:
     policy, default = EXAMPLES[name]
-    return cli("evaluate", policy, "--sources", f"policies/sources/{name}",
-               "--as-of", as_of or default, *extra)
+    return cli(
+        "evaluate",
+        policy,
+        "--sources",
+        f"policies/sources/{name}",
+        "--as-of",
+        as_of or default,
+        *extra,
+    )
 
 
 def evaluate_json(cli, name: str, as_of: str | None = None) -> dict:
@@ -50,16 +57,24 @@ def evaluate_json(cli, name: str, as_of: str | None = None) -> dict:
 
 
 def periods(doc: dict) -> list[tuple]:
-    return [(p["number"], p["kind"], p["start"], p["end"], p["status"], p["completed_on"],
-             p["applied"]) for p in doc["periods"]]
+    return [
+        (p["number"], p["kind"], p["start"], p["end"], p["status"], p["completed_on"], p["applied"])
+        for p in doc["periods"]
+    ]
 
 
 def records(doc: dict) -> dict[str, tuple]:
     """id -> (earned_on, credits as an exact Decimal (None when not counted), disposition,
     period)."""
-    return {r["id"]: (r["earned_on"], r.get("credits") and Decimal(r["credits"]), r["disposition"],
-                      r["period"])
-            for r in doc["records"]}
+    return {
+        r["id"]: (
+            r["earned_on"],
+            r.get("credits") and Decimal(r["credits"]),
+            r["disposition"],
+            r["period"],
+        )
+        for r in doc["records"]
+    }
 
 
 def source_records(cli, name: str) -> dict[str, tuple]:
@@ -67,8 +82,10 @@ def source_records(cli, name: str) -> dict[str, tuple]:
     policy, _ = EXAMPLES[name]
     code, out, _ = cli("records", f"policies/sources/{name}", "--policy", policy, "-o", "json")
     assert code == 0, out
-    return {r["id"]: (Decimal(r["credits"]), r["status"], r["recorded_on"])
-            for r in json.loads(out)["records"]}
+    return {
+        r["id"]: (Decimal(r["credits"]), r["status"], r["recorded_on"])
+        for r in json.loads(out)["records"]
+    }
 
 
 def requirement(doc: dict, period: int) -> tuple[Decimal, Decimal, Decimal, bool]:
@@ -124,16 +141,33 @@ def test_each_example_runs_clean_and_deterministically(cli, name: str) -> None:
 def test_lms_transcript_safety_certification(cli) -> None:
     doc = evaluate_json(cli, "safety-l4001.sources.yaml")
     assert doc["holder"] == {"id": "L-4001", "name": "Jordan Rivera"}
-    assert doc["status"] == {"code": "certified", "period": 3,
-                             "text": "certified since 2023-03-01 until 2025-12-31",
-                             "valid_from": "2023-03-01", "valid_until": "2025-12-31"}
+    assert doc["status"] == {
+        "code": "certified",
+        "period": 3,
+        "text": "certified since 2023-03-01 until 2025-12-31",
+        "valid_from": "2023-03-01",
+        "valid_until": "2025-12-31",
+    }
     assert periods(doc) == [
-        (1, "initial", "2023-03-01", "2023-12-31", "complete", "2023-03-01",
-         ["lms-L-4001-FIRE-101-3", "lms-L-4001-LADDER-110-1"]),
-        (2, "renewal", "2024-01-01", "2024-12-31", "complete", "2024-12-31",
-         ["lms-L-4001-LIFT-120-1", "lms-L-4001-CHEM-140-1"]),
-        (3, "renewal", "2025-01-01", "2025-12-31", "in-progress", None,
-         ["lms-L-4001-FIRE-101-4"]),
+        (
+            1,
+            "initial",
+            "2023-03-01",
+            "2023-12-31",
+            "complete",
+            "2023-03-01",
+            ["lms-L-4001-FIRE-101-3", "lms-L-4001-LADDER-110-1"],
+        ),
+        (
+            2,
+            "renewal",
+            "2024-01-01",
+            "2024-12-31",
+            "complete",
+            "2024-12-31",
+            ["lms-L-4001-LIFT-120-1", "lms-L-4001-CHEM-140-1"],
+        ),
+        (3, "renewal", "2025-01-01", "2025-12-31", "in-progress", None, ["lms-L-4001-FIRE-101-4"]),
     ]
     assert requirement(doc, 3) == (Decimal(1), Decimal(2), Decimal(1), False)
     assert records(doc) == {
@@ -167,23 +201,40 @@ def test_lms_transcript_text_and_records_command(cli) -> None:
         "Workplace Safety Certification — Jordan Rivera (L-4001), as of 2025-03-01",
         "status: certified since 2023-03-01 until 2025-12-31",
     ]
-    assert ("  lms-L-4001-FIRE-101-1 (2021-09-15, 1.5 credits): registration 1 of course "
-            "FIRE-101: only the current registration of a training item is credited") in lines
-    _, listed, _ = cli("records", "policies/sources/safety-l4001.sources.yaml",
-                       "--policy", "policies/safety-certification.yaml")
+    assert (
+        "  lms-L-4001-FIRE-101-1 (2021-09-15, 1.5 credits): registration 1 of course "
+        "FIRE-101: only the current registration of a training item is credited"
+    ) in lines
+    _, listed, _ = cli(
+        "records",
+        "policies/sources/safety-l4001.sources.yaml",
+        "--policy",
+        "policies/safety-certification.yaml",
+    )
     assert listed.splitlines()[-1] == "8 rows read, 0 rejected, 1 of other members skipped"
 
 
 def test_lms_transcript_bad_row(cli, tmp_path: Path) -> None:
     sources = copy_example("safety-l4001.sources.yaml", tmp_path)
     edit(tmp_path / "safety-lms-transcript.csv", "2024-04-22", "2024-04-31")
-    out = cli("evaluate", str(POLICIES / "safety-certification.yaml"),
-              "--sources", str(sources), "--as-of", "2025-03-01")
-    assert_reported(out, [
-        (f"{tmp_path / 'safety-lms-transcript.csv'}:7:1: record 'lms-L-4001-LIFT-120-1': "
-         "'2024-04-31' is not a valid date (YYYY-MM-DD)"),
-        f"{sources}: 8 rows read, 1 rejected, 1 of other members skipped; nothing was evaluated",
-    ])
+    out = cli(
+        "evaluate",
+        str(POLICIES / "safety-certification.yaml"),
+        "--sources",
+        str(sources),
+        "--as-of",
+        "2025-03-01",
+    )
+    assert_reported(
+        out,
+        [
+            (
+                f"{tmp_path / 'safety-lms-transcript.csv'}:7:1: record 'lms-L-4001-LIFT-120-1': "
+                "'2024-04-31' is not a valid date (YYYY-MM-DD)"
+            ),
+            f"{sources}: 8 rows read, 1 rejected, 1 of other members skipped; nothing was evaluated",
+        ],
+    )
 
 
 # ----------------------------------------------------------------------------- xapi
@@ -204,14 +255,24 @@ UUID = "9b6f2e4a-1c3d-4e5f-8a7b-0000000031"
 def test_xapi_statements_werc_gms(cli) -> None:
     doc = evaluate_json(cli, "werc-gms-g3105.sources.yaml")
     assert doc["status"] == {
-        "code": "expired", "expired_since": "2025-08-01", "period": 1,
+        "code": "expired",
+        "expired_since": "2025-08-01",
+        "period": 1,
         "text": "expired since 2025-08-01: the renewal period 1 (2022-08-01 to 2025-07-31) "
-                "is not complete"}
+        "is not complete",
+    }
     assert doc["renewal"]["can_invoice"] is False
     assert requirement(doc, 1) == (Decimal(14), Decimal(15), Decimal(1), False)
     assert periods(doc) == [
-        (1, "renewal", "2022-08-01", "2025-07-31", "expired", None,
-         [UUID + "01", UUID + "02", UUID + "03", UUID + "05", UUID + "06"]),
+        (
+            1,
+            "renewal",
+            "2022-08-01",
+            "2025-07-31",
+            "expired",
+            None,
+            [UUID + "01", UUID + "02", UUID + "03", UUID + "05", UUID + "06"],
+        ),
         (2, "renewal", "2025-08-01", "2028-07-31", "in-progress", None, [UUID + "07"]),
     ]
     assert records(doc) == {
@@ -224,16 +285,26 @@ def test_xapi_statements_werc_gms(cli) -> None:
         UUID + "08": ("2025-08-29", None, "not-yet-recorded", None),
     }
     assert {k: v[0] for k, v in source_records(cli, "werc-gms-g3105.sources.yaml").items()} == {
-        UUID + "01": Decimal("1.5"), UUID + "02": Decimal(3), UUID + "03": Decimal(6),
-        UUID + "05": Decimal("2.5"), UUID + "06": Decimal(1), UUID + "07": Decimal(1),
+        UUID + "01": Decimal("1.5"),
+        UUID + "02": Decimal(3),
+        UUID + "03": Decimal(6),
+        UUID + "05": Decimal("2.5"),
+        UUID + "06": Decimal(1),
+        UUID + "07": Decimal(1),
         UUID + "08": Decimal(2),
     }
     by_id = {r["id"]: r for r in doc["records"]}
     assert by_id[UUID + "05"]["title"] == "Tax essentials for assignees"
-    assert by_id[UUID + "07"]["actions"] == [{
-        "action": "backdate", "allowed": True, "period": 1, "to": "2025-07-31",
-        "text": "earned 2025-08-01, after the cycle ended 2025-07-31 — ask staff to "
-                "backdate it to 2025-07-31"}]
+    assert by_id[UUID + "07"]["actions"] == [
+        {
+            "action": "backdate",
+            "allowed": True,
+            "period": 1,
+            "to": "2025-07-31",
+            "text": "earned 2025-08-01, after the cycle ended 2025-07-31 — ask staff to "
+            "backdate it to 2025-07-31",
+        }
+    ]
     assert by_id[UUID + "08"]["recorded_on"] == "2025-09-03"
 
 
@@ -250,15 +321,30 @@ def test_xapi_bad_statement(cli, tmp_path: Path) -> None:
     statements = json.loads(path.read_text(encoding="utf-8"))
     statements[4]["verb"]["id"] = "http://adlnet.gov/expapi/verbs/attempted"
     path.write_text(json.dumps(statements, indent=2), encoding="utf-8")
-    line = path.read_text(encoding="utf-8").splitlines().index(
-        '      "id": "http://adlnet.gov/expapi/verbs/attempted",') + 1
-    out = cli("evaluate", str(POLICIES / "werc-gms.yaml"), "--sources", str(sources),
-              "--as-of", "2025-09-01")
-    assert_reported(out, [
-        (f"{path}:{line}:14: statements[4]: verb 'http://adlnet.gov/expapi/verbs/attempted' "
-         "is not accepted (accepted: completed, passed)"),
-        f"{sources}: 8 rows read, 1 rejected, 1 of other members skipped; nothing was evaluated",
-    ])
+    line = (
+        path.read_text(encoding="utf-8")
+        .splitlines()
+        .index('      "id": "http://adlnet.gov/expapi/verbs/attempted",')
+        + 1
+    )
+    out = cli(
+        "evaluate",
+        str(POLICIES / "werc-gms.yaml"),
+        "--sources",
+        str(sources),
+        "--as-of",
+        "2025-09-01",
+    )
+    assert_reported(
+        out,
+        [
+            (
+                f"{path}:{line}:14: statements[4]: verb 'http://adlnet.gov/expapi/verbs/attempted' "
+                "is not accepted (accepted: completed, passed)"
+            ),
+            f"{sources}: 8 rows read, 1 rejected, 1 of other members skipped; nothing was evaluated",
+        ],
+    )
 
 
 # ----------------------------------------------------------------------------- sql
@@ -272,11 +358,24 @@ def test_xapi_bad_statement(cli, tmp_path: Path) -> None:
 
 def test_sql_dump_werc_crp(cli) -> None:
     doc = evaluate_json(cli, "werc-crp-m5005.sources.yaml")
-    assert doc["status"] == {"code": "certified", "period": 1,
-                             "text": "certified since 2024-02-12 until 2027-07-31",
-                             "valid_from": "2024-02-12", "valid_until": "2027-07-31"}
-    assert periods(doc) == [(1, "renewal", "2024-08-01", "2027-07-31", "in-progress", None,
-                             ["att-1003", "att-1005", "att-1006"])]
+    assert doc["status"] == {
+        "code": "certified",
+        "period": 1,
+        "text": "certified since 2024-02-12 until 2027-07-31",
+        "valid_from": "2024-02-12",
+        "valid_until": "2027-07-31",
+    }
+    assert periods(doc) == [
+        (
+            1,
+            "renewal",
+            "2024-08-01",
+            "2027-07-31",
+            "in-progress",
+            None,
+            ["att-1003", "att-1005", "att-1006"],
+        )
+    ]
     assert requirement(doc, 1) == (Decimal("8.25"), Decimal(30), Decimal("21.75"), False)
     assert records(doc) == {
         "att-1001": ("2024-05-20", Decimal("1.5"), "before-first-period", None),
@@ -293,16 +392,25 @@ def test_sql_dump_werc_crp(cli) -> None:
         "att-1008": (Decimal("1.25"), "pending", "2025-08-22"),
     }
     by_id = {r["id"]: r for r in doc["records"]}
-    assert by_id["att-1001"]["actions"] == [{
-        "action": "pushdate", "allowed": True, "period": 1, "to": "2024-08-01",
-        "text": "earned 2024-05-20, before the cycle started 2024-08-01 — ask staff to "
-                "pushdate it to 2024-08-01"}]
+    assert by_id["att-1001"]["actions"] == [
+        {
+            "action": "pushdate",
+            "allowed": True,
+            "period": 1,
+            "to": "2024-08-01",
+            "text": "earned 2024-05-20, before the cycle started 2024-08-01 — ask staff to "
+            "pushdate it to 2024-08-01",
+        }
+    ]
     assert (by_id["att-1006"]["title"], by_id["att-1006"]["recorded_on"]) == (
-        "Chapter summit: global mobility trends", "2025-06-12")
+        "Chapter summit: global mobility trends",
+        "2025-06-12",
+    )
 
 
 def test_sql_database_file_built_from_the_dump_gives_the_same_evaluation(
-        cli, tmp_path: Path) -> None:
+    cli, tmp_path: Path
+) -> None:
     """The dump is the recipe of the database: built as `sqlite3 db < dump` builds it,
     a real database file (opened read-only) yields the same records and outcome."""
     database = tmp_path / "chapter-events.sqlite"
@@ -311,10 +419,19 @@ def test_sql_database_file_built_from_the_dump_gives_the_same_evaluation(
     db.close()
     text = (SOURCES / "werc-crp-m5005.sources.yaml").read_text(encoding="utf-8")
     sources = tmp_path / "m5005.sources.yaml"
-    sources.write_text(text.replace("path: werc-chapter-events.sql",
-                                    "path: chapter-events.sqlite"), encoding="utf-8")
-    code, out, err = cli("evaluate", "policies/werc-crp.yaml", "--sources", str(sources),
-                         "--as-of", "2025-09-01", "--json")
+    sources.write_text(
+        text.replace("path: werc-chapter-events.sql", "path: chapter-events.sqlite"),
+        encoding="utf-8",
+    )
+    code, out, err = cli(
+        "evaluate",
+        "policies/werc-crp.yaml",
+        "--sources",
+        str(sources),
+        "--as-of",
+        "2025-09-01",
+        "--json",
+    )
     assert (code, err) == (0, "")
     from_file = json.loads(out)
     from_dump = evaluate_json(cli, "werc-crp-m5005.sources.yaml")
@@ -327,13 +444,24 @@ def test_sql_database_file_built_from_the_dump_gives_the_same_evaluation(
 def test_sql_bad_row(cli, tmp_path: Path) -> None:
     sources = copy_example("werc-crp-m5005.sources.yaml", tmp_path)
     edit(tmp_path / "werc-chapter-events.sql", "'2025-02-12','1.5'", "'2025-02-12','TBD'")
-    out = cli("evaluate", str(POLICIES / "werc-crp.yaml"), "--sources", str(sources),
-              "--as-of", "2025-09-01")
-    assert_reported(out, [
-        (f"{tmp_path / 'werc-chapter-events.sql'}:3:1: query row 3: record 'att-1005': "
-         "credits must be a number, got 'TBD'"),
-        f"{sources}: 5 rows read, 1 rejected; nothing was evaluated",
-    ])
+    out = cli(
+        "evaluate",
+        str(POLICIES / "werc-crp.yaml"),
+        "--sources",
+        str(sources),
+        "--as-of",
+        "2025-09-01",
+    )
+    assert_reported(
+        out,
+        [
+            (
+                f"{tmp_path / 'werc-chapter-events.sql'}:3:1: query row 3: record 'att-1005': "
+                "credits must be a number, got 'TBD'"
+            ),
+            f"{sources}: 5 rows read, 1 rejected; nothing was evaluated",
+        ],
+    )
 
 
 # ----------------------------------------------------------------------------- records_file
@@ -350,13 +478,25 @@ def test_sql_bad_row(cli, tmp_path: Path) -> None:
 def test_records_files_werc_crp(cli) -> None:
     doc = evaluate_json(cli, "werc-crp-m6006.sources.yaml")
     assert doc["holder"] == {"id": "m-6006", "name": "Morgan Lee"}
-    assert doc["status"] == {"code": "certified", "period": 1,
-                             "text": "certified since 2023-03-15 until 2026-07-31",
-                             "valid_from": "2023-03-15", "valid_until": "2026-07-31"}
+    assert doc["status"] == {
+        "code": "certified",
+        "period": 1,
+        "text": "certified since 2023-03-15 until 2026-07-31",
+        "valid_from": "2023-03-15",
+        "valid_until": "2026-07-31",
+    }
     assert requirement(doc, 1) == (Decimal("20.5"), Decimal(30), Decimal("9.5"), False)
-    assert periods(doc) == [(1, "renewal", "2023-08-01", "2026-07-31", "in-progress", None,
-                             ["ams-102", "ams-101", "sheet-1", "ams-104", "sheet-2",
-                              "staff-201"])]
+    assert periods(doc) == [
+        (
+            1,
+            "renewal",
+            "2023-08-01",
+            "2026-07-31",
+            "in-progress",
+            None,
+            ["ams-102", "ams-101", "sheet-1", "ams-104", "sheet-2", "staff-201"],
+        )
+    ]
     assert records(doc) == {
         "ams-101": ("2023-10-18", Decimal(12), "applied", 1),
         "ams-102": ("2023-06-20", Decimal(2), "applied", 1),
@@ -369,16 +509,21 @@ def test_records_files_werc_crp(cli) -> None:
         "staff-202": ("2025-06-30", None, "pending", None),
     }
     assert {k: v[:2] for k, v in source_records(cli, "werc-crp-m6006.sources.yaml").items()} == {
-        "ams-101": (Decimal(12), "approved"), "ams-102": (Decimal(2), "approved"),
-        "ams-103": (Decimal(3), "approved"), "ams-104": (Decimal("1.5"), "approved"),
-        "sheet-1": (Decimal("1.25"), "approved"), "sheet-2": (Decimal("0.75"), "approved"),
-        "sheet-3": (Decimal("0.5"), "declined"), "staff-201": (Decimal(3), "approved"),
+        "ams-101": (Decimal(12), "approved"),
+        "ams-102": (Decimal(2), "approved"),
+        "ams-103": (Decimal(3), "approved"),
+        "ams-104": (Decimal("1.5"), "approved"),
+        "sheet-1": (Decimal("1.25"), "approved"),
+        "sheet-2": (Decimal("0.75"), "approved"),
+        "sheet-3": (Decimal("0.5"), "declined"),
+        "staff-201": (Decimal(3), "approved"),
         "staff-202": (Decimal(2), "pending"),
     }
     by_id = {r["id"]: r for r in doc["records"]}
     assert by_id["ams-102"]["effective_on"] == "2023-08-01"
     assert [(a["code"], a["by"], a["to"]) for a in by_id["ams-102"]["adjustments"]] == [
-        ("pushdate-accepted", "staff.ana", "2023-08-01")]
+        ("pushdate-accepted", "staff.ana", "2023-08-01")
+    ]
     assert [a["code"] for a in by_id["ams-103"]["adjustments"]] == ["pushdate-refused"]
     assert by_id["ams-103"]["effective_on"] == "2023-01-10"
     assert by_id["sheet-1"]["origin"] == "policies/sources/m6006-chapter-sheet.csv:2"
@@ -388,12 +533,21 @@ def test_records_files_werc_crp(cli) -> None:
 def test_records_file_bad_row(cli, tmp_path: Path) -> None:
     sources = copy_example("werc-crp-m6006.sources.yaml", tmp_path)
     edit(tmp_path / "m6006-chapter-sheet.csv", "Chicago chapter,0.75,", "Chicago chapter,")
-    out = cli("evaluate", str(POLICIES / "werc-crp.yaml"), "--sources", str(sources),
-              "--as-of", "2025-09-01")
-    assert_reported(out, [
-        f"{tmp_path / 'm6006-chapter-sheet.csv'}:3:1: row has 9 cells, the header has 10",
-        f"{sources}: 9 rows read, 1 rejected; nothing was evaluated",
-    ])
+    out = cli(
+        "evaluate",
+        str(POLICIES / "werc-crp.yaml"),
+        "--sources",
+        str(sources),
+        "--as-of",
+        "2025-09-01",
+    )
+    assert_reported(
+        out,
+        [
+            f"{tmp_path / 'm6006-chapter-sheet.csv'}:3:1: row has 9 cells, the header has 10",
+            f"{sources}: 9 rows read, 1 rejected; nothing was evaluated",
+        ],
+    )
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -401,8 +555,8 @@ def test_records_file_bad_row(cli, tmp_path: Path) -> None:
 
 def copy_example(name: str, tmp_path: Path) -> Path:
     """The sources file and every input it names, copied to ``tmp_path``."""
-    from policyengine.sources.sources_file import input_files
     from policyengine.load.yaml_loader import load_yaml_file
+    from policyengine.sources.sources_file import input_files
 
     source = SOURCES / name
     for path in input_files(str(source), load_yaml_file(source)):

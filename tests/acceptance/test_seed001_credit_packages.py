@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from policyengine import load_policy
 from policyengine.errors import PolicyError
 from policyengine.packages import (
     balance,
@@ -30,7 +31,6 @@ from policyengine.packages.files import (
     load_account,
     load_cart,
 )
-from policyengine import load_policy
 from tests.helpers import POLICIES, write_variant
 
 POLICY_PATH = POLICIES / "western-cpe-package.yaml"
@@ -57,8 +57,12 @@ def purchase(pid: str, when: str, credits) -> dict:
 
 
 def redemption(rid: str, when: str, *items: tuple[str, str, object], draws=None) -> dict:
-    event = {"type": "redemption", "id": rid, "at": when,
-             "items": [{"id": i, "product_type": t, "credits": Decimal(str(c))} for i, t, c in items]}
+    event = {
+        "type": "redemption",
+        "id": rid,
+        "at": when,
+        "items": [{"id": i, "product_type": t, "credits": Decimal(str(c))} for i, t, c in items],
+    }
     if draws:
         event["draws"] = [{"package": p, "credits": Decimal(str(c))} for p, c in draws]
     return event
@@ -69,9 +73,17 @@ def account(*events: dict):
 
 
 def cart(*items: tuple[str, str, object], ack: bool = True):
-    return cart_from_document({"cart": {"acknowledged_terms": ack, "items": [
-        {"id": i, "title": f"Course {i}", "product_type": t, "credits": Decimal(str(c))}
-        for i, t, c in items]}})
+    return cart_from_document(
+        {
+            "cart": {
+                "acknowledged_terms": ack,
+                "items": [
+                    {"id": i, "title": f"Course {i}", "product_type": t, "credits": Decimal(str(c))}
+                    for i, t, c in items
+                ],
+            }
+        }
+    )
 
 
 def codes(decision) -> list[str]:
@@ -135,8 +147,10 @@ def test_cart_mixing_eligible_and_ineligible_items_is_refused_naming_only_the_in
 
 
 def test_balance_shows_the_available_credit_amount(policy):
-    acc = account(purchase("p1", "2024-01-15T10:00:00", 20),
-                  redemption("r1", "2024-02-01T09:00:00", ("w1", "webcast", 4)))
+    acc = account(
+        purchase("p1", "2024-01-15T10:00:00", 20),
+        redemption("r1", "2024-02-01T09:00:00", ("w1", "webcast", 4)),
+    )
     b = balance(policy, acc, at("2024-06-01T00:00:00"))
     assert (b.available, b.bought, b.used) == (Decimal(16), Decimal(20), Decimal(4))
     (p,) = b.packages
@@ -161,7 +175,9 @@ def test_cart_the_balance_cannot_cover_is_refused_with_the_exact_shortfall(polic
     assert not d.allowed and d.option_offered
     assert codes(d) == ["insufficient-credits"]
     assert d.reasons[0].credits == Decimal("0.5")
-    assert "20.5 credits but only 20 credits are available: 0.5 credits short" in d.reasons[0].message
+    assert (
+        "20.5 credits but only 20 credits are available: 0.5 credits short" in d.reasons[0].message
+    )
 
 
 # --- "When you purchase a credit package, you are buying a set number of credits, not
@@ -189,15 +205,20 @@ def test_package_expressions_run_through_the_shared_runner(tmp_path):
     with pytest.raises(PolicyError) as info:  # price 0: the error points inside the expression
         redeem(pol, ONE_PACKAGE, cart(("w1", "webcast", 3)), at("2024-03-01T12:00:00"))
     [d] = info.value.diagnostics
-    line = next(i for i, t in enumerate(Path(pol.path).read_text().splitlines(), 1)
-                if "item_cost:" in t)
+    line = next(
+        i for i, t in enumerate(Path(pol.path).read_text().splitlines(), 1) if "item_cost:" in t
+    )
     assert (d.location.line, d.location.col, d.message) == (line, 14, "division by zero")
     rec = Recorder()
     policy = load_policy(str(POLICY_PATH))
     rec.register(policy)
     with observing(rec):
-        redeem(policy, ONE_PACKAGE, cart(("w1", "webcast", 3), ("f", "flexcast", 1)),
-               at("2024-03-01T12:00:00"))
+        redeem(
+            policy,
+            ONE_PACKAGE,
+            cart(("w1", "webcast", 3), ("f", "flexcast", 1)),
+            at("2024-03-01T12:00:00"),
+        )
     [cov] = rec.policies.values()
     assert set(cov.hits) == {"cart.item_cost", "cart.eligible_item", "cart.rules.0.refuse_when"}
     assert cov.hits["cart.item_cost"] == 2 and cov.hits["cart.rules.0.refuse_when"] == 1
@@ -232,8 +253,7 @@ def test_package_bought_2024_01_15_is_usable_through_2025_01_13(policy):
 
 
 def test_package_on_its_last_valid_day_can_be_redeemed_until_midnight(policy):
-    d = redeem(policy, ONE_PACKAGE, cart(("w1", "webcast", 2)),
-               at("2025-01-13T23:59:59.999999"))
+    d = redeem(policy, ONE_PACKAGE, cart(("w1", "webcast", 2)), at("2025-01-13T23:59:59.999999"))
     assert d.allowed
 
 
@@ -293,9 +313,10 @@ def test_no_enrollment_with_credits_on_the_one_year_anniversary(policy):
 
 def test_multiple_transactions_draw_down_one_package(policy):
     acc = ONE_PACKAGE
-    for n, (when, credits) in enumerate([("2024-02-01T09:00:00", 3),
-                                         ("2024-05-10T14:30:00", 4.5),
-                                         ("2024-11-30T20:00:00", 12)], start=1):
+    for n, (when, credits) in enumerate(
+        [("2024-02-01T09:00:00", 3), ("2024-05-10T14:30:00", 4.5), ("2024-11-30T20:00:00", 12)],
+        start=1,
+    ):
         acc = record_redemption(policy, acc, cart((f"w{n}", "webcast", credits)), at(when), f"r{n}")
     b = balance(policy, acc, at("2024-12-01T00:00:00"))
     assert (b.used, b.available) == (Decimal("19.5"), Decimal("0.5"))
@@ -308,19 +329,23 @@ def test_multiple_transactions_draw_down_one_package(policy):
 
 
 def test_two_packages_draw_first_from_the_one_expiring_sooner_then_the_next(policy):
-    acc = account(purchase("later", "2024-09-01T14:00:00", 10),
-                  purchase("sooner", "2024-06-10T09:15:00", 5))
+    acc = account(
+        purchase("later", "2024-09-01T14:00:00", 10), purchase("sooner", "2024-06-10T09:15:00", 5)
+    )
     d = redeem(policy, acc, cart(("w1", "webcast", 8)), at("2025-03-01T10:00:00"))
     assert d.allowed
     assert [(x.package.id, x.credits, x.remaining_after) for x in d.draws] == [
-        ("sooner", Decimal(5), Decimal(0)), ("later", Decimal(3), Decimal(7))]
+        ("sooner", Decimal(5), Decimal(0)),
+        ("later", Decimal(3), Decimal(7)),
+    ]
     assert [x.package.last_day for x in d.draws] == [dt.date(2025, 6, 9), dt.date(2025, 8, 31)]
 
 
 def test_largest_first_draw_order_is_a_policy_option(tmp_path):
     pol = variant(tmp_path, "draw_order: expires-first", "draw_order: largest-first")
-    acc = account(purchase("small", "2024-06-10T09:15:00", 5),
-                  purchase("big", "2024-09-01T14:00:00", 10))
+    acc = account(
+        purchase("small", "2024-06-10T09:15:00", 5), purchase("big", "2024-09-01T14:00:00", 10)
+    )
     d = redeem(pol, acc, cart(("w1", "webcast", 8)), at("2025-03-01T10:00:00"))
     assert [(x.package.id, x.credits) for x in d.draws] == [("big", Decimal(8))]
 
@@ -330,8 +355,10 @@ def test_largest_first_draw_order_is_a_policy_option(tmp_path):
 
 
 def test_expired_package_reports_credits_expired_unused_and_when(policy):
-    acc = account(purchase("p1", "2024-01-15T10:00:00", 8),
-                  redemption("r1", "2024-03-05T16:45:00", ("s1", "self-study", 2.5)))
+    acc = account(
+        purchase("p1", "2024-01-15T10:00:00", 8),
+        redemption("r1", "2024-03-05T16:45:00", ("s1", "self-study", 2.5)),
+    )
     b = balance(policy, acc, at("2025-01-14T00:00:00"))
     (p,) = b.packages
     assert (p.status, p.used, p.expired_unused) == ("expired", Decimal("2.5"), Decimal("5.5"))
@@ -345,7 +372,9 @@ def test_expired_package_reports_credits_expired_unused_and_when(policy):
 
 
 def test_redemption_without_acknowledged_terms_is_refused(policy):
-    d = redeem(policy, ONE_PACKAGE, cart(("w1", "webcast", 2), ack=False), at("2024-03-01T12:00:00"))
+    d = redeem(
+        policy, ONE_PACKAGE, cart(("w1", "webcast", 2), ack=False), at("2024-03-01T12:00:00")
+    )
     assert d.option_offered and not d.allowed
     assert codes(d) == ["terms-not-acknowledged"]
 
@@ -353,8 +382,13 @@ def test_redemption_without_acknowledged_terms_is_refused(policy):
 def test_every_reason_is_listed_together(policy):
     c = cart(("sem", "seminar", 30), ("fc", "flexcast", 1), ack=False)
     d = redeem(policy, ONE_PACKAGE, c, at("2024-03-01T12:00:00"))
-    assert codes(d) == ["cart-rule", "item-not-eligible", "item-not-eligible",
-                        "insufficient-credits", "terms-not-acknowledged"]
+    assert codes(d) == [
+        "cart-rule",
+        "item-not-eligible",
+        "item-not-eligible",
+        "insufficient-credits",
+        "terms-not-acknowledged",
+    ]
     assert d.reasons[3].credits == Decimal(11)
 
 
@@ -394,8 +428,12 @@ def test_empty_cart_is_refused_with_a_reason(policy):
 
 def test_fractional_credits_are_exact_decimals(policy):
     acc = account(purchase("p1", "2024-01-15T10:00:00", 1))
-    acc = record_redemption(policy, acc, cart(("a", "webcast", 0.5)), at("2024-02-01T10:00:00"), "r1")
-    acc = record_redemption(policy, acc, cart(("b", "self-study", 0.25)), at("2024-02-02T10:00:00"), "r2")
+    acc = record_redemption(
+        policy, acc, cart(("a", "webcast", 0.5)), at("2024-02-01T10:00:00"), "r1"
+    )
+    acc = record_redemption(
+        policy, acc, cart(("b", "self-study", 0.25)), at("2024-02-02T10:00:00"), "r2"
+    )
     b = balance(policy, acc, at("2024-02-03T00:00:00"))
     assert b.available == Decimal("0.25")
     d = redeem(policy, acc, cart(("c", "webcast", 0.3)), at("2024-02-03T00:00:00"))
@@ -403,9 +441,14 @@ def test_fractional_credits_are_exact_decimals(policy):
     assert decision_data(d)["reasons"][0]["credits"] == "0.05"
 
 
-@pytest.mark.parametrize("raw, words", [(Decimal(-5), "cannot be negative"),
-                                        ("abc", "must be a number"),
-                                        (Decimal(0), "greater than 0")])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        (Decimal(-5), "cannot be negative"),
+        ("abc", "must be a number"),
+        (Decimal(0), "greater than 0"),
+    ],
+)
 def test_negative_or_non_numeric_purchase_credits_are_a_clear_error(raw, words):
     doc = {"account": {"id": "m"}, "events": [purchase("p1", "2024-01-15", 1)]}
     doc["events"][0]["credits"] = raw
@@ -416,8 +459,11 @@ def test_negative_or_non_numeric_purchase_credits_are_a_clear_error(raw, words):
 
 def test_bad_values_in_an_account_file_point_at_file_line_col(tmp_path):
     path = tmp_path / "acc.yaml"
-    path.write_text("account:\n  id: m\nevents:\n  - type: purchase\n    id: p1\n"
-                    "    at: 2024-13-45T10:00:00\n    credits: 5\n", encoding="utf-8")
+    path.write_text(
+        "account:\n  id: m\nevents:\n  - type: purchase\n    id: p1\n"
+        "    at: 2024-13-45T10:00:00\n    credits: 5\n",
+        encoding="utf-8",
+    )
     with pytest.raises(PolicyError) as err:
         load_account(str(path), LA)
     (diag,) = err.value.diagnostics
@@ -427,8 +473,11 @@ def test_bad_values_in_an_account_file_point_at_file_line_col(tmp_path):
 
 def test_negative_item_credits_in_a_cart_file_point_at_file_line_col(tmp_path):
     path = tmp_path / "cart.yaml"
-    path.write_text("cart:\n  items:\n    - id: w1\n      title: T\n      product_type: webcast\n"
-                    "      credits: -2\n", encoding="utf-8")
+    path.write_text(
+        "cart:\n  items:\n    - id: w1\n      title: T\n      product_type: webcast\n"
+        "      credits: -2\n",
+        encoding="utf-8",
+    )
     with pytest.raises(PolicyError) as err:
         load_cart(str(path))
     assert err.value.diagnostics[0].location.line == 6
@@ -443,7 +492,9 @@ def test_stored_redemption_that_overdraws_is_reported_with_its_file_and_line(pol
         "account:\n  id: m\nevents:\n"
         "  - {type: purchase, id: p1, at: '2024-01-15T10:00:00', credits: 5}\n"
         "  - type: redemption\n    id: r1\n    at: 2024-02-01T10:00:00\n"
-        "    items: [{id: w1, product_type: webcast, credits: 6}]\n", encoding="utf-8")
+        "    items: [{id: w1, product_type: webcast, credits: 6}]\n",
+        encoding="utf-8",
+    )
     acc = load_account(str(path), LA)
     with pytest.raises(PolicyError) as err:
         balance(policy, acc, at("2024-03-01T00:00:00"))
@@ -453,8 +504,10 @@ def test_stored_redemption_that_overdraws_is_reported_with_its_file_and_line(pol
 
 
 def test_stored_redemption_drawing_from_an_expired_package_is_reported(policy):
-    acc = account(purchase("p1", "2024-01-15T10:00:00", 5),
-                  redemption("r1", "2025-01-14T09:00:00", ("w1", "webcast", 1), draws=[("p1", 1)]))
+    acc = account(
+        purchase("p1", "2024-01-15T10:00:00", 5),
+        redemption("r1", "2025-01-14T09:00:00", ("w1", "webcast", 1), draws=[("p1", 1)]),
+    )
     problems = check_history(policy, acc)
     assert len(problems) == 1 and "expired" in problems[0].message
     with pytest.raises(PolicyError):
@@ -462,9 +515,10 @@ def test_stored_redemption_drawing_from_an_expired_package_is_reported(policy):
 
 
 def test_stored_draws_must_name_a_known_package_and_add_up(policy):
-    acc = account(purchase("p1", "2024-01-15T10:00:00", 5),
-                  redemption("r1", "2024-02-01T09:00:00", ("w1", "webcast", 2),
-                             draws=[("nope", 1)]))
+    acc = account(
+        purchase("p1", "2024-01-15T10:00:00", 5),
+        redemption("r1", "2024-02-01T09:00:00", ("w1", "webcast", 2), draws=[("nope", 1)]),
+    )
     messages = [d.message for d in check_history(policy, acc)]
     assert any("add up to 1 credits but its items cost 2" in m for m in messages)
     assert any("'nope', which was not bought before it" in m for m in messages)
@@ -494,22 +548,28 @@ def test_recording_the_same_cart_twice_is_refused_when_the_credits_are_gone(poli
 
 
 def test_recording_a_redemption_with_a_taken_id_is_refused(policy):
-    first = record_redemption(policy, ONE_PACKAGE, cart(("w1", "webcast", 1)),
-                              at("2024-03-01T12:00:00"), "r1")
+    first = record_redemption(
+        policy, ONE_PACKAGE, cart(("w1", "webcast", 1)), at("2024-03-01T12:00:00"), "r1"
+    )
     with pytest.raises(PolicyError, match="already has an event with id 'r1'"):
-        record_redemption(policy, first, cart(("w2", "webcast", 1)), at("2024-03-02T12:00:00"), "r1")
+        record_redemption(
+            policy, first, cart(("w2", "webcast", 1)), at("2024-03-02T12:00:00"), "r1"
+        )
 
 
 def test_backdated_redemption_that_would_uncover_a_later_one_is_refused(policy):
-    acc = account(purchase("p1", "2024-01-15T10:00:00", 10),
-                  redemption("r-late", "2024-06-01T10:00:00", ("w1", "webcast", 8)))
+    acc = account(
+        purchase("p1", "2024-01-15T10:00:00", 10),
+        redemption("r-late", "2024-06-01T10:00:00", ("w1", "webcast", 8)),
+    )
     d = redeem(policy, acc, cart(("w2", "webcast", 5)), at("2024-03-01T10:00:00"))
     assert not d.allowed and codes(d) == ["history-conflict"]
 
 
 def test_written_history_reads_back_to_the_same_balance(policy, tmp_path):
-    acc = record_redemption(policy, ONE_PACKAGE, cart(("w1", "webcast", 2.25)),
-                            at("2024-03-01T12:00:00"), "r1")
+    acc = record_redemption(
+        policy, ONE_PACKAGE, cart(("w1", "webcast", 2.25)), at("2024-03-01T12:00:00"), "r1"
+    )
     for name in ("acc.yaml", "acc.json"):
         path = tmp_path / name
         path.write_text(account_text(acc, LA, json_format=name.endswith(".json")), encoding="utf-8")

@@ -183,22 +183,27 @@ def test_a_parent_without_a_minimum_does_not_make_the_flow_miss_a_solution():
     # 4 - 0 - 2 = 2 (education's minimum, not its child's 1) the demands asked for 5
     # of the 4 credits, and the flow settled for A -> 1 ways-of-working + 1 ethics,
     # B -> total: ethics short, as with first-fit.
-    tree = Tree({"edu": ROOT, "wow": "edu", "ethics": ROOT},
-                {ROOT: D(4), "edu": D(0), "wow": D(1), "ethics": D(2)})
+    tree = Tree(
+        {"edu": ROOT, "wow": "edu", "ethics": ROOT},
+        {ROOT: D(4), "edu": D(0), "wow": D(1), "ethics": D(2)},
+    )
     units = [Unit("A", D(2), ("wow", "edu", "ethics")), Unit("B", D(2), ("wow", "edu"))]
     assert not meets(tree, check_valid(tree, units, {}, first_fit(tree, units, {})))
     filled, mf = max_flow_fill(tree, units, {})
     assert filled is True
     assert mf.parts["A"] == [("ethics", D(2))]
     add_surplus(mf, units)
-    assert check_valid(tree, units, {}, mf) == {"edu": D(2), "wow": D(2), "ethics": D(2),
-                                                ROOT: D(4)}
+    assert check_valid(tree, units, {}, mf) == {
+        "edu": D(2),
+        "wow": D(2),
+        "ethics": D(2),
+        ROOT: D(4),
+    }
 
 
 def test_children_needing_more_than_their_parent_minimum():
     # A parent minimum below the sum of its children's: the children decide.
-    tree = Tree({"p": ROOT, "c1": "p", "c2": "p"},
-                {ROOT: D(5), "p": D(1), "c1": D(2), "c2": D(2)})
+    tree = Tree({"p": ROOT, "c1": "p", "c2": "p"}, {ROOT: D(5), "p": D(1), "c1": D(2), "c2": D(2)})
     units = [Unit("a", D(2), ("c1", "p")), Unit("b", D(2), ("c2", "p")), Unit("z", D(1), ())]
     filled, mf = max_flow_fill(tree, units, {})
     assert filled is True
@@ -228,8 +233,12 @@ def test_nested_caps():
     assert max_flow_fill(Tree({}, {ROOT: D(5)}), units, caps)[0] is False
 
     ff = first_fit(tree, units, caps)
-    assert ff.parts == {"v1": [(ROOT, D(1))], "v2": [], "talk": [(ROOT, D(2))],
-                        "course": [(ROOT, D(1))]}
+    assert ff.parts == {
+        "v1": [(ROOT, D(1))],
+        "v2": [],
+        "talk": [(ROOT, D(2))],
+        "course": [(ROOT, D(1))],
+    }
     assert ff.cap_left == {"activity": D(0), "volunteer": D(0)}
 
 
@@ -237,8 +246,11 @@ def test_three_nested_caps_hang_each_from_the_smallest_around_it():
     # a (all three units) > b (u1, u2) > c (u1): c must hang from b, not from a, or u1
     # would bypass b's limit of 1.
     caps = {"a": D(10), "b": D(1), "c": D(5)}
-    units = [Unit("u1", D(3), (), ("a", "b", "c")), Unit("u2", D(3), (), ("a", "b")),
-             Unit("u3", D(3), (), ("a",))]
+    units = [
+        Unit("u1", D(3), (), ("a", "b", "c")),
+        Unit("u2", D(3), (), ("a", "b")),
+        Unit("u3", D(3), (), ("a",)),
+    ]
     assert cap_parents(units, caps) == {"a": None, "b": "a", "c": "b"}
     assert max_flow_fill(Tree({}, {ROOT: D(4)}), units, caps)[0] is True  # 1 + 3
     assert max_flow_fill(Tree({}, {ROOT: D(2)}), units[:1], caps)[0] is False
@@ -315,8 +327,9 @@ def test_caps_overlapping_without_nesting_are_refused():
 
 
 def test_decimal_credits_stay_exact():
-    tree = Tree({"ethics": ROOT, "tax": ROOT},
-                {"ethics": D("0.45"), "tax": D("1.5"), ROOT: D("1.95")})
+    tree = Tree(
+        {"ethics": ROOT, "tax": ROOT}, {"ethics": D("0.45"), "tax": D("1.5"), ROOT: D("1.95")}
+    )
     units = [
         Unit("a", D("0.2"), ("ethics",)),
         Unit("b", D("0.25"), ("ethics", "tax")),
@@ -324,8 +337,11 @@ def test_decimal_credits_stay_exact():
     ]
     filled, mf = max_flow_fill(tree, units, {})
     assert filled is True
-    assert mf.parts == {"a": [("ethics", D("0.2"))], "b": [("ethics", D("0.25"))],
-                        "c": [("tax", D("1.5"))]}
+    assert mf.parts == {
+        "a": [("ethics", D("0.2"))],
+        "b": [("ethics", D("0.25"))],
+        "c": [("tax", D("1.5"))],
+    }
     counts = check_valid(tree, units, {}, mf)
     assert counts == {"ethics": D("0.45"), "tax": D("1.5"), ROOT: D("1.95")}
     assert str(counts[ROOT]) == "1.95"
@@ -338,8 +354,11 @@ def test_decimal_credits_stay_exact():
 
 def test_decimal_caps_stay_exact():
     caps = {"cap": D("0.45")}
-    units = [Unit("a", D("0.2"), (), ("cap",)), Unit("b", D("0.25"), (), ("cap",)),
-             Unit("c", D("1.5"), (), ("cap",))]
+    units = [
+        Unit("a", D("0.2"), (), ("cap",)),
+        Unit("b", D("0.25"), (), ("cap",)),
+        Unit("c", D("1.5"), (), ("cap",)),
+    ]
     filled, mf = max_flow_fill(Tree({}, {ROOT: D("0.45")}), units, caps)
     assert filled is True
     assert mf.cap_left == {"cap": D(0)}
@@ -363,8 +382,12 @@ def test_add_surplus_goes_to_the_first_node_within_the_caps_earliest_first():
     add_surplus(mf, units)
     # a's rest (1) on its first node, wow; b takes the last cap room (1), on edu; c none;
     # d (no category) on the total.
-    assert mf.parts == {"a": [("wow", D(2))], "b": [("edu", D(1))], "c": [],
-                        "d": [(ROOT, D("1.5"))]}
+    assert mf.parts == {
+        "a": [("wow", D(2))],
+        "b": [("edu", D(1))],
+        "c": [],
+        "d": [(ROOT, D("1.5"))],
+    }
     assert mf.needed == {"a": D(1)}  # surplus is needed by no minimum
     assert mf.cap_left == {"cap": D(0)}
     assert check_valid(tree, units, caps, mf) == {"wow": D(2), "edu": D(3), ROOT: D("4.5")}
@@ -459,7 +482,7 @@ def brute_force(tree: Tree, units: list[Unit], caps: dict) -> bool:
         for split in splits(int(u.credits), len(targets) + 1):  # last: not counted
             counted = int(u.credits) - split[-1]
             add = [0] * len(nodes)
-            for lift, amount in zip(lifts, split):
+            for lift, amount in zip(lifts, split, strict=False):  # split[-1]: not counted
                 for i in lift:
                     add[i] += amount
             for count, used in states:
@@ -468,7 +491,7 @@ def brute_force(tree: Tree, units: list[Unit], caps: dict) -> bool:
                     used2[j] += counted
                 if any(used2[j] > caps[cap_list[j]] for j in covers):
                     continue
-                count2 = tuple(min(c + a, m) for c, a, m in zip(count, add, mins))
+                count2 = tuple(min(c + a, m) for c, a, m in zip(count, add, mins, strict=True))
                 new.add((count2, tuple(used2)))
         states = new
     return any(count == tuple(mins) for count, _used in states)
@@ -476,13 +499,12 @@ def brute_force(tree: Tree, units: list[Unit], caps: dict) -> bool:
 
 def brute_force_literal(tree: Tree, units: list[Unit], caps: dict) -> bool:
     """The same question, one whole combination of splits at a time (small cases)."""
-    options = [[(u, split) for split in splits(int(u.credits), len(u.nodes) + 2)]
-               for u in units]
+    options = [[(u, split) for split in splits(int(u.credits), len(u.nodes) + 2)] for u in units]
     for combination in itertools.product(*options):
-        counts = {n: 0 for n in (*tree.parent, ROOT)}
-        used = {c: 0 for c in caps}
+        counts = dict.fromkeys((*tree.parent, ROOT), 0)
+        used = dict.fromkeys(caps, 0)
         for u, split in combination:
-            for n, amount in zip((*u.nodes, ROOT), split):
+            for n, amount in zip((*u.nodes, ROOT), split, strict=False):  # last: not counted
                 for m in ancestors(tree.parent, n):
                     counts[m] += amount
             for c in u.caps:
@@ -524,7 +546,7 @@ def instances(draw):
         matched.append(tuple(sorted(closed, key=lambda n: (-depth[n], n))))
     credits = [draw(st.integers(0, 3)) for _ in range(n_units)]
     planted = draw(st.booleans())
-    counts = {n: 0 for n in (*parent, ROOT)}
+    counts = dict.fromkeys((*parent, ROOT), 0)
     counted = []
     for j in range(n_units):
         left, counted_j = (credits[j] if planted else 0), 0
@@ -552,8 +574,11 @@ def instances(draw):
         covered[("cap", 0)] = first
     if n_caps == 2:
         how = draw(st.sampled_from(["inside", "around", "apart"]))
-        pool = {"inside": sorted(first), "around": everyone,
-                "apart": [j for j in everyone if j not in first]}[how]
+        pool = {
+            "inside": sorted(first),
+            "around": everyone,
+            "apart": [j for j in everyone if j not in first],
+        }[how]
         second = {j for j in pool if draw(st.booleans())}
         if how == "around":
             second |= first
@@ -561,12 +586,16 @@ def instances(draw):
     for c, who in covered.items():
         caps[c] = number(sum(counted[j] for j in who))
     if planted:
-        minimum = {n: D(draw(st.integers(min(4, max(0, counts[n] - 1)), min(4, counts[n] + 1))))
-                   for n in counts}
+        minimum = {
+            n: D(draw(st.integers(min(4, max(0, counts[n] - 1)), min(4, counts[n] + 1))))
+            for n in counts
+        }
     else:
         minimum = {n: number(0) for n in counts}
-    units = [Unit(f"u{j}", D(credits[j]), matched[j],
-                  tuple(c for c in caps if j in covered[c])) for j in range(n_units)]
+    units = [
+        Unit(f"u{j}", D(credits[j]), matched[j], tuple(c for c in caps if j in covered[c]))
+        for j in range(n_units)
+    ]
     return Tree(parent, minimum), units, caps
 
 
@@ -575,8 +604,7 @@ def instances(draw):
 def test_max_flow_agrees_with_brute_force(instance):
     tree, units, caps = instance
     possible = brute_force(tree, units, caps)
-    size = math.prod(math.comb(int(u.credits) + len(u.nodes) + 1, len(u.nodes) + 1)
-                     for u in units)
+    size = math.prod(math.comb(int(u.credits) + len(u.nodes) + 1, len(u.nodes) + 1) for u in units)
     if size <= 5000:  # the number of combinations the literal enumeration tries
         assert brute_force_literal(tree, units, caps) is possible
 
@@ -587,7 +615,8 @@ def test_max_flow_agrees_with_brute_force(instance):
         assert meets(tree, counts)  # the assignment itself, not only the flag
     for c in caps:
         assert mf.cap_left[c] == caps[c] - sum(
-            (mf.given(u.key) for u in units if c in u.caps), D(0))
+            (mf.given(u.key) for u in units if c in u.caps), D(0)
+        )
 
     # Counting the surplus (with the tree, as the engine does, and without) keeps
     # every cap and only adds to the counts; it counts all a cap leaves room for.
@@ -607,16 +636,21 @@ def test_max_flow_agrees_with_brute_force(instance):
         assert possible
     event("solvable" if possible else "not solvable")
     if possible:
-        event("first-fit fails while a solution exists" if not ff_met
-              else "first-fit finds a solution too")
+        event(
+            "first-fit fails while a solution exists"
+            if not ff_met
+            else "first-fit finds a solution too"
+        )
 
 
 def test_when_not_everything_can_be_met_sub_categories_are_filled_first():
     # education needs 10 but only 4 credits exist; its two areas need 2 each. D may
     # count for either area, W only for ways-of-working: both areas can be met, and
     # they are, even though education stays short.
-    tree = Tree({"edu": ROOT, "wow": "edu", "ps": "edu"},
-                {ROOT: D(0), "edu": D(10), "wow": D(2), "ps": D(2)})
+    tree = Tree(
+        {"edu": ROOT, "wow": "edu", "ps": "edu"},
+        {ROOT: D(0), "edu": D(10), "wow": D(2), "ps": D(2)},
+    )
     units = [Unit("D", D(2), ("wow", "ps", "edu")), Unit("W", D(2), ("wow", "edu"))]
     filled, out = max_flow_fill(tree, units, {})
     add_surplus(out, units, tree)

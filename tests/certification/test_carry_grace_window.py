@@ -8,12 +8,15 @@ import pytest
 from policyengine.errors import PolicyError
 from tests.helpers import SNIPPET_HEAD, credit, evaluate_holder, period, policy_from_snippet, rec
 
-HEAD = SNIPPET_HEAD + """\
+HEAD = (
+    SNIPPET_HEAD
+    + """\
 periods:
   renewal:
     start: date(year(holder.designated_on) + 1, 1, 1)
     length: 2 years
 """
+)
 
 HOLDER = {"id": "h-1", "name": "Holder", "designated_on": "2021-06-01"}  # cycles from 2022
 
@@ -43,9 +46,9 @@ requirements:
 
 def test_carry_over_moves_last_year_excess_up_to_the_cap(tmp_path):
     records = [
-        credit("a", "2022-03-01", 6),                      # year 1: needed, never carries
+        credit("a", "2022-03-01", 6),  # year 1: needed, never carries
         credit("b", "2023-02-01", 4, category="ethics"),  # year 2: 2 ethics + 2 total needed
-        credit("c", "2023-09-01", 7),                      # year 2: 7 spare, 5 may carry
+        credit("c", "2023-09-01", 7),  # year 2: 7 spare, 5 may carry
     ]
     doc = run(policy(tmp_path, CARRY), records, "2024-06-30")
     first, second = period(doc, 1), period(doc, 2)
@@ -62,8 +65,11 @@ def test_carry_over_moves_last_year_excess_up_to_the_cap(tmp_path):
 
 
 def test_carried_credits_do_not_count_where_the_policy_says_not(tmp_path):
-    records = [credit("a", "2022-03-01", 8), credit("b", "2023-02-01", 2, category="ethics"),
-               credit("e", "2023-10-01", 3, category="ethics")]
+    records = [
+        credit("a", "2022-03-01", 8),
+        credit("b", "2023-02-01", 2, category="ethics"),
+        credit("e", "2023-10-01", 3, category="ethics"),
+    ]
     doc = run(policy(tmp_path, CARRY), records, "2024-06-30")
     # e's 3 ethics credits were not needed (b met ethics); they carry, but ethics of
     # period 2 may not count carried credits, the total may
@@ -82,13 +88,18 @@ def test_nothing_carries_from_an_incomplete_period_or_from_early_years(tmp_path)
 
 def test_a_record_wholly_carried_says_so(tmp_path):
     body = CARRY.replace("apply: all", "apply: until-complete")
-    records = [credit("a", "2022-03-01", 8, category="ethics"),
-               credit("b", "2023-02-01", 2), credit("c", "2023-03-01", 2)]
+    records = [
+        credit("a", "2022-03-01", 8, category="ethics"),
+        credit("b", "2023-02-01", 2),
+        credit("c", "2023-03-01", 2),
+    ]
     doc = run(policy(tmp_path, body), records, "2024-06-30")
     c = rec(doc, "c")
     assert (c["disposition"], c["period"]) == ("carried-over", 2)
-    assert c["explanation"] == ("not needed by the period it was earned in; 2 credits carried "
-                                "over to the renewal period 2 (2024-01-01 to 2025-12-31)")
+    assert c["explanation"] == (
+        "not needed by the period it was earned in; 2 credits carried "
+        "over to the renewal period 2 (2024-01-01 to 2025-12-31)"
+    )
 
 
 def test_carry_over_needs_discard_allocation(tmp_path):
@@ -123,17 +134,24 @@ def grace_policy(tmp_path):
 
 
 def test_grace_period_completion_is_late_and_extra_records_go_on(tmp_path):
-    records = [credit("a", "2023-06-01", 8),
-               credit("late1", "2024-02-10", 2),   # in the grace period (to 2024-03-30)
-               credit("late2", "2024-03-01", 3)]   # not needed by period 1
+    records = [
+        credit("a", "2023-06-01", 8),
+        credit("late1", "2024-02-10", 2),  # in the grace period (to 2024-03-30)
+        credit("late2", "2024-03-01", 3),
+    ]  # not needed by period 1
     doc = run(grace_policy(tmp_path), records, "2024-06-30")
     first = period(doc, 1)
     assert (first["status"], first["completed_on"], first["late"], first["grace_end"]) == (
-        "complete", "2024-02-10", True, "2024-03-30")
+        "complete",
+        "2024-02-10",
+        True,
+        "2024-03-30",
+    )
     assert first["applied"] == ["a", "late1"]
     assert rec(doc, "late1")["explanation"] == (
         "applied to the renewal period 1 (2022-01-01 to 2023-12-31) (late: earned in the grace "
-        "period ending 2024-03-30)")
+        "period ending 2024-03-30)"
+    )
     assert (rec(doc, "late2")["disposition"], rec(doc, "late2")["period"]) == ("applied", 2)
 
 
@@ -141,12 +159,19 @@ def test_status_during_and_after_the_grace_period(tmp_path):
     pol = grace_policy(tmp_path)
     during = run(pol, [credit("a", "2023-06-01", 8)], "2024-02-01")["status"]
     assert (during["code"], during["builtin"], during["grace_until"]) == (
-        "suspended", "grace", "2024-03-30")
-    assert during["text"].startswith("Suspended until the late credits are in: in the grace "
-                                     "period until 2024-03-30")
+        "suspended",
+        "grace",
+        "2024-03-30",
+    )
+    assert during["text"].startswith(
+        "Suspended until the late credits are in: in the grace period until 2024-03-30"
+    )
     after = run(pol, [credit("a", "2023-06-01", 8)], "2024-04-01")["status"]
     assert (after["code"], after["builtin"], after["expired_since"]) == (
-        "lapsed", "expired", "2024-03-31")
+        "lapsed",
+        "expired",
+        "2024-03-31",
+    )
     much_later = run(pol, [credit("a", "2023-06-01", 8)], "2025-04-01")["status"]
     assert much_later["code"] == "expired" and "builtin" not in much_later
 
@@ -163,7 +188,8 @@ def test_window_only_counts_the_last_year(tmp_path):
     assert rec(doc, "early")["disposition"] == "before-window"
     assert rec(doc, "early")["explanation"] == (
         "earned 2022-12-31, before the recertification window of the renewal period 1 "
-        "(2022-01-01 to 2023-12-31) opened on 2023-01-01; it does not count")
+        "(2022-01-01 to 2023-12-31) opened on 2023-01-01; it does not count"
+    )
     assert period(doc, 1)["applied"] == ["in"]
 
 
@@ -180,10 +206,14 @@ def test_credits_over_a_cap_never_carry(tmp_path):
     # g counts 4 (the cap), 2 of them needed (8 + 2 = 10): 2 carry, the 4 over the cap do not
     assert period(doc, 1)["carried_out"] == [{"record": "g", "credits": "2", "to_period": 2}]
     assert {r["id"]: r["counted"] for r in period(doc, 1)["requirements"]} == {
-        "total": "10", "giving-back": "2"}
+        "total": "10",
+        "giving-back": "2",
+    }
     assert period(doc, 1)["credits"] == "10"
     assert {r["id"]: r["counted"] for r in period(doc, 2)["requirements"]} == {
-        "total": "2", "giving-back": "2"}
+        "total": "2",
+        "giving-back": "2",
+    }
 
 
 def test_grace_records_that_cannot_complete_the_old_period_count_for_the_new_one(tmp_path):
@@ -197,8 +227,12 @@ def test_grace_records_that_cannot_complete_the_old_period_count_for_the_new_one
 
 def test_records_outside_a_validity_rule_never_carry(tmp_path):
     body = CARRY + "validity: 'record.kind != \"excluded\"'\n"
-    records = [credit("a", "2022-03-01", 8), credit("e", "2022-04-01", 2, category="ethics"),
-               credit("x", "2023-06-01", 4, kind="excluded"), credit("c", "2023-07-01", 3)]
+    records = [
+        credit("a", "2022-03-01", 8),
+        credit("e", "2022-04-01", 2, category="ethics"),
+        credit("x", "2023-06-01", 4, kind="excluded"),
+        credit("c", "2023-07-01", 3),
+    ]
     doc = run(policy(tmp_path, body), records, "2024-06-30")
     # x is in the last year and unneeded, but not valid for the period: it never carries
     assert period(doc, 1)["carried_out"] == [{"record": "c", "credits": "3", "to_period": 2}]

@@ -35,7 +35,9 @@ def reqs(doc, number=1):
     return {r["id"]: r for r in period["requirements"]}
 
 
-CATEGORIES = CALENDAR_3Y + """\
+CATEGORIES = (
+    CALENDAR_3Y
+    + """\
 requirements:
   - id: total
     min: 6
@@ -48,6 +50,7 @@ requirements:
     where: '"ethics" in record.tags'
     min: 2
 """
+)
 
 # A (2 credits, 2023-02-01) is tagged both tax and ethics; B (2 credits, 2023-03-01) is
 # tax only; C (2 credits, 2023-04-01) is neither. A holder meets everything only if A
@@ -82,8 +85,11 @@ def test_optimal_allocation_finds_the_assignment_and_explains_it(tmp_path):
 
 def test_a_credit_counts_toward_one_sibling_category_only(tmp_path):
     # one 3-credit record tagged tax and ethics: 2 to one, 1 to the other, never 3 + 3
-    doc = run(policy(tmp_path, CATEGORIES, order="optimal"),
-              [credit("X", "2023-02-01", 3, tags=["tax", "ethics"])], "2023-12-31")
+    doc = run(
+        policy(tmp_path, CATEGORIES, order="optimal"),
+        [credit("X", "2023-02-01", 3, tags=["tax", "ethics"])],
+        "2023-12-31",
+    )
     r = reqs(doc)
     assert Decimal_sum(r["tax"]["counted"], r["ethics"]["counted"]) == 3
     assert r["total"]["counted"] == "3"
@@ -92,17 +98,22 @@ def test_a_credit_counts_toward_one_sibling_category_only(tmp_path):
 
 def Decimal_sum(*xs):
     from decimal import Decimal
+
     return sum(Decimal(x) for x in xs)
 
 
 def test_missing_category_sentence_names_amount_and_date(tmp_path):
-    records = [credit("T1", "2023-02-01", 5.5, tags=["tax"]),
-               credit("E1", "2024-06-01", 0.5, tags=["ethics"])]
+    records = [
+        credit("T1", "2023-02-01", 5.5, tags=["tax"]),
+        credit("E1", "2024-06-01", 0.5, tags=["ethics"]),
+    ]
     doc = run(policy(tmp_path, CATEGORIES, order="optimal"), records, "2024-07-01")
     assert doc["renewal"]["missing"] == ["Ethics: needs 1.5 more credits (0.5 of 2) by 2025-12-31"]
 
 
-PMI_LIKE = CALENDAR_3Y + """\
+PMI_LIKE = (
+    CALENDAR_3Y
+    + """\
 requirements:
   - id: total
     min: 10
@@ -117,6 +128,7 @@ requirements:
     where: record.kind == "giving-back"
     max: 4
 """
+)
 
 
 def test_nested_category_counts_for_its_parent_and_cap_limits_giving_back(tmp_path):
@@ -172,9 +184,11 @@ def test_overlapping_caps_are_refused_in_optimal_mode_with_the_records_named(tmp
         where: record.category == "tax"
         max: 3
     """)
-    records = [credit("S1", "2023-01-10", 2, kind="self-study", category="tax"),
-               credit("S2", "2023-02-10", 2, kind="self-study", category="ethics"),
-               credit("L1", "2023-03-10", 2, kind="live", category="tax")]
+    records = [
+        credit("S1", "2023-01-10", 2, kind="self-study", category="tax"),
+        credit("S2", "2023-02-10", 2, kind="self-study", category="ethics"),
+        credit("L1", "2023-03-10", 2, kind="live", category="tax"),
+    ]
     with pytest.raises(PolicyError) as err:
         run(policy(tmp_path, body, order="optimal"), records, "2023-12-31")
     [d] = err.value.diagnostics
@@ -183,18 +197,23 @@ def test_overlapping_caps_are_refused_in_optimal_mode_with_the_records_named(tmp
 
 
 def test_until_complete_takes_the_shortest_prefix_and_leaves_the_rest(tmp_path):
-    records = [credit("A", "2023-02-01", 2, tags=["tax", "ethics"]),
-               credit("B", "2023-03-01", 2, tags=["tax"]),
-               credit("C", "2023-04-01", 2, tags=[]),
-               credit("D", "2023-05-01", 2, tags=[])]
-    doc = run(policy(tmp_path, CATEGORIES, order="optimal", apply="until-complete"),
-              records, "2023-12-31")
+    records = [
+        credit("A", "2023-02-01", 2, tags=["tax", "ethics"]),
+        credit("B", "2023-03-01", 2, tags=["tax"]),
+        credit("C", "2023-04-01", 2, tags=[]),
+        credit("D", "2023-05-01", 2, tags=[]),
+    ]
+    doc = run(
+        policy(tmp_path, CATEGORIES, order="optimal", apply="until-complete"), records, "2023-12-31"
+    )
     assert doc["periods"][0]["applied"] == ["A", "B", "C"]
     assert doc["periods"][0]["completed_on"] == "2023-04-01"
     assert rec(doc, "D")["disposition"] == "not-needed"
 
 
-PER_YEAR = CALENDAR_3Y + """\
+PER_YEAR = (
+    CALENDAR_3Y
+    + """\
 requirements:
   - id: total
     label: CPE hours
@@ -204,28 +223,37 @@ requirements:
     where: record.category == "ethics"
     min: 1
 """
+)
 
 
 def test_per_year_minimum_missed_in_one_year_while_the_total_is_met(tmp_path):
-    records = [credit("Y1", "2023-03-01", 8, category="tax"),
-               credit("Y2", "2024-03-01", 1, category="ethics"),
-               credit("Y3", "2025-03-01", 3, category="tax")]
+    records = [
+        credit("Y1", "2023-03-01", 8, category="tax"),
+        credit("Y2", "2024-03-01", 1, category="ethics"),
+        credit("Y3", "2025-03-01", 3, category="tax"),
+    ]
     for order in ("chronological", "optimal"):
         doc = run(policy(tmp_path, PER_YEAR, order=order), records, "2026-01-05")
         total = reqs(doc)["total"]
         assert total["counted"] == "12" and total["met"] is False
-        assert [(y["year"], y["start"], y["end"], y["counted"], y["met"])
-                for y in total["per_year"]] == [
+        assert [
+            (y["year"], y["start"], y["end"], y["counted"], y["met"]) for y in total["per_year"]
+        ] == [
             (1, "2023-01-01", "2023-12-31", "8", True),
             (2, "2024-01-01", "2024-12-31", "1", False),
-            (3, "2025-01-01", "2025-12-31", "3", True)]
+            (3, "2025-01-01", "2025-12-31", "3", True),
+        ]
         assert doc["status"] == {
-            "code": "expired", "period": 1, "expired_since": "2026-01-01",
+            "code": "expired",
+            "period": 1,
+            "expired_since": "2026-01-01",
             "text": "expired since 2026-01-01: the renewal period 1 (2023-01-01 to 2025-12-31) "
-                    "is not complete"}
+            "is not complete",
+        }
         assert doc["renewal"]["missing"] == [
             "CPE hours: needs 2 more credits in year 2 (2024-01-01 to 2024-12-31: 1 of 3) "
-            "by 2024-12-31"]
+            "by 2024-12-31"
+        ]
 
 
 def test_per_year_years_counted_from_the_period_start(tmp_path):
@@ -238,11 +266,17 @@ def test_per_year_years_counted_from_the_period_start(tmp_path):
         min: 4
         per_year: {min: 2}
     """
-    doc = run(policy(tmp_path, body), [credit("a", "2023-05-09", 2), credit("b", "2023-05-10", 2)],
-              "2024-05-09", holder={"id": "h", "designated_on": "2022-05-10"})
+    doc = run(
+        policy(tmp_path, body),
+        [credit("a", "2023-05-09", 2), credit("b", "2023-05-10", 2)],
+        "2024-05-09",
+        holder={"id": "h", "designated_on": "2022-05-10"},
+    )
     years = reqs(doc)["total"]["per_year"]
     assert [(y["start"], y["end"], y["counted"]) for y in years] == [
-        ("2022-05-10", "2023-05-09", "2"), ("2023-05-10", "2024-05-09", "2")]
+        ("2022-05-10", "2023-05-09", "2"),
+        ("2023-05-10", "2024-05-09", "2"),
+    ]
     assert doc["periods"][0]["status"] == "complete"
 
 
@@ -285,7 +319,8 @@ def test_birth_month_cycles_end_on_the_last_day_of_the_birth_month(tmp_path):
     doc = run(pol, [], "2026-02-01", holder=holder)
     assert [(p["start"], p["end"]) for p in doc["periods"]] == [
         ("2022-03-15", "2024-02-29"),  # a leap year: February has 29 days
-        ("2024-03-01", "2026-02-28")]
+        ("2024-03-01", "2026-02-28"),
+    ]
 
 
 def test_optimal_keeps_records_needed_for_items_and_courses_only(tmp_path):
@@ -301,12 +336,15 @@ def test_optimal_keeps_records_needed_for_items_and_courses_only(tmp_path):
         where: 'record.kind == "course"'
         courses: [FA-1]
     """)
-    records = [credit("W1", "2023-01-10", 4, kind="webinar"),
-               credit("C1", "2023-02-10", 0, kind="course", course="SAFE-1"),
-               credit("C2", "2023-03-10", 0, kind="course", course="FA-1"),
-               credit("C3", "2023-04-10", 0, kind="course", course="SAFE-2")]
-    doc = run(policy(tmp_path, body, order="optimal", apply="until-complete"), records,
-              "2023-12-31")
+    records = [
+        credit("W1", "2023-01-10", 4, kind="webinar"),
+        credit("C1", "2023-02-10", 0, kind="course", course="SAFE-1"),
+        credit("C2", "2023-03-10", 0, kind="course", course="FA-1"),
+        credit("C3", "2023-04-10", 0, kind="course", course="SAFE-2"),
+    ]
+    doc = run(
+        policy(tmp_path, body, order="optimal", apply="until-complete"), records, "2023-12-31"
+    )
     # the credits come from W1; C1 and C2 carry no credits but the items count and the
     # required course need them; C3 is not needed
     assert doc["periods"][0]["applied"] == ["W1", "C1", "C2"]
@@ -316,11 +354,14 @@ def test_optimal_keeps_records_needed_for_items_and_courses_only(tmp_path):
 
 def test_a_period_that_cannot_complete_shows_every_credit_it_has(tmp_path):
     # ethics is short whatever happens; every credit still counts for the total
-    records = [credit("T1", "2023-01-10", 3, tags=["tax"]),
-               credit("T2", "2023-02-10", 3, tags=["tax"]),
-               credit("G", "2023-03-10", 2, tags=[])]
-    doc = run(policy(tmp_path, CATEGORIES, order="optimal", apply="until-complete"),
-              records, "2023-12-31")
+    records = [
+        credit("T1", "2023-01-10", 3, tags=["tax"]),
+        credit("T2", "2023-02-10", 3, tags=["tax"]),
+        credit("G", "2023-03-10", 2, tags=[]),
+    ]
+    doc = run(
+        policy(tmp_path, CATEGORIES, order="optimal", apply="until-complete"), records, "2023-12-31"
+    )
     assert doc["periods"][0]["applied"] == ["T1", "T2", "G"]
     r = reqs(doc)
     assert (r["total"]["counted"], r["tax"]["counted"], r["ethics"]["counted"]) == ("8", "6", "0")
@@ -337,6 +378,8 @@ def test_an_absurd_number_of_periods_is_an_error_not_a_silent_cap(tmp_path):
     with pytest.raises(PolicyError) as err:
         run(policy(tmp_path, body), [], "2010-01-01")
     [d] = err.value.diagnostics
-    assert d.message == ("more than 500 periods would be laid out for holder h-1 up to "
-                         "2010-01-01 (the last starts 2001-05-14); evaluation stopped")
+    assert d.message == (
+        "more than 500 periods would be laid out for holder h-1 up to "
+        "2010-01-01 (the last starts 2001-05-14); evaluation stopped"
+    )
     assert d.location.line == 7

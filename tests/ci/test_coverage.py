@@ -6,13 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
+from policyengine.ci.coverage import Recorder, percent
+from policyengine.ci.scenarios.files import find_files, load_file, run_file
 from policyengine.cli.main import main
 from policyengine.plugins_loader import load_environment
 from policyengine.policy.rule import current_observer, observing
-from policyengine.ci.coverage import Recorder, percent
-from policyengine.ci.scenarios.files import find_files, load_file, run_file
 from tests.helpers import POLICIES
-
 
 ENV = load_environment()
 
@@ -29,8 +28,15 @@ def test_bundled_policies_fully_covered(capsys):
     code = main(["test", str(POLICIES), "--coverage", "--fail-under", "100"])
     out = capsys.readouterr().out
     assert code == 0
-    for policy in ("werc-crp", "werc-gms", "safety-certification", "western-cpe-package",
-                   "pmi-pmp", "cpa-uaa", "ca-rn"):
+    for policy in (
+        "werc-crp",
+        "werc-gms",
+        "safety-certification",
+        "western-cpe-package",
+        "pmi-pmp",
+        "cpa-uaa",
+        "ca-rn",
+    ):
         assert f"({policy}): 100.0%" in out
     assert "total coverage: 100.0%" in out
     total = sum(len(load_file(f).scenarios) for f in find_files([str(POLICIES)]))
@@ -61,9 +67,17 @@ def test_uncovered_rules_and_branches(tmp_path):
     items = rec.items(policy_path)
     state = {(i.rule, i.what, i.text): i.seen for i in items}
     assert state[("records.counts_when", "rule", 'record.status == "approved"')] == (True,)
-    assert state[("records.counts_when", "decision", 'record.status == "approved"')] == (True, False)
-    assert state[("adjustments.pushdate.when", "rule", rec.policies[policy_path].policy
-                  .rules["adjustments.pushdate.when"].text)] == (False,)
+    assert state[("records.counts_when", "decision", 'record.status == "approved"')] == (
+        True,
+        False,
+    )
+    assert state[
+        (
+            "adjustments.pushdate.when",
+            "rule",
+            rec.policies[policy_path].policy.rules["adjustments.pushdate.when"].text,
+        )
+    ] == (False,)
     assert state[("adjustments.pushdate.when", "branch", "period.first_renewal")] == (False, False)
     assert state[("requirements.0", "decision", "requirement 'total' met")] == (False, True)
     assert 0 < percent(items) < 100
@@ -75,17 +89,28 @@ def test_text_report_lists_uncovered_at_file_line_col(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 1  # all passed, but coverage is below 90%
     policy = tmp_path / "werc-crp.yaml"
-    line = next(i for i, text in enumerate(policy.read_text().splitlines(), 1)
-                if text.strip().startswith("when: period.first_renewal"))
-    assert (f"{policy}:{line}:11: not covered: rule 'period.first_renewal and "
-            "record.original_earned_on >= holder.designated_on': never evaluated") in out
-    assert f"{policy}:{line}:11: not covered: branch 'period.first_renewal': never true or false" in out
+    line = next(
+        i
+        for i, text in enumerate(policy.read_text().splitlines(), 1)
+        if text.strip().startswith("when: period.first_renewal")
+    )
+    assert (
+        f"{policy}:{line}:11: not covered: rule 'period.first_renewal and "
+        "record.original_earned_on >= holder.designated_on': never evaluated"
+    ) in out
+    assert (
+        f"{policy}:{line}:11: not covered: branch 'period.first_renewal': never true or false"
+        in out
+    )
     assert f"{policy}:{line}:36: not covered: branch 'record.original_earned_on" in out
     assert out.splitlines()[-1] == "1 passed, 0 failed"
 
 
 def test_branch_seen_only_true(tmp_path):
-    path = scenario(tmp_path, ONE + """\
+    path = scenario(
+        tmp_path,
+        ONE
+        + """\
   - name: first cycle pushdate
     as_of: 2024-01-01
     holder: {id: b, designated_on: 2022-06-15}
@@ -95,7 +120,8 @@ def test_branch_seen_only_true(tmp_path):
         earned_on: 2022-07-10
         adjustments: [{to: 2022-08-01, by: s, role: staff, at: "2022-07-21T09:00:00-04:00"}]
     expect: {records: {p: {period: 1}}}
-""")
+""",
+    )
     rec = Recorder()
     run_file(load_file(path), ENV, recorder=rec)
     items = rec.items(next(iter(rec.policies)))
@@ -147,21 +173,29 @@ def test_package_rules_are_covered_through_the_shared_runner(tmp_path):
 
 
 def test_package_balance_only_leaves_cart_rules_uncovered(tmp_path, capsys):
-    path = package_scenarios(tmp_path, """\
+    path = package_scenarios(
+        tmp_path,
+        """\
   - name: a balance
     at: 2025-03-01T10:00:00
     account: {id: a}
     events: [{type: purchase, id: p, at: 2025-01-01T10:00:00, credits: 5}]
     expect: {balance: {available: 5}}
-""")
+""",
+    )
     code = main(["test", path, "--coverage", "--fail-under", "100"])
     out = capsys.readouterr().out
     assert code == 1
     policy = tmp_path / "western-cpe-package.yaml"
-    line = next(i for i, text in enumerate(policy.read_text().splitlines(), 1)
-                if text.strip().startswith("refuse_when:"))
-    assert (f"{policy}:{line}:20: not covered: rule 'any(i in cart.items where "
-            'i.product_type == "flexcast")\': never evaluated') in out
+    line = next(
+        i
+        for i, text in enumerate(policy.read_text().splitlines(), 1)
+        if text.strip().startswith("refuse_when:")
+    )
+    assert (
+        f"{policy}:{line}:20: not covered: rule 'any(i in cart.items where "
+        'i.product_type == "flexcast")\': never evaluated'
+    ) in out
     assert "not covered: decision 'package usable (valid_for: 365 days)': never false" in out
 
 
@@ -171,8 +205,10 @@ def test_policy_without_scenario_file_counts_as_uncovered(tmp_path, capsys):
     code = main(["test", str(tmp_path), "--coverage", "--fail-under", "50"])
     out = capsys.readouterr().out
     assert code == 1
-    assert (f"coverage of {tmp_path / 'werc-gms.yaml'} (werc-gms): 0.0% (0/16) -- no scenario "
-            f"file: write {tmp_path / 'werc-gms.tests.yaml'}") in out
+    assert (
+        f"coverage of {tmp_path / 'werc-gms.yaml'} (werc-gms): 0.0% (0/16) -- no scenario "
+        f"file: write {tmp_path / 'werc-gms.tests.yaml'}"
+    ) in out
     assert out.splitlines()[-1] == "1 passed, 0 failed"
     # a scenario file named on the command line does not pull in other policies
     assert main(["test", str(tmp_path / "western-cpe-package.tests.yaml"), "--coverage"]) == 0
@@ -207,6 +243,7 @@ scenarios:
     [policy_path] = rec.policies
     caps = [i for i in rec.items(policy_path) if i.text == "requirement 'giving-back' cap reached"]
     assert [(i.rule, i.what, i.seen, i.location.line) for i in caps] == [
-        ("requirements.1.max", "decision", (False, True), 11)]
+        ("requirements.1.max", "decision", (False, True), 11)
+    ]
     # a requirement without a minimum has no "met" decision to cover
     assert not [i for i in rec.items(policy_path) if i.text == "requirement 'giving-back' met"]

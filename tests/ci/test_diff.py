@@ -45,8 +45,9 @@ def test_min_30_to_25_reports_changed_holders(cli, pair):
 
 def test_json_and_holders_dir(cli, pair):
     old, new = pair
-    code, out, _ = cli("diff", old, new, "-o", "json", "--holders", POLICIES / "holders",
-                       "--as-of", "2025-09-01")
+    code, out, _ = cli(
+        "diff", old, new, "-o", "json", "--holders", POLICIES / "holders", "--as-of", "2025-09-01"
+    )
     doc = json.loads(out)
     [p] = doc["policies"]
     assert code == 0 and doc["format"] == "policyengine.diff/1"
@@ -54,7 +55,8 @@ def test_json_and_holders_dir(cli, pair):
     seed = by_holder["m-1001"]["changes"]
     assert {"what": "status.code", "old": "expired", "new": "certified"} in seed
     assert [s["label"] for s in p["skipped"]] == [
-        f"holder file {POLICIES / 'holders' / 'safety-seed-expired.yaml'}"]
+        f"holder file {POLICIES / 'holders' / 'safety-seed-expired.yaml'}"
+    ]
     assert doc["changed"] == len(p["holders_changed"]) and doc["holders"] == p["holders"]
 
 
@@ -75,7 +77,9 @@ def test_markdown_output(cli, pair):
     _code, out, _ = cli("diff", old, new, "-o", "markdown")
     assert out.startswith("### Policy impact")
     assert "| Holder | Where | What | Old | New |" in out
-    row = next(x for x in out.splitlines() if "`renewal.can_invoice`" in x and "| false | true |" in x)
+    row = next(
+        x for x in out.splitlines() if "`renewal.can_invoice`" in x and "| false | true |" in x
+    )
     assert row.startswith("|")
 
 
@@ -88,10 +92,20 @@ def test_policy_that_fails_to_load_is_an_error(cli, pair):
 
 
 def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-                        "HOME": str(cwd), "PATH": "/usr/bin:/bin:/usr/local/bin"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+            "HOME": str(cwd),
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+        },
+    )
 
 
 def test_base_revision(cli, tmp_path, monkeypatch):
@@ -181,8 +195,10 @@ def test_shorter_package_expiry_reports_accounts_and_fails_the_scenario(cli, pac
     code, out, _ = cli("test", tests)
     assert code == 1
     failure = next(x for x in out.splitlines() if x.startswith(f"{tests}:{line}: "))
-    assert failure.startswith(f"{tests}:{line}: scenario '{LAST_MINUTE}': decision.allowed: "
-                              "expected true, got false (refused: [no-valid-package]")
+    assert failure.startswith(
+        f"{tests}:{line}: scenario '{LAST_MINUTE}': decision.allowed: "
+        "expected true, got false (refused: [no-valid-package]"
+    )
     expected_at = line_of(tests, "expires_at: 2025-01-14T00:00:00-08:00") - 1  # 'draws:' line
     assert f"    (expected at {tests}:{expected_at}:" in out
 
@@ -194,23 +210,32 @@ def test_higher_item_cost_in_json_github_and_markdown(cli, package_pair):
     doc = json.loads(out)
     [p] = doc["policies"]
     assert (p["kind"], p["accounts"], doc["accounts"], doc["holders"]) == (
-        "credit-package", 19, 19, 0)
+        "credit-package",
+        19,
+        19,
+        0,
+    )
     assert doc["changed"] == p["changed"] == len(p["accounts_changed"])
     first = p["accounts_changed"][0]
     assert first["account"] == "m-1001" and first["location"].endswith(f"{PKG}.tests.yaml:18:1")
     assert {"what": "decision.total_credits", "old": "7.5", "new": "15"} in first["changes"]
-    assert {"what": "decision.draws[pkg-2024-06]", "old": "7.5 credits (8.5 left)",
-            "new": "15 credits (1 left)"} in first["changes"]
+    assert {
+        "what": "decision.draws[pkg-2024-06]",
+        "old": "7.5 credits (8.5 left)",
+        "new": "15 credits (1 left)",
+    } in first["changes"]
     short = next(a for a in p["accounts_changed"] if "4 credits short" in a["label"])
-    assert {"what": "decision.reasons[insufficient-credits]",
-            "old": "The cart costs 30 credits but only 26 credits are available: 4 credits short.",
-            "new": "The cart costs 60 credits but only 26 credits are available: 34 credits short."
-            } in short["changes"]
+    assert {
+        "what": "decision.reasons[insufficient-credits]",
+        "old": "The cart costs 30 credits but only 26 credits are available: 4 credits short.",
+        "new": "The cart costs 60 credits but only 26 credits are available: 34 credits short.",
+    } in short["changes"]
 
     _code, out, _ = cli("diff", old, new, "-o", "github")
     ann = out.splitlines()[0]
-    assert ann.startswith(f"::warning file={new.parent / (PKG + '.tests.yaml')},line=18,"
-                          "title=policy impact::")
+    assert ann.startswith(
+        f"::warning file={new.parent / (PKG + '.tests.yaml')},line=18,title=policy impact::"
+    )
     assert "outcome of account m-1001 (scenario " in ann
     assert "decision.total_credits: 7.5 -> 15" in ann
     assert out.splitlines()[-1] == f"::notice::{p['changed']} of 19 accounts changed"
@@ -225,18 +250,37 @@ def test_account_and_cart_files(cli, package_pair):
     old, new, change = package_pair
     change("item_cost: item.credits", "item_cost: item.credits * 2")
     folder = new.parent
-    code, out, _ = cli("diff", old, new, "--accounts", folder / "accounts",
-                       "--carts", folder / "carts", "--at", "2025-03-01T10:00:00")
+    code, out, _ = cli(
+        "diff",
+        old,
+        new,
+        "--accounts",
+        folder / "accounts",
+        "--carts",
+        folder / "carts",
+        "--at",
+        "2025-03-01T10:00:00",
+    )
     assert code == 0
-    label = (f"account file {folder / 'accounts' / 'dana-two-packages.yaml'}, cart file "
-             f"{folder / 'carts' / 'eligible-only.yaml'} (account m-1001):")
+    label = (
+        f"account file {folder / 'accounts' / 'dana-two-packages.yaml'}, cart file "
+        f"{folder / 'carts' / 'eligible-only.yaml'} (account m-1001):"
+    )
     assert "decision.total_credits: 7.5 -> 15" in changes_under(out, label)
     # 19 scenarios + 2 accounts x 5 carts
     assert out.splitlines()[0].endswith("of 29 accounts change (old: " + str(old) + ")")
     # without --carts an account file is compared on its balance only (old.yaml has no
     # scenario file, so only the two account files are evaluated)
-    code, out, _ = cli("diff", old, old, "--accounts", folder / "accounts",
-                       "--at", "2025-03-01T10:00:00", "--exit-code")
+    code, out, _ = cli(
+        "diff",
+        old,
+        old,
+        "--accounts",
+        folder / "accounts",
+        "--at",
+        "2025-03-01T10:00:00",
+        "--exit-code",
+    )
     assert code == 0 and out.splitlines()[-1] == "0 of 2 accounts changed in 0 of 1 policy"
 
 
@@ -252,8 +296,10 @@ def test_kind_change_is_noted(cli, package_pair):
     _old, new, _change = package_pair
     code, out, _ = cli("diff", POLICIES / "werc-crp.yaml", new)
     assert code == 0
-    assert (f"{new}: the policy changed kind (certification -> credit-package): its outcomes "
-            "cannot be compared") in out
+    assert (
+        f"{new}: the policy changed kind (certification -> credit-package): its outcomes "
+        "cannot be compared"
+    ) in out
 
 
 def test_base_revision_with_a_package_policy(cli, tmp_path, monkeypatch):
@@ -272,7 +318,6 @@ def test_base_revision_with_a_package_policy(cli, tmp_path, monkeypatch):
     code, out, _ = cli("diff", "--base", "main", "--exit-code")
     assert code == 1
     assert "policies/werc-crp.yaml: 0 of 17 holders change" in out
-    assert (f"policies/{PKG}.yaml: 8 of 19 accounts change (old: main:policies/{PKG}.yaml)"
-            in out)
+    assert f"policies/{PKG}.yaml: 8 of 19 accounts change (old: main:policies/{PKG}.yaml)" in out
     assert "decision.enrollments[WC-GOV-2].expires_on: 2025-02-28 -> 2024-08-29" in out
     assert out.splitlines()[-1] == "0 of 17 holders and 8 of 19 accounts changed in 1 of 2 policies"

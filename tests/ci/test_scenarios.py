@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from policyengine.ci.scenarios.files import default_policy_path, find_files, load_file, run_file
 from policyengine.errors import PolicyError
 from policyengine.plugins_loader import load_environment
-from policyengine.ci.scenarios.files import default_policy_path, find_files, load_file, run_file
 from tests.helpers import POLICIES
 
 
@@ -17,6 +17,7 @@ from tests.helpers import POLICIES
 def crp(tmp_path: Path) -> Path:
     shutil.copy(POLICIES / "werc-crp.yaml", tmp_path / "werc-crp.yaml")
     return tmp_path
+
 
 ENV = load_environment()
 
@@ -35,22 +36,31 @@ def test_find_files_only_scenario_files():
     found = list(find_files([str(POLICIES)]))
     names = sorted(Path(f).name for f in found)
     assert all(n.endswith(".tests.yaml") for n in names)
-    assert {"safety-certification.tests.yaml", "werc-crp.tests.yaml", "werc-gms.tests.yaml",
-            "western-cpe-package.tests.yaml"} <= set(names)
+    assert {
+        "safety-certification.tests.yaml",
+        "werc-crp.tests.yaml",
+        "werc-gms.tests.yaml",
+        "western-cpe-package.tests.yaml",
+    } <= set(names)
 
 
-@pytest.mark.parametrize("name", ["werc-crp", "werc-gms", "safety-certification",
-                                  "western-cpe-package"])
+@pytest.mark.parametrize(
+    "name", ["werc-crp", "werc-gms", "safety-certification", "western-cpe-package"]
+)
 def test_bundled_scenarios_pass(name):
     sf = load_file(str(POLICIES / f"{name}.tests.yaml"))
     results = run_file(sf, ENV)
     assert results and all(r.outcome == "passed" for r in results), [
-        (r.scenario.name, [m.text() for m in r.mismatches], r.errors) for r in results
-        if r.outcome != "passed"]
+        (r.scenario.name, [m.text() for m in r.mismatches], r.errors)
+        for r in results
+        if r.outcome != "passed"
+    ]
 
 
 def test_partial_matching_and_decimal_numbers(crp):
-    path = write(crp / "werc-crp.tests.yaml", """\
+    path = write(
+        crp / "werc-crp.tests.yaml",
+        """\
 scenarios:
   - name: only what is written
     as_of: 2025-07-01
@@ -61,13 +71,16 @@ scenarios:
     expect:
       periods: [{number: 1, credits: 19.5}]
       records: {b: {credits: 1.50}}
-""")
+""",
+    )
     [result] = run_file(load_file(path), ENV)
     assert result.outcome == "passed"
 
 
 def test_mismatch_path_expected_actual_and_location(crp):
-    path = write(crp / "werc-crp.tests.yaml", """\
+    path = write(
+        crp / "werc-crp.tests.yaml",
+        """\
 scenarios:
   - name: first
     as_of: 2025-07-01
@@ -85,7 +98,8 @@ scenarios:
       records:
         a: {disposition: not-valid}
         ghost: {disposition: applied}
-""")
+""",
+    )
     first, second = run_file(load_file(path), ENV)
     assert first.outcome == "passed"
     assert second.outcome == "failed" and second.scenario.line == 6
@@ -98,26 +112,32 @@ scenarios:
 
 
 def test_list_lengths_are_compared(crp):
-    path = write(crp / "werc-crp.tests.yaml", """\
+    path = write(
+        crp / "werc-crp.tests.yaml",
+        """\
 scenarios:
   - name: applied list
     as_of: 2025-07-01
     holder: {id: m-1, designated_on: 2022-06-15}
     records: [{id: a, credits: 1, earned_on: 2023-10-02}, {id: b, credits: 1, earned_on: 2023-10-03}]
     expect: {periods: [{number: 1, applied: [a]}]}
-""")
+""",
+    )
     [result] = run_file(load_file(path), ENV)
     assert [m.path for m in result.mismatches] == ["periods[number=1].applied (length)"]
 
 
 def test_schema_errors_at_line_and_column(crp):
-    path = write(crp / "werc-crp.tests.yaml", """\
+    path = write(
+        crp / "werc-crp.tests.yaml",
+        """\
 scenarios:
   - name: typo
     as_of: 2025-07-01
     holder: {id: m-1, designated_on: 2022-06-15}
     expcet: {}
-""")
+""",
+    )
     with pytest.raises(PolicyError) as err:
         load_file(path)
     rendered = [d.render(with_source=False) for d in err.value.diagnostics]
@@ -125,19 +145,25 @@ scenarios:
 
 
 def test_missing_policy_and_policy_override(tmp_path):
-    path = write(tmp_path / "other.tests.yaml", """\
+    path = write(
+        tmp_path / "other.tests.yaml",
+        """\
 scenarios:
   - {name: x, as_of: 2025-01-01, holder: {id: a, designated_on: 2022-06-15}, expect: {}}
-""")
+""",
+    )
     with pytest.raises(PolicyError, match="does not exist"):
         load_file(path)
     shutil.copy(POLICIES / "werc-crp.yaml", tmp_path / "crp.yaml")
-    path = write(tmp_path / "other.tests.yaml", """\
+    path = write(
+        tmp_path / "other.tests.yaml",
+        """\
 policy: crp.yaml
 scenarios:
   - {name: x, as_of: 2025-01-01, holder: {id: a, designated_on: 2022-06-15},
      expect: {status: {code: certified}}}
-""")
+""",
+    )
     [result] = run_file(load_file(path), ENV)
     assert result.outcome == "passed"
 
@@ -145,29 +171,38 @@ scenarios:
 def test_holder_file_with_extra_records(tmp_path):
     shutil.copy(POLICIES / "werc-crp.yaml", tmp_path / "werc-crp.yaml")
     (tmp_path / "h").mkdir()
-    write(tmp_path / "h" / "pat.yaml", "holder: {id: p, designated_on: 2022-06-15}\n"
-          "records: [{id: a, credits: 10, earned_on: 2023-01-01}]\n")
-    path = write(tmp_path / "werc-crp.tests.yaml", """\
+    write(
+        tmp_path / "h" / "pat.yaml",
+        "holder: {id: p, designated_on: 2022-06-15}\n"
+        "records: [{id: a, credits: 10, earned_on: 2023-01-01}]\n",
+    )
+    path = write(
+        tmp_path / "werc-crp.tests.yaml",
+        """\
 scenarios:
   - name: file plus inline
     as_of: 2025-07-01
     holder_file: h/pat.yaml
     records: [{id: b, credits: 20, earned_on: 2024-01-01}]
     expect: {periods: [{number: 1, credits: 30, status: complete, applied: [a, b]}]}
-""")
+""",
+    )
     [result] = run_file(load_file(path), ENV)
     assert result.outcome == "passed", [m.text() for m in result.mismatches]
 
 
 def test_bad_holder_value_is_an_error_result(crp):
-    path = write(crp / "werc-crp.tests.yaml", """\
+    path = write(
+        crp / "werc-crp.tests.yaml",
+        """\
 scenarios:
   - name: bad date
     as_of: 2025-07-01
     holder: {id: m-1, designated_on: 2022-06-15}
     records: [{id: a, credits: 1, earned_on: 2023-02-30}]
     expect: {}
-""")
+""",
+    )
     [result] = run_file(load_file(path), ENV)
     assert result.outcome == "error"
     assert result.errors[0].location.line == 5
@@ -176,7 +211,9 @@ scenarios:
 def test_credit_package_scenario(tmp_path):
     shutil.copy(POLICIES / "western-cpe-package.yaml", tmp_path / "western-cpe-package.yaml")
     shutil.copy(POLICIES / "accounts" / "dana-two-packages.yaml", tmp_path / "dana.yaml")
-    path = write(tmp_path / "western-cpe-package.tests.yaml", """\
+    path = write(
+        tmp_path / "western-cpe-package.tests.yaml",
+        """\
 scenarios:
   - name: FlexCast in the cart hides the credits option
     at: 2025-03-01T10:00:00
@@ -197,10 +234,12 @@ scenarios:
     expect:
       decision: {allowed: true, total_credits: 2, draws: [{package: p1, credits: 2}]}
       balance: {available: 20}
-""")
+""",
+    )
     results = run_file(load_file(path), ENV)
     assert [r.outcome for r in results] == ["passed", "passed"], [
-        [m.text() for m in r.mismatches] + [d.message for d in r.errors] for r in results]
+        [m.text() for m in r.mismatches] + [d.message for d in r.errors] for r in results
+    ]
 
 
 @pytest.fixture
@@ -216,7 +255,9 @@ def texts(result) -> list[str]:
 
 
 def test_package_expectations_by_id_by_code_and_local_times(cpe):
-    path = write(cpe / "western-cpe-package.tests.yaml", """\
+    path = write(
+        cpe / "western-cpe-package.tests.yaml",
+        """\
 scenarios:
   - name: keyed packages, reasons by code, local timestamps
     at: 2025-01-14T00:00:00
@@ -229,13 +270,16 @@ scenarios:
       balance:
         packages: {pkg-2024-01: {status: expired, expires_at: 2025-01-14T00:00:00,
                                  expired_at: "2025-01-14T08:00:00Z"}}
-""")
+""",
+    )
     [result] = run_file(load_file(path), ENV)
     assert result.outcome == "passed", texts(result)
 
 
 def test_package_mismatches_name_path_and_refusal(cpe):
-    path = write(cpe / "western-cpe-package.tests.yaml", """\
+    path = write(
+        cpe / "western-cpe-package.tests.yaml",
+        """\
 scenarios:
   - name: expected allowed
     at: 2025-03-01T10:00:00
@@ -247,13 +291,15 @@ scenarios:
         reasons: []
         enrollments: {SS-CPA-24: {expires_on: 2026-03-01}}
       balance: {packages: {pkg-nope: {status: active}}}
-""")
+""",
+    )
     [result] = run_file(load_file(path), ENV)
     assert result.outcome == "failed"
     first, reasons, enrollment, package = result.mismatches
     assert first.text() == (
         "decision.allowed: expected true, got false (refused: [insufficient-credits] The cart "
-        "costs 30 credits but only 26 credits are available: 4 credits short.)")
+        "costs 30 credits but only 26 credits are available: 4 credits short.)"
+    )
     assert first.location.line == 8
     assert reasons.text() == "decision.reasons: expected [], got ['insufficient-credits']"
     assert enrollment.path == "decision.enrollments[SS-CPA-24]" and enrollment.location.line == 10
@@ -261,7 +307,9 @@ scenarios:
 
 
 def test_account_file_followed_by_scenario_events(cpe):
-    path = write(cpe / "western-cpe-package.tests.yaml", """\
+    path = write(
+        cpe / "western-cpe-package.tests.yaml",
+        """\
 scenarios:
   - name: one more redemption after the file's history
     at: 2025-03-01T10:00:00
@@ -279,7 +327,8 @@ scenarios:
     events:
       - {type: purchase, id: pkg-2024-06, at: 2025-01-01T10:00:00, credits: 1}
     expect: {balance: {}}
-""")
+""",
+    )
     ok, dup = run_file(load_file(path), ENV)
     assert ok.outcome == "passed", texts(ok)
     assert dup.outcome == "error"
@@ -288,7 +337,9 @@ scenarios:
 
 
 def test_package_scenario_problems_point_at_the_scenario(cpe):
-    path = write(cpe / "western-cpe-package.tests.yaml", """\
+    path = write(
+        cpe / "western-cpe-package.tests.yaml",
+        """\
 scenarios:
   - name: no cart
     at: 2025-03-01T10:00:00
@@ -302,7 +353,8 @@ scenarios:
     as_of: 2025-03-01
     holder: {id: h}
     expect: {}
-""")
+""",
+    )
     no_cart, status, holder = run_file(load_file(path), ENV)
     assert no_cart.outcome == "error" and "has no cart" in no_cart.errors[0].message
     assert no_cart.errors[0].location.line == 5
@@ -312,13 +364,16 @@ scenarios:
 
 
 def test_package_keys_in_a_certification_scenario(crp):
-    path = write(crp / "werc-crp.tests.yaml", """\
+    path = write(
+        crp / "werc-crp.tests.yaml",
+        """\
 scenarios:
   - name: a decision of a holder
     as_of: 2025-03-01
     holder: {id: h, designated_on: 2022-06-15}
     expect: {decision: {allowed: true}}
-""")
+""",
+    )
     [result] = run_file(load_file(path), ENV)
     assert result.outcome == "error"
     assert result.errors[0].location.line == 5
@@ -326,13 +381,16 @@ scenarios:
 
 
 def test_bad_at_is_a_file_error(cpe):
-    path = write(cpe / "western-cpe-package.tests.yaml", """\
+    path = write(
+        cpe / "western-cpe-package.tests.yaml",
+        """\
 scenarios:
   - name: bad instant
     at: 2025-02-30T10:00:00
     account: {id: a}
     expect: {balance: {}}
-""")
+""",
+    )
     with pytest.raises(PolicyError) as info:
         load_file(path)
     [d] = info.value.diagnostics

@@ -27,8 +27,16 @@ EVALUATE_CRP = ("evaluate", CRP, "--holder", CRP_HOLDER, "--as-of", "2025-09-01"
 
 def spawn(*command: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run ``command`` from the repository root, with ``env`` added to the environment."""
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8",
-                          timeout=120, check=False, env={**os.environ, **env})
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
 
 
 def python_m(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -41,7 +49,8 @@ def test_the_console_script_evaluates_a_bundled_policy_and_holder_as_in_process(
     done = spawn(script, *EVALUATE_CRP)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith(
-        "Certified Relocation Professional (CRP) — Pat Mover (m-1001), as of 2025-09-01\n")
+        "Certified Relocation Professional (CRP) — Pat Mover (m-1001), as of 2025-09-01\n"
+    )
     assert done.stdout == cli(*EVALUATE_CRP).stdout
 
 
@@ -90,8 +99,11 @@ print(json.dumps(outputs))
 def documented_commands() -> list[list[str]]:
     commands = []
     for path in sorted((POLICIES / "sources").glob("*.sources.yaml")):
-        [line] = [t for t in path.read_text(encoding="utf-8").splitlines()
-                  if t.startswith("#   policyengine evaluate ")]
+        [line] = [
+            t
+            for t in path.read_text(encoding="utf-8").splitlines()
+            if t.startswith("#   policyengine evaluate ")
+        ]
         commands.append(line.split()[2:])
     return commands
 

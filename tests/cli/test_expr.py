@@ -10,7 +10,9 @@ import pytest
 from policyengine.cli.commands import expr as expr_command
 
 
-def run_direct(text: str, as_json: bool, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def run_direct(
+    text: str, as_json: bool, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
     code = expr_command.run(argparse.Namespace(expression=text, json=as_json))
     out, err = capsys.readouterr()
     return code, out, err
@@ -28,7 +30,9 @@ def run_direct(text: str, as_json: bool, capsys: pytest.CaptureFixture[str]) -> 
         ("round_down(1.37, 0.2) == 1.2", "true"),
     ],
 )
-def test_prints_canonical_value(text: str, printed: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prints_canonical_value(
+    text: str, printed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_direct(text, False, capsys)
     assert (code, out, err) == (0, printed + "\n", "")
 
@@ -37,7 +41,9 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_direct("2024-02-29 + 1 year", True, capsys)
     assert code == 0
     assert json.loads(out) == {"type": "date", "value": "2025-02-28"}
-    assert out == json.dumps({"type": "date", "value": "2025-02-28"}, sort_keys=True, indent=2) + "\n"
+    assert (
+        out == json.dumps({"type": "date", "value": "2025-02-28"}, sort_keys=True, indent=2) + "\n"
+    )
 
 
 def test_error_output(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,9 +19,19 @@ AT = "2025-03-01T10:00:00"
 def redeem(cli):
     """``redeem(cart, *options)``: redeem ``policies/carts/<cart>.yaml`` from Dana's account
     (or ``account=``) at 2025-03-01 10:00."""
+
     def run(cart: str, *extra: str, account: str = DANA):
-        return cli("redeem", POLICY, "--account", account, "--cart", f"policies/carts/{cart}.yaml",
-                   "--at", AT, *extra)
+        return cli(
+            "redeem",
+            POLICY,
+            "--account",
+            account,
+            "--cart",
+            f"policies/carts/{cart}.yaml",
+            "--at",
+            AT,
+            *extra,
+        )
 
     return run
 
@@ -40,8 +50,15 @@ def test_redeem_json_has_decimals_as_strings(redeem):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)["decision"]
     assert doc["allowed"] is True and doc["total_credits"] == "7.5"
-    assert doc["draws"] == [{"package": "pkg-2024-06", "credits": "7.5", "remaining_after": "8.5",
-                             "expires_at": "2025-06-10T00:00:00-07:00", "last_day": "2025-06-09"}]
+    assert doc["draws"] == [
+        {
+            "package": "pkg-2024-06",
+            "credits": "7.5",
+            "remaining_after": "8.5",
+            "expires_at": "2025-06-10T00:00:00-07:00",
+            "last_day": "2025-06-09",
+        }
+    ]
     assert [e["expires_on"] for e in doc["enrollments"]] == ["2026-03-01", "2026-03-01"]
 
 
@@ -63,7 +80,9 @@ def test_redeem_with_a_seminar_names_the_seminar(redeem):
 def test_redeem_too_expensive_states_the_shortfall(redeem):
     r = redeem("too-expensive")
     assert r.returncode == 1
-    assert "The cart costs 30 credits but only 26 credits are available: 4 credits short." in r.stdout
+    assert (
+        "The cart costs 30 credits but only 26 credits are available: 4 credits short." in r.stdout
+    )
 
 
 def test_redeem_without_acknowledged_terms_is_refused(redeem):
@@ -103,7 +122,9 @@ def test_record_writes_the_updated_history_and_a_second_redemption_sees_it(redee
     assert json.loads(r.stdout)["balance"]["available"] == "18.5"
     # the same 7.5-credit cart again: 18.5 -> 11 -> 3.5 left -> refused, 4 credits short
     for _ in range(2):
-        assert redeem("eligible-only", "--record", str(account), account=str(account)).returncode == 0
+        assert (
+            redeem("eligible-only", "--record", str(account), account=str(account)).returncode == 0
+        )
     r = redeem("eligible-only", "--record", str(account), account=str(account))
     assert r.returncode == 1 and "4 credits short" in r.stdout
     assert f"nothing recorded in {account}" in r.stdout
@@ -116,7 +137,8 @@ def test_refused_redemption_records_nothing(redeem, tmp_path):
 
 
 def test_bad_credits_in_an_account_file_is_file_line_col_exit_1_and_nothing_recorded(
-        redeem, tmp_path):
+    redeem, tmp_path
+):
     account = tmp_path / "bad.yaml"
     account.write_text((ROOT / DANA).read_text().replace("credits: 10\n", "credits: -10\n", 1))
     out = tmp_path / "out.yaml"
@@ -128,8 +150,10 @@ def test_bad_credits_in_an_account_file_is_file_line_col_exit_1_and_nothing_reco
 
 def test_non_numeric_credits_in_a_cart_file_is_a_clear_error(cli, tmp_path):
     cart = tmp_path / "cart.yaml"
-    cart.write_text("cart:\n  items:\n    - id: w\n      title: W\n      product_type: webcast\n"
-                    "      credits: two\n")
+    cart.write_text(
+        "cart:\n  items:\n    - id: w\n      title: W\n      product_type: webcast\n"
+        "      credits: two\n"
+    )
     r = cli("redeem", POLICY, "--account", DANA, "--cart", str(cart), "--at", AT)
     assert r.returncode == 1 and f"{cart}:6:16:" in r.stderr and "Traceback" not in r.stderr
 

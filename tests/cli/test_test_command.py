@@ -49,8 +49,10 @@ def test_broken_policy_fails_at_the_scenario_line(cli, copy):
     assert code == 1
     name = "29.5 credits leave the CRP requirement 0.5 credits short"
     line = scenario_line(copy, name)
-    expected = (f"{copy / 'werc-crp.tests.yaml'}:{line}: scenario '{name}': "
-                "renewal.can_invoice: expected false, got true")
+    expected = (
+        f"{copy / 'werc-crp.tests.yaml'}:{line}: scenario '{name}': "
+        "renewal.can_invoice: expected false, got true"
+    )
     assert expected in out.splitlines()
     last = out.splitlines()[-1]
     passed, failed = int(last.split()[0]), int(last.split()[2])
@@ -98,8 +100,10 @@ def test_junit_all_passed(cli):
 
 def test_invalid_scenario_file_exits_2_with_position(cli, copy):
     path = copy / "werc-crp.tests.yaml"
-    path.write_text("scenarios:\n  - name: x\n    as_of: 2025-13-01\n    holder: {id: a}\n"
-                    "    expect: {}\n", encoding="utf-8")
+    path.write_text(
+        "scenarios:\n  - name: x\n    as_of: 2025-13-01\n    holder: {id: a}\n    expect: {}\n",
+        encoding="utf-8",
+    )
     code, out, _ = cli("test", str(copy))
     assert code == 2
     assert f"{path}:3:12:" in out
@@ -107,8 +111,12 @@ def test_invalid_scenario_file_exits_2_with_position(cli, copy):
 
 def test_policy_that_does_not_load_exits_2(cli, copy):
     path = copy / "werc-crp.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "counts_when: record.status", "counts_when: record.statsu"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "counts_when: record.status", "counts_when: record.statsu"
+        ),
+        encoding="utf-8",
+    )
     code, out, _ = cli("test", str(copy))
     assert code == 2 and "werc-crp.yaml:" in out and "statsu" in out
 
@@ -136,5 +144,7 @@ def test_junit_for_a_failing_package_scenario(cli, tmp_path):
     line = next(i for i, t in enumerate(tests.read_text().splitlines(), 1) if name in t)
     assert case.get("line") == str(line) and case.get("file") == str(tests)
     message = case.find("failure").get("message")
-    assert message == (f"{tests}:{line}: decision.enrollments[WC-GOV-2].expires_on: expected "
-                       "'2025-02-28', got '2026-02-28'")
+    assert message == (
+        f"{tests}:{line}: decision.enrollments[WC-GOV-2].expires_on: expected "
+        "'2025-02-28', got '2026-02-28'"
+    )

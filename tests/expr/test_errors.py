@@ -11,13 +11,16 @@ from policyengine.expr import ExprError, ExprRuntimeError, Scope, compile_expres
 from policyengine.expr.types import BOOL, DATE, DATETIME, NUMBER, STRING, ListType, ObjectType
 
 ITEM = ObjectType("item", {"sku": STRING, "price": NUMBER})
-SCOPE = Scope({
-    "record": ObjectType("record", {"kind": STRING, "credits": NUMBER, "earned_on": DATE,
-                                    "provider": STRING}),
-    "period": ObjectType("period", {"start": DATE, "end": DATE}),
-    "cart": ObjectType("cart", {"items": ListType(ITEM), "placed": DATETIME}),
-    "xs": ListType(NUMBER),
-})
+SCOPE = Scope(
+    {
+        "record": ObjectType(
+            "record", {"kind": STRING, "credits": NUMBER, "earned_on": DATE, "provider": STRING}
+        ),
+        "period": ObjectType("period", {"start": DATE, "end": DATE}),
+        "cart": ObjectType("cart", {"items": ListType(ITEM), "placed": DATETIME}),
+        "xs": ListType(NUMBER),
+    }
+)
 
 SYNTAX = [
     ("", 1, "expected an expression"),
@@ -65,8 +68,8 @@ TYPES = [
     ('record.credits == "1"', 1, "cannot compare a number with a string"),
     ("1 year < 2 years", 1, "cannot order values of type duration"),
     ("true < false", 1, "cannot order values of type bool"),
-    ('record.kind and true', 1, "'and' needs true/false on both sides"),
-    ('true or 1', 9, "'or' needs true/false on both sides"),
+    ("record.kind and true", 1, "'and' needs true/false on both sides"),
+    ("true or 1", 9, "'or' needs true/false on both sides"),
     ("not record.credits", 5, "the operand of 'not' must be a bool"),
     ("if record.credits then 1 else 2", 4, "the condition of 'if' must be a bool"),
     ('if true then 1 else "a"', 21, "both branches of 'if' must have the same type"),
@@ -75,7 +78,7 @@ TYPES = [
     ("cart.placed - record.earned_on", 1, "cannot subtract a datetime and a date"),
     ('-"a"', 1, "cannot negate a string"),
     ("1 in 2", 6, "'in' needs a list or a string"),
-    ('record.kind in [1, 2]', 1, "cannot look for a string in a list<number>"),
+    ("record.kind in [1, 2]", 1, "cannot look for a string in a list<number>"),
     ('[1, "a"]', 5, "list items must all have the same type"),
     ("any(record in cart.items where true)", 5, "'record' is already a name here"),
     ("any(i in cart.items where any(i in xs where true))", 31, "'i' is already a name here"),
@@ -130,7 +133,9 @@ def test_offending_span() -> None:
 
 
 def test_expected_type() -> None:
-    with pytest.raises(ExprError, match="expected a bool here, but this expression is a number") as info:
+    with pytest.raises(
+        ExprError, match="expected a bool here, but this expression is a number"
+    ) as info:
         compile_expression("record.credits + 1", SCOPE, expected=BOOL)
     assert (info.value.offset, info.value.end) == (0, 18)
     assert compile_expression("[]", SCOPE, expected=ListType(NUMBER))({}) == ()
@@ -154,8 +159,12 @@ RECORD = {"kind": "webinar", "credits": D(2), "earned_on": dt.date(2025, 1, 1), 
 RUNTIME = [
     ("record.credits / (record.credits - 2)", {"record": RECORD}, 1, "division by zero"),
     ("7 % 0", {}, 1, "division by zero"),
-    ("record.kind == 'x' or record.credits > 1", {"record": {"kind": "y"}}, 23,
-     "record has no value for field 'credits'"),
+    (
+        "record.kind == 'x' or record.credits > 1",
+        {"record": {"kind": "y"}},
+        23,
+        "record has no value for field 'credits'",
+    ),
     ("record.kind == 'x'", {}, 1, "no value was given for 'record'"),
     ("min(xs)", {"xs": ()}, 1, "min() of an empty list"),
     ("1 + max(x for x in xs where x > 5)", {"xs": (D(1),)}, 5, "max() of an empty list"),

@@ -67,8 +67,9 @@ def test_nesting_just_under_the_limit_compiles() -> None:
     depth = MAX_DEPTH - 3
     text = "abs(" * depth + "-(1)" + ")" * depth
     assert compile_expression(text, SCOPE)({}) == 1
-    traced = compile_expression("true and (" * (depth + 1) + "true" + ")" * (depth + 1), SCOPE,
-                                trace=lambda *_: None)
+    traced = compile_expression(
+        "true and (" * (depth + 1) + "true" + ")" * (depth + 1), SCOPE, trace=lambda *_: None
+    )
     assert traced({}) is True
 
 
@@ -85,10 +86,10 @@ def test_generated_code_uses_only_our_identifiers_and_no_builtins() -> None:
         SCOPE,
     )
     source = compiled.python_source
-    assert '"x\\"y"' not in source and "x\"y" not in source  # string literals are constants
+    assert '"x\\"y"' not in source and 'x"y' not in source  # string literals are constants
     assert "lower" not in source  # functions are bound as _fN
     assert ".kind" not in source and "['kind']" in source  # subscripting, never attributes
-    assert compiled.function.__globals__["__builtins"+"__"] == {}
+    assert compiled.function.__globals__["__builtins" + "__"] == {}
 
 
 def test_string_literals_never_reach_the_generated_source() -> None:

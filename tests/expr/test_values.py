@@ -108,7 +108,7 @@ VALUES = [
     ("true and false", False),
     ("false or true", True),
     ("not 1 > 2 and 3 > 2", True),
-    ("if 1 < 2 then \"yes\" else \"no\"", "yes"),
+    ('if 1 < 2 then "yes" else "no"', "yes"),
     ("if false then 1 else if true then 2 else 3", D(2)),
     ("if true then [] else [1]", ()),
     # quantifiers and aggregates
@@ -283,7 +283,10 @@ def test_format_value(value: object, text: str) -> None:
 
 def test_to_json() -> None:
     assert to_json((D("1.5"), dt.date(2025, 1, 1), True, Duration(0, 3))) == [
-        "1.5", "2025-01-01", True, "3 days",
+        "1.5",
+        "2025-01-01",
+        True,
+        "3 days",
     ]
 
 
@@ -291,7 +294,7 @@ def test_registry_accepts_plugins_and_refuses_duplicates() -> None:
     registry = builtin_functions()
     registry.register(Function("double", (NUMBER,), NUMBER, lambda n: n * 2), owner="plugin-a")
     assert compile_expression("double(21)", Scope({}, registry))({}) == D(42)
-    with pytest.raises(DuplicateFunctionError, match="plugin-b.*plugin-a"):
+    with pytest.raises(DuplicateFunctionError, match=r"plugin-b.*plugin-a"):
         registry.register(Function("double", (NUMBER,), NUMBER, lambda n: n), owner="plugin-b")
     with pytest.raises(DuplicateFunctionError, match="builtin"):
         registry.register(Function("year", (DATE,), NUMBER, lambda d: d), owner="plugin-b")
@@ -315,10 +318,11 @@ dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 
 @given(dates, st.integers(min_value=-240, max_value=240))
 def test_month_arithmetic_clamps(d: dt.date, n: int) -> None:
-    result = compile_expression(f"{d.isoformat()} + {abs(n)} months" if n >= 0
-                                else f"{d.isoformat()} - {-n} months")({})
+    result = compile_expression(
+        f"{d.isoformat()} + {abs(n)} months" if n >= 0 else f"{d.isoformat()} - {-n} months"
+    )({})
     assert (result.year * 12 + result.month) - (d.year * 12 + d.month) == n
-    assert result.day == d.day or result.day < d.day and (result + dt.timedelta(days=1)).day == 1
+    assert result.day == d.day or (result.day < d.day and (result + dt.timedelta(days=1)).day == 1)
 
 
 @given(dates, st.integers(min_value=0, max_value=5000))

@@ -23,8 +23,10 @@ SCHEMA = {
             "type": "object",
             "description": "How long a certification stays valid.",
             "additionalProperties": False,
-            "properties": {"months": {"type": "integer", "minimum": 1},
-                           "grace_days": {"type": "integer"}},
+            "properties": {
+                "months": {"type": "integer", "minimum": 1},
+                "grace_days": {"type": "integer"},
+            },
         },
         "kind": {"enum": ["certification", "credit-package"]},
         "format": {"const": 1},
@@ -32,14 +34,29 @@ SCHEMA = {
         "start": {"type": "string", "format": "date"},
         "ratio": {"type": "number", "minimum": 0.1, "multipleOf": 0.05},
         "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
-        "requirements": {"type": "array", "items": {"oneOf": [
-            {"type": "object", "additionalProperties": False, "required": ["kind", "hours"],
-             "properties": {"kind": {"const": "hours"}, "hours": {"type": "number"}}},
-            {"type": "object", "additionalProperties": False, "required": ["kind", "course"],
-             "properties": {"kind": {"const": "course"},
-                            "course": {"type": "string", "description": "Course code."}}},
-            {"type": "string"},
-        ]}},
+        "requirements": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["kind", "hours"],
+                        "properties": {"kind": {"const": "hours"}, "hours": {"type": "number"}},
+                    },
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["kind", "course"],
+                        "properties": {
+                            "kind": {"const": "course"},
+                            "course": {"type": "string", "description": "Course code."},
+                        },
+                    },
+                    {"type": "string"},
+                ]
+            },
+        },
     },
 }
 
@@ -73,8 +90,10 @@ def test_unknown_key_without_close_match_lists_allowed_keys() -> None:
 
 def test_misspelled_required_key() -> None:
     diags = check("name: X\nvaildity:\n  months: 3\n")
-    assert [(d.code, d.location) for d in diags] == [("schema.required", L(1, 1)),
-                                                     ("schema.unknown-key", L(2, 1))]
+    assert [(d.code, d.location) for d in diags] == [
+        ("schema.required", L(1, 1)),
+        ("schema.unknown-key", L(2, 1)),
+    ]
     assert diags[0].message == "missing required key 'validity'"
     assert diags[0].hint == "How long a certification stays valid."
     assert diags[1].hint == "did you mean 'validity'?"
@@ -128,10 +147,12 @@ def test_decimals_are_numbers_and_bounds_are_exact() -> None:
 
 
 def test_one_of_reports_the_best_match() -> None:
-    text = ("name: X\nvalidity: {}\nrequirements:\n"
-            "  - kind: hours\n    hours: lots\n"
-            "  - kind: course\n"
-            "  - 3\n")
+    text = (
+        "name: X\nvalidity: {}\nrequirements:\n"
+        "  - kind: hours\n    hours: lots\n"
+        "  - kind: course\n"
+        "  - 3\n"
+    )
     diags = check(text)
     assert [(d.message, d.location) for d in diags] == [
         ("expected a number, got a string ('lots')", L(5, 12)),
@@ -150,8 +171,12 @@ def test_unique_items_and_sorting_and_dedup() -> None:
 
 def test_unevaluated_properties_with_refs() -> None:
     schema = {
-        "$defs": {"base": {"properties": {"title": {"type": "string", "description": "Title."}},
-                           "required": ["title"]}},
+        "$defs": {
+            "base": {
+                "properties": {"title": {"type": "string", "description": "Title."}},
+                "required": ["title"],
+            }
+        },
         "type": "object",
         "allOf": [{"$ref": "#/$defs/base"}],
         "properties": {"items": {"type": "array"}},
@@ -167,11 +192,16 @@ def test_unevaluated_properties_with_refs() -> None:
 
 
 def test_false_subschema_and_property_names() -> None:
-    schema = {"type": "object", "properties": {"secret": False},
-              "propertyNames": {"pattern": "^[a-z]+$"}}
+    schema = {
+        "type": "object",
+        "properties": {"secret": False},
+        "propertyNames": {"pattern": "^[a-z]+$"},
+    }
     diags = check("ok: 1\nsecret: 2\nBad: 3\n", schema)
-    assert [(d.code, d.location) for d in diags] == [("schema.not-allowed", L(2, 1)),
-                                                     ("schema.pattern", L(3, 1))]
+    assert [(d.code, d.location) for d in diags] == [
+        ("schema.not-allowed", L(2, 1)),
+        ("schema.pattern", L(3, 1)),
+    ]
 
 
 def test_plain_data_without_positions() -> None:
@@ -193,8 +223,10 @@ def test_real_policy_schema_smoke() -> None:
     unknown = next(d for d in diags if d.code == "schema.unknown-key")
     assert unknown.location == L(5, 1) and unknown.hint == "did you mean 'timezone'?"
     assert all(d.location is not None for d in diags)
-    assert all(isinstance(v, (int, str, Decimal, list, dict, bool)) or v is None
-               for v in load_schema("policy").values())
+    assert all(
+        isinstance(v, (int, str, Decimal, list, dict, bool)) or v is None
+        for v in load_schema("policy").values()
+    )
 
 
 def test_unknown_schema_name() -> None:

@@ -4,6 +4,7 @@ errors."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -101,8 +102,12 @@ def test_to_plain_and_line_text() -> None:
     plain = to_plain(data)
     assert type(plain) is dict and type(plain["tags"]) is list
     assert type(plain["name"]) is str and type(next(iter(plain))) is str
-    assert plain == {"name": "Certified Thing", "validity": {"months": 36, "grace": "ninety days"},
-                     "tags": ["alpha", "beta", {"x": 1}], "flow": [1, "two"]}
+    assert plain == {
+        "name": "Certified Thing",
+        "validity": {"months": 36, "grace": "ninety days"},
+        "tags": ["alpha", "beta", {"x": 1}],
+        "flow": [1, "two"],
+    }
     assert line_text(data, 4) == "  months: 36"
     assert line_text({}, 4) is None
 
@@ -129,7 +134,7 @@ def test_location_at_plain_and_quoted() -> None:
 
 def test_location_at_inside_literal_block() -> None:
     body = "".join(f"    line{n} = {n}\n" for n in range(1, 14))
-    text = "name: x\nrule: |\n" + body + "    total >= 40 and hours(\"ethics\") >= 3\nnext: 1\n"
+    text = "name: x\nrule: |\n" + body + '    total >= 40 and hours("ethics") >= 3\nnext: 1\n'
     rule = load_yaml_text(text, F)["rule"]
     assert rule.loc == L(3, 5)
     lines = rule.split("\n")
@@ -179,13 +184,16 @@ def test_anchor_and_tag_do_not_shift_value_position() -> None:
 
 # --- scalars -----------------------------------------------------------------------------
 
+
 def test_scalar_rules() -> None:
     data = load_yaml_text(
         "a: [no, yes, on, off, No, y, n]\n"
         "b: [true, False, TRUE, null, ~, '']\n"
         "c: [0.1, -2.50, 1e3, 3, -0, 0x1f, 0o17, 007, '12']\n"
         "d: [2025-07-31, 2025-07-31T10:00:00Z, 12:30]\n"
-        "e:\n", F)
+        "e:\n",
+        F,
+    )
     assert data["a"] == ["no", "yes", "on", "off", "No", "y", "n"]
     assert all(isinstance(v, LocStr) for v in data["a"])
     assert data["b"] == [True, False, True, None, None, ""]
@@ -234,6 +242,7 @@ def test_empty_documents() -> None:
 
 # --- errors ------------------------------------------------------------------------------
 
+
 def test_duplicate_key_names_both_lines() -> None:
     diag = error_of("a: 1\nb:\n  x: 1\n  y: 2\n  x: 3\n")
     assert diag.message == "duplicate key 'x' (first defined on line 3)"
@@ -267,16 +276,23 @@ def test_unclosed_quote_and_bracket() -> None:
 def test_python_tag_is_refused_and_never_executed(tmp_path) -> None:
     marker = tmp_path / "executed"
     diag = error_of(f'x: 1\ncmd: !!python/object/apply:os.system ["touch {marker}"]\n')
-    assert diag.message == ("unsupported tag '!!python/object/apply:os.system'; "
-                            "policy files may not contain tags")
+    assert diag.message == (
+        "unsupported tag '!!python/object/apply:os.system'; policy files may not contain tags"
+    )
     assert diag.location == L(2, 6)
     assert diag.hint and diag.code == "yaml.tag"
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("text, where", [("a: !foo 1\n", L(1, 4)), ("a: &x !foo [1]\n", L(1, 7)),
-                                         ("- !!binary aGk=\n", L(1, 3)),
-                                         ("!!python/name:os.system\n", L(1, 1))])
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("a: !foo 1\n", L(1, 4)),
+        ("a: &x !foo [1]\n", L(1, 7)),
+        ("- !!binary aGk=\n", L(1, 3)),
+        ("!!python/name:os.system\n", L(1, 1)),
+    ],
+)
 def test_other_tags_refused(text: str, where: Location) -> None:
     diag = error_of(text)
     assert diag.code == "yaml.tag" and diag.location == where
@@ -359,7 +375,7 @@ def laughs(levels: int) -> str:
     one before, so the last one expands to 9 ** levels strings."""
     names = "abcdefghijklmnopqrstuvwxyz"[:levels]
     lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for prev, name in zip(names, names[1:]):
+    for prev, name in itertools.pairwise(names):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
     return "\n".join(lines) + "\n"
 
@@ -467,9 +483,10 @@ def test_exponent_numbers_without_a_dot_are_numbers() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.text(TEXT, min_size=1, max_size=8), st.text(TEXT, max_size=120),
-                       max_size=4),
-       st.sampled_from([None, "'", '"', "|"]))
+@given(
+    st.dictionaries(st.text(TEXT, min_size=1, max_size=8), st.text(TEXT, max_size=120), max_size=4),
+    st.sampled_from([None, "'", '"', "|"]),
+)
 def test_round_trip_and_positions(data: dict, style: str | None) -> None:
     if style is None:  # quoted styles keep such strings strings
         assume(not any(EXPONENT_NO_DOT.fullmatch(v) for v in data.values()))

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.packages import ledger_file
-from policyengine.cli.main import main
-from policyengine.packages.redeem import balance, load_account
 from policyengine import load_policy
+from policyengine.cli.main import main
 from policyengine.dates import parse_datetime
+from policyengine.packages import balance, ledger_file, load_account
 from tests.helpers import POLICIES
 
 POLICY = str(POLICIES / "western-cpe-package.yaml")
@@ -71,8 +70,11 @@ def _files(tmp_path: Path, credits: int) -> tuple[Path, Path]:
 
 
 def _worker(n: int, account: Path, cart: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", WORKER, str(n), str(account), str(cart),
-                             POLICY, AT], stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(n), str(account), str(cart), POLICY, AT],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _available(account: Path) -> str:
@@ -119,8 +121,23 @@ def test_a_writer_killed_at_any_moment_leaves_a_loadable_history_and_no_litter(t
         confirmed = stored
     assert len(list(tmp_path.glob(".*policyengine-tmp"))) <= 1
     # the next writer takes over what a killed one left
-    assert main(["redeem", POLICY, "--account", str(account), "--cart", str(cart), "--at", AT,
-                 "--record", str(account)]) == 0
+    assert (
+        main(
+            [
+                "redeem",
+                POLICY,
+                "--account",
+                str(account),
+                "--cart",
+                str(cart),
+                "--at",
+                AT,
+                "--record",
+                str(account),
+            ]
+        )
+        == 0
+    )
     assert not list(tmp_path.glob(".*tmp"))
     assert stat_mode(account) == 0o644
 
@@ -135,8 +152,23 @@ def test_record_through_a_symlink_updates_the_real_ledger_and_keeps_the_link(tmp
     account, cart = _files(real_dir, 5)
     link = tmp_path / "account.yaml"
     link.symlink_to(account)
-    assert main(["redeem", POLICY, "--account", str(link), "--cart", str(cart), "--at", AT,
-                 "--record", str(link)]) == 0
+    assert (
+        main(
+            [
+                "redeem",
+                POLICY,
+                "--account",
+                str(link),
+                "--cart",
+                str(cart),
+                "--at",
+                AT,
+                "--record",
+                str(link),
+            ]
+        )
+        == 0
+    )
     assert link.is_symlink() and os.readlink(link) == str(account)
     assert "redemption-1" in account.read_text()
     assert not list(tmp_path.glob(".*tmp")) and not list(real_dir.glob(".*tmp"))
@@ -146,8 +178,25 @@ def test_record_through_a_symlink_updates_the_real_ledger_and_keeps_the_link(tmp
 def test_record_keeps_the_file_mode(tmp_path, mode):
     account, cart = _files(tmp_path, 5)
     account.chmod(mode)
-    assert main(["redeem", POLICY, "--account", str(account), "--cart", str(cart), "--at", AT,
-                 "--record", str(account), "-o", "json"]) == 0
+    assert (
+        main(
+            [
+                "redeem",
+                POLICY,
+                "--account",
+                str(account),
+                "--cart",
+                str(cart),
+                "--at",
+                AT,
+                "--record",
+                str(account),
+                "-o",
+                "json",
+            ]
+        )
+        == 0
+    )
     assert stat_mode(account) == mode
 
 
@@ -155,13 +204,32 @@ def test_record_to_a_new_file_leaves_the_account_alone(tmp_path, capsys):
     account, cart = _files(tmp_path, 5)
     before = account.read_text()
     out = tmp_path / "new.json"
-    assert main(["redeem", POLICY, "--account", str(account), "--cart", str(cart), "--at", AT,
-                 "--record", str(out), "-o", "json"]) == 0
+    assert (
+        main(
+            [
+                "redeem",
+                POLICY,
+                "--account",
+                str(account),
+                "--cart",
+                str(cart),
+                "--at",
+                AT,
+                "--record",
+                str(out),
+                "-o",
+                "json",
+            ]
+        )
+        == 0
+    )
     assert account.read_text() == before
     doc = json.loads(out.read_text())
     assert [e["id"] for e in doc["events"]] == ["pkg", "redemption-1"]
-    assert json.loads(capsys.readouterr().out)["recorded"] == {"id": "redemption-1",
-                                                                "path": str(out)}
+    assert json.loads(capsys.readouterr().out)["recorded"] == {
+        "id": "redemption-1",
+        "path": str(out),
+    }
 
 
 def test_record_into_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path, capsys):
@@ -170,8 +238,20 @@ def test_record_into_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path, 
     account, cart = _files(tmp_path, 5)
     tmp_path.chmod(0o555)
     try:
-        rc = main(["redeem", POLICY, "--account", str(account), "--cart", str(cart),
-                   "--at", AT, "--record", str(account)])
+        rc = main(
+            [
+                "redeem",
+                POLICY,
+                "--account",
+                str(account),
+                "--cart",
+                str(cart),
+                "--at",
+                AT,
+                "--record",
+                str(account),
+            ]
+        )
     finally:
         tmp_path.chmod(0o755)
     assert rc == 1

@@ -46,11 +46,14 @@ def test_example_source_reads_json_lines(tmp_path: Path) -> None:
         '{"member": "M1", "session": "S2", "date": "2025-05-14", "hours": "lots"}\n'
         "{not json\n"
         '{"member": "M1", "session": "S3", "date": "2025-05-15", "hours": 2}\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     cls = sources["conference_attendance"]
     result = cls().read({"path": str(path), "credits_per_hour": 1}, tz=ZoneInfo("UTC"))
     assert [(r.id, r.credits) for r in result.records] == [
-        ("conf-M1-S1", Decimal("1.5")), ("conf-M1-S3", Decimal(2))]
+        ("conf-M1-S1", Decimal("1.5")),
+        ("conf-M1-S3", Decimal(2)),
+    ]
     assert [d.location.line for d in result.problems] == [3, 4]
     assert (result.rows_read, result.rows_rejected) == (4, 2)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ import pytest
 from policyengine import load_policy
 from policyengine.load.schema import load_schema
 from policyengine.policy import model
-
 from tests.helpers import ROOT
+
 SCHEMA = load_schema("policy")
 
 # (model class, field, JSON pointer of the schema property holding the same default)
@@ -27,27 +26,49 @@ DEFAULTS = [
     (model.Allocation, "order", "/properties/allocation/properties/order"),
     (model.Allocation, "unused", "/properties/allocation/properties/unused"),
     (model.Allocation, "apply", "/properties/allocation/properties/apply"),
-    (model.Allocation, "current_registration_only",
-     "/properties/allocation/properties/current_registration_only"),
+    (
+        model.Allocation,
+        "current_registration_only",
+        "/properties/allocation/properties/current_registration_only",
+    ),
     (model.Policy, "certification_date", "/properties/certification_date"),
     (model.PeriodRules, "layout", "/properties/periods/properties/renewal/properties/layout"),
     (model.Requirement, "measure", "/$defs/requirement/properties/measure"),
     (model.Requirement, "carried_may_count", "/$defs/requirement/properties/carried_may_count"),
     (model.PerYear, "years", "/$defs/requirement/properties/per_year/properties/years"),
-    (model.PerYear, "carried_may_count",
-     "/$defs/requirement/properties/per_year/properties/carried_may_count"),
-    (model.DateChangeRule, "allowed",
-     "/properties/adjustments/properties/backdate/properties/allowed"),
-    (model.DateChangeRule, "allowed",
-     "/properties/adjustments/properties/pushdate/properties/allowed"),
+    (
+        model.PerYear,
+        "carried_may_count",
+        "/$defs/requirement/properties/per_year/properties/carried_may_count",
+    ),
+    (
+        model.DateChangeRule,
+        "allowed",
+        "/properties/adjustments/properties/backdate/properties/allowed",
+    ),
+    (
+        model.DateChangeRule,
+        "allowed",
+        "/properties/adjustments/properties/pushdate/properties/allowed",
+    ),
     (model.PackageTerms, "boundary", "/properties/package/properties/boundary"),
     (model.PackageTerms, "draw_order", "/properties/package/properties/draw_order"),
-    (model.PackageTerms, "require_acknowledgement",
-     "/properties/cart/properties/require_acknowledgement"),
-    (model.CartRules, "require_acknowledgement",
-     "/properties/cart/properties/require_acknowledgement"),
+    (
+        model.PackageTerms,
+        "require_acknowledgement",
+        "/properties/cart/properties/require_acknowledgement",
+    ),
+    (
+        model.CartRules,
+        "require_acknowledgement",
+        "/properties/cart/properties/require_acknowledgement",
+    ),
     (model.CartRules, "ineligible_message", "/properties/cart/properties/ineligible_message"),
-    (model.CartRule, "hide_option", "/properties/cart/properties/rules/items/properties/hide_option"),
+    (
+        model.CartRule,
+        "hide_option",
+        "/properties/cart/properties/rules/items/properties/hide_option",
+    ),
     (model.Conversion, "rounding", "/properties/records/properties/conversion/properties/rounding"),
     (model.Conversion, "minimum", "/properties/records/properties/conversion/properties/minimum"),
 ]
@@ -60,13 +81,13 @@ def pointer(path: str) -> Any:
     return node
 
 
-@pytest.mark.parametrize(("cls", "name", "path"), DEFAULTS,
-                         ids=[f"{c.__name__}.{n}" for c, n, _ in DEFAULTS])
+@pytest.mark.parametrize(
+    ("cls", "name", "path"), DEFAULTS, ids=[f"{c.__name__}.{n}" for c, n, _ in DEFAULTS]
+)
 def test_model_default_equals_the_schema_default(cls: type, name: str, path: str) -> None:
     default = {f.name: f.default for f in dataclasses.fields(cls)}[name]
     schema_default = pointer(path)["default"]
-    assert default == (Decimal(schema_default) if isinstance(default, Decimal) else
-                       schema_default)
+    assert default == (Decimal(schema_default) if isinstance(default, Decimal) else schema_default)
 
 
 def test_every_schema_default_is_one_the_model_states() -> None:
@@ -86,7 +107,8 @@ def test_every_schema_default_is_one_the_model_states() -> None:
 
     walk(SCHEMA, "")
     listed = {p for _, _, p in DEFAULTS} | {
-        "/properties/periods/properties/initial/properties/layout"}
+        "/properties/periods/properties/initial/properties/layout"
+    }
     assert set(found) <= listed
 
 
@@ -117,11 +139,19 @@ def test_no_module_outside_the_policy_package_reads_the_document_by_key() -> Non
         if path.parent.name == "policy" and path.parent.parent.name == "policyengine":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr in ("document", "get_path") and \
-                    isinstance(node.value, ast.Name) and node.value.id == "policy":
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("document", "get_path")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "policy"
+            ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr in ("get", "location", "expression", "duration") and \
-                    isinstance(node.func.value, ast.Name) and node.func.value.id == "policy":
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("get", "location", "expression", "duration")
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "policy"
+            ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []

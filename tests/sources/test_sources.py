@@ -17,17 +17,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from policyengine import plugins_loader
+from policyengine import load_policy, plugins_loader
 from policyengine.cli.main import main
 from policyengine.errors import PolicyError
-from policyengine import load_policy
 from policyengine.sources import SourceOptionError, SourceResult
 from policyengine.sources.sources_file import load_sources_file
 from tests.helpers import POLICIES
 
 NY = ZoneInfo("America/New_York")
-CONVERSION = {"minutes_per_credit": 50, "increment": Decimal("0.2"), "rounding": "down",
-              "minimum": 1}
+CONVERSION = {
+    "minutes_per_credit": 50,
+    "increment": Decimal("0.2"),
+    "rounding": "down",
+    "minimum": 1,
+}
 
 
 ENV = plugins_loader.load_environment()
@@ -51,8 +54,12 @@ def lines(result: SourceResult) -> list[int]:
 def policy(tmp_path: Path):
     """The bundled CRP policy, with a minutes-to-credits rule added."""
     text = (POLICIES / "werc-crp.yaml").read_text(encoding="utf-8")
-    text = text.replace("records:\n", "records:\n  conversion: {minutes_per_credit: 50, "
-                        "increment: 0.2, rounding: down, minimum: 1}\n", 1)
+    text = text.replace(
+        "records:\n",
+        "records:\n  conversion: {minutes_per_credit: 50, "
+        "increment: 0.2, rounding: down, minimum: 1}\n",
+        1,
+    )
     path = tmp_path / "crp.yaml"
     path.write_text(text, encoding="utf-8")
     return load_policy(str(path), ENV)
@@ -63,15 +70,25 @@ def policy(tmp_path: Path):
 
 def test_records_file_json_holder_document(tmp_path: Path) -> None:
     path = tmp_path / "holder.json"
-    path.write_text(json.dumps({
-        "holder": {"id": "M1", "designated_on": "2023-05-10"},
-        "records": [
-            {"id": "r1", "earned_on": "2024-01-05", "credits": 2, "category": "ethics"},
-            {"id": "r2", "earned_on": "2024-13-01", "credits": 1},
-            {"id": "r3", "earned_at": "2024-02-01T01:30:00Z", "credits": "1.5",
-             "tags": ["live"]},
-        ],
-    }, indent=2), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "holder": {"id": "M1", "designated_on": "2023-05-10"},
+                "records": [
+                    {"id": "r1", "earned_on": "2024-01-05", "credits": 2, "category": "ethics"},
+                    {"id": "r2", "earned_on": "2024-13-01", "credits": 1},
+                    {
+                        "id": "r3",
+                        "earned_at": "2024-02-01T01:30:00Z",
+                        "credits": "1.5",
+                        "tags": ["live"],
+                    },
+                ],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     result = read("records_file", tmp_path, path=str(path))
     assert [r.id for r in result.records] == ["r1", "r3"]
     assert result.records[1].earned_on == dt.date(2024, 1, 31)  # 8:30 pm in New York
@@ -83,12 +100,15 @@ def test_records_file_json_holder_document(tmp_path: Path) -> None:
 
 
 def test_records_file_yaml_list_checks_the_record_schema(tmp_path: Path) -> None:
-    path = write(tmp_path / "records.yaml", """
+    path = write(
+        tmp_path / "records.yaml",
+        """
         - {id: a, earned_on: 2024-01-05, credits: 1}
         - {id: b, earned_on: 2024-01-06, credits: lots}
         - {id: c, earned_on: 2024-01-07, registration: 0}
         - {id: d, earned_on: 2024-01-08, credits: 0.5}
-    """)
+    """,
+    )
     result = read("records_file", tmp_path, path=str(path))
     assert [r.id for r in result.records] == ["a", "d"]
     assert lines(result) == [2, 3]
@@ -96,7 +116,9 @@ def test_records_file_yaml_list_checks_the_record_schema(tmp_path: Path) -> None
 
 
 def test_records_file_csv(tmp_path: Path) -> None:
-    path = write(tmp_path / "records.csv", """
+    path = write(
+        tmp_path / "records.csv",
+        """
         id,earned_on,recorded_on,credits,course,registration,tags,status
         a,2024-01-05,2024-01-06,1.5,C1,2,live;ethics,approved
         b,2024-01-05,,one,,,,
@@ -104,7 +126,8 @@ def test_records_file_csv(tmp_path: Path) -> None:
 
         d,2024-02-05,,2,,x,,pending
         e,2024-02-06,,2
-    """)
+    """,
+    )
     result = read("records_file", tmp_path, path=str(path))
     assert [r.id for r in result.records] == ["a"]
     a = result.records[0]
@@ -148,15 +171,23 @@ def test_portal_webinars_credits_by_the_policys_conversion(tmp_path: Path, polic
 
 
 def test_portal_webinars_conversion_option_and_mapping(tmp_path: Path) -> None:
-    path = write(tmp_path / "export.csv", """
+    path = write(
+        tmp_path / "export.csv",
+        """
         Member,Session,Watched,Day
         M9,S1,100,2024-05-01
-    """)
-    result = read("portal_webinars", tmp_path, path=str(path), conversion=CONVERSION,
-                  mapping={"member": "Member", "webinar_id": "Session", "minutes": "Watched",
-                           "date": "Day"})
+    """,
+    )
+    result = read(
+        "portal_webinars",
+        tmp_path,
+        path=str(path),
+        conversion=CONVERSION,
+        mapping={"member": "Member", "webinar_id": "Session", "minutes": "Watched", "date": "Day"},
+    )
     assert [(r.fields["member"], r.credits, r.earned_on) for r in result.records] == [
-        ("M9", Decimal(2), dt.date(2024, 5, 1))]
+        ("M9", Decimal(2), dt.date(2024, 5, 1))
+    ]
 
 
 def test_portal_webinars_needs_a_conversion_rule(tmp_path: Path) -> None:
@@ -169,7 +200,9 @@ def test_portal_webinars_needs_a_conversion_rule(tmp_path: Path) -> None:
 
 
 def test_member_uploads_csv(tmp_path: Path) -> None:
-    path = write(tmp_path / "uploads.csv", """
+    path = write(
+        tmp_path / "uploads.csv",
+        """
         id,member_id,title,credits,earned_on,submitted_on,status
         U1,M1,Conference,3,2024-02-01,2024-02-05,approved
         U2,M1,Course,1.5,2024-02-01,2024-02-06T10:00:00Z,
@@ -177,7 +210,8 @@ def test_member_uploads_csv(tmp_path: Path) -> None:
         U4,M1,Maybe,2,2024-02-01,2024-02-07,maybe
         U5,M1,No credits,,2024-02-01,2024-02-07,approved
         U6,M1,Bad date,1,2024-02-30,2024-02-07,approved
-    """)
+    """,
+    )
     result = read("member_uploads", tmp_path, path=str(path))
     got = [(r.id, r.status, r.recorded_on, r.fields["source"]) for r in result.records]
     assert got == [
@@ -193,13 +227,33 @@ def test_member_uploads_csv(tmp_path: Path) -> None:
 
 def test_member_uploads_json_reports_every_problem_of_a_row(tmp_path: Path) -> None:
     path = tmp_path / "uploads.json"
-    path.write_text(json.dumps({"uploads": [
-        {"id": "U1", "member_id": "M1", "credits": 2, "earned_on": "2024-02-01",
-         "submitted_on": "2024-02-03", "status": "approved"},
-        {"id": "U2", "member_id": "M1", "credits": "abc", "earned_on": "2024-02-01",
-         "submitted_on": "2024-02-03", "status": "apporved"},
-        "not an upload",
-    ]}, indent=1), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "uploads": [
+                    {
+                        "id": "U1",
+                        "member_id": "M1",
+                        "credits": 2,
+                        "earned_on": "2024-02-01",
+                        "submitted_on": "2024-02-03",
+                        "status": "approved",
+                    },
+                    {
+                        "id": "U2",
+                        "member_id": "M1",
+                        "credits": "abc",
+                        "earned_on": "2024-02-01",
+                        "submitted_on": "2024-02-03",
+                        "status": "apporved",
+                    },
+                    "not an upload",
+                ]
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     result = read("member_uploads", tmp_path, path=str(path))
     assert [r.id for r in result.records] == ["U1"]
     assert (result.rows_read, result.rows_rejected) == (3, 2)
@@ -212,7 +266,9 @@ def test_member_uploads_json_reports_every_problem_of_a_row(tmp_path: Path) -> N
 
 
 def test_lms_transcript_with_retakes(tmp_path: Path) -> None:
-    path = write(tmp_path / "transcript.csv", """
+    path = write(
+        tmp_path / "transcript.csv",
+        """
         learner_id,course_id,course_title,completion_date,credits,registration_number,status
         M1,ETH-101,Ethics,2023-04-01,2,1,failed
         M1,ETH-101,Ethics,2023-06-01,2,2,passed
@@ -220,11 +276,20 @@ def test_lms_transcript_with_retakes(tmp_path: Path) -> None:
         M1,TAX-300,Tax II,2023-07-02,1,two,completed
         M1,,No course,2023-07-03,1,1,completed
         M1,TAX-400,No date,,1,1,completed
-    """)
+    """,
+    )
     result = read("lms_transcript", tmp_path, path=str(path))
     got = [(r.course, r.registration, r.status) for r in result.records]
-    assert got == [("ETH-101", 1, "failed"), ("ETH-101", 2, "approved"), ("TAX-200", None, "approved")]
-    assert [r.id for r in result.records] == ["lms-M1-ETH-101-1", "lms-M1-ETH-101-2", "lms-M1-TAX-200-1"]
+    assert got == [
+        ("ETH-101", 1, "failed"),
+        ("ETH-101", 2, "approved"),
+        ("TAX-200", None, "approved"),
+    ]
+    assert [r.id for r in result.records] == [
+        "lms-M1-ETH-101-1",
+        "lms-M1-ETH-101-2",
+        "lms-M1-TAX-200-1",
+    ]
     assert result.records[0].fields["source"] == "lms"
     assert lines(result) == [5, 6, 7]
     assert (result.rows_read, result.rows_rejected) == (6, 3)
@@ -237,9 +302,15 @@ def statement(n: int, **changes) -> dict:
     stmt = {
         "id": f"6690e6c9-3ef0-4ed3-8b37-7f3964730b{n:02d}",
         "actor": {"objectType": "Agent", "name": "Ann", "mbox": "mailto:ann@example.org"},
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
-        "object": {"objectType": "Activity", "id": "https://lms.example.org/course/ETH-101",
-                   "definition": {"name": {"en-US": "Ethics", "fr": "Éthique"}}},
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/completed",
+            "display": {"en-US": "completed"},
+        },
+        "object": {
+            "objectType": "Activity",
+            "id": "https://lms.example.org/course/ETH-101",
+            "definition": {"name": {"en-US": "Ethics", "fr": "Éthique"}},
+        },
         "result": {"completion": True, "duration": "PT1H15M"},
         "timestamp": "2024-03-01T23:30:00-05:00",
         "stored": "2024-03-02T04:31:02.123Z",
@@ -251,8 +322,11 @@ def statement(n: int, **changes) -> dict:
 def test_xapi_statement_array(tmp_path: Path, policy) -> None:
     statements = [
         statement(1),
-        statement(2, actor={"account": {"homePage": "https://lms.example.org", "name": "M7"}},
-                  verb={"id": "http://adlnet.gov/expapi/verbs/passed"}),
+        statement(
+            2,
+            actor={"account": {"homePage": "https://lms.example.org", "name": "M7"}},
+            verb={"id": "http://adlnet.gov/expapi/verbs/passed"},
+        ),
         statement(3, verb={"id": "http://adlnet.gov/expapi/verbs/attempted"}),
         statement(4, timestamp="last tuesday"),
         statement(5, result={"duration": "P1M"}),
@@ -263,7 +337,10 @@ def test_xapi_statement_array(tmp_path: Path, policy) -> None:
     result = read("xapi", tmp_path, policy, path=str(path))
     first, second = result.records
     assert (first.fields["member"], first.course, first.fields["title"]) == (
-        "ann@example.org", "https://lms.example.org/course/ETH-101", "Ethics")
+        "ann@example.org",
+        "https://lms.example.org/course/ETH-101",
+        "Ethics",
+    )
     assert first.earned_on == dt.date(2024, 3, 1) and first.recorded_on == dt.date(2024, 3, 1)
     assert first.fields["minutes"] == Decimal(75) and first.credits == Decimal("1.4")
     assert first.id == statements[0]["id"]
@@ -279,21 +356,44 @@ def test_xapi_statement_array(tmp_path: Path, policy) -> None:
 
 def test_xapi_statement_result_and_verbs_option(tmp_path: Path) -> None:
     path = tmp_path / "lrs.json"
-    path.write_text(json.dumps({"statements": [
-        statement(1, verb={"id": "http://adlnet.gov/expapi/verbs/attended"},
-                  result={"extensions": {"https://example.org/credits": "2.5"}}),
-        statement(2),
-    ], "more": ""}), encoding="utf-8")
-    result = read("xapi", tmp_path, path=str(path), verbs=["attended"],
-                  credits_extension="https://example.org/credits")
+    path.write_text(
+        json.dumps(
+            {
+                "statements": [
+                    statement(
+                        1,
+                        verb={"id": "http://adlnet.gov/expapi/verbs/attended"},
+                        result={"extensions": {"https://example.org/credits": "2.5"}},
+                    ),
+                    statement(2),
+                ],
+                "more": "",
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = read(
+        "xapi",
+        tmp_path,
+        path=str(path),
+        verbs=["attended"],
+        credits_extension="https://example.org/credits",
+    )
     assert [r.credits for r in result.records] == [Decimal("2.5")]
     assert result.rows_rejected == 1 and "completed" in result.problems[0].message
 
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("PT1H30M", "90"), ("PT45M", "45"), ("PT90S", "1.5"), ("P1DT1H", "1500"),
-     ("PT0.5H", "30"), ("P1W", "10080"), ("PT1H0M30S", "60.5")],
+    [
+        ("PT1H30M", "90"),
+        ("PT45M", "45"),
+        ("PT90S", "1.5"),
+        ("P1DT1H", "1500"),
+        ("PT0.5H", "30"),
+        ("P1W", "10080"),
+        ("PT1H0M30S", "60.5"),
+    ],
 )
 def test_xapi_durations(text: str, minutes: str) -> None:
     from policyengine.plugins.xapi import duration_minutes
@@ -330,28 +430,43 @@ def database(tmp_path: Path) -> Path:
     return path
 
 
-SQL_MAPPING = {"id": "rid", "earned": "done", "credits": "amount", "registration": "take",
-               "status": "state"}
+SQL_MAPPING = {
+    "id": "rid",
+    "earned": "done",
+    "credits": "amount",
+    "registration": "take",
+    "status": "state",
+}
 
 
 def test_sql_source_reads_a_real_database(tmp_path: Path, database: Path) -> None:
-    result = read("sql", tmp_path, path=str(database), mapping=SQL_MAPPING,
-                  query="SELECT * FROM credits ORDER BY rid")
+    result = read(
+        "sql",
+        tmp_path,
+        path=str(database),
+        mapping=SQL_MAPPING,
+        query="SELECT * FROM credits ORDER BY rid",
+    )
     assert [(r.id, r.credits, r.registration, r.status) for r in result.records] == [
-        ("q1", Decimal("1.5"), 1, "approved"), ("q4", Decimal(2), 2, "pending")]
+        ("q1", Decimal("1.5"), 1, "approved"),
+        ("q4", Decimal(2), 2, "pending"),
+    ]
     assert result.records[0].fields["member"] == "M1" and result.records[0].course == "C1"
     assert (result.rows_read, result.rows_rejected) == (4, 2)
     assert lines(result) == [2, 3]
     assert all(d.message.startswith(("query row 2:", "query row 3:")) for d in result.problems)
 
 
-@pytest.mark.parametrize("query", [
-    "DELETE FROM credits",
-    "UPDATE credits SET amount = '9'",
-    "ATTACH DATABASE 'file:{tmp}/new.db?mode=rwc' AS evil",
-    "VACUUM INTO '{tmp}/copy.db'",
-    "PRAGMA writable_schema = 1",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "DELETE FROM credits",
+        "UPDATE credits SET amount = '9'",
+        "ATTACH DATABASE 'file:{tmp}/new.db?mode=rwc' AS evil",
+        "VACUUM INTO '{tmp}/copy.db'",
+        "PRAGMA writable_schema = 1",
+    ],
+)
 def test_sql_query_may_only_read(tmp_path: Path, database: Path, query: str) -> None:
     with pytest.raises(SourceOptionError, match="query failed: not authorized") as err:
         read("sql", tmp_path, path=str(database), query=query.format(tmp=tmp_path))
@@ -362,9 +477,14 @@ def test_sql_query_may_only_read(tmp_path: Path, database: Path, query: str) -> 
 
 def test_sql_database_is_opened_read_only(tmp_path: Path, database: Path) -> None:
     before = database.read_bytes()
-    result = read("sql", tmp_path, path=str(database), mapping=SQL_MAPPING,
-                  query="WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
-                  "WHERE x < 2) SELECT credits.* FROM credits JOIN n ON take = x ORDER BY rid")
+    result = read(
+        "sql",
+        tmp_path,
+        path=str(database),
+        mapping=SQL_MAPPING,
+        query="WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+        "WHERE x < 2) SELECT credits.* FROM credits JOIN n ON take = x ORDER BY rid",
+    )
     assert [r.id for r in result.records] == ["q1", "q4"]
     assert database.read_bytes() == before
 
@@ -384,25 +504,38 @@ DUMP = """
 def test_sql_source_reads_a_text_dump(tmp_path: Path, name: str, fmt: str | None) -> None:
     path = write(tmp_path / name, DUMP)
     options = {"format": fmt} if fmt else {}
-    result = read("sql", tmp_path, path=str(path), query="SELECT * FROM credits ORDER BY rid",
-                  mapping={"id": "rid", "earned": "done", "credits": "amount"}, **options)
-    assert [(r.id, r.credits) for r in result.records] == [("d1", Decimal("0.1")),
-                                                           ("d2", Decimal("0.2"))]
+    result = read(
+        "sql",
+        tmp_path,
+        path=str(path),
+        query="SELECT * FROM credits ORDER BY rid",
+        mapping={"id": "rid", "earned": "done", "credits": "amount"},
+        **options,
+    )
+    assert [(r.id, r.credits) for r in result.records] == [
+        ("d1", Decimal("0.1")),
+        ("d2", Decimal("0.2")),
+    ]
     assert sum(r.credits for r in result.records) == Decimal("0.3")
 
 
 def test_sql_dump_errors_name_the_statement_line(tmp_path: Path) -> None:
-    path = write(tmp_path / "bad.sql", DUMP.replace("INSERT INTO credits VALUES('d2'",
-                                                    "INSERT INTO credit VALUES('d2'"))
+    path = write(
+        tmp_path / "bad.sql",
+        DUMP.replace("INSERT INTO credits VALUES('d2'", "INSERT INTO credit VALUES('d2'"),
+    )
     with pytest.raises(SourceOptionError, match=r"bad\.sql:6: no such table: credit"):
         read("sql", tmp_path, path=str(path), query="SELECT * FROM credits")
 
 
-@pytest.mark.parametrize("statement", [
-    "ATTACH DATABASE '{tmp}/side.db' AS side;",
-    "VACUUM INTO '{tmp}/copy.db';",
-    "PRAGMA writable_schema = 1;",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ATTACH DATABASE '{tmp}/side.db' AS side;",
+        "VACUUM INTO '{tmp}/copy.db';",
+        "PRAGMA writable_schema = 1;",
+    ],
+)
 def test_sql_dump_cannot_touch_files(tmp_path: Path, statement: str) -> None:
     path = write(tmp_path / "evil.sql", DUMP + "    " + statement.format(tmp=tmp_path) + "\n")
     with pytest.raises(SourceOptionError, match=r"evil\.sql:8: not authorized") as err:
@@ -421,8 +554,13 @@ def test_sql_bad_query_and_mapping(tmp_path: Path, database: Path) -> None:
     with pytest.raises(SourceOptionError, match="no such table"):
         read("sql", tmp_path, path=str(database), query="SELECT * FROM nope")
     with pytest.raises(SourceOptionError, match="no column when"):
-        read("sql", tmp_path, path=str(database), query="SELECT * FROM credits",
-             mapping={"earned": "when"})
+        read(
+            "sql",
+            tmp_path,
+            path=str(database),
+            query="SELECT * FROM credits",
+            mapping={"earned": "when"},
+        )
 
 
 # ----------------------------------------------------------------------------- sources file
@@ -431,12 +569,17 @@ def test_sql_bad_query_and_mapping(tmp_path: Path, database: Path) -> None:
 def test_sources_file_combines_sources(tmp_path: Path, database: Path, policy) -> None:
     (tmp_path / "data").mkdir()
     write(tmp_path / "data" / "webinars.csv", PORTAL_CSV)
-    write(tmp_path / "data" / "uploads.csv", """
+    write(
+        tmp_path / "data" / "uploads.csv",
+        """
         id,member_id,credits,earned_on,submitted_on,status
         U1,M1,3,2024-02-01,2024-02-05,approved
         U2,M2,3,2024-02-01,2024-02-05,approved
-    """)
-    path = write(tmp_path / "run.sources.yaml", f"""
+    """,
+    )
+    path = write(
+        tmp_path / "run.sources.yaml",
+        f"""
         sources:
           - source: portal_webinars
             holder: {{id: M1, designated_on: "2023-05-10"}}
@@ -450,24 +593,30 @@ def test_sources_file_combines_sources(tmp_path: Path, database: Path, policy) -
               path: {database.name}
               query: SELECT * FROM credits WHERE member = 'M1' AND rid = 'q1'
               mapping: {{id: rid, earned: done, credits: amount}}
-    """)
+    """,
+    )
     records, problems, stats = load_sources_file(path, tz=NY, sources=ENV.sources, policy=policy)
     assert [r.id for r in records] == ["portal-M1-W1", "portal-M1-W2", "portal-M1-W4", "U1", "q1"]
     assert [r.order for r in records] == [0, 1, 2, 3, 4]
     assert (stats.rows_read, stats.rows_rejected, stats.rows_skipped) == (10, 4, 1)
     assert stats.holder is not None and stats.holder.fields["designated_on"] == dt.date(2023, 5, 10)
     assert [s.source for s in stats.per_source] == ["portal_webinars", "member_uploads", "sql"]
-    assert len(problems) == 4 and problems[0].location.file == str(tmp_path / "data" / "webinars.csv")
+    assert len(problems) == 4 and problems[0].location.file == str(
+        tmp_path / "data" / "webinars.csv"
+    )
 
 
 def test_unknown_source_gets_did_you_mean(tmp_path: Path) -> None:
-    path = write(tmp_path / "x.sources.yaml", """
+    path = write(
+        tmp_path / "x.sources.yaml",
+        """
         sources:
           - source: records_file
             options: {path: a.json}
           - source: portal_webinar
             options: {path: w.csv}
-    """)
+    """,
+    )
     with pytest.raises(PolicyError) as err:
         load_sources_file(path, tz=NY, sources=ENV.sources)
     (d,) = err.value.diagnostics
@@ -476,23 +625,32 @@ def test_unknown_source_gets_did_you_mean(tmp_path: Path) -> None:
 
 
 def test_sources_file_schema_and_option_errors_have_positions(tmp_path: Path) -> None:
-    path = write(tmp_path / "x.sources.yaml", """
+    path = write(
+        tmp_path / "x.sources.yaml",
+        """
         sources:
           - source: xapi
             optoins: {path: s.json}
-    """)
+    """,
+    )
     with pytest.raises(PolicyError) as err:
         load_sources_file(path, tz=NY, sources=ENV.sources)
     (d,) = err.value.diagnostics
-    assert (d.location.line, d.message, d.hint) == (3, "unknown key 'optoins'",
-                                                   "did you mean 'options'?")
-    path = write(tmp_path / "y.sources.yaml", """
+    assert (d.location.line, d.message, d.hint) == (
+        3,
+        "unknown key 'optoins'",
+        "did you mean 'options'?",
+    )
+    path = write(
+        tmp_path / "y.sources.yaml",
+        """
         sources:
           - source: xapi
             options:
               path: s.json
               verb: [completed]
-    """)
+    """,
+    )
     with pytest.raises(PolicyError) as err:
         load_sources_file(path, tz=NY, sources=ENV.sources)
     (d,) = err.value.diagnostics
@@ -500,12 +658,15 @@ def test_sources_file_schema_and_option_errors_have_positions(tmp_path: Path) ->
 
 
 def test_missing_input_file_points_at_the_path_option(tmp_path: Path) -> None:
-    path = write(tmp_path / "x.sources.yaml", """
+    path = write(
+        tmp_path / "x.sources.yaml",
+        """
         sources:
           - source: lms_transcript
             options:
               path: nowhere.csv
-    """)
+    """,
+    )
     with pytest.raises(PolicyError) as err:
         load_sources_file(path, tz=NY, sources=ENV.sources)
     (d,) = err.value.diagnostics
@@ -515,11 +676,14 @@ def test_missing_input_file_points_at_the_path_option(tmp_path: Path) -> None:
 def test_duplicate_record_ids_across_sources(tmp_path: Path) -> None:
     write(tmp_path / "a.csv", "id,earned_on,credits\nr1,2024-01-01,1\n")
     write(tmp_path / "b.csv", "id,earned_on,credits\nr1,2024-01-02,1\n")
-    path = write(tmp_path / "x.sources.yaml", """
+    path = write(
+        tmp_path / "x.sources.yaml",
+        """
         sources:
           - {source: records_file, options: {path: a.csv}}
           - {source: records_file, options: {path: b.csv}}
-    """)
+    """,
+    )
     records, problems, stats = load_sources_file(path, tz=NY, sources=ENV.sources)
     assert len(records) == 1 and stats.rows_rejected == 1
     assert "duplicate record id 'r1'" in problems[0].message
@@ -530,8 +694,9 @@ def test_sources_files_are_a_document_kind(tmp_path: Path) -> None:
     from policyengine.ci.validate import check_file
 
     write(tmp_path / "s.json", "[]\n")
-    path = write(tmp_path / "x.sources.yaml",
-                 "sources:\n  - {source: xapi, options: {path: s.json}}\n")
+    path = write(
+        tmp_path / "x.sources.yaml", "sources:\n  - {source: xapi, options: {path: s.json}}\n"
+    )
     assert check_file(str(path), ENV) == ("sources", [])
 
 
@@ -540,17 +705,23 @@ def test_sources_files_are_a_document_kind(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("output", ["text", "json"])
 def test_records_command(tmp_path: Path, capsys, output: str) -> None:
-    write(tmp_path / "uploads.csv", """
+    write(
+        tmp_path / "uploads.csv",
+        """
         id,member_id,credits,earned_on,submitted_on,status
         U1,M1,3,2024-02-01,2024-02-05,approved
         U2,M1,x,2024-02-01,2024-02-05,approved
-    """)
-    path = write(tmp_path / "run.sources.yaml", """
+    """,
+    )
+    path = write(
+        tmp_path / "run.sources.yaml",
+        """
         sources:
           - source: member_uploads
             holder: {id: M1}
             options: {path: uploads.csv}
-    """)
+    """,
+    )
     policy = str(POLICIES / "werc-crp.yaml")
     code = main(["records", str(path), "--policy", policy, "-o", output])
     out = capsys.readouterr().out
@@ -562,26 +733,33 @@ def test_records_command(tmp_path: Path, capsys, output: str) -> None:
         assert (doc["rows_read"], doc["rows_rejected"]) == (2, 1)
         assert doc["problems"][0]["line"] == 3
     else:
-        assert out.splitlines()[0].startswith("U1  earned 2024-02-01  recorded 2024-02-05  3 credits")
+        assert out.splitlines()[0].startswith(
+            "U1  earned 2024-02-01  recorded 2024-02-05  3 credits"
+        )
         assert f"{tmp_path / 'uploads.csv'}:3:1:" in out
         assert out.endswith("2 rows read, 1 rejected\n")
 
 
 def test_records_command_clean_run_exits_0(tmp_path: Path, capsys) -> None:
     write(tmp_path / "r.csv", "id,earned_on,credits\nr1,2024-01-01,1\n")
-    path = write(tmp_path / "run.sources.yaml", "sources:\n  - {source: records_file, options: {path: r.csv}}\n")
+    path = write(
+        tmp_path / "run.sources.yaml",
+        "sources:\n  - {source: records_file, options: {path: r.csv}}\n",
+    )
     policy = str(POLICIES / "werc-crp.yaml")
     assert main(["records", str(path), "--policy", policy]) == 0
     assert capsys.readouterr().out.endswith("1 rows read, 0 rejected\n")
 
 
 def test_check_sources_document_for_validate(tmp_path: Path) -> None:
-    from policyengine.sources.sources_file import check_sources_document
     from policyengine.load.yaml_loader import load_yaml_file
+    from policyengine.sources.sources_file import check_sources_document
 
     write(tmp_path / "s.json", "[]\n")
     write(tmp_path / "db.sql", DUMP)
-    path = write(tmp_path / "x.sources.yaml", """
+    path = write(
+        tmp_path / "x.sources.yaml",
+        """
         sources:
           - {source: xapi, options: {path: s.json}}
           - {source: sqll, options: {path: db.sql, query: SELECT 1}}
@@ -589,18 +767,23 @@ def test_check_sources_document_for_validate(tmp_path: Path) -> None:
           - source: lms_transcript
             options:
               path: exports/transcript.csv
-    """)
+    """,
+    )
     problems = check_sources_document(str(path), load_yaml_file(path), ENV.sources)
     assert [(d.location.line, d.location.col, d.message) for d in problems] == [
-        (3, 14, "unknown source 'sqll'"), (4, 28, "sql options: missing required key 'query'"),
-        (7, 13, f"no such file: {tmp_path / 'exports' / 'transcript.csv'}")]
+        (3, 14, "unknown source 'sqll'"),
+        (4, 28, "sql options: missing required key 'query'"),
+        (7, 13, f"no such file: {tmp_path / 'exports' / 'transcript.csv'}"),
+    ]
     assert problems[0].hint == "did you mean 'sql'?"
     assert problems[2].hint == f"paths are relative to the sources file's directory ({tmp_path})"
 
 
 def test_csv_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
-    path.write_bytes(b"learner_id,course_id,completion_date\nM1,C1,2024-01-01\nM1,Caf\xe9,2024-01-02\n")
+    path.write_bytes(
+        b"learner_id,course_id,completion_date\nM1,C1,2024-01-01\nM1,Caf\xe9,2024-01-02\n"
+    )
     with pytest.raises(SourceOptionError, match=r"t\.csv:3: not valid UTF-8"):
         read("lms_transcript", tmp_path, path=str(path))
 
@@ -610,7 +793,9 @@ def test_csv_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
 
 def test_validate_reports_a_broken_sources_file(tmp_path: Path, capsys) -> None:
     write(tmp_path / "statements.json", "[]\n")
-    path = write(tmp_path / "broken.sources.yaml", """
+    path = write(
+        tmp_path / "broken.sources.yaml",
+        """
         sources:
           - source: xapi
             options: {path: statements.json, verb: [completed]}
@@ -620,7 +805,8 @@ def test_validate_reports_a_broken_sources_file(tmp_path: Path, capsys) -> None:
             options:
               path: missing.sql
               query: SELECT * FROM credits
-    """)
+    """,
+    )
     code = main(["validate", str(path)])
     out = capsys.readouterr().out
     assert code == 1
@@ -646,11 +832,14 @@ def test_validate_reports_a_broken_sources_file(tmp_path: Path, capsys) -> None:
 
 
 def test_validate_sources_file_without_options_or_with_a_bad_date(tmp_path: Path, capsys) -> None:
-    path = write(tmp_path / "x.sources.yaml", """
+    path = write(
+        tmp_path / "x.sources.yaml",
+        """
         sources:
           - source: records_file
             holder: {id: M1, designated_on: 2023-13-01}
-    """)
+    """,
+    )
     assert main(["validate", "-o", "json", str(path)]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["files"][0]["kind"] == "sources"
@@ -665,32 +854,46 @@ def test_validate_lists_the_inputs_of_sources_files(tmp_path: Path, capsys) -> N
     write(tmp_path / "statements.json", "[]\n")
     write(tmp_path / "records.yaml", "- {id: a, earned_on: 2024-01-05}\n")
     write(tmp_path / "stray.json", "[]\n")
-    sources = write(tmp_path / "m1.sources.yaml", """
+    sources = write(
+        tmp_path / "m1.sources.yaml",
+        """
         sources:
           - {source: xapi, holder: {id: M1}, options: {path: statements.json}}
           - {source: records_file, options: {path: records.yaml}}
-    """)
+    """,
+    )
     assert main(["validate", str(tmp_path)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"{sources}: ok (sources)"
-    assert out[1] == (f"{tmp_path / 'records.yaml'}: input of {sources} (its rows are checked "
-                      "by 'policyengine records')")
-    assert out[2] == (f"{tmp_path / 'statements.json'}: input of {sources} (its rows are "
-                      "checked by 'policyengine records')")
+    assert out[1] == (
+        f"{tmp_path / 'records.yaml'}: input of {sources} (its rows are checked "
+        "by 'policyengine records')"
+    )
+    assert out[2] == (
+        f"{tmp_path / 'statements.json'}: input of {sources} (its rows are "
+        "checked by 'policyengine records')"
+    )
     assert out[3] == f"{tmp_path / 'stray.json'}: cannot tell what kind of document this is"
     assert out[-1] == "4 files checked, 1 problem"
     (tmp_path / "stray.json").unlink()
     assert main(["validate", "-o", "json", str(tmp_path)]) == 0
     files = {Path(f["path"]).name: f for f in json.loads(capsys.readouterr().out)["files"]}
-    assert files["statements.json"] == {"path": str(tmp_path / "statements.json"),
-                                        "kind": "input", "valid": True, "problems": [],
-                                        "input_of": str(sources)}
+    assert files["statements.json"] == {
+        "path": str(tmp_path / "statements.json"),
+        "kind": "input",
+        "valid": True,
+        "problems": [],
+        "input_of": str(sources),
+    }
 
 
 def test_validate_the_bundled_sources_directory(capsys) -> None:
     assert main(["validate", str(POLICIES / "sources")]) == 0
     out = capsys.readouterr().out.splitlines()
     inputs = sorted(Path(line.split(":")[0]).name for line in out if ": input of " in line)
-    assert inputs == ["m6006-ams-export.json", "m6006-staff-entries.yaml",
-                      "werc-lrs-statements.json"]
+    assert inputs == [
+        "m6006-ams-export.json",
+        "m6006-staff-entries.yaml",
+        "werc-lrs-statements.json",
+    ]
     assert out[-1] == "8 files checked, 0 problems"

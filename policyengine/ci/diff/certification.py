@@ -42,8 +42,10 @@ Build = Callable[[Policy], tuple[Holder, Sequence[Record], dt.date]]
 
 def summary(ev: dict[str, Any]) -> dict[str, Any]:
     """What a member or an administrator would notice of an evaluation (flat keys)."""
-    out: dict[str, Any] = {"status.code": ev["status"].get("code"),
-                           "status.text": ev["status"].get("text")}
+    out: dict[str, Any] = {
+        "status.code": ev["status"].get("code"),
+        "status.text": ev["status"].get("text"),
+    }
     renewal = ev.get("renewal") or {}
     if renewal:
         out["renewal.can_invoice"] = renewal.get("can_invoice")
@@ -84,13 +86,15 @@ def scenario_subjects(policy_path: str) -> Iterator[Subject]:
             if "as_of" not in sc.data:
                 continue
 
-            def build(policy: Policy, sf: ScenarioFile = sf, sc: Scenario = sc
-                      ) -> tuple[Holder, Sequence[Record], dt.date]:
+            def build(
+                policy: Policy, sf: ScenarioFile = sf, sc: Scenario = sc
+            ) -> tuple[Holder, Sequence[Record], dt.date]:
                 holder, records = holder_for(sf, sc, policy)
                 return holder, records, dates.parse_date(str(sc.data["as_of"]))
 
-            yield Subject(f"scenario '{sc.name}'", Location(sc.file, sc.line, 1),
-                          holder_outcome(build))
+            yield Subject(
+                f"scenario '{sc.name}'", Location(sc.file, sc.line, 1), holder_outcome(build)
+            )
 
 
 def directory_subjects(directory: str, as_of: dt.date | None) -> Iterator[Subject]:
@@ -103,11 +107,8 @@ def directory_subjects(directory: str, as_of: dt.date | None) -> Iterator[Subjec
         if kind != "holder":
             continue
 
-        def build(policy: Policy, path: str = path
-                  ) -> tuple[Holder, Sequence[Record], dt.date]:
+        def build(policy: Policy, path: str = path) -> tuple[Holder, Sequence[Record], dt.date]:
             holder, records = load_holder(path, policy.tz, extra_fields=policy.record_fields)
             return holder, records, as_of or dt.datetime.now(policy.tz).date()
 
         yield Subject(f"holder file {path}", Location(path, 1, 1), holder_outcome(build))
-
-

@@ -70,14 +70,20 @@ def git_show(rev: str, path: str) -> str | None:
     """The text of ``path`` at revision ``rev`` (None when it does not exist there)."""
     where = os.path.dirname(os.path.abspath(path))
     name = os.path.basename(path)
-    proc = subprocess.run(["git", "show", f"{rev}:./{name}"], cwd=where,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["git", "show", f"{rev}:./{name}"], cwd=where, capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
         err = proc.stderr.strip()
         if "does not exist" in err or "exists on disk, but not in" in err:
             return None
-        raise PolicyError(Diagnostic(f"git show {rev}:{path} failed: {err}", code="git",
-                                     hint="is --base a revision of this repository?"))
+        raise PolicyError(
+            Diagnostic(
+                f"git show {rev}:{path} failed: {err}",
+                code="git",
+                hint="is --base a revision of this repository?",
+            )
+        )
     return proc.stdout
 
 
@@ -101,8 +107,9 @@ def impact(old: Policy, new: Policy, subjects: list[Subject]) -> PolicyImpact:
     """Evaluate every subject of the policy's kind under both versions; what changes."""
     result = PolicyImpact(old.path, new.path, kind=new.kind)
     if old.kind != new.kind:
-        result.note = (f"the policy changed kind ({old.kind} -> {new.kind}): its outcomes "
-                       "cannot be compared")
+        result.note = (
+            f"the policy changed kind ({old.kind} -> {new.kind}): its outcomes cannot be compared"
+        )
         return result
     for s in subjects:
         if s.kind != new.kind:
@@ -126,17 +133,28 @@ def as_data(impacts: list[PolicyImpact]) -> dict[str, Any]:
     policies = []
     for p in impacts:
         noun = p.noun
-        policies.append({
-            "old": p.old, "new": p.new, "kind": p.kind, f"{noun}s": p.holders,
-            "changed": len(p.changed),
-            **({"note": p.note} if p.note else {}),
-            "skipped": [{"label": label, "why": why} for label, why in p.skipped],
-            f"{noun}s_changed": [{
-                "label": h.label, noun: h.holder,
-                "location": str(h.location) if h.location else None,
-                "changes": [{"what": c.what, "old": c.old, "new": c.new} for c in h.changes],
-            } for h in p.changed],
-        })
+        policies.append(
+            {
+                "old": p.old,
+                "new": p.new,
+                "kind": p.kind,
+                f"{noun}s": p.holders,
+                "changed": len(p.changed),
+                **({"note": p.note} if p.note else {}),
+                "skipped": [{"label": label, "why": why} for label, why in p.skipped],
+                f"{noun}s_changed": [
+                    {
+                        "label": h.label,
+                        noun: h.holder,
+                        "location": str(h.location) if h.location else None,
+                        "changes": [
+                            {"what": c.what, "old": c.old, "new": c.new} for c in h.changes
+                        ],
+                    }
+                    for h in p.changed
+                ],
+            }
+        )
     return {
         "format": "policyengine.diff/1",
         "policies": policies,

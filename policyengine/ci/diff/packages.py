@@ -50,7 +50,9 @@ def package_summary(decision: dict[str, Any] | None, balance: dict[str, Any]) ->
             eligible = "" if item["eligible"] else ", not eligible"
             out[f"decision.items[{item['id']}]"] = f"{item['credits']} credits{eligible}"
         for d in decision["draws"]:
-            out[f"decision.draws[{d['package']}]"] = f"{d['credits']} credits ({d['remaining_after']} left)"
+            out[f"decision.draws[{d['package']}]"] = (
+                f"{d['credits']} credits ({d['remaining_after']} left)"
+            )
         for e in decision["enrollments"]:
             out[f"decision.enrollments[{e['item']}].expires_on"] = e["expires_on"]
     out["balance.available"] = balance["available"]
@@ -63,8 +65,9 @@ def package_summary(decision: dict[str, Any] | None, balance: dict[str, Any]) ->
     return out
 
 
-def _outcome(policy: Policy, account: Account, cart: Cart | None, at: dt.datetime
-             ) -> tuple[str, dict[str, Any]]:
+def _outcome(
+    policy: Policy, account: Account, cart: Cart | None, at: dt.datetime
+) -> tuple[str, dict[str, Any]]:
     decision = None
     if cart is not None:
         decision = decision_data(redeem(policy, account, cart, at))
@@ -73,6 +76,7 @@ def _outcome(policy: Policy, account: Account, cart: Cart | None, at: dt.datetim
 
 def package_scenario_subject(sf: ScenarioFile, sc: Scenario) -> Subject:
     """The account (cart, ``at``) of a credit-package scenario as a diff subject."""
+
     def outcome(policy: Policy) -> tuple[str, dict[str, Any]]:
         account = scenario_account(policy, sf, sc)
         has_cart = "cart" in sc.data or "cart_file" in sc.data
@@ -100,8 +104,9 @@ def parse_at(text: str | None, tz: dt.tzinfo) -> dt.datetime:
     try:
         return dates.parse_datetime(text, tz).astimezone(tz)
     except ValueError as err:
-        raise PolicyError(Diagnostic(f"--at: {err}", code="usage",
-                                     hint="e.g. --at 2025-03-01T10:00:00")) from None
+        raise PolicyError(
+            Diagnostic(f"--at: {err}", code="usage", hint="e.g. --at 2025-03-01T10:00:00")
+        ) from None
 
 
 def account_subjects(accounts: str, carts: str | None, at: str | None) -> Iterator[Subject]:
@@ -110,11 +115,14 @@ def account_subjects(accounts: str, carts: str | None, at: str | None) -> Iterat
     cart_paths: list[str | None] = list(_files_of_kind([carts], "cart")) if carts else [None]
     for path in _files_of_kind([accounts], "account"):
         for cart_path in cart_paths:
-            def outcome(policy: Policy, path: str = path, cart_path: str | None = cart_path
-                        ) -> tuple[str, dict[str, Any]]:
+
+            def outcome(
+                policy: Policy, path: str = path, cart_path: str | None = cart_path
+            ) -> tuple[str, dict[str, Any]]:
                 cart = load_cart(cart_path) if cart_path else None
-                return _outcome(policy, load_account(path, policy.tz), cart,
-                                parse_at(at, policy.tz))
+                return _outcome(
+                    policy, load_account(path, policy.tz), cart, parse_at(at, policy.tz)
+                )
 
             label = f"account file {path}" + (f", cart file {cart_path}" if cart_path else "")
             yield Subject(label, Location(path, 1, 1), outcome, KIND)

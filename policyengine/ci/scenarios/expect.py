@@ -42,16 +42,20 @@ class Mismatch:
     note: str | None = None  # context for people, e.g. why a redemption was refused
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "expected": json_ready(self.expected),
-                "actual": None if self.actual is MISSING else json_ready(self.actual),
-                "actual_missing": self.actual is MISSING,
-                "location": str(self.location) if self.location else None,
-                **({"note": self.note} if self.note else {})}
+        return {
+            "path": self.path,
+            "expected": json_ready(self.expected),
+            "actual": None if self.actual is MISSING else json_ready(self.actual),
+            "actual_missing": self.actual is MISSING,
+            "location": str(self.location) if self.location else None,
+            **({"note": self.note} if self.note else {}),
+        }
 
     def text(self) -> str:
         got = "nothing" if self.actual is MISSING else show(self.actual)
         return f"{self.path}: expected {show(self.expected)}, got {got}" + (
-            f" ({self.note})" if self.note else "")
+            f" ({self.note})" if self.note else ""
+        )
 
 
 def json_ready(value: Any) -> Any:
@@ -120,8 +124,9 @@ class Matcher:
     def _loc(self, ypath: list[Any]) -> Location | None:
         return locate(self.root, [*self.base, *ypath])
 
-    def fail(self, path: str, ypath: list[Any], expected: Any, actual: Any,
-             note: str | None = None) -> None:
+    def fail(
+        self, path: str, ypath: list[Any], expected: Any, actual: Any, note: str | None = None
+    ) -> None:
         self.mismatches.append(Mismatch(path, expected, actual, self._loc(ypath), note))
 
     def match(self, expected: Any, actual: Any, path: str, ypath: list[Any]) -> None:
@@ -148,8 +153,9 @@ class Matcher:
             self.fail(path, ypath, expected, actual)
 
 
-def match_evaluation(expect: Any, actual: dict[str, Any], root: Any,
-                     base: list[Any]) -> list[Mismatch]:
+def match_evaluation(
+    expect: Any, actual: dict[str, Any], root: Any, base: list[Any]
+) -> list[Mismatch]:
     """Compare a scenario's ``expect`` with ``Evaluation.as_dict()``."""
     m = Matcher(root, base)
     for key, value in expect.items():
@@ -197,8 +203,13 @@ class PackageMatcher(Matcher):
             for ident, value in expected.items():
                 where = f"{path}[{ident}]"
                 if str(ident) not in by_id:
-                    self.fail(where, [*ypath, ident], value, MISSING,
-                              f"there are: {', '.join(by_id) or 'none'}")
+                    self.fail(
+                        where,
+                        [*ypath, ident],
+                        value,
+                        MISSING,
+                        f"there are: {', '.join(by_id) or 'none'}",
+                    )
                 else:
                     self.match(value, by_id[str(ident)], where, [*ypath, ident])
         elif key == "reasons" and isinstance(expected, list) and isinstance(actual, (list, tuple)):
@@ -208,8 +219,12 @@ class PackageMatcher(Matcher):
                 else:
                     self.match(value, actual[i], f"{path}[{i}]", [*ypath, i])
             if len(expected) != len(actual):
-                self.fail(path, ypath, [v if isinstance(v, str) else v.get("code")
-                                        for v in expected], [r.get("code") for r in actual])
+                self.fail(
+                    path,
+                    ypath,
+                    [v if isinstance(v, str) else v.get("code") for v in expected],
+                    [r.get("code") for r in actual],
+                )
         elif isinstance(expected, str) and isinstance(actual, str) and "T" in expected:
             if not self._same_instant(expected, actual):
                 self.fail(path, ypath, expected, actual)
@@ -218,8 +233,7 @@ class PackageMatcher(Matcher):
 
     def _same_instant(self, expected: str, actual: str) -> bool:
         try:
-            return (dates.parse_datetime(expected, self.tz)
-                    == dates.parse_datetime(actual, self.tz))
+            return dates.parse_datetime(expected, self.tz) == dates.parse_datetime(actual, self.tz)
         except ValueError:
             return str(expected) == actual
 
@@ -231,8 +245,9 @@ def _refusal(decision: Any) -> str | None:
     return "refused: " + "; ".join(f"[{r.get('code')}] {r.get('message')}" for r in reasons)
 
 
-def match_package(expect: Any, actual: dict[str, Any], root: Any, base: list[Any],
-                  tz: dt.tzinfo) -> list[Mismatch]:
+def match_package(
+    expect: Any, actual: dict[str, Any], root: Any, base: list[Any], tz: dt.tzinfo
+) -> list[Mismatch]:
     """Compare a credit-package scenario's ``expect`` (``decision``, ``balance``)."""
     m = PackageMatcher(root, base, tz)
     m.match(expect, actual, "", [])
@@ -245,5 +260,4 @@ def match_package(expect: Any, actual: dict[str, Any], root: Any, base: list[Any
     return m.mismatches
 
 
-__all__ = ["MISSING", "Mismatch", "match_evaluation", "match_package",
-           "plain", "show"]
+__all__ = ["MISSING", "Mismatch", "json_ready", "match_evaluation", "match_package", "show"]

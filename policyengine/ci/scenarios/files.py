@@ -26,16 +26,16 @@ from typing import Any
 
 from policyengine import dates
 from policyengine.certification.engine import evaluate
-from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.ci.coverage import Recorder, requirement_id
+from policyengine.ci.scenarios.expect import Mismatch, match_evaluation, match_package
+from policyengine.ci.scenarios.packages import PACKAGE_EXPECT, package_outcome, sub_document
+from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.load.schema import validate_against
+from policyengine.load.yaml_loader import load_yaml_file, locate
 from policyengine.policy.build import load_policy
 from policyengine.policy.environment import Environment
 from policyengine.policy.model import Policy
 from policyengine.policy.rule import observing
-from policyengine.ci.scenarios.expect import Mismatch, match_evaluation, match_package
-from policyengine.ci.scenarios.packages import PACKAGE_EXPECT, package_outcome, sub_document
-from policyengine.load.schema import validate_against
-from policyengine.load.yaml_loader import load_yaml_file, locate
 from policyengine.records.model import Holder, Record, holder_from_document, load_holder
 
 SUFFIXES = (".tests.yaml", ".tests.yml", ".tests.json")
@@ -71,11 +71,15 @@ class ScenarioResult:
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.scenario.name, "file": self.scenario.file,
-                "line": self.scenario.line, "outcome": self.outcome,
-                "mismatches": [m.as_dict() for m in self.mismatches],
-                "errors": [d.as_dict() for d in self.errors],
-                "seconds": round(self.seconds, 4)}
+        return {
+            "name": self.scenario.name,
+            "file": self.scenario.file,
+            "line": self.scenario.line,
+            "outcome": self.outcome,
+            "mismatches": [m.as_dict() for m in self.mismatches],
+            "errors": [d.as_dict() for d in self.errors],
+            "seconds": round(self.seconds, 4),
+        }
 
 
 def is_scenario_file(path: str) -> bool:
@@ -99,7 +103,7 @@ def default_policy_path(path: str) -> str:
     """``x/werc-crp.tests.yaml`` -> ``x/werc-crp.yaml`` (same extension, minus '.tests')."""
     for suffix in SUFFIXES:
         if path.endswith(suffix):
-            return path[: -len(suffix)] + suffix[len(".tests"):]
+            return path[: -len(suffix)] + suffix[len(".tests") :]
     return path
 
 
@@ -114,60 +118,84 @@ def load_file(path: str) -> ScenarioFile:
     except OSError as err:
         raise PolicyError(Diagnostic(f"cannot read {path}: {err.strerror}", code="io")) from None
     if not isinstance(data, dict) or "scenarios" not in data:
-        raise PolicyError(Diagnostic(f"{path}: not a scenario file (no 'scenarios' key)",
-                                     getattr(data, "loc", None) or Location(path, 1, 1),
-                                     code="scenarios.kind"))
+        raise PolicyError(
+            Diagnostic(
+                f"{path}: not a scenario file (no 'scenarios' key)",
+                getattr(data, "loc", None) or Location(path, 1, 1),
+                code="scenarios.kind",
+            )
+        )
     problems = validate_against(data, "scenarios")
     if problems:
         raise PolicyError(problems)
-    policy_path = (_relative(path, str(data["policy"])) if "policy" in data
-                   else default_policy_path(path))
+    policy_path = (
+        _relative(path, str(data["policy"])) if "policy" in data else default_policy_path(path)
+    )
     scenarios: list[Scenario] = []
     seen: dict[str, int] = {}
     for i, sc in enumerate(data["scenarios"]):
         loc = locate(data, ["scenarios", i])
         name = str(sc["name"])
         if name in seen:
-            problems.append(Diagnostic(
-                f"duplicate scenario name '{name}' (first used on line {seen[name]})",
-                locate(data, ["scenarios", i, "name"]), hint="give every scenario its own name",
-                code="scenarios.duplicate-name"))
+            problems.append(
+                Diagnostic(
+                    f"duplicate scenario name '{name}' (first used on line {seen[name]})",
+                    locate(data, ["scenarios", i, "name"]),
+                    hint="give every scenario its own name",
+                    code="scenarios.duplicate-name",
+                )
+            )
         seen.setdefault(name, loc.line if loc else 0)
         if "as_of" in sc:
             try:
                 dates.parse_date(str(sc["as_of"]))
             except ValueError as err:
-                problems.append(Diagnostic(str(err), locate(data, ["scenarios", i, "as_of"]),
-                                           hint="write the date as YYYY-MM-DD",
-                                           code="scenarios.as-of"))
+                problems.append(
+                    Diagnostic(
+                        str(err),
+                        locate(data, ["scenarios", i, "as_of"]),
+                        hint="write the date as YYYY-MM-DD",
+                        code="scenarios.as-of",
+                    )
+                )
         if "at" in sc:
             try:
                 dates.parse_datetime(str(sc["at"]), dt.timezone.utc)
             except ValueError as err:
-                problems.append(Diagnostic(str(err), locate(data, ["scenarios", i, "at"]),
-                                           hint="write an ISO 8601 instant such as "
-                                           "2025-03-01T10:00:00 (policy time zone) or "
-                                           "2025-03-01T10:00:00-08:00", code="scenarios.at"))
+                problems.append(
+                    Diagnostic(
+                        str(err),
+                        locate(data, ["scenarios", i, "at"]),
+                        hint="write an ISO 8601 instant such as "
+                        "2025-03-01T10:00:00 (policy time zone) or "
+                        "2025-03-01T10:00:00-08:00",
+                        code="scenarios.at",
+                    )
+                )
         scenarios.append(Scenario(name, path, loc.line if loc else 0, i, sc))
     if not os.path.exists(policy_path):
-        problems.append(Diagnostic(
-            f"the policy file {policy_path} does not exist",
-            locate(data, ["policy"]) if "policy" in data else Location(path, 1, 1),
-            hint="name scenario files <policy>.tests.yaml next to <policy>.yaml, or set "
-            "'policy:' to the policy's path relative to this file", code="scenarios.policy"))
+        problems.append(
+            Diagnostic(
+                f"the policy file {policy_path} does not exist",
+                locate(data, ["policy"]) if "policy" in data else Location(path, 1, 1),
+                hint="name scenario files <policy>.tests.yaml next to <policy>.yaml, or set "
+                "'policy:' to the policy's path relative to this file",
+                code="scenarios.policy",
+            )
+        )
     if problems:
         raise PolicyError(problems)
     return ScenarioFile(path, policy_path, data, scenarios)
 
 
-def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy
-               ) -> tuple[Holder, list[Record]]:
+def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy) -> tuple[Holder, list[Record]]:
     """(Holder, records) of a certification scenario; PolicyError at the scenario's lines."""
     extra = policy.record_fields
     data = sc.data
     if "holder_file" in data:
-        holder, records = load_holder(_relative(sf.path, str(data["holder_file"])), policy.tz,
-                                      extra_fields=extra)
+        holder, records = load_holder(
+            _relative(sf.path, str(data["holder_file"])), policy.tz, extra_fields=extra
+        )
         if data.get("records"):
             doc = sub_document(data, {"records": "records"})
             doc["holder"] = {"id": holder.id}
@@ -182,8 +210,9 @@ def _renumber(record: Any, order: int) -> Any:
     return replace(record, order=order)
 
 
-def evaluate_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
-                      recorder: Recorder | None = None) -> dict[str, Any]:
+def evaluate_scenario(
+    policy: Policy, sf: ScenarioFile, sc: Scenario, recorder: Recorder | None = None
+) -> dict[str, Any]:
     """The evaluation of a certification scenario, as ``Evaluation.as_dict()``."""
     holder, records = holder_for(sf, sc, policy)
     as_of = dates.parse_date(str(sc.data["as_of"]))
@@ -200,12 +229,12 @@ def _record_requirements(policy: Policy, evaluation: Any, recorder: Recorder) ->
         for i, result in enumerate(evaluation.results.get(p.number, [])):
             recorder.hit(policy, requirement_id(base, i), bool(result.met))
             if result.cap is not None:
-                recorder.hit(policy, f"{requirement_id(base, i)}.cap",
-                             result.counted >= result.cap)
+                recorder.hit(policy, f"{requirement_id(base, i)}.cap", result.counted >= result.cap)
 
 
-def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
-                 recorder: Recorder | None = None) -> ScenarioResult:
+def run_scenario(
+    policy: Policy, sf: ScenarioFile, sc: Scenario, recorder: Recorder | None = None
+) -> ScenarioResult:
     """Run one scenario and compare; never raises for problems in the scenario."""
     start = time.perf_counter()
     expect = sc.data["expect"]
@@ -216,23 +245,38 @@ def run_scenario(policy: Policy, sf: ScenarioFile, sc: Scenario,
             mismatches = match_package(expect, actual, sf.data, base, policy.tz)
         else:
             if "as_of" not in sc.data:
-                raise PolicyError(Diagnostic(
-                    f"scenario '{sc.name}' tests a certification policy: it needs 'holder' "
-                    "or 'holder_file' and 'as_of'", locate(sf.data, ["scenarios", sc.index]),
-                    hint="account, cart and at are for credit-package policies",
-                    code="scenarios.kind"))
+                raise PolicyError(
+                    Diagnostic(
+                        f"scenario '{sc.name}' tests a certification policy: it needs 'holder' "
+                        "or 'holder_file' and 'as_of'",
+                        locate(sf.data, ["scenarios", sc.index]),
+                        hint="account, cart and at are for credit-package policies",
+                        code="scenarios.kind",
+                    )
+                )
             wrong = [k for k in expect if k in PACKAGE_EXPECT]
             if wrong:
-                raise PolicyError([Diagnostic(
-                    f"'{k}' is expected of credit-package policies, not of a certification "
-                    "policy", locate(sf.data, [*base, k]), hint="see docs/ci.md, 'Scenario "
-                    "files'", code="scenarios.kind") for k in wrong])
+                raise PolicyError(
+                    [
+                        Diagnostic(
+                            f"'{k}' is expected of credit-package policies, not of a certification "
+                            "policy",
+                            locate(sf.data, [*base, k]),
+                            hint="see docs/ci.md, 'Scenario files'",
+                            code="scenarios.kind",
+                        )
+                        for k in wrong
+                    ]
+                )
             actual = evaluate_scenario(policy, sf, sc, recorder)
             mismatches = match_evaluation(expect, actual, sf.data, base)
     except PolicyError as err:
-        return ScenarioResult(sc, "error", errors=err.diagnostics, seconds=time.perf_counter() - start)
-    return ScenarioResult(sc, "failed" if mismatches else "passed", mismatches,
-                  seconds=time.perf_counter() - start)
+        return ScenarioResult(
+            sc, "error", errors=err.diagnostics, seconds=time.perf_counter() - start
+        )
+    return ScenarioResult(
+        sc, "failed" if mismatches else "passed", mismatches, seconds=time.perf_counter() - start
+    )
 
 
 def select(scenarios: list[Scenario], pattern: str | None) -> list[Scenario]:
@@ -242,8 +286,13 @@ def select(scenarios: list[Scenario], pattern: str | None) -> list[Scenario]:
     return [s for s in scenarios if pattern.lower() in s.name.lower()]
 
 
-def run_file(sf: ScenarioFile, env: Environment, pattern: str | None = None,
-             policy: Policy | None = None, recorder: Recorder | None = None) -> list[ScenarioResult]:
+def run_file(
+    sf: ScenarioFile,
+    env: Environment,
+    pattern: str | None = None,
+    policy: Policy | None = None,
+    recorder: Recorder | None = None,
+) -> list[ScenarioResult]:
     """Run the selected scenarios of a file (PolicyError when its policy does not load)."""
     policy = policy or load_policy(sf.policy_path, env)
     chosen = select(sf.scenarios, pattern)
@@ -252,4 +301,3 @@ def run_file(sf: ScenarioFile, env: Environment, pattern: str | None = None,
     recorder.register(policy)
     with observing(recorder):
         return [run_scenario(policy, sf, sc, recorder) for sc in chosen]
-

@@ -60,10 +60,15 @@ def scenario_at(sf: Any, sc: Any, tz: dt.tzinfo) -> dt.datetime:
     try:
         return dates.parse_datetime(str(sc.data["at"]), tz).astimezone(tz)
     except ValueError as err:
-        raise PolicyError(Diagnostic(
-            str(err), locate(sf.data, ["scenarios", sc.index, "at"]),
-            hint="write an ISO 8601 instant, e.g. 2025-03-01T10:00:00 (local time in the "
-            "policy's time zone) or 2025-03-01T10:00:00-08:00", code="scenarios.at")) from None
+        raise PolicyError(
+            Diagnostic(
+                str(err),
+                locate(sf.data, ["scenarios", sc.index, "at"]),
+                hint="write an ISO 8601 instant, e.g. 2025-03-01T10:00:00 (local time in the "
+                "policy's time zone) or 2025-03-01T10:00:00-08:00",
+                code="scenarios.at",
+            )
+        ) from None
 
 
 def scenario_account(policy: Policy, sf: Any, sc: Any) -> Any:
@@ -78,11 +83,14 @@ def scenario_account(policy: Policy, sf: Any, sc: Any) -> Any:
     more = account_from_document(doc, policy.tz, path=sf.path).events
     taken = {e.id for e in account.events}
     problems = [
-        Diagnostic(f"event id '{e.id}' is already used in {data['account_file']}",
-                   locate(sf.data, ["scenarios", sc.index, "events", i, "id"]),
-                   hint="give every purchase and redemption its own id",
-                   code="account.duplicate-id")
-        for i, e in enumerate(more) if e.id in taken
+        Diagnostic(
+            f"event id '{e.id}' is already used in {data['account_file']}",
+            locate(sf.data, ["scenarios", sc.index, "events", i, "id"]),
+            hint="give every purchase and redemption its own id",
+            code="account.duplicate-id",
+        )
+        for i, e in enumerate(more)
+        if e.id in taken
     ]
     if problems:
         raise PolicyError(problems)
@@ -97,11 +105,15 @@ def scenario_cart(sf: Any, sc: Any) -> Any:
     if "cart_file" in data:
         return load_cart(_relative(sf.path, str(data["cart_file"])))
     if "cart" not in data:
-        raise PolicyError(Diagnostic(
-            f"scenario '{sc.name}' expects a redemption decision but has no cart",
-            locate(sf.data, ["scenarios", sc.index, "expect", "decision"]),
-            hint="add 'cart:' (acknowledged_terms, items) or 'cart_file:' to the scenario, "
-            "or expect only a 'balance'", code="scenarios.cart"))
+        raise PolicyError(
+            Diagnostic(
+                f"scenario '{sc.name}' expects a redemption decision but has no cart",
+                locate(sf.data, ["scenarios", sc.index, "expect", "decision"]),
+                hint="add 'cart:' (acknowledged_terms, items) or 'cart_file:' to the scenario, "
+                "or expect only a 'balance'",
+                code="scenarios.cart",
+            )
+        )
     return cart_from_document(sub_document(data, {"cart": "cart"}), path=sf.path)
 
 
@@ -109,20 +121,34 @@ def check_package_scenario(policy: Policy, sf: Any, sc: Any) -> None:
     """PolicyError when the scenario is not one a credit-package policy can run."""
     data, here = sc.data, ["scenarios", sc.index]
     if "account" not in data and "account_file" not in data:
-        raise PolicyError(Diagnostic(
-            f"scenario '{sc.name}' tests a credit-package policy: it needs 'account' (with "
-            "'events') or 'account_file', and 'at'", locate(sf.data, here),
-            hint="holders and as_of are for certification policies", code="scenarios.kind"))
+        raise PolicyError(
+            Diagnostic(
+                f"scenario '{sc.name}' tests a credit-package policy: it needs 'account' (with "
+                "'events') or 'account_file', and 'at'",
+                locate(sf.data, here),
+                hint="holders and as_of are for certification policies",
+                code="scenarios.kind",
+            )
+        )
     wrong = [k for k in data["expect"] if k not in PACKAGE_EXPECT]
     if wrong:
-        raise PolicyError([Diagnostic(
-            f"'{k}' is expected of certification policies; a credit-package scenario "
-            "expects 'decision' and/or 'balance'", locate(sf.data, [*here, "expect", k]),
-            hint="see docs/ci.md, 'Scenario files'", code="scenarios.kind") for k in wrong])
+        raise PolicyError(
+            [
+                Diagnostic(
+                    f"'{k}' is expected of certification policies; a credit-package scenario "
+                    "expects 'decision' and/or 'balance'",
+                    locate(sf.data, [*here, "expect", k]),
+                    hint="see docs/ci.md, 'Scenario files'",
+                    code="scenarios.kind",
+                )
+                for k in wrong
+            ]
+        )
 
 
-def package_outcome(policy: Policy, sf: Any, sc: Any,
-                    recorder: Recorder | None = None) -> dict[str, Any]:
+def package_outcome(
+    policy: Policy, sf: Any, sc: Any, recorder: Recorder | None = None
+) -> dict[str, Any]:
     """The ``decision`` and/or ``balance`` a package scenario expects, as plain data."""
     check_package_scenario(policy, sf, sc)
     account = scenario_account(policy, sf, sc)
@@ -150,6 +176,10 @@ def _record(policy: Policy, recorder: Recorder, bal: Any, cart: Any, decision: A
         recorder.hit(policy, "package.valid_for", p.package.usable_at(bal.at))
     if cart is not None and terms is not None and terms.require_acknowledgement:
         recorder.hit(policy, "cart.require_acknowledgement", cart.acknowledged_terms)
-    if decision is not None and decision.enrollments and terms is not None \
-            and terms.course_expires_after is not None:
+    if (
+        decision is not None
+        and decision.enrollments
+        and terms is not None
+        and terms.course_expires_after is not None
+    ):
         recorder.hit(policy, "enrollment.expires_after")
