@@ -37,6 +37,7 @@ from policyengine.certification.requirement_result import RequirementResult
 from policyengine.certification.requirements import Applied, Measurement, Requirements, progress
 from policyengine.certification.result import Evaluation, RecordOutcome
 from policyengine.certification.status import holder_status, policy_status
+from policyengine.certification.tally import Tally
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.policy.model import Policy
 from policyengine.records.conversion import credits_from_minutes
@@ -127,34 +128,36 @@ class _Run:
         if self.requirements[p.kind].optimal:
             self._apply_optimal(p, valid, t, apply_all)
             return
+        tally = self._tally(p)
         if apply_all:
-            self._apply_all(p, [self._applied(r, p) for r in valid], t)
+            self._apply_all(p, [self._applied(r, p) for r in valid], t, tally)
             return
-        m = self._measure(p, p.applied)
         for r in valid:
-            if not apply_all and m.feasible:
+            if tally.feasible:
                 self.last_event[r.id] = ("not-needed", p)
                 continue
-            trial = self._measure(p, [*p.applied, self._applied(r, p)])
-            if apply_all or any(
-                n > o for n, o in zip(progress(trial.results), progress(m.results), strict=True)
-            ):
-                p.applied.append(self._applied(r, p))
-                m = trial
-                if p.completed_on is None and m.feasible:
+            a = self._applied(r, p)
+            if tally.helps(a):
+                tally.add(a)
+                p.applied.append(a)
+                if p.completed_on is None and tally.feasible:
                     self._complete(p, t)
             else:
                 self.last_event[r.id] = ("not-needed", p)
-        if p.completed_on is None and m.feasible:
+        if p.completed_on is None and tally.feasible:
             self._complete(p, t)
+        m = self._measure(p, p.applied)
         self.results[p.number] = m.results
         self.measurements[p.number] = m
 
-    def _apply_all(self, p: Period, candidates: list[Applied], t: dt.date) -> None:
+    def _tally(self, p: Period) -> Tally:
+        return Tally(self.requirements[p.kind], p.values(), self.holder, p.number, p.applied)
+
+    def _apply_all(self, p: Period, candidates: list[Applied], t: dt.date, tally: Tally) -> None:
         """Every valid record is applied; first-fit never revises an earlier record, so
         the completion date is where the shortest complete prefix ends."""
         if p.completed_on is None:
-            n = optimal.shortest_prefix(p.applied, candidates, lambda lst: self._measure(p, lst))
+            n = tally.first_complete(candidates)
             if n is not None:
                 p.applied.extend(candidates[:n])
                 self._complete(p, t)

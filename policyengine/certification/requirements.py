@@ -109,7 +109,7 @@ class Requirements:
         self._order = {i: n for n, i in enumerate(self.categories)}
 
     # -- numbers and filters -------------------------------------------------------
-    def _number(self, value: Amount | None, values: dict[str, Any]) -> Decimal | None:
+    def number(self, value: Amount | None, values: dict[str, Any]) -> Decimal | None:
         return resolve_amount(value, values)
 
     def _own_matches(self, a: Applied, scope: Scope, period_no: int) -> tuple[bool, ...]:
@@ -127,7 +127,7 @@ class Requirements:
         self._cache[cache_key] = out = tuple(row)
         return out
 
-    def _matches(self, a: Applied, scope: Scope, period_no: int) -> tuple[bool, ...]:
+    def matches(self, a: Applied, scope: Scope, period_no: int) -> tuple[bool, ...]:
         """Whether ``a`` counts toward each requirement: its own ``where`` and those of
         the requirements it is within."""
         cache_key = ("within", period_no, a.key, a.effective_on, a.credits)
@@ -152,13 +152,13 @@ class Requirements:
             j = self.within.get(j)
         return al.ROOT if j is None else j
 
-    def _build(self, scope: Scope, period: Scope) -> tuple[al.Tree, Years, dict[al.Cap, Decimal]]:
+    def build(self, scope: Scope, period: Scope) -> tuple[al.Tree, Years, dict[al.Cap, Decimal]]:
         parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}
         minimum: dict[Any, Decimal] = {
-            i: self._number(self.items[i].min, scope) or ZERO for i in self.categories
+            i: self.number(self.items[i].min, scope) or ZERO for i in self.categories
         }
         minimum[al.ROOT] = max(
-            (self._number(self.items[i].min, scope) or ZERO for i in self.roots), default=ZERO
+            (self.number(self.items[i].min, scope) or ZERO for i in self.roots), default=ZERO
         )
         years: dict[int, list[tuple[dt.date, dt.date, Decimal]]] = {}
         for i, req in enumerate(self.items):
@@ -169,7 +169,7 @@ class Requirements:
                     (
                         start,
                         end,
-                        self._number(
+                        self.number(
                             per_year_min, {**scope, "year": year_values(n, start, end, kind)}
                         )
                         or ZERO,
@@ -178,7 +178,7 @@ class Requirements:
                         period_years(period["start"], period["end"], kind), 1
                     )
                 ]
-                if self._year_leaves(i):
+                if self.year_leaves(i):
                     node = i if i in self.categories else al.ROOT
                     for y, (_s, _e, each) in enumerate(years[i]):
                         parent[("year", i, y)] = node
@@ -186,14 +186,14 @@ class Requirements:
         caps: dict[Any, Decimal] = {}
         total_min = minimum[al.ROOT]
         for i, req in enumerate(self.items):
-            cap = self._number(req.max, scope)
+            cap = self.number(req.max, scope)
             if cap is None and req.max_share is not None:
                 cap = req.max_share * total_min
             if cap is not None:
                 caps[("cap", i)] = cap
         return al.Tree(parent, minimum), years, caps
 
-    def _year_leaves(self, i: int) -> bool:
+    def year_leaves(self, i: int) -> bool:
         """Per-year minimums of a category, or of the total when there are no categories,
         are part of the allocation; the total's with categories is a sum of all credits."""
         return i in self.categories or not self.categories
@@ -204,13 +204,13 @@ class Requirements:
         """Whether ``a`` may matter for something the credit assignment does not decide:
         an items count, a required course, or the total's per-year sums."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
-        match = self._matches(a, scope, period_no)
+        match = self.matches(a, scope, period_no)
         for i, req in enumerate(self.items):
             if not match[i]:
                 continue
             if not self.credits[i] or a.record.course in req.courses:
                 return True
-            if req.per_year is not None and i in self.roots and not self._year_leaves(i):
+            if req.per_year is not None and i in self.roots and not self.year_leaves(i):
                 return True
         return False
 
@@ -219,7 +219,7 @@ class Requirements:
     ) -> list[al.Cap]:
         """The caps (allocation nodes) covering ``a``."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
-        match = self._matches(a, scope, period_no)
+        match = self.matches(a, scope, period_no)
         return [("cap", i) for i, req in enumerate(self.items) if match[i] and req.has_cap]
 
     # -- measuring -----------------------------------------------------------------
@@ -233,10 +233,10 @@ class Requirements:
     ) -> Measurement:
         policy = self.policy
         scope = {**policy.base_values(), "period": period, "holder": holder}
-        tree, years, caps = self._build(scope, period)
-        matches = [self._matches(a, scope, period_no) for a in applied]
+        tree, years, caps = self.build(scope, period)
+        matches = [self.matches(a, scope, period_no) for a in applied]
         units = [
-            self._unit(a, m, years, tree, period_no) for a, m in zip(applied, matches, strict=True)
+            self.unit(a, m, years, tree, period_no) for a, m in zip(applied, matches, strict=True)
         ]
         unit_caps = [
             al.Unit(u.key, u.credits, u.nodes, tuple(c for c in caps if m[c[1]]))
@@ -274,7 +274,7 @@ class Requirements:
             i, depth = self.within[i], depth + 1
         return depth
 
-    def _unit(
+    def unit(
         self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree, period_no: int
     ) -> al.Unit:
         cache_key = ("unit", period_no, a.key, a.effective_on, a.credits)
@@ -292,9 +292,9 @@ class Requirements:
             if match[i]:
                 nodes.append(i)
         for i, spans in years.items():
-            if not self._year_leaves(i) or (i in self.categories and not match[i]):
+            if not self.year_leaves(i) or (i in self.categories and not match[i]):
                 continue
-            y = self._year_of(a, i, spans)
+            y = self.year_of(a, i, spans)
             if y is not None:
                 nodes.append(("year", i, y))
 
@@ -304,7 +304,7 @@ class Requirements:
         nodes.sort(key=deepest_first)
         return tuple(nodes)
 
-    def _year_of(self, a: Applied, i: int, spans: list[YearSpan]) -> int | None:
+    def year_of(self, a: Applied, i: int, spans: list[YearSpan]) -> int | None:
         if a.carried_from is not None:
             per_year = self.items[i].per_year
             return 0 if per_year is None or per_year.carried_may_count else None
@@ -343,7 +343,7 @@ class Requirements:
                 got = ZERO
                 for j in mine:
                     a = applied[j]
-                    if self._year_of(a, i, years[i]) != y:
+                    if self.year_of(a, i, years[i]) != y:
                         continue
                     if i in self.categories:
                         got += sum(
@@ -361,7 +361,7 @@ class Requirements:
             id=req.id,
             label=req.label,
             measure=measure,
-            required=self._number(req.min, scope),
+            required=self.number(req.min, scope),
             counted=counted,
             cap=caps.get(("cap", i)),
             courses_missing=tuple(c for c in req.courses if c not in have),

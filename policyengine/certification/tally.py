@@ -1,0 +1,187 @@
+"""A period's requirements tallied one record at a time (chronological allocation).
+
+Chronological allocation asks two questions record by record: *is the period complete
+yet?* and *would this record bring it closer?* Measuring the whole period again for each
+record (``Requirements.measure``) makes that quadratic. A :class:`Tally` keeps the
+first-fit state between records instead — what each allocation node has counted, what
+each cap has left, the items, courses and per-year credits of each requirement — so
+adding a record, or trying one, costs the depth of the requirement tree, not the number
+of records applied. The full :class:`~policyengine.certification.requirements.Measurement`
+(what the output shows) is still computed once, from the records taken.
+
+The numbers a tally compares are exactly those ``progress(measure(...).results)`` gives:
+first-fit never revises an earlier record, every record's credits are given (within the
+caps) when it is added, and the surplus attribution ``measure`` adds afterwards only moves
+credits into requirements already met (see allocation.py), so ``min(counted, required)``
+per requirement and per year, and the missing courses, agree. ``tests/certification/
+test_tally.py`` checks this against ``measure`` on random histories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from policyengine.certification import allocation as al
+from policyengine.certification.requirements import Applied, Requirements, Scope
+from policyengine.decimals import ZERO
+
+Progress = tuple[tuple[Decimal, Decimal, int], ...]
+
+
+class _State:
+    """What the records added so far have counted (small: nodes and requirements)."""
+
+    __slots__ = ("cap_left", "counted", "courses", "given", "items", "total", "year_got")
+
+    def __init__(self, caps: Mapping[al.Cap, Decimal], size: int) -> None:
+        self.counted: dict[al.Node, Decimal] = {}
+        self.cap_left: dict[al.Cap, Decimal] = dict(caps)
+        self.items = [0] * size
+        self.given = [ZERO] * size  # credits of the records matching each requirement
+        self.total = ZERO  # credits given, all records
+        self.courses: list[set[str]] = [set() for _ in range(size)]
+        self.year_got: dict[tuple[int, int], Decimal] = {}
+
+    def copy(self) -> _State:
+        new = _State.__new__(_State)
+        new.counted, new.cap_left = dict(self.counted), dict(self.cap_left)
+        new.items, new.given, new.total = list(self.items), list(self.given), self.total
+        new.courses = [set(c) for c in self.courses]
+        new.year_got = dict(self.year_got)
+        return new
+
+
+class Tally:
+    """The chronological (first-fit) allocation of one period, one record at a time."""
+
+    def __init__(
+        self,
+        requirements: Requirements,
+        period: Scope,
+        holder: Mapping[str, Any],
+        period_no: int,
+        applied: Sequence[Applied] = (),
+    ) -> None:
+        self.reqs = requirements
+        self.period_no = period_no
+        self.scope: Scope = {**requirements.policy.base_values(), "period": period,
+                             "holder": holder}
+        self.tree, self.years, self.caps = requirements.build(self.scope, period)
+        self.required = [requirements.number(r.min, self.scope) for r in requirements.items]
+        self.state = _State(self.caps, len(requirements.items))
+        for a in applied:
+            self._add(self.state, a)
+
+    # -- the two questions ---------------------------------------------------------
+    @property
+    def feasible(self) -> bool:
+        """Every requirement of the period met by the records added."""
+        return self._met(self.state)
+
+    def helps(self, a: Applied) -> bool:
+        """Whether adding ``a`` brings some unmet requirement closer (the test
+        chronological allocation applies a record by)."""
+        trial = self.state.copy()
+        self._add(trial, a)
+        return any(n > o for n, o in zip(self._progress(trial), self._progress(self.state),
+                                         strict=True))
+
+    def add(self, a: Applied) -> None:
+        self._add(self.state, a)
+
+    def first_complete(self, candidates: Sequence[Applied]) -> int | None:
+        """The smallest n such that the records added plus ``candidates[:n]`` complete the
+        period (None when all of them do not); the candidates counted are added."""
+        if self.feasible:
+            return 0
+        for n, a in enumerate(candidates, 1):
+            self.add(a)
+            if self.feasible:
+                return n
+        return None
+
+    # -- first-fit, one unit -------------------------------------------------------
+    def _add(self, s: _State, a: Applied) -> None:
+        reqs = self.reqs
+        match = reqs.matches(a, self.scope, self.period_no)
+        unit = reqs.unit(a, match, self.years, self.tree, self.period_no)
+        caps = tuple(c for c in self.caps if match[c[1]])
+        amount = unit.credits
+        for c in caps:
+            amount = min(amount, s.cap_left[c])
+        amount = max(ZERO, amount)
+        for c in caps:
+            s.cap_left[c] -= amount
+        given, rest = amount, amount
+        for node in (*unit.nodes, al.ROOT):
+            if rest <= 0:
+                break
+            take = min(rest, max(ZERO, self.tree.minimum.get(node, ZERO) -
+                                 s.counted.get(node, ZERO)))
+            if take > 0:
+                self._count(s, node, take)
+                rest -= take
+        if rest > 0:  # surplus: counted where it fits first, needed by no minimum
+            self._count(s, unit.nodes[0] if unit.nodes else al.ROOT, rest)
+        s.total += given
+        course = a.record.course
+        for i, matched in enumerate(match):
+            if not matched:
+                continue
+            s.items[i] += 1
+            s.given[i] += given
+            if course is not None:
+                s.courses[i].add(course)
+            spans = self.years.get(i)
+            if spans is not None:
+                y = reqs.year_of(a, i, spans)
+                if y is not None:
+                    s.year_got[(i, y)] = s.year_got.get((i, y), ZERO) + given
+
+    def _count(self, s: _State, node: al.Node, amount: Decimal) -> None:
+        for n in self.tree.chain(node):
+            s.counted[n] = s.counted.get(n, ZERO) + amount
+
+    # -- what measure() would say ----------------------------------------------------
+    def _counted(self, s: _State, i: int) -> Decimal:
+        reqs = self.reqs
+        if not reqs.credits[i]:
+            return Decimal(s.items[i])
+        if i in reqs.categories:
+            return s.counted.get(i, ZERO)
+        if i in reqs.roots:
+            return s.total
+        return s.given[i]
+
+    def _year(self, s: _State, i: int, y: int) -> Decimal:
+        """Year ``y``'s credits toward requirement ``i``, as far as its minimum can tell:
+        a year that is an allocation node counts what first-fit gave it (more reaches it
+        only once it is met); the total's years beside categories sum the records'."""
+        if self.reqs.year_leaves(i):
+            return s.counted.get(("year", i, y), ZERO)
+        return s.year_got.get((i, y), ZERO)
+
+    def _progress(self, s: _State) -> Progress:
+        out = []
+        for i, req in enumerate(self.reqs.items):
+            required = self.required[i]
+            counted = min(self._counted(s, i), required) if required is not None else ZERO
+            years = sum((min(self._year(s, i, y), each)
+                         for y, (_a, _b, each) in enumerate(self.years.get(i, ()))), ZERO)
+            missing = sum(1 for c in req.courses if c not in s.courses[i])
+            out.append((counted, years, -missing))
+        return tuple(out)
+
+    def _met(self, s: _State) -> bool:
+        for i, req in enumerate(self.reqs.items):
+            required = self.required[i]
+            if required is not None and self._counted(s, i) < required:
+                return False
+            if any(c not in s.courses[i] for c in req.courses):
+                return False
+            for y, (_a, _b, each) in enumerate(self.years.get(i, ())):
+                if self._year(s, i, y) < each:
+                    return False
+        return True
