@@ -10,10 +10,13 @@ Source ``lms``, kind ``course``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 from policyengine import hookimpl
-from policyengine.errors import Diagnostic
+from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
-from policyengine.sources import CsvSource, mapping_option, source_options
+from policyengine.sources import CreditSource, CsvSource, RowContext, mapping_option, source_options
 
 COLUMNS = {
     "id": "id",
@@ -41,7 +44,9 @@ class LmsTranscript(CsvSource):
         mapping=mapping_option("Record field -> column", COLUMNS),
     )
 
-    def record(self, row, where, context):
+    def record(
+        self, row: Mapping[str, Any], where: Location, context: RowContext
+    ) -> tuple[Mapping[str, Any] | None, Sequence[Diagnostic]]:
         missing = [
             Diagnostic(f"missing {COLUMNS[k]}", where, code="source.lms")
             for k in ("course",)
@@ -59,5 +64,5 @@ class LmsTranscript(CsvSource):
 
 
 @hookimpl
-def register_sources(register):
+def register_sources(register: Callable[[type[CreditSource]], None]) -> None:
     register(LmsTranscript)

@@ -9,14 +9,18 @@ for a blank cell), ``approved`` or ``declined``. Source ``upload``, kind ``uploa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from policyengine import hookimpl
-from policyengine.errors import Diagnostic, did_you_mean
+from policyengine.errors import Diagnostic, Location, did_you_mean
 from policyengine.expr.types import STRING
 from policyengine.sources import (
+    CreditSource,
     CsvSource,
+    RowContext,
+    SourceResult,
     columns,
     data_items,
     file_format,
@@ -53,7 +57,9 @@ class MemberUploads(CsvSource):
         mapping=mapping_option("Record field -> column or key", COLUMNS),
     )
 
-    def rows(self, path, options, result):
+    def rows(
+        self, path: Path, options: Mapping[str, Any], result: SourceResult
+    ) -> Iterator[tuple[Location, Mapping[str, Any]]]:
         if file_format(options, path) == "csv":
             return super().rows(path, options, result)
         wanted = columns(options, COLUMNS)  # JSON/YAML: the same names, as keys
@@ -62,7 +68,9 @@ class MemberUploads(CsvSource):
             for _i, where, item in data_items(path, ("uploads",), result)
         )
 
-    def record(self, row, where, context):
+    def record(
+        self, row: Mapping[str, Any], where: Location, context: RowContext
+    ) -> tuple[Mapping[str, Any] | None, Sequence[Diagnostic]]:
         problems = [Diagnostic(p, where, hint, "source.upload") for p, hint in self._check(row)]
         return {
             **row,
@@ -90,5 +98,5 @@ class MemberUploads(CsvSource):
 
 
 @hookimpl
-def register_sources(register):
+def register_sources(register: Callable[[type[CreditSource]], None]) -> None:
     register(MemberUploads)

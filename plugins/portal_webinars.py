@@ -11,20 +11,27 @@ webinars are recorded automatically: status ``approved``, source ``portal``, kin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from policyengine import dates, hookimpl
-from policyengine.errors import Diagnostic
+from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
 from policyengine.records import parse_decimal
 from policyengine.records.conversion import CONVERSION_SCHEMA, credits_from_minutes
 from policyengine.sources import (
+    CreditSource,
     CsvSource,
+    RowContext,
     SourceOptionError,
     conversion_rule,
     mapping_option,
     source_options,
 )
+
+if TYPE_CHECKING:
+    from policyengine.policy.model import Policy
 
 COLUMNS = {
     "id": "id",
@@ -56,7 +63,7 @@ class PortalWebinars(CsvSource):
         conversion=CONVERSION_SCHEMA,
     )
 
-    def check_options(self, options, policy):
+    def check_options(self, options: Mapping[str, Any], policy: Policy | None) -> None:
         conversion = conversion_rule(options, policy)
         if not conversion:
             raise SourceOptionError(
@@ -69,8 +76,12 @@ class PortalWebinars(CsvSource):
         except ValueError as err:
             raise SourceOptionError("conversion", str(err)) from None
 
-    def record(self, row, where, context):
+    def record(
+        self, row: Mapping[str, Any], where: Location, context: RowContext
+    ) -> tuple[Mapping[str, Any] | None, Sequence[Diagnostic]]:
         conversion = conversion_rule(context.options, context.policy)
+        # check_options, run before any row is read, refuses a source without a rule
+        assert conversion is not None
         problems: list[str] = []
         times: dict[str, dt.datetime] = {}
         for key in ("start", "end"):
@@ -118,5 +129,5 @@ class PortalWebinars(CsvSource):
 
 
 @hookimpl
-def register_sources(register):
+def register_sources(register: Callable[[type[CreditSource]], None]) -> None:
     register(PortalWebinars)

@@ -11,13 +11,14 @@ definition, so problems point at their ``line:col``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyengine import hookimpl
 from policyengine.errors import PolicyError
+from policyengine.expr.types import Type
 from policyengine.load.schema import load_schema, validate_against
 from policyengine.load.yaml_loader import to_plain
 from policyengine.records.model import record_from_mapping
@@ -88,7 +89,7 @@ class RecordsFile(CreditSource):
         return self._read_document(path, tz, extra)
 
     def _read_csv(
-        self, path: Path, options: Mapping[str, Any], tz: dt.tzinfo, extra: Mapping
+        self, path: Path, options: Mapping[str, Any], tz: dt.tzinfo, extra: Mapping[str, Type]
     ) -> SourceResult:
         result = SourceResult()
         names = {f: f for f in (*CSV_FIELDS, *extra)}  # one column per record field
@@ -96,7 +97,7 @@ class RecordsFile(CreditSource):
             normalize(row, tz, result, where=where, extra_fields=extra)
         return result
 
-    def _read_document(self, path: Path, tz: dt.tzinfo, extra: Mapping) -> SourceResult:
+    def _read_document(self, path: Path, tz: dt.tzinfo, extra: Mapping[str, Type]) -> SourceResult:
         result = SourceResult()
         data = load_data_file(path)
         if isinstance(data, Mapping) and "holder" in data:
@@ -125,5 +126,5 @@ class RecordsFile(CreditSource):
 
 
 @hookimpl
-def register_sources(register):
+def register_sources(register: Callable[[type[CreditSource]], None]) -> None:
     register(RecordsFile)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,8 +90,14 @@ _BUILD = _READ | {
 _DUMP_PRAGMAS = ("foreign_keys",)  # what `sqlite3 .dump` writes
 
 
-def _authorizer(allowed: set[int], pragmas: tuple[str, ...] = ()):
-    def check(action: int, arg1: Any, _arg2: Any, _db: Any, _trigger: Any) -> int:
+# what sqlite3.Connection.set_authorizer calls: (action, arg1, arg2, database, trigger)
+_Authorizer = Callable[[int, str | None, str | None, str | None, str | None], int]
+
+
+def _authorizer(allowed: set[int], pragmas: tuple[str, ...] = ()) -> _Authorizer:
+    def check(
+        action: int, arg1: str | None, _arg2: str | None, _db: str | None, _trigger: str | None
+    ) -> int:
         if action == sqlite3.SQLITE_PRAGMA:
             return sqlite3.SQLITE_OK if str(arg1).lower() in pragmas else sqlite3.SQLITE_DENY
         return sqlite3.SQLITE_OK if action in allowed else sqlite3.SQLITE_DENY
@@ -253,5 +259,5 @@ class SqlQuery(CreditSource):
 
 
 @hookimpl
-def register_sources(register):
+def register_sources(register: Callable[[type[CreditSource]], None]) -> None:
     register(SqlQuery)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +62,12 @@ def duration_minutes(text: str) -> Decimal:
     return w * 7 * 1440 + d * 1440 + h * 60 + mi + s / 60
 
 
-def _member(actor: Any) -> str | None:
+def _mapping(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a mapping (a JSON object), else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _member(actor: object) -> str | None:
     if not isinstance(actor, Mapping):
         return None
     account = actor.get("account")
@@ -76,7 +81,7 @@ def _member(actor: Any) -> str | None:
     return None
 
 
-def _name(definition: Any, language: str | None) -> str:
+def _name(definition: object, language: str | None) -> str:
     names = definition.get("name") if isinstance(definition, Mapping) else None
     if not isinstance(names, Mapping) or not names:
         return ""
@@ -127,17 +132,17 @@ class XapiStatements(CreditSource):
 
     @staticmethod
     def _statement(
-        stmt: Mapping,
+        stmt: Mapping[str, Any],
         i: int,
         where: Location,
         verbs: tuple[str, ...],
-        conversion: Mapping | None,
-        options: Mapping,
+        conversion: Mapping[str, Any] | None,
+        options: Mapping[str, Any],
         tz: dt.tzinfo,
-    ) -> tuple[dict, list[tuple[str, Location]]]:
+    ) -> tuple[dict[str, Any], list[tuple[str, Location]]]:
         problems: list[tuple[str, Location]] = []
 
-        def bad(message: str, *path: Any) -> None:
+        def bad(message: str, *path: str) -> None:
             problems.append((message, locate(stmt, list(path)) or where))
 
         actor = stmt.get("actor")
@@ -152,8 +157,8 @@ class XapiStatements(CreditSource):
             bad("missing verb.id", "verb")
         elif not any(verb_id == v or verb_id.rstrip("/").endswith("/" + v) for v in verbs):
             bad(f"verb '{verb_id}' is not accepted (accepted: {', '.join(verbs)})", "verb", "id")
-        obj = stmt.get("object")
-        if not isinstance(obj, Mapping) or not obj.get("id"):
+        obj = _mapping(stmt.get("object"))
+        if not obj.get("id"):
             bad("missing object.id", "object")
         elif obj.get("objectType", "Activity") != "Activity":
             bad(f"object is a {obj.get('objectType')}, not an Activity", "object", "objectType")
@@ -166,17 +171,16 @@ class XapiStatements(CreditSource):
                     bad(f"{key}: {err}", key)
         if not stmt.get("timestamp") and not stmt.get("stored"):
             bad("statement has neither timestamp nor stored", "id")
-        result = stmt.get("result") if isinstance(stmt.get("result"), Mapping) else {}
-        minutes = credits = None
+        result = _mapping(stmt.get("result"))
+        minutes: Decimal | None = None
+        credits: Decimal | None = None
         if result.get("duration"):
             try:
                 minutes = duration_minutes(result["duration"])
             except ValueError as err:
                 bad(f"result.duration: {err}", "result", "duration")
         ext = options.get("credits_extension")
-        extensions = (
-            result.get("extensions") if isinstance(result.get("extensions"), Mapping) else {}
-        )
+        extensions = _mapping(result.get("extensions"))
         if ext and ext in extensions:
             try:
                 credits = parse_decimal(extensions[ext], "credits")
@@ -207,5 +211,5 @@ class XapiStatements(CreditSource):
 
 
 @hookimpl
-def register_sources(register):
+def register_sources(register: Callable[[type[CreditSource]], None]) -> None:
     register(XapiStatements)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policyengine import hookimpl
 from policyengine.errors import Diagnostic, Location
@@ -24,6 +24,9 @@ from policyengine.expr.functions import Function
 from policyengine.expr.types import DATE, NUMBER, STRING
 from policyengine.records import parse_decimal
 from policyengine.sources import CreditSource, SourceResult, input_path, normalize, record_fields
+
+if TYPE_CHECKING:
+    from policyengine.policy.model import Policy
 
 
 class ConferenceAttendance(CreditSource):
@@ -46,7 +49,9 @@ class ConferenceAttendance(CreditSource):
         },
     }
 
-    def read(self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy=None) -> SourceResult:
+    def read(
+        self, options: Mapping[str, Any], *, tz: dt.tzinfo, policy: Policy | None = None
+    ) -> SourceResult:
         path = input_path(options)
         rate = Decimal(str(options.get("credits_per_hour", 1)))
         extra = record_fields(policy, self.fields)
@@ -94,12 +99,12 @@ def business_days_between(a: dt.date, b: dt.date) -> Decimal:
 
 
 @hookimpl
-def register_sources(register):
+def register_sources(register: Callable[[type[CreditSource]], None]) -> None:
     register(ConferenceAttendance)
 
 
 @hookimpl
-def register_functions(register):
+def register_functions(register: Callable[[Function], None]) -> None:
     register(
         Function(
             "business_days_between",
