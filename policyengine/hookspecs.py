@@ -6,7 +6,7 @@ with functions marked ``@hookimpl`` whose names match the specifications below::
     from policyengine import hookimpl
 
     @hookimpl
-    def register_sources(register):
+    def register_sources(register: Callable[[type[CreditSource]], None]) -> None:
         register(ConferenceAttendance)
 
 Hooks take a *register* callback (as llm's ``register_models(register)`` does): the

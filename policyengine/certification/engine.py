@@ -133,18 +133,18 @@ class _Run:
             self._apply_all(p, [self._applied(r, p) for r in valid], t, tally)
             return
         for r in valid:
-            if tally.feasible:
+            if tally.complete():
                 self.last_event[r.id] = ("not-needed", p)
                 continue
             a = self._applied(r, p)
             if tally.helps(a):
                 tally.add(a)
                 p.applied.append(a)
-                if p.completed_on is None and tally.feasible:
+                if p.completed_on is None and tally.complete():
                     self._complete(p, t)
             else:
                 self.last_event[r.id] = ("not-needed", p)
-        if p.completed_on is None and tally.feasible:
+        if p.completed_on is None and tally.complete():
             self._complete(p, t)
         m = self._measure(p, p.applied)
         self.results[p.number] = m.results

@@ -66,8 +66,11 @@ class Tally:
     ) -> None:
         self.reqs = requirements
         self.period_no = period_no
-        self.scope: Scope = {**requirements.policy.base_values(), "period": period,
-                             "holder": holder}
+        self.scope: Scope = {
+            **requirements.policy.base_values(),
+            "period": period,
+            "holder": holder,
+        }
         self.tree, self.years, self.caps = requirements.build(self.scope, period)
         self.required = [requirements.number(r.min, self.scope) for r in requirements.items]
         self.state = _State(self.caps, len(requirements.items))
@@ -75,9 +78,9 @@ class Tally:
             self._add(self.state, a)
 
     # -- the two questions ---------------------------------------------------------
-    @property
-    def feasible(self) -> bool:
-        """Every requirement of the period met by the records added."""
+    def complete(self) -> bool:
+        """Every requirement of the period met by the records added (a method, not a
+        property: the answer changes as records are added)."""
         return self._met(self.state)
 
     def helps(self, a: Applied) -> bool:
@@ -85,8 +88,9 @@ class Tally:
         chronological allocation applies a record by)."""
         trial = self.state.copy()
         self._add(trial, a)
-        return any(n > o for n, o in zip(self._progress(trial), self._progress(self.state),
-                                         strict=True))
+        return any(
+            n > o for n, o in zip(self._progress(trial), self._progress(self.state), strict=True)
+        )
 
     def add(self, a: Applied) -> None:
         self._add(self.state, a)
@@ -94,11 +98,11 @@ class Tally:
     def first_complete(self, candidates: Sequence[Applied]) -> int | None:
         """The smallest n such that the records added plus ``candidates[:n]`` complete the
         period (None when all of them do not); the candidates counted are added."""
-        if self.feasible:
+        if self.complete():
             return 0
         for n, a in enumerate(candidates, 1):
             self.add(a)
-            if self.feasible:
+            if self.complete():
                 return n
         return None
 
@@ -118,8 +122,9 @@ class Tally:
         for node in (*unit.nodes, al.ROOT):
             if rest <= 0:
                 break
-            take = min(rest, max(ZERO, self.tree.minimum.get(node, ZERO) -
-                                 s.counted.get(node, ZERO)))
+            take = min(
+                rest, max(ZERO, self.tree.minimum.get(node, ZERO) - s.counted.get(node, ZERO))
+            )
             if take > 0:
                 self._count(s, node, take)
                 rest -= take
@@ -168,8 +173,13 @@ class Tally:
         for i, req in enumerate(self.reqs.items):
             required = self.required[i]
             counted = min(self._counted(s, i), required) if required is not None else ZERO
-            years = sum((min(self._year(s, i, y), each)
-                         for y, (_a, _b, each) in enumerate(self.years.get(i, ()))), ZERO)
+            years = sum(
+                (
+                    min(self._year(s, i, y), each)
+                    for y, (_a, _b, each) in enumerate(self.years.get(i, ()))
+                ),
+                ZERO,
+            )
             missing = sum(1 for c in req.courses if c not in s.courses[i])
             out.append((counted, years, -missing))
         return tuple(out)

@@ -30,7 +30,8 @@ periods:
 """
 
 POLICIES = {
-    "nested categories and caps": PERIODS + """\
+    "nested categories and caps": PERIODS
+    + """\
 requirements:
   - {id: total, min: 12}
   - {id: a, where: '"a" in record.tags', min: 4}
@@ -39,18 +40,21 @@ requirements:
   - {id: cap-b, where: '"b" in record.tags', max: 5}
   - {id: cap-c, where: 'record.kind == "c"', max_share: 0.25}
 """,
-    "per-year minimums on a category and the total": PERIODS + """\
+    "per-year minimums on a category and the total": PERIODS
+    + """\
 requirements:
   - {id: total, min: 10, per_year: {min: 2, years: calendar}}
   - {id: a, where: '"a" in record.tags', min: 3, per_year: {min: 1}}
   - {id: b, where: '"b" in record.tags', min: 2}
 """,
-    "per-year minimums on the total alone": PERIODS + """\
+    "per-year minimums on the total alone": PERIODS
+    + """\
 requirements:
   - {id: total, min: 9, per_year: {min: 3}}
   - {id: cap, where: 'record.kind == "c"', max: 4}
 """,
-    "items and courses": PERIODS + """\
+    "items and courses": PERIODS
+    + """\
 requirements:
   - {id: total, min: 6}
   - {id: count, measure: items, where: '"a" in record.tags', min: 2}
@@ -70,9 +74,20 @@ def records(draw: st.DrawFn) -> list[Record]:
         tags = tuple(sorted(set(draw(st.lists(st.sampled_from(["a", "a1", "b"]), max_size=3)))))
         kind = draw(st.sampled_from(["c", "d"]))
         course = draw(st.sampled_from([None, "C1", "C2"]))
-        fields = {"id": f"r{i}", "title": "", "kind": kind, "source": "", "category": "",
-                  "course": course or "", "provider": "", "registration": Decimal(1),
-                  "credits": credits, "minutes": Decimal(0), "tags": tags, "status": "approved"}
+        fields = {
+            "id": f"r{i}",
+            "title": "",
+            "kind": kind,
+            "source": "",
+            "category": "",
+            "course": course or "",
+            "provider": "",
+            "registration": Decimal(1),
+            "credits": credits,
+            "minutes": Decimal(0),
+            "tags": tags,
+            "status": "approved",
+        }
         out.append(Record(f"r{i}", day, day, credits, course=course, fields=fields, order=i))
     return out
 
@@ -106,12 +121,13 @@ def test_the_tally_answers_as_a_full_measurement_after_every_record(
     for r in sorted(recs, key=lambda r: (r.earned_on, r.order)):
         a = Applied(r, r.earned_on, r.credits or Decimal(0))
         after = reqs.measure([*applied, a], period.values(), holder, period.number)
-        helps = any(n > o for n, o in zip(progress(after.results), progress(before.results),
-                                          strict=True))
+        helps = any(
+            n > o for n, o in zip(progress(after.results), progress(before.results), strict=True)
+        )
         assert tally.helps(a) == helps, (name, a.key)
         tally.add(a)
         applied.append(a)
-        assert tally.feasible == after.feasible, (name, [x.key for x in applied])
+        assert tally.complete() == after.feasible, (name, [x.key for x in applied])
         assert tally._progress(tally.state) == progress(after.results), name
         before = after
 
@@ -124,12 +140,21 @@ def test_first_complete_is_the_shortest_complete_prefix(requirement_sets):
     def rec(i: int, tags: tuple[str, ...], credits: str) -> Applied:
         day = START + dt.timedelta(days=i)
         fields = {"id": f"r{i}", "kind": "d", "tags": tags, "credits": Decimal(credits)}
-        return Applied(Record(f"r{i}", day, day, Decimal(credits), fields=fields, order=i),
-                       day, Decimal(credits))
+        return Applied(
+            Record(f"r{i}", day, day, Decimal(credits), fields=fields, order=i),
+            day,
+            Decimal(credits),
+        )
 
     # a 4 (of which a1 2), b 3, total 12: complete with the fifth record, not before
-    candidates = [rec(0, ("a", "a1"), "2"), rec(1, ("a",), "2"), rec(2, ("b",), "3"),
-                  rec(3, (), "4"), rec(4, (), "1"), rec(5, (), "9")]
+    candidates = [
+        rec(0, ("a", "a1"), "2"),
+        rec(1, ("a",), "2"),
+        rec(2, ("b",), "3"),
+        rec(3, (), "4"),
+        rec(4, (), "1"),
+        rec(5, (), "9"),
+    ]
     tally = Tally(reqs, period.values(), holder, period.number)
     assert tally.first_complete(candidates) == 5
     assert reqs.measure(candidates[:5], period.values(), holder).feasible
