@@ -34,7 +34,7 @@ from policyengine.certification.actions import suggest_actions
 from policyengine.certification.carryover import carry
 from policyengine.certification.periods import Period, initial_period, next_period
 from policyengine.certification.requirement_result import RequirementResult
-from policyengine.certification.requirements import Applied, Measurement, Requirements, progress
+from policyengine.certification.requirements import Applied, Measurement, Requirements
 from policyengine.certification.result import Evaluation, RecordOutcome
 from policyengine.certification.status import holder_status, policy_status
 from policyengine.certification.tally import Tally
