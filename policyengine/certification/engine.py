@@ -54,9 +54,10 @@ class _Run:
         self.holder = dict(holder.fields)
         self.as_of = as_of
         self.records = sorted(records, key=lambda r: r.order)
+        self.adjusted = [r for r in self.records if r.adjustments]
+        self.effective: dict[str, dt.date] = {r.id: r.earned_on for r in self.records}
         self.periods: list[Period] = []
         self.outcomes: dict[str, RecordOutcome] = {}
-        self.effective: dict[str, dt.date] = {}
         self.credits: dict[str, Decimal] = {}
         # the last thing that happened to a record not applied: (code, period)
         self.last_event: dict[str, tuple[str, Period]] = {}
@@ -88,8 +89,9 @@ class _Run:
         return rule is None or rule(self._record_scope(r)) is True
 
     def _judge(self) -> None:
-        """(Re)derive effective dates against the periods laid out so far."""
-        for r in self.records:
+        """(Re)derive effective dates against the periods laid out so far. A record
+        without adjustments keeps its earned date, whatever the periods are."""
+        for r in self.adjusted:
             day, decisions = adj.effective_date(
                 self.policy, r, self.periods, self.holder, self.as_of
             )
