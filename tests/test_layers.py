@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("certification", "packages", "sources"),
     ("hookspecs",),
     ("plugins", "plugins_loader"),
+    ("batch",),
     ("ci",),
     ("cli",),
     ("__main__",),

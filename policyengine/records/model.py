@@ -279,15 +279,28 @@ def load_holder(
 
 
 def holder_from_document(
-    data: Mapping[Any, Any], tz: dt.tzinfo, *, extra_fields: Mapping[str, T.Type] | None = None
+    data: Mapping[Any, Any],
+    tz: dt.tzinfo,
+    *,
+    extra_fields: Mapping[str, T.Type] | None = None,
+    origin: str | None = None,
 ) -> tuple[Holder, list[Record]]:
+    """The holder and records of a holder document. ``origin``: where every record comes
+    from, for a document without positions (a JSONL line); otherwise each record's own
+    ``file:line``."""
     problems: list[Diagnostic] = []
     holder = holder_from_mapping(data["holder"], tz, data, problems)
     records: list[Record] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(data.get("records") or []):
         record, errs = record_from_mapping(
-            raw, tz, index=i, data=data, path=["records", i], extra_fields=extra_fields
+            raw,
+            tz,
+            index=i,
+            data=data,
+            path=["records", i],
+            extra_fields=extra_fields,
+            origin=origin,
         )
         problems.extend(errs)
         if record is None:

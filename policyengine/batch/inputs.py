@@ -1,0 +1,184 @@
+"""Where a batch's holders come from, one at a time: JSONL, holder files, sources files.
+
+``policyengine batch POLICY HOLDERS...`` takes, in any mix:
+
+* a JSONL file (``*.jsonl``, or ``-`` for standard input): one holder per line, each a
+  JSON object with the keys of a holder file (``holder``, ``records``); blank lines are
+  skipped;
+* a holder file (``*.yaml``, ``*.yml``, ``*.json`` with a top-level ``holder``), or a
+  directory, searched for such files (and for sources files) in a stable order;
+* a sources file (``*.sources.yaml``), read through the credit-source plugins.
+
+Inputs are produced lazily (:func:`tasks`): a task is a small picklable description
+(the line's text, or a path) that a worker process turns into a holder with
+:func:`read_task`, so reading and parsing run in parallel too and memory does not grow
+with the population. A JSON document takes the fast path (``load/fast.py``); any
+problem sends it through the positional loader so the error has its ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.load.fast import NotFast, parse_json, validator
+from policyengine.load.kinds import document_kind, iter_files
+from policyengine.load.schema import validate_against
+from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text
+from policyengine.policy.model import Policy
+from policyengine.records.model import Holder, Record, holder_from_document, load_holder
+from policyengine.sources.sources_file import holder_from_sources
+
+MAX_LINE_BYTES = 2_000_000  # one JSONL holder: the limit of a holder file
+
+
+@dataclass(frozen=True)
+class Task:
+    """One holder to read: ``kind`` is "line" (``text`` is the JSONL line), "file" (a
+    holder file) or "sources" (a sources file); ``where`` is ``file:line`` or the path."""
+
+    kind: str
+    where: str
+    text: str = ""
+    path: str = ""
+    line: int = 0
+
+
+def tasks(paths: Iterable[str], stdin: io.TextIOBase | None = None) -> Iterator[Task]:
+    """The holders of ``paths``, in order (a usage error for a path that is not there)."""
+    for raw in paths:
+        if raw == "-":
+            yield from _lines("<stdin>", stdin if stdin is not None else sys.stdin)
+        elif os.path.isdir(raw):
+            yield from _directory(raw)
+        elif not os.path.exists(raw):
+            raise PolicyError(
+                Diagnostic(
+                    f"{raw}: no such file or directory",
+                    code="batch.input",
+                    hint="give JSONL files, holder files, sources files "
+                    "or directories (- reads JSONL from stdin)",
+                )
+            )
+        elif raw.endswith(".jsonl"):
+            with open(raw, encoding="utf-8", errors="strict", newline="") as fh:
+                yield from _lines(raw, fh)
+        elif raw.endswith(".sources.yaml"):
+            yield Task("sources", raw, path=raw)
+        else:
+            yield Task("file", raw, path=raw)
+
+
+def _lines(name: str, fh: Iterable[str]) -> Iterator[Task]:
+    for number, text in enumerate(fh, 1):
+        if text.strip():
+            yield Task("line", f"{name}:{number}", text=text, path=name, line=number)
+
+
+def _directory(root: str) -> Iterator[Task]:
+    for path in iter_files([root]):
+        if path.endswith(".sources.yaml"):
+            yield Task("sources", path, path=path)
+            continue
+        try:
+            kind = document_kind(load_yaml_file(path))
+        except PolicyError:
+            kind = "holder" if path.endswith(".json") else None  # reported when read
+        if kind == "holder":
+            yield Task("file", path, path=path)
+
+
+def count(paths: Iterable[str]) -> int | None:
+    """How many holders ``paths`` hold, when that is cheap to know (for a progress ETA):
+    JSONL lines are counted; stdin and directories are not."""
+    total = 0
+    for raw in paths:
+        if raw == "-" or os.path.isdir(raw) or not os.path.exists(raw):
+            return None
+        if raw.endswith(".jsonl"):
+            with open(raw, "rb") as fh:
+                total += sum(1 for line in fh if line.strip())
+        else:
+            total += 1
+    return total
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read_task(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:
+    """The holder a task names, for ``policy``; PolicyError (at ``file:line:col``) when
+    its data is bad."""
+    if task.kind == "sources":
+        return holder_from_sources(task.path, policy)
+    if task.kind == "file":
+        if task.path.endswith(".json"):
+            fast = _fast(_read(task.path), policy, task.where)
+            if fast is not None:
+                return fast
+        return load_holder(task.path, policy.tz, extra_fields=policy.record_fields)
+    return _from_line(task, policy)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read(MAX_LINE_BYTES + 1)
+    except (OSError, UnicodeDecodeError):
+        return ""  # the positional loader says what is wrong
+
+
+def _fast(text: str, policy: Policy, where: str) -> tuple[Holder, list[Record]] | None:
+    """The holder from a JSON document with no problem, else None."""
+    if not text or len(text) > MAX_LINE_BYTES:
+        return None
+    try:
+        data = parse_json(text)
+    except NotFast:
+        return None
+    if not validator("holder")(data):
+        return None
+    try:
+        return holder_from_document(
+            data, policy.tz, extra_fields=policy.record_fields, origin=where
+        )
+    except PolicyError:
+        return None
+
+
+def _from_line(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:
+    if len(task.text) > MAX_LINE_BYTES:
+        raise PolicyError(
+            Diagnostic(
+                f"the holder on this line is larger than {MAX_LINE_BYTES:,} bytes",
+                Location(task.path, task.line, 1),
+                hint="split the holder's records",
+                code="batch.too-large",
+            )
+        )
+    fast = _fast(task.text, policy, task.where)
+    if fast is not None:
+        return fast
+    # The slow path, for its diagnostics: the line alone, read with positions that are
+    # then moved to the line's place in the file.
+    try:
+        data = load_yaml_text(task.text, task.path)
+        problems = validate_against(data, "holder")
+        if problems:
+            raise PolicyError(problems)
+        return holder_from_document(
+            data, policy.tz, extra_fields=policy.record_fields, origin=task.where
+        )
+    except PolicyError as err:
+        raise PolicyError([_shifted(d, task.line - 1) for d in err.diagnostics]) from None
+
+
+def _shifted(d: Diagnostic, lines: int) -> Diagnostic:
+    if d.location is None:
+        return d
+    return dataclasses.replace(d, location=d.location.shifted(line=lines))
