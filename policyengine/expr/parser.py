@@ -13,6 +13,8 @@ nesting depth are bounded before anything recursive runs, so hostile input gives
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.metadata
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -96,18 +98,58 @@ def _grammar_text() -> str:
 
 
 def get_parser() -> Lark:
-    """The shared LALR parser, built on first use."""
+    """The shared LALR parser, built on first use.
+
+    Building the LALR tables takes 50-90 ms; lark keeps them in a per-user cache file
+    (:func:`cache_file`) and later processes load them in a few milliseconds. lark checks
+    the file against a hash of the grammar and the options, so a changed grammar is never
+    read from an old cache."""
     global _parser
     if _parser is None:
         with _lock:
             if _parser is None:
+                cache = cache_file()
                 _parser = Lark(
                     _grammar_text(),
                     parser="lalr",
                     propagate_positions=True,
                     maybe_placeholders=True,
+                    cache=str(cache) if cache is not None else False,
                 )
     return _parser
+
+
+def cache_file() -> Path | None:
+    """Where the parser tables are cached: ``$POLICYENGINE_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/policyengine``, else ``~/.cache/policyengine``. None (no cache) when
+    ``POLICYENGINE_CACHE_DIR`` is empty, or the folder cannot be made private to this
+    user (the cache is a pickle: a file someone else could write is never loaded)."""
+    configured = os.environ.get("POLICYENGINE_CACHE_DIR")
+    if configured == "":
+        return None
+    if configured:
+        folder = Path(configured)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = Path(base) / "policyengine"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+        getuid = getattr(os, "getuid", None)
+        if getuid is not None and (info.st_uid != getuid() or info.st_mode & 0o022):
+            return None  # shared or writable by others: do not trust what is in it
+        if not os.access(folder, os.W_OK):
+            return None
+    except OSError:
+        return None
+    return folder / f"expr-lalr-{_version()}.pickle"
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("policyengine")
+    except importlib.metadata.PackageNotFoundError:
+        return "source"
 
 
 def _span(meta: Meta) -> tuple[int, int]:
