@@ -1,8 +1,10 @@
 """The ``policyengine`` command line: argument parsing and error handling only.
 
-Each sub-command lives in ``policyengine/commands/<name>.py``. Problems in the user's
-files arrive as :class:`PolicyError` and are printed as ``file:line:col: message``
-with a hint; they never reach the user as a traceback.
+Each sub-command lives in ``policyengine/cli/commands/<name>.py``. Problems in the
+user's files arrive as :class:`PolicyError` and are printed as ``file:line:col: message``
+with a hint (exit 1); a bad command-line value arrives as :class:`UsageError` and is
+printed as ``policyengine COMMAND: message`` (exit 2). Neither reaches the user as a
+traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from policyengine import __version__
-from policyengine.errors import PolicyError
+from policyengine.errors import PolicyError, UsageError
 
 # Order is the order of ``policyengine --help``.
 COMMANDS = (
@@ -71,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for d in err.diagnostics:
             print(d.render(), file=sys.stderr)
         return 1
+    except UsageError as err:
+        print(f"policyengine {args.command}: {err}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from policyengine import dates
+from policyengine.errors import UsageError
 from policyengine.packages.redeem import Balance, Package, balance, balance_data, load_account
 from policyengine.packages.ledger import plain
 from policyengine.policy.build import Policy, load_policy
@@ -20,10 +21,6 @@ from policyengine.cli.output import dumps
 
 NAME = "balance"
 HELP = "show a member's credit packages, balances and expiry dates as of a time"
-
-
-class UsageError(Exception):
-    """A bad command-line value (exit 2)."""
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -106,26 +103,19 @@ def context_data(policy: Policy, account: Any, at: dt.datetime, given: bool) -> 
     }
 
 
-def load_inputs(args: argparse.Namespace, command: str, *, read_account: bool = True
-                ) -> tuple[Policy, Any, dt.datetime, bool] | None:
+def load_inputs(args: argparse.Namespace, *, read_account: bool = True
+                ) -> tuple[Policy, Any, dt.datetime, bool]:
     """The policy, account (None unless ``read_account``) and instant (``--at``, and
-    whether it was given) a package command works on; None, having said why, when
-    ``--at`` is not usable (exit 2)."""
+    whether it was given) a package command works on; UsageError when ``--at`` is not
+    usable."""
     policy = load_policy(args.policy)
-    try:
-        at, given = parse_at(args.at, policy)
-    except UsageError as err:
-        print(f"policyengine {command}: {err}", file=sys.stderr)
-        return None
+    at, given = parse_at(args.at, policy)
     account = load_account(args.account, policy.tz) if read_account else None
     return policy, account, at, given
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_inputs(args, NAME)
-    if loaded is None:
-        return 2
-    policy, account, at, given = loaded
+    policy, account, at, given = load_inputs(args)
     b = balance(policy, account, at)
     if args.output == "json":
         sys.stdout.write(dumps({**context_data(policy, account, at, given),

@@ -16,7 +16,7 @@ import os
 import sys
 
 from policyengine import dates
-from policyengine.errors import Diagnostic, PolicyError
+from policyengine.errors import Diagnostic, PolicyError, UsageError
 from policyengine.ci.diff.certification import (
     PolicyImpact,
     as_data,
@@ -175,25 +175,20 @@ def _github(impacts: list[PolicyImpact]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if not args.base and len(args.paths) != 2:
-        print("policyengine diff: give OLD NEW policy files, or --base REV [PATH...]",
-              file=sys.stderr)
-        return 2
+        raise UsageError("give OLD NEW policy files, or --base REV [PATH...]")
     as_of = None
     if args.as_of:
         try:
             as_of = dates.parse_date(args.as_of)
         except ValueError as err:
-            print(f"policyengine diff: --as-of: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"--as-of: {err}") from None
     if args.at:
         try:
             dates.parse_datetime(args.at, dt.timezone.utc)
         except ValueError as err:
-            print(f"policyengine diff: --at: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"--at: {err}") from None
     if args.carts and not args.accounts:
-        print("policyengine diff: --carts needs --accounts", file=sys.stderr)
-        return 2
+        raise UsageError("--carts needs --accounts")
     impacts: list[PolicyImpact] = []
     errors: list[Diagnostic] = []
     for new_path, old in _pairs(args):

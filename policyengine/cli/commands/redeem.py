@@ -116,10 +116,7 @@ def _decide_and_record(args: argparse.Namespace, policy: Policy, cart: Cart, at:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_inputs(args, NAME, read_account=False)
-    if loaded is None:
-        return 2
-    policy, _, at, given = loaded
+    policy, _, at, given = load_inputs(args, read_account=False)
     cart = load_cart(args.cart)
     account, d, recorded = _decide_and_record(args, policy, cart, at)
     if args.output == "json":

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
-from policyengine.errors import Diagnostic, PolicyError
+from policyengine.errors import Diagnostic, PolicyError, UsageError
 from policyengine.cli.output import dumps
 from policyengine.ci.scenarios.files import (
     Result,
@@ -147,8 +147,7 @@ def _register_untested(recorder: Any, paths: list[str], tested: set[str],
 def run(args: argparse.Namespace) -> int:
     paths = args.paths or ["policies/"]
     if args.fail_under is not None and not args.coverage:
-        print("policyengine test: --fail-under needs --coverage", file=sys.stderr)
-        return 2
+        raise UsageError("--fail-under needs --coverage")
     recorder = None
     if args.coverage:
         from policyengine.ci.coverage import Recorder
@@ -198,9 +197,7 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         return 2
     if not files:
-        print(f"policyengine test: no scenario files (*.tests.yaml) under {' '.join(paths)}",
-              file=sys.stderr)
-        return 2
+        raise UsageError(f"no scenario files (*.tests.yaml) under {' '.join(paths)}")
     if failed:
         return 1
     if args.fail_under is not None and cov_pct is not None and cov_pct < args.fail_under:

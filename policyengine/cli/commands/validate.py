@@ -12,6 +12,7 @@ import sys
 
 from policyengine.ci.validate import check_files, iter_files
 from policyengine.cli.output import dumps, github_annotation
+from policyengine.errors import UsageError
 
 NAME = "validate"
 HELP = "check policy, holder, account, cart, scenario and sources files"
@@ -62,6 +63,5 @@ def run(args: argparse.Namespace) -> int:
             f"{problems} problem{'s' if problems != 1 else ''}\n"
         )
     if not results:
-        print("policyengine validate: no YAML or JSON files found", file=sys.stderr)
-        return 2
+        raise UsageError("no YAML or JSON files found")
     return 1 if problems else 0
