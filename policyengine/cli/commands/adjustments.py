@@ -8,11 +8,11 @@ earned-date changes already made that the policy declined or refused.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from policyengine.cli.commands.evaluate import add_common, load_for
 from policyengine.certification.engine import evaluate
-from policyengine.cli.output import dumps
+from policyengine.cli.reporters import reporter
+from policyengine.cli.reporting import AdjustmentsResult
 
 NAME = "adjustments"
 HELP = "list credits eligible for a backdate or pushdate, and changes the policy does not allow"
@@ -39,22 +39,5 @@ def work_list(evaluation) -> dict:
 def run(args: argparse.Namespace) -> int:
     policy, as_of, holders = load_for(args)
     lists = [work_list(evaluate(policy, h, recs, as_of)) for h, recs in holders]
-    if args.output == "json":
-        sys.stdout.write(dumps({"format": "policyengine.adjustments/1", "policy": policy.id,
-                                "holders": lists}))
-        return 0
-    out = []
-    for wl in lists:
-        out.append(f"holder {wl['holder']} (as of {wl['as_of']}):")
-        for row in wl["eligible"]:
-            out.append(f"  {row['action']} {row['record']} ({row['earned_on']}) to {row['to']}: "
-                       f"{row['text']}")
-        for row in wl["would_refuse"]:
-            out.append(f"  no {row['action']} for {row['record']}: {row['text']}")
-        for row in wl["not_allowed"]:
-            out.append(f"  {row['status']} change on {row['record']} by {row['by']} "
-                       f"({row['role']}) to {row['to']}: {row['explanation']}")
-        if len(out) and out[-1].startswith("holder "):
-            out.append("  nothing to do")
-    sys.stdout.write("\n".join(out) + "\n")
+    reporter(args.output).report_adjustments(AdjustmentsResult(policy.id, lists))
     return 0

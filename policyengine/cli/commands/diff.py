@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import sys
 
 from policyengine import dates
 from policyengine.errors import Diagnostic, PolicyError, UsageError
 from policyengine.ci.diff.certification import (
     PolicyImpact,
-    as_data,
     directory_subjects,
     git_show,
     impact,
@@ -28,7 +26,8 @@ from policyengine.ci.diff.certification import (
     scenario_subjects,
 )
 from policyengine.ci.diff.packages import account_subjects
-from policyengine.cli.output import dumps, escape_data, escape_property, github_annotation
+from policyengine.cli.reporters import add_output_option, reporter
+from policyengine.cli.reporting import ImpactResult
 
 NAME = "diff"
 HELP = "show which holders' (or accounts') outcomes change between two versions of a policy"
@@ -55,9 +54,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="instant for --accounts files, ISO 8601 (local time in the "
                         "policy's time zone without an offset; default: now); scenarios use "
                         "their own at")
-    parser.add_argument("-o", "--output", choices=("text", "json", "github", "markdown"),
-                        default="text", help="text (default), json, github annotations, or "
-                        "markdown (a table for a pull-request comment)")
+    add_output_option(parser, "impact", "text (default), json, github annotations, or "
+                      "markdown (a table for a pull-request comment)")
     parser.add_argument("--exit-code", action="store_true",
                         help="exit 1 when any holder's or account's outcome changes")
 
@@ -88,89 +86,6 @@ def _pairs(args: argparse.Namespace):
     else:
         old, new = args.paths
         yield new, old
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _totals(impacts: list[PolicyImpact], bold: bool = False) -> str:
-    """``16 of 17 holders`` (and ``3 of 19 accounts`` when package policies were compared)."""
-    parts = []
-    for noun in ("holder", "account"):
-        mine = [p for p in impacts if p.noun == noun and not p.note]
-        if noun == "holder" or mine:
-            changed = sum(len(p.changed) for p in mine)
-            text = f"{changed} of {sum(p.holders for p in mine)} {noun}s"
-            parts.append(f"**{text}**" if bold else text)
-    if len(parts) == 2 and parts[0].strip("*").endswith(" of 0 holders"):
-        parts = parts[1:]
-    return " and ".join(parts)
-
-
-def _text(impacts: list[PolicyImpact]) -> str:
-    lines = []
-    for p in impacts:
-        if p.note:
-            lines.append(f"{p.new}: {p.note}")
-            continue
-        lines.append(f"{p.new}: {len(p.changed)} of {p.holders} {p.noun}s change "
-                     f"(old: {p.old})")
-        for h in p.changed:
-            lines.append(f"  {h.location}: {h.label} ({p.noun} {h.holder}):")
-            for c in h.changes:
-                lines.append(f"    {c.what}: {_fmt(c.old)} -> {_fmt(c.new)}")
-        for label, why in p.skipped:
-            lines.append(f"  skipped {label}: {why}")
-    policies = sum(1 for p in impacts if p.changed)
-    lines.append(f"{_totals(impacts)} changed in {policies} of {len(impacts)} "
-                 f"polic{'y' if len(impacts) == 1 else 'ies'}")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(value) -> str:
-    return _fmt(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _markdown(impacts: list[PolicyImpact]) -> str:
-    lines = ["### Policy impact", "", f"{_totals(impacts, bold=True)} change their outcome.", ""]
-    for p in impacts:
-        if p.note:
-            lines += [f"`{p.new}`: {p.note}", ""]
-            continue
-        lines.append(f"#### `{p.new}` — {len(p.changed)} of {p.holders} {p.noun}s change")
-        lines.append("")
-        if not p.changed:
-            lines += ["No outcome changes.", ""]
-            continue
-        lines += [f"| {p.noun.capitalize()} | Where | What | Old | New |", "|---|---|---|---|---|"]
-        for h in p.changed:
-            for i, c in enumerate(h.changes):
-                who = f"{_cell(h.holder)} — {_cell(h.label)}" if i == 0 else ""
-                where = f"`{h.location}`" if i == 0 and h.location else ""
-                lines.append(f"| {who} | {where} | `{_cell(c.what)}` | {_cell(c.old)} | "
-                             f"{_cell(c.new)} |")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _github(impacts: list[PolicyImpact]) -> str:
-    lines = []
-    for p in impacts:
-        for h in p.changed:
-            text = "; ".join(f"{c.what}: {_fmt(c.old)} -> {_fmt(c.new)}" for c in h.changes)
-            msg = f"{p.new}: outcome of {p.noun} {h.holder} ({h.label}) changes: {text}"
-            props = ""
-            if h.location:
-                props = (f" file={escape_property(h.location.file)},line={h.location.line},"
-                         f"title={escape_property('policy impact')}")
-            lines.append(f"::warning{props}::{escape_data(msg)}")
-    lines.append(f"::notice::{_totals(impacts)} changed")
-    return "\n".join(lines) + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -214,19 +129,7 @@ def run(args: argparse.Namespace) -> int:
             impacts.append(impact(old_policy, new, subjects))
         except PolicyError as err:
             errors.extend(err.diagnostics)
-    out = sys.stdout
-    if args.output == "json":
-        doc = as_data(impacts)
-        doc["errors"] = [d.as_dict() for d in errors]
-        out.write(dumps(doc))
-    elif args.output == "github":
-        for d in errors:
-            out.write(github_annotation(d) + "\n")
-        out.write(_github(impacts))
-    else:
-        for d in errors:
-            print(d.render(), file=sys.stderr)
-        out.write(_markdown(impacts) if args.output == "markdown" else _text(impacts))
+    reporter(args.output).report_impact(ImpactResult(impacts, errors))
     if errors:
         return 2
     if args.exit_code and any(p.changed for p in impacts):

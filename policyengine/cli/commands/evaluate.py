@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 
 from policyengine import dates
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.certification.engine import evaluate
 from policyengine.policy.build import load_policy
 from policyengine.records.model import load_holder
-from policyengine.cli.output import dumps
+from policyengine.cli.reporters import add_output_option, reporter
+from policyengine.cli.reporting import EvaluationsResult
 
 NAME = "evaluate"
 HELP = "evaluate holders' records against a certification or designation policy"
@@ -27,8 +27,7 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", metavar="DATE",
                         help="evaluate as of the end of this day (default: today in the "
                         "policy's time zone)")
-    parser.add_argument("-o", "--output", choices=("text", "json"), default="text",
-                        help="text for people (default) or json for machines")
+    add_output_option(parser, "evaluations", "text for people (default) or json for machines")
     parser.add_argument("--json", dest="output", action="store_const", const="json",
                         help="same as -o json")
 
@@ -95,10 +94,5 @@ def _record_fields(policy) -> dict:
 def run(args: argparse.Namespace) -> int:
     policy, as_of, holders = load_for(args)
     results = [evaluate(policy, holder, records, as_of) for holder, records in holders]
-    if args.output == "json":
-        doc = results[0].as_dict() if len(results) == 1 else {
-            "format": "policyengine.evaluations/1", "evaluations": [r.as_dict() for r in results]}
-        sys.stdout.write(dumps(doc))
-    else:
-        sys.stdout.write("\n".join(r.text() for r in results))
+    reporter(args.output).report_evaluations(EvaluationsResult(results))
     return 0
