@@ -8,9 +8,11 @@ earned-date changes already made that the policy declined or refused.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from policyengine.cli.commands.evaluate import add_common, load_for
 from policyengine.certification.engine import evaluate
+from policyengine.certification.result import Evaluation
+from policyengine.cli.options import add_certification_options, load_certification_inputs
 from policyengine.cli.reporters import reporter
 from policyengine.cli.reporting import AdjustmentsResult
 
@@ -19,11 +21,15 @@ HELP = "list credits eligible for a backdate or pushdate, and changes the policy
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    add_common(parser)
+    add_certification_options(parser, "adjustments")
 
 
-def work_list(evaluation) -> dict:
-    eligible, refused, changed = [], [], []
+def work_list(evaluation: Evaluation) -> dict[str, Any]:
+    """One holder's work list: ``eligible`` and ``would_refuse`` actions, and the
+    earned-date changes already made that the policy ``not_allowed``."""
+    eligible: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for o in evaluation.outcomes:
         for a in o.actions:
             row = {"record": o.record.id, "title": o.record.fields.get("title", ""),
@@ -37,7 +43,7 @@ def work_list(evaluation) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    policy, as_of, holders = load_for(args)
+    policy, as_of, holders = load_certification_inputs(args)
     lists = [work_list(evaluate(policy, h, recs, as_of)) for h, recs in holders]
     reporter(args.output).report_adjustments(AdjustmentsResult(policy.id, lists))
     return 0

@@ -14,7 +14,7 @@ import argparse
 import datetime as dt
 import os
 
-from policyengine.cli.commands.balance import add_common, load_inputs
+from policyengine.cli.options import add_package_options, load_package_inputs
 from policyengine.cli.reporters import reporter
 from policyengine.cli.reporting import RedemptionResult
 from policyengine.packages.ledger_file import locked_all
@@ -33,7 +33,7 @@ HELP = "decide whether a cart may be paid with a member's prepaid credits"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    add_common(parser)
+    add_package_options(parser, "redemption")
     parser.add_argument("--cart", required=True, metavar="FILE", help="the cart to pay")
     parser.add_argument(
         "--record", metavar="OUT",
@@ -73,7 +73,7 @@ def _decide_and_record(args: argparse.Namespace, policy: Policy, cart: Cart, at:
 
 
 def run(args: argparse.Namespace) -> int:
-    policy, _, at, given = load_inputs(args, read_account=False)
+    policy, at, given = load_package_inputs(args)
     cart = load_cart(args.cart)
     account, d, recorded = _decide_and_record(args, policy, cart, at)
     reporter(args.output).report_redemption(
