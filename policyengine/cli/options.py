@@ -7,6 +7,10 @@ command module imports another.
 - ``balance`` and ``redeem`` (credit-package policies): POLICY, ``--account``, ``--at``,
   ``-o`` (:func:`add_package_options`) and the policy and instant
   (:func:`load_package_inputs`).
+
+A malformed ``--as-of`` or ``--at``, or no ``--holder``/``--sources`` at all, raises
+:class:`UsageError` (exit 2); a file that cannot be read or is invalid raises
+:class:`PolicyError` (exit 1).
 """
 
 from __future__ import annotations
@@ -48,8 +52,7 @@ def as_of_date(text: str | None, policy: Policy) -> dt.date:
     try:
         return dates.parse_date(text)
     except ValueError as err:
-        raise PolicyError(Diagnostic(f"--as-of: {err}", hint="write the date as YYYY-MM-DD",
-                                     code="usage")) from None
+        raise UsageError(f"--as-of: {err}") from None
 
 
 def _readable(path: str, what: str) -> None:
@@ -94,8 +97,7 @@ def load_certification_inputs(args: argparse.Namespace
     holders = [load_holder(path, policy.tz, extra_fields=extra) for path in args.holder]
     holders.extend(_from_sources(path, policy) for path in args.sources)
     if not holders:
-        raise PolicyError(Diagnostic("no holder given", hint="pass --holder FILE or --sources FILE",
-                                     code="usage"))
+        raise UsageError("no holder given: pass --holder FILE or --sources FILE")
     return policy, as_of, holders
 
 

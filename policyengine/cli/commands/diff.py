@@ -5,7 +5,8 @@ files of ``--holders DIR``) and reports each holder whose outcome changes; for a
 credit-package policy, on every scenario account (and the account files of
 ``--accounts DIR``, with the cart files of ``--carts DIR``) and reports each account
 whose redemption decision or balance changes. Exit 0 (1 with ``--exit-code`` when
-something changed), 2 when a policy does not load or the arguments are wrong.
+something changed), 2 when a policy does not load or the arguments are wrong (a
+malformed ``--as-of``/``--at``, a ``--base`` that is not a revision).
 """
 
 from __future__ import annotations
@@ -77,15 +78,21 @@ def _policy_files(paths: list[str]) -> list[str]:
     return out
 
 
-def _pairs(args: argparse.Namespace):
-    """(old label, old loader, new path) for each policy to compare."""
-    if args.base:
-        for path in _policy_files(args.paths or ["policies/"]):
-            text = git_show(args.base, path)
-            yield path, (None if text is None else (text, f"{args.base}:{path}"))
-    else:
+def _pairs(args: argparse.Namespace) -> list[tuple[str, str | tuple[str, str] | None]]:
+    """(new path, old) for each policy to compare: old is the OLD path, the text and
+    label of the file at ``--base`` (None when it is not there), all read up front so
+    that a ``--base`` that is not a revision is a usage error."""
+    if not args.base:
         old, new = args.paths
-        yield new, old
+        return [(new, old)]
+    pairs: list[tuple[str, str | tuple[str, str] | None]] = []
+    for path in _policy_files(args.paths or ["policies/"]):
+        try:
+            text = git_show(args.base, path)
+        except PolicyError as err:
+            raise UsageError(f"--base: {err.diagnostics[0].message}") from None
+        pairs.append((path, None if text is None else (text, f"{args.base}:{path}")))
+    return pairs
 
 
 def run(args: argparse.Namespace) -> int:
