@@ -1,14 +1,19 @@
 """CLI conventions every command keeps: exit 0 ok / 1 problems / 2 usage error, a
-usage error printed as ``policyengine COMMAND: message``, and the output formats of
-``-o`` from one reporter registry."""
+usage error printed as ``policyengine COMMAND: message``, the output formats of
+``-o`` from one reporter registry, commands that do not import each other, and a
+start-up that imports only the command being run."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from policyengine.cli.main import main
+from policyengine.cli.main import BY_NAME, COMMANDS, main
 from policyengine.cli.reporters import REPORTERS, formats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +25,7 @@ ACCOUNT = str(POLICIES / "accounts" / "dana-two-packages.yaml")
 CART = str(POLICIES / "carts" / "eligible-only.yaml")
 SOURCES = str(POLICIES / "sources" / "werc-crp-m2002.sources.yaml")
 AT = "2025-03-01T10:00:00"
+COMMANDS_DIR = ROOT / "policyengine" / "cli" / "commands"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -139,3 +145,41 @@ def test_every_reporter_writes_to_the_streams_it_is_given() -> None:
     assert err.getvalue() == ""
     with pytest.raises(NotImplementedError):
         REPORTERS["junit"](out, err).report_validation(ValidationResult([]))
+
+
+# ----------------------------------------------------------------------------- structure
+
+
+def test_the_command_table_matches_the_command_modules() -> None:
+    modules = sorted(p.stem for p in COMMANDS_DIR.glob("*.py") if p.stem != "__init__")
+    assert sorted(BY_NAME) == modules
+    for command in COMMANDS:
+        module = importlib.import_module(command.module)
+        assert (module.NAME, module.HELP) == (command.name, command.help)
+
+
+def test_no_command_module_imports_another() -> None:
+    for path in sorted(COMMANDS_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert not name.startswith("policyengine.cli.commands"), (path.name, name)
+
+
+def _imported_after(*argv: str) -> set[str]:
+    code = ("import sys\nfrom policyengine.cli.main import main\n"
+            f"try:\n    main({list(argv)!r})\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(m for m in sys.modules if m.startswith('policyengine')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, check=True)
+    return set(done.stdout.splitlines()[-1].split())
+
+
+def test_version_and_expr_import_no_other_command_and_no_plugins() -> None:
+    assert not {m for m in _imported_after("--version") if ".cli.commands." in m}
+    loaded = _imported_after("expr", "1 + 1")
+    assert {m for m in loaded if ".cli.commands." in m} == {"policyengine.cli.commands.expr"}
+    assert "policyengine.plugins_loader" not in loaded
+    assert "policyengine.cli.commands.validate" in _imported_after("validate", "--help")
