@@ -105,3 +105,11 @@ def source_line(text: str, line: int) -> str | None:
     """The 1-based ``line`` of ``text``, or None when out of range."""
     lines = text.splitlines()
     return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+class UsageError(Exception):
+    """A bad command-line value: a malformed ``--as-of`` or ``--at``, a missing option.
+
+    The CLI prints ``policyengine COMMAND: message`` and exits 2 (files with problems
+    exit 1); it is never shown as a traceback.
+    """

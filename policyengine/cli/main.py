@@ -1,8 +1,15 @@
-"""The ``policyengine`` command line: argument parsing and error handling only.
+"""The ``policyengine`` command line: the table of sub-commands, argument parsing and
+error handling only.
 
-Each sub-command lives in ``policyengine/commands/<name>.py``. Problems in the user's
-files arrive as :class:`PolicyError` and are printed as ``file:line:col: message``
-with a hint; they never reach the user as a traceback.
+Each sub-command lives in ``policyengine/cli/commands/<name>.py`` (``NAME``, ``HELP``,
+``configure(parser)``, ``run(args) -> int``). :data:`COMMANDS` names them without
+importing them: only the module of the command being run is imported, and only its
+arguments are configured, so ``--version``, ``--help`` and ``expr`` start quickly.
+
+Exit codes: 0 ok, 1 problems, 2 usage error. Problems in the user's files arrive as
+:class:`PolicyError` and are printed as ``file:line:col: message`` with a hint (exit
+1); a bad command-line value arrives as :class:`UsageError` and is printed as
+``policyengine COMMAND: message`` (exit 2). Neither reaches the user as a traceback.
 """
 
 from __future__ import annotations
@@ -11,33 +18,102 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 from policyengine import __version__
-from policyengine.errors import PolicyError
+from policyengine.errors import PolicyError, UsageError
+
+
+class CommandModule(Protocol):
+    """What a module in ``policyengine/cli/commands/`` provides."""
+
+    NAME: str
+    HELP: str
+
+    def configure(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    """A sub-command: its name and help line (the module's ``NAME`` and ``HELP``), its
+    module, and whether plugins are loaded before it runs. Every command that reads a
+    policy or a sources file needs them: plugins register expression functions, credit
+    sources and record fields."""
+
+    name: str
+    help: str
+    plugins: bool = True
+
+    @property
+    def module(self) -> str:
+        return f"policyengine.cli.commands.{self.name}"
+
+    def load(self) -> CommandModule:
+        return cast(CommandModule, importlib.import_module(self.module))
+
 
 # Order is the order of ``policyengine --help``.
-COMMANDS = (
-    "validate",
-    "evaluate",
-    "adjustments",
-    "redeem",
-    "balance",
-    "test",
-    "diff",
-    "expr",
-    "schema",
-    "plugins",
-    "records",
+COMMANDS: tuple[Command, ...] = (
+    Command("validate", "check policy, holder, account, cart, scenario and sources files"),
+    Command("evaluate", "evaluate holders' records against a certification or designation policy"),
+    Command(
+        "adjustments",
+        "list credits eligible for a backdate or pushdate, and changes the policy does not allow",
+    ),
+    Command("redeem", "decide whether a cart may be paid with a member's prepaid credits"),
+    Command("balance", "show a member's credit packages, balances and expiry dates as of a time"),
+    Command(
+        "test", "run the scenario tests (*.tests.yaml) of policies; optionally report rule coverage"
+    ),
+    Command(
+        "diff",
+        "show which holders' (or accounts') outcomes change between two versions of a policy",
+    ),
+    Command(
+        "expr",
+        "evaluate an expression (built-in functions only) and print its value",
+        plugins=False,
+    ),
+    Command(
+        "schema",
+        "print the JSON Schema of policy files (or of another document kind)",
+        plugins=False,
+    ),
+    Command("plugins", "list the loaded plugins, where they came from and what they registered"),
+    Command("records", "read records through a sources file and show them normalized"),
 )
+BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 
 
-def _available_commands():
-    for name in COMMANDS:
-        try:
-            yield importlib.import_module(f"policyengine.cli.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"policyengine.cli.commands.{name}":
-                raise
+class CommandParser(argparse.ArgumentParser):
+    """The parser of one sub-command. Its module is imported and configures it the
+    first time it is needed (to parse the command's arguments or to print its help),
+    so a run imports the one command it runs."""
+
+    command: Command | None = None  # set by build_parser; None once configured
+
+    def _configure(self) -> None:
+        command, self.command = self.command, None
+        if command is not None:
+            command.load().configure(self)
+
+    # one signature for the three overloads of the base class
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        self._configure()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self._configure()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._configure()
+        return super().format_help()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,31 +123,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"policyengine {__version__}")
     parser.add_argument(
-        "--plugins-dir", metavar="DIR",
+        "--plugins-dir",
+        metavar="DIR",
         help="also load plugins from the *.py files in DIR (see docs/plugins.md)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     sub.required = True
-    for module in _available_commands():
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        module.configure(p)
-        p.set_defaults(_run=module.run)
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        p.command = command
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    command = BY_NAME[args.command]
     try:
-        from policyengine.plugins_loader import load_plugins  # start-up: after parsing
+        # --plugins-dir files are loaded whenever they are given: they were asked for.
+        # The environment the plugins make is handed to the command (args.env): nothing
+        # is kept in the process between two runs of main().
+        args.plugins = args.env = None
+        if command.plugins or args.plugins_dir is not None:
+            from policyengine.plugins_loader import load_plugins  # start-up: only if used
 
-        args.plugins = load_plugins(args.plugins_dir)
-        args.env = args.plugins.environment
-        return int(args._run(args))
+            args.plugins = load_plugins(args.plugins_dir)
+            args.env = args.plugins.environment
+        return int(command.load().run(args))
     except PolicyError as err:
         for d in err.diagnostics:
             print(d.render(), file=sys.stderr)
         return 1
+    except UsageError as err:
+        print(f"policyengine {command.name}: {err}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:

@@ -172,9 +172,8 @@ def test_missing_holder_file_named_in_error(cli, tmp_path):
 
 def test_as_of_garbage_gives_clear_error(cli):
     out = cli("evaluate", CRP, "--holder", CRP_HOLDER, "--as-of", "garbage")
-    assert out.returncode == 1
+    assert out.returncode == 2  # a usage error
     assert "Traceback" not in out.stderr
     assert out.stderr.splitlines() == [
-        "--as-of: 'garbage' is not a valid date (YYYY-MM-DD)",
-        "  hint: write the date as YYYY-MM-DD",
+        "policyengine evaluate: --as-of: 'garbage' is not a valid date (YYYY-MM-DD)"
     ]

@@ -13,7 +13,7 @@ def test_version_and_help_exit_0_on_stdout(cli) -> None:
     done = cli("--help")
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("usage: policyengine ")
-    assert all(f"\n    {name} " in done.stdout for name in COMMANDS), done.stdout
+    assert all(f"\n    {c.name} " in done.stdout for c in COMMANDS), done.stdout
 
 
 def test_usage_errors_exit_2_on_stderr(cli) -> None:

@@ -8,53 +8,51 @@ earned-date changes already made that the policy declined or refused.
 from __future__ import annotations
 
 import argparse
-import sys
+from typing import Any
 
-from policyengine.cli.commands.evaluate import add_common, load_for
 from policyengine.certification.engine import evaluate
-from policyengine.cli.output import dumps
+from policyengine.certification.result import Evaluation
+from policyengine.cli.options import add_certification_options, load_certification_inputs
+from policyengine.cli.reporters import reporter
+from policyengine.cli.reporting import AdjustmentsResult
 
 NAME = "adjustments"
 HELP = "list credits eligible for a backdate or pushdate, and changes the policy does not allow"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    add_common(parser)
+    add_certification_options(parser, "adjustments")
 
 
-def work_list(evaluation) -> dict:
-    eligible, refused, changed = [], [], []
+def work_list(evaluation: Evaluation) -> dict[str, Any]:
+    """One holder's work list: ``eligible`` and ``would_refuse`` actions, and the
+    earned-date changes already made that the policy ``not_allowed``."""
+    eligible: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for o in evaluation.outcomes:
         for a in o.actions:
-            row = {"record": o.record.id, "title": o.record.fields.get("title", ""),
-                   "earned_on": o.record.earned_on.isoformat(), **a}
+            row = {
+                "record": o.record.id,
+                "title": o.record.fields.get("title", ""),
+                "earned_on": o.record.earned_on.isoformat(),
+                **a,
+            }
             (eligible if a["allowed"] else refused).append(row)
         for d in o.decisions:
             if d.status in ("declined", "refused"):
                 changed.append({"record": o.record.id, **d.as_dict()})
-    return {"holder": evaluation.holder.id, "as_of": evaluation.as_of.isoformat(),
-            "eligible": eligible, "would_refuse": refused, "not_allowed": changed}
+    return {
+        "holder": evaluation.holder.id,
+        "as_of": evaluation.as_of.isoformat(),
+        "eligible": eligible,
+        "would_refuse": refused,
+        "not_allowed": changed,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
-    policy, as_of, holders = load_for(args)
+    policy, as_of, holders = load_certification_inputs(args)
     lists = [work_list(evaluate(policy, h, recs, as_of)) for h, recs in holders]
-    if args.output == "json":
-        sys.stdout.write(dumps({"format": "policyengine.adjustments/1", "policy": policy.id,
-                                "holders": lists}))
-        return 0
-    out = []
-    for wl in lists:
-        out.append(f"holder {wl['holder']} (as of {wl['as_of']}):")
-        for row in wl["eligible"]:
-            out.append(f"  {row['action']} {row['record']} ({row['earned_on']}) to {row['to']}: "
-                       f"{row['text']}")
-        for row in wl["would_refuse"]:
-            out.append(f"  no {row['action']} for {row['record']}: {row['text']}")
-        for row in wl["not_allowed"]:
-            out.append(f"  {row['status']} change on {row['record']} by {row['by']} "
-                       f"({row['role']}) to {row['to']}: {row['explanation']}")
-        if len(out) and out[-1].startswith("holder "):
-            out.append("  nothing to do")
-    sys.stdout.write("\n".join(out) + "\n")
+    reporter(args.output).report_adjustments(AdjustmentsResult(policy.id, lists))
     return 0

@@ -22,8 +22,9 @@ HELP = "evaluate an expression (built-in functions only) and print its value"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("expression", help="the expression, e.g. '2024-02-29 + 1 year'")
-    parser.add_argument("--json", action="store_true",
-                        help='print {"type": ..., "value": ...} as JSON')
+    parser.add_argument(
+        "--json", action="store_true", help='print {"type": ..., "value": ...} as JSON'
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from policyengine.cli.output import dumps
+from policyengine.errors import UsageError
 from policyengine.load.schema import load_schema
 
 NAME = "schema"
@@ -14,7 +15,9 @@ HELP = "print the JSON Schema of policy files (or of another document kind)"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "document", nargs="?", default="policy",
+        "document",
+        nargs="?",
+        default="policy",
         choices=("policy", "holder", "account", "cart", "scenarios"),
         help="which document's schema to print (default: policy)",
     )
@@ -24,7 +27,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         schema = load_schema(args.document)
     except FileNotFoundError:
-        print(f"policyengine schema: no schema for '{args.document}' yet", file=sys.stderr)
-        return 2
+        raise UsageError(f"no schema for '{args.document}' yet") from None
     sys.stdout.write(dumps(schema))
     return 0

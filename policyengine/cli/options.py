@@ -1,0 +1,146 @@
+"""Command-line options and input loading that several commands share, so that no
+command module imports another.
+
+- ``evaluate`` and ``adjustments`` (certification policies): POLICY, ``--holder``,
+  ``--sources``, ``--as-of``, ``-o``/``--json`` (:func:`add_certification_options`)
+  and the policy, as-of date and holders they name (:func:`load_certification_inputs`);
+- ``balance`` and ``redeem`` (credit-package policies): POLICY, ``--account``, ``--at``,
+  ``-o`` (:func:`add_package_options`) and the policy and instant
+  (:func:`load_package_inputs`).
+
+A malformed ``--as-of`` or ``--at``, or no ``--holder``/``--sources`` at all, raises
+:class:`UsageError` (exit 2); a file that cannot be read or is invalid raises
+:class:`PolicyError` (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from policyengine import dates
+from policyengine.cli.reporters import add_output_option
+from policyengine.errors import Diagnostic, PolicyError, UsageError
+from policyengine.policy.build import load_policy
+from policyengine.policy.model import Policy
+from policyengine.records.model import Holder, Record, load_holder
+from policyengine.sources.sources_file import holder_from_sources
+
+
+def add_certification_options(parser: argparse.ArgumentParser, kind: str) -> None:
+    """POLICY, ``--holder``, ``--sources``, ``--as-of`` and ``-o`` (formats of ``kind``)."""
+    parser.add_argument("policy", metavar="POLICY", help="a certification policy file")
+    parser.add_argument(
+        "--holder",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a holder file (JSON or YAML); repeat for a batch",
+    )
+    parser.add_argument(
+        "--sources",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a sources file (*.sources.yaml) naming the credit sources of "
+        "one holder; repeat for a batch",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="evaluate as of the end of this day (default: today in the policy's time zone)",
+    )
+    add_output_option(parser, kind, "text for people (default) or json for machines")
+    parser.add_argument(
+        "--json", dest="output", action="store_const", const="json", help="same as -o json"
+    )
+
+
+def as_of_date(text: str | None, policy: Policy) -> dt.date:
+    """The day of ``--as-of``; today in the policy's time zone when not given."""
+    if text is None:
+        return dt.datetime.now(policy.tz).date()
+    try:
+        return dates.parse_date(text)
+    except ValueError as err:
+        raise UsageError(f"--as-of: {err}") from None
+
+
+def _readable(path: str, what: str) -> None:
+    """Name the file in the message when it cannot be opened at all."""
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as err:
+        raise PolicyError(
+            Diagnostic(
+                f"cannot read {what} file {path}: {err.strerror or err}",
+                hint="check the path and permissions",
+                code="io",
+            )
+        ) from None
+
+
+def load_certification_inputs(
+    args: argparse.Namespace,
+) -> tuple[Policy, dt.date, list[tuple[Holder, list[Record]]]]:
+    """The policy, the as-of date and each holder with records, from the arguments."""
+    _readable(args.policy, "policy")
+    for path in args.holder:
+        _readable(path, "holder")
+    policy = load_policy(args.policy, args.env)
+    if policy.kind != "certification":
+        raise PolicyError(
+            Diagnostic(
+                f"{args.policy} is a {policy.kind} policy; "
+                "this command needs a certification policy",
+                policy.kind_location,
+                hint="use 'policyengine redeem' or 'balance' for packages",
+                code="usage",
+            )
+        )
+    as_of = as_of_date(args.as_of, policy)
+    holders = [
+        load_holder(path, policy.tz, extra_fields=policy.record_fields) for path in args.holder
+    ]
+    holders.extend(holder_from_sources(path, policy) for path in args.sources)
+    if not holders:
+        raise UsageError("no holder given: pass --holder FILE or --sources FILE")
+    return policy, as_of, holders
+
+
+def add_package_options(parser: argparse.ArgumentParser, kind: str) -> None:
+    """POLICY, ``--account``, ``--at`` and ``-o`` (the formats of ``kind``)."""
+    parser.add_argument("policy", metavar="POLICY", help="a credit-package policy file")
+    parser.add_argument(
+        "--account",
+        required=True,
+        metavar="FILE",
+        help="the member's account history (purchases and redemptions)",
+    )
+    parser.add_argument(
+        "--at",
+        metavar="DATETIME",
+        help="the instant to answer for, ISO 8601 (e.g. 2025-03-01T10:00:00); without an "
+        "offset it is local time in the policy's time zone. Default: now (printed).",
+    )
+    add_output_option(parser, kind, "text for people (default), json for machines")
+
+
+def parse_at(text: str | None, policy: Policy) -> tuple[dt.datetime, bool]:
+    """The instant of ``--at`` in the policy's time zone, and whether it was given."""
+    if text is None:
+        return dt.datetime.now(policy.tz).replace(microsecond=0), False
+    try:
+        return dates.parse_datetime(text, policy.tz).astimezone(policy.tz), True
+    except ValueError as err:
+        raise UsageError(f"--at: {err}") from None
+
+
+def load_package_inputs(args: argparse.Namespace) -> tuple[Policy, dt.datetime, bool]:
+    """The policy and the instant (``--at``, and whether it was given) a package command
+    works on; UsageError when ``--at`` is not usable. The account is read by the
+    command: ``redeem --record`` reads it under a lock."""
+    policy = load_policy(args.policy, args.env)
+    at, given = parse_at(args.at, policy)
+    return policy, at, given

@@ -1,0 +1,170 @@
+"""The formats for CI systems: ``-o github`` (workflow-command annotations), ``-o junit``
+(JUnit XML for test reports) and ``-o markdown`` (a pull-request comment)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from policyengine.cli.output import escape_data, escape_property, github_annotation
+from policyengine.cli.report_text import impact_totals, impact_value
+from policyengine.cli.reporting import ImpactResult, Reporter, ScenariosResult, ValidationResult
+
+if TYPE_CHECKING:
+    from policyengine.ci.scenarios.files import ScenarioResult
+    from policyengine.errors import Diagnostic
+
+
+class GithubReporter(Reporter):
+    """GitHub Actions annotations (``::error file=F,line=L,col=C::message``)."""
+
+    name = "github"
+
+    def report_validation(self, result: ValidationResult) -> None:
+        for c in result.files:
+            for d in c.diagnostics:
+                self.out.write(github_annotation(d) + "\n")
+
+    def report_impact(self, result: ImpactResult) -> None:
+        for d in result.errors:
+            self.out.write(github_annotation(d) + "\n")
+        lines = []
+        for p in result.impacts:
+            for h in p.changed:
+                text = "; ".join(
+                    f"{c.what}: {impact_value(c.old)} -> {impact_value(c.new)}" for c in h.changes
+                )
+                msg = f"{p.new}: outcome of {p.noun} {h.holder} ({h.label}) changes: {text}"
+                props = ""
+                if h.location:
+                    props = (
+                        f" file={escape_property(h.location.file)},line={h.location.line},"
+                        f"title={escape_property('policy impact')}"
+                    )
+                lines.append(f"::warning{props}::{escape_data(msg)}")
+        lines.append(f"::notice::{impact_totals(result.impacts)} changed")
+        self.out.write("\n".join(lines) + "\n")
+
+
+def junit_xml(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
+    """JUnit XML: one testsuite per scenario file, one testcase per scenario."""
+    import xml.etree.ElementTree as ET
+
+    suites = ET.Element("testsuites", name="policyengine test")
+    by_file: dict[str, list[ScenarioResult]] = {}
+    for r in results:
+        by_file.setdefault(r.scenario.file, []).append(r)
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for path, rs in by_file.items():
+        failures = sum(r.outcome == "failed" for r in rs)
+        errs = sum(r.outcome == "error" for r in rs)
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=path,
+            tests=str(len(rs)),
+            failures=str(failures),
+            errors=str(errs),
+            skipped="0",
+            time=f"{sum(r.seconds for r in rs):.4f}",
+        )
+        totals["tests"] += len(rs)
+        totals["failures"] += failures
+        totals["errors"] += errs
+        for r in rs:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                name=r.scenario.name,
+                classname=path,
+                file=path,
+                line=str(r.scenario.line),
+                time=f"{r.seconds:.4f}",
+            )
+            if r.outcome == "failed":
+                first = r.mismatches[0]
+                el = ET.SubElement(
+                    case, "failure", type="mismatch", message=f"{r.scenario.where}: {first.text()}"
+                )
+                el.text = "\n".join(
+                    f"{m.location or r.scenario.where}: {m.text()}" for m in r.mismatches
+                )
+            elif r.outcome == "error":
+                el = ET.SubElement(
+                    case, "error", type="error", message=r.errors[0].render(with_source=False)
+                )
+                el.text = "\n".join(d.render() for d in r.errors)
+    if errors:
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name="invalid files",
+            tests=str(len(errors)),
+            failures="0",
+            errors=str(len(errors)),
+            skipped="0",
+            time="0",
+        )
+        totals["tests"] += len(errors)
+        totals["errors"] += len(errors)
+        for d in errors:
+            where = d.location.file if d.location else "?"
+            case = ET.SubElement(suite, "testcase", name=f"load {where}", classname=where)
+            el = ET.SubElement(
+                case, "error", type="invalid-file", message=d.render(with_source=False)
+            )
+            el.text = d.render()
+    for key, value in totals.items():
+        suites.set(key, str(value))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
+
+
+class JunitReporter(Reporter):
+    """JUnit XML, which CI systems show as a test report."""
+
+    name = "junit"
+
+    def report_scenarios(self, result: ScenariosResult) -> None:
+        self.out.write(junit_xml(result.results, result.errors))
+
+
+def _cell(value: Any) -> str:
+    return impact_value(value).replace("|", "\\|").replace("\n", " ")
+
+
+class MarkdownReporter(Reporter):
+    """Markdown for a pull-request comment; problems go to stderr as text."""
+
+    name = "markdown"
+
+    def report_impact(self, result: ImpactResult) -> None:
+        for d in result.errors:
+            self.err.write(d.render() + "\n")
+        lines = [
+            "### Policy impact",
+            "",
+            f"{impact_totals(result.impacts, bold=True)} change their outcome.",
+            "",
+        ]
+        for p in result.impacts:
+            if p.note:
+                lines += [f"`{p.new}`: {p.note}", ""]
+                continue
+            lines.append(f"#### `{p.new}` — {len(p.changed)} of {p.holders} {p.noun}s change")
+            lines.append("")
+            if not p.changed:
+                lines += ["No outcome changes.", ""]
+                continue
+            lines += [
+                f"| {p.noun.capitalize()} | Where | What | Old | New |",
+                "|---|---|---|---|---|",
+            ]
+            for h in p.changed:
+                for i, c in enumerate(h.changes):
+                    who = f"{_cell(h.holder)} — {_cell(h.label)}" if i == 0 else ""
+                    where = f"`{h.location}`" if i == 0 and h.location else ""
+                    lines.append(
+                        f"| {who} | {where} | `{_cell(c.what)}` | {_cell(c.old)} | {_cell(c.new)} |"
+                    )
+            lines.append("")
+        self.out.write("\n".join(lines))

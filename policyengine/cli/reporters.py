@@ -1,0 +1,38 @@
+"""The output formats by name, and the ``-o/--output`` option that chooses one.
+
+``REPORTERS`` maps each ``-o`` name to its :class:`~policyengine.cli.reporting.Reporter`
+class; its order is the order ``--help`` lists the choices in. A command's ``-o``
+offers every format whose reporter can show that command's kind of result, so adding
+a format means writing its class and adding it here.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from policyengine.cli.report_ci import GithubReporter, JunitReporter, MarkdownReporter
+from policyengine.cli.report_json import JsonReporter
+from policyengine.cli.report_text import TextReporter
+from policyengine.cli.reporting import KINDS, Reporter
+
+REPORTERS: dict[str, type[Reporter]] = {
+    cls.name: cls
+    for cls in (TextReporter, JsonReporter, GithubReporter, JunitReporter, MarkdownReporter)
+}
+
+
+def formats(kind: str) -> tuple[str, ...]:
+    """The ``-o`` names that can show results of ``kind``, in ``REPORTERS`` order."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of result: {kind!r}")
+    return tuple(name for name, cls in REPORTERS.items() if cls.supports(kind))
+
+
+def add_output_option(parser: argparse.ArgumentParser, kind: str, help: str) -> None:
+    """``-o/--output FORMAT`` (default text) with the formats that can show ``kind``."""
+    parser.add_argument("-o", "--output", choices=formats(kind), default="text", help=help)
+
+
+def reporter(name: str) -> Reporter:
+    """A reporter of format ``name`` writing to the current stdout and stderr."""
+    return REPORTERS[name]()
