@@ -63,6 +63,7 @@ COMMANDS: tuple[Command, ...] = (
         "adjustments",
         "list credits eligible for a backdate or pushdate, and changes the policy does not allow",
     ),
+    Command("batch", "evaluate a whole membership (JSONL, holder files, sources files) streamed"),
     Command("redeem", "decide whether a cart may be paid with a member's prepaid credits"),
     Command("balance", "show a member's credit packages, balances and expiry dates as of a time"),
     Command(
