@@ -1,5 +1,7 @@
 """Every disposition a record can leave an evaluation with: a stable code and a sentence.
 
+Sentences are functions, built only when read (JSON and text output, ``batch --explain``).
+
 This is the catalogue: each code has one builder here, ``CODES`` lists them all, and a
 test checks that docs/evaluation.md documents exactly these codes.
 """
@@ -38,7 +40,7 @@ def invalid(policy: Policy, day: dt.date, p: Period) -> Disposition:
     where = "before" if day < p.start else "after" if day > p.end else "outside"
     return Disposition(
         "not-valid",
-        f"completed {day}, {where} the validity window of the "
+        lambda: f"completed {day}, {where} the validity window of the "
         f"{p.label}: {validity_rule(policy, p)}; it stays available for "
         "later periods",
     )
@@ -46,24 +48,24 @@ def invalid(policy: Policy, day: dt.date, p: Period) -> Disposition:
 
 def outside(periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposition:
     if not periods:
-        return Disposition("no-period", f"earned {day}; the holder has no period yet")
+        return Disposition("no-period", lambda: f"earned {day}; the holder has no period yet")
     first, last = periods[0], periods[-1]
     if first.kind == "initial" and first.start > as_of:
         return Disposition(
             "awaiting-registration",
-            f"completed {day}; it will be applied when the holder registers on {first.start}",
+            lambda: f"completed {day}; it will be applied when the holder registers on {first.start}",
         )
     if day < first.start:
         return Disposition(
             "before-first-period",
-            f"earned {day}, before the first cycle started {first.start}; it does not count",
+            lambda: f"earned {day}, before the first cycle started {first.start}; it does not count",
         )
     if day > last.end:
         return Disposition(
             "after-last-period",
-            f"earned {day}, after the cycle ended {last.end}; it does not count",
+            lambda: f"earned {day}, after the cycle ended {last.end}; it does not count",
         )
-    return Disposition("not-applied", f"earned {day}; not applied to any period")
+    return Disposition("not-applied", lambda: f"earned {day}; not applied to any period")
 
 
 def by_status(r: Record) -> Disposition:
@@ -71,22 +73,25 @@ def by_status(r: Record) -> Disposition:
         return Disposition("pending", "pending: waiting for staff approval")
     if r.status == "declined":
         return Disposition("declined", "declined by staff; it does not count")
-    return Disposition("not-counted", f"status '{r.status}' does not count under this policy")
+    return Disposition("not-counted", lambda: f"status '{r.status}' does not count under this policy")
 
 
 def applied(p: Period, late: bool, carried: tuple[Decimal, Period] | None) -> Disposition:
-    text = f"applied to the {p.label}"
-    if late:
-        text += f" (late: earned in the grace period ending {p.grace_end})"
-    if carried is not None:
-        text += f"; {carried[0]} of its credits carried over to the {carried[1].label}"
+    def text() -> str:
+        out = f"applied to the {p.label}"
+        if late:
+            out += f" (late: earned in the grace period ending {p.grace_end})"
+        if carried is not None:
+            out += f"; {carried[0]} of its credits carried over to the {carried[1].label}"
+        return out
+
     return Disposition("applied", text)
 
 
 def carried_over(credits: Decimal, target: Period) -> Disposition:
     return Disposition(
         "carried-over",
-        f"not needed by the period it was earned in; "
+        lambda: f"not needed by the period it was earned in; "
         f"{credits} credits carried over to the {target.label}",
     )
 
@@ -94,7 +99,7 @@ def carried_over(credits: Decimal, target: Period) -> Disposition:
 def before_window(day: dt.date, p: Period) -> Disposition:
     return Disposition(
         "before-window",
-        f"earned {day}, before the recertification window of "
+        lambda: f"earned {day}, before the recertification window of "
         f"the {p.label} opened on {p.window_start}; it does not count",
     )
 
@@ -102,7 +107,7 @@ def before_window(day: dt.date, p: Period) -> Disposition:
 def superseded_registration(r: Record) -> Disposition:
     return Disposition(
         "superseded-registration",
-        f"registration {r.registration} of course "
+        lambda: f"registration {r.registration} of course "
         f"{r.course}: only the current registration of a training item is "
         "credited",
     )
@@ -111,24 +116,24 @@ def superseded_registration(r: Record) -> Disposition:
 def not_needed(p: Period) -> Disposition:
     return Disposition(
         "not-needed",
-        f"not needed: the {p.label} was already complete; it stays available for later periods",
+        lambda: f"not needed: the {p.label} was already complete; it stays available for later periods",
     )
 
 
 def not_yet_recorded(r: Record, as_of: dt.date) -> Disposition:
     return Disposition(
-        "not-yet-recorded", f"recorded {r.recorded_on}, after the as-of date {as_of}"
+        "not-yet-recorded", lambda: f"recorded {r.recorded_on}, after the as-of date {as_of}"
     )
 
 
 def not_yet_earned(r: Record, as_of: dt.date) -> Disposition:
-    return Disposition("not-yet-earned", f"earned {r.earned_on}, after the as-of date {as_of}")
+    return Disposition("not-yet-earned", lambda: f"earned {r.earned_on}, after the as-of date {as_of}")
 
 
 def with_notes(d: Disposition, notes: list[str]) -> Disposition:
     """The same disposition, its sentence followed by ``notes`` (declined or refused
     changes of the record's date)."""
-    return Disposition(d.code, "; ".join([d.text, *notes]))
+    return Disposition(d.code, lambda: "; ".join([d.text, *notes]))
 
 
 # Every code a record can end with (docs/evaluation.md, "Disposition codes").

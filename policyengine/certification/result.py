@@ -10,6 +10,7 @@ Deterministic: the same input gives byte-identical output.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,10 +25,30 @@ from policyengine.records.model import Holder, Record
 FORMAT = "policyengine.evaluation/1"
 
 
-@dataclass(frozen=True)
 class Disposition:
-    code: str
-    text: str
+    """A record's fate: a stable code, and the sentence saying why. The sentence may be
+    given as a function and is built when read: most batch output never reads it."""
+
+    __slots__ = ("_text", "code")
+
+    def __init__(self, code: str, text: str | Callable[[], str]) -> None:
+        self.code = code
+        self._text = text
+
+    @property
+    def text(self) -> str:
+        return self._text if isinstance(self._text, str) else self._text()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Disposition):
+            return NotImplemented
+        return (self.code, self.text) == (other.code, other.text)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __repr__(self) -> str:
+        return f"Disposition({self.code!r}, {self.text!r})"
 
 
 @dataclass
