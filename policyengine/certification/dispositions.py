@@ -40,9 +40,11 @@ def invalid(policy: Policy, day: dt.date, p: Period) -> Disposition:
     where = "before" if day < p.start else "after" if day > p.end else "outside"
     return Disposition(
         "not-valid",
-        lambda: f"completed {day}, {where} the validity window of the "
-        f"{p.label}: {validity_rule(policy, p)}; it stays available for "
-        "later periods",
+        lambda: (
+            f"completed {day}, {where} the validity window of the "
+            f"{p.label}: {validity_rule(policy, p)}; it stays available for "
+            "later periods"
+        ),
     )
 
 
@@ -53,12 +55,16 @@ def outside(periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposit
     if first.kind == "initial" and first.start > as_of:
         return Disposition(
             "awaiting-registration",
-            lambda: f"completed {day}; it will be applied when the holder registers on {first.start}",
+            lambda: (
+                f"completed {day}; it will be applied when the holder registers on {first.start}"
+            ),
         )
     if day < first.start:
         return Disposition(
             "before-first-period",
-            lambda: f"earned {day}, before the first cycle started {first.start}; it does not count",
+            lambda: (
+                f"earned {day}, before the first cycle started {first.start}; it does not count"
+            ),
         )
     if day > last.end:
         return Disposition(
@@ -73,7 +79,9 @@ def by_status(r: Record) -> Disposition:
         return Disposition("pending", "pending: waiting for staff approval")
     if r.status == "declined":
         return Disposition("declined", "declined by staff; it does not count")
-    return Disposition("not-counted", lambda: f"status '{r.status}' does not count under this policy")
+    return Disposition(
+        "not-counted", lambda: f"status '{r.status}' does not count under this policy"
+    )
 
 
 def applied(p: Period, late: bool, carried: tuple[Decimal, Period] | None) -> Disposition:
@@ -91,32 +99,40 @@ def applied(p: Period, late: bool, carried: tuple[Decimal, Period] | None) -> Di
 def carried_over(credits: Decimal, target: Period) -> Disposition:
     return Disposition(
         "carried-over",
-        lambda: f"not needed by the period it was earned in; "
-        f"{credits} credits carried over to the {target.label}",
+        lambda: (
+            f"not needed by the period it was earned in; "
+            f"{credits} credits carried over to the {target.label}"
+        ),
     )
 
 
 def before_window(day: dt.date, p: Period) -> Disposition:
     return Disposition(
         "before-window",
-        lambda: f"earned {day}, before the recertification window of "
-        f"the {p.label} opened on {p.window_start}; it does not count",
+        lambda: (
+            f"earned {day}, before the recertification window of "
+            f"the {p.label} opened on {p.window_start}; it does not count"
+        ),
     )
 
 
 def superseded_registration(r: Record) -> Disposition:
     return Disposition(
         "superseded-registration",
-        lambda: f"registration {r.registration} of course "
-        f"{r.course}: only the current registration of a training item is "
-        "credited",
+        lambda: (
+            f"registration {r.registration} of course "
+            f"{r.course}: only the current registration of a training item is "
+            "credited"
+        ),
     )
 
 
 def not_needed(p: Period) -> Disposition:
     return Disposition(
         "not-needed",
-        lambda: f"not needed: the {p.label} was already complete; it stays available for later periods",
+        lambda: (
+            f"not needed: the {p.label} was already complete; it stays available for later periods"
+        ),
     )
 
 
@@ -127,7 +143,9 @@ def not_yet_recorded(r: Record, as_of: dt.date) -> Disposition:
 
 
 def not_yet_earned(r: Record, as_of: dt.date) -> Disposition:
-    return Disposition("not-yet-earned", lambda: f"earned {r.earned_on}, after the as-of date {as_of}")
+    return Disposition(
+        "not-yet-earned", lambda: f"earned {r.earned_on}, after the as-of date {as_of}"
+    )
 
 
 def with_notes(d: Disposition, notes: list[str]) -> Disposition:

@@ -148,7 +148,7 @@ class _Run:
                 self.last_event[r.id] = ("not-needed", p)
         if p.completed_on is None and tally.complete():
             self._complete(p, t)
-        m = self._measure(p, p.applied)
+        m = tally.measurement()
         self.results[p.number] = m.results
         self.measurements[p.number] = m
 
@@ -158,14 +158,19 @@ class _Run:
     def _apply_all(self, p: Period, candidates: list[Applied], t: dt.date, tally: Tally) -> None:
         """Every valid record is applied; first-fit never revises an earlier record, so
         the completion date is where the shortest complete prefix ends."""
+        added = 0  # how many candidates the tally holds already
         if p.completed_on is None:
             n = tally.first_complete(candidates)
-            if n is not None:
+            if n is None:
+                added = len(candidates)
+            else:
                 p.applied.extend(candidates[:n])
                 self._complete(p, t)
-                candidates = candidates[n:]
+                candidates, added = candidates[n:], 0
+        for a in candidates[added:]:
+            tally.add(a)
         p.applied.extend(candidates)
-        m = self._measure(p, p.applied)
+        m = tally.measurement()
         self.results[p.number], self.measurements[p.number] = m.results, m
 
     def _apply_optimal(self, p: Period, valid: list[Record], t: dt.date, apply_all: bool) -> None:

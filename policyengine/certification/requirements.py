@@ -250,6 +250,21 @@ class Requirements:
                 raise self._caps_error(err, applied) from None
         else:
             assignment = al.first_fit(tree, unit_caps, caps)
+        return self.measurement(scope, tree, years, caps, applied, matches, unit_caps, assignment)
+
+    def measurement(
+        self,
+        scope: Scope,
+        tree: al.Tree,
+        years: Years,
+        caps: dict[al.Cap, Decimal],
+        applied: Sequence[Applied],
+        matches: list[tuple[bool, ...]],
+        unit_caps: list[al.Unit],
+        assignment: al.Assignment,
+    ) -> Measurement:
+        """What an assignment of ``applied``'s credits counts toward each requirement
+        (``assignment`` gets the surplus attributed, so it is the caller's no more)."""
         al.add_surplus(assignment, unit_caps, tree)
         names: dict[Any, str | None] = {i: self.items[i].id for i in self.categories}
         names[al.ROOT] = self.items[self.roots[0]].id if self.roots else None

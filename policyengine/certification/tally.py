@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from policyengine.certification import allocation as al
-from policyengine.certification.requirements import Applied, Requirements, Scope
+from policyengine.certification.requirements import Applied, Measurement, Requirements, Scope
 from policyengine.decimals import ZERO
 
 Progress = tuple[tuple[Decimal, Decimal, int], ...]
@@ -74,8 +74,13 @@ class Tally:
         self.tree, self.years, self.caps = requirements.build(self.scope, period)
         self.required = [requirements.number(r.min, self.scope) for r in requirements.items]
         self.state = _State(self.caps, len(requirements.items))
+        # the first-fit assignment of the records added, for measurement()
+        self.assignment = al.Assignment(cap_left=dict(self.caps))
+        self.applied: list[Applied] = []
+        self.matched: list[tuple[bool, ...]] = []
+        self.units: list[al.Unit] = []
         for a in applied:
-            self._add(self.state, a)
+            self.add(a)
 
     # -- the two questions ---------------------------------------------------------
     def complete(self) -> bool:
@@ -93,7 +98,22 @@ class Tally:
         )
 
     def add(self, a: Applied) -> None:
-        self._add(self.state, a)
+        self._add(self.state, a, record=True)
+
+    def measurement(self) -> Measurement:
+        """The full measurement of the records added: the same as
+        ``Requirements.measure`` of them in order (first-fit), without allocating again.
+        The tally is spent afterwards."""
+        return self.reqs.measurement(
+            self.scope,
+            self.tree,
+            self.years,
+            self.caps,
+            self.applied,
+            self.matched,
+            self.units,
+            self.assignment,
+        )
 
     def first_complete(self, candidates: Sequence[Applied]) -> int | None:
         """The smallest n such that the records added plus ``candidates[:n]`` complete the
@@ -107,11 +127,18 @@ class Tally:
         return None
 
     # -- first-fit, one unit -------------------------------------------------------
-    def _add(self, s: _State, a: Applied) -> None:
+    def _add(self, s: _State, a: Applied, record: bool = False) -> None:
+        """First-fit ``a`` into ``s``; ``record``: also into the assignment kept for
+        :meth:`measurement` (a trial does not)."""
         reqs = self.reqs
         match = reqs.matches(a, self.scope, self.period_no)
         unit = reqs.unit(a, match, self.years, self.tree, self.period_no)
         caps = tuple(c for c in self.caps if match[c[1]])
+        if record:
+            self.applied.append(a)
+            self.matched.append(match)
+            self.units.append(al.Unit(unit.key, unit.credits, unit.nodes, caps))
+            self.assignment.parts.setdefault(unit.key, [])
         amount = unit.credits
         for c in caps:
             amount = min(amount, s.cap_left[c])
@@ -127,9 +154,16 @@ class Tally:
             )
             if take > 0:
                 self._count(s, node, take)
+                if record:
+                    self.assignment.give(unit.key, node, take, needed=True)
                 rest -= take
         if rest > 0:  # surplus: counted where it fits first, needed by no minimum
-            self._count(s, unit.nodes[0] if unit.nodes else al.ROOT, rest)
+            node = unit.nodes[0] if unit.nodes else al.ROOT
+            self._count(s, node, rest)
+            if record:
+                self.assignment.give(unit.key, node, rest, needed=False)
+        if record:
+            self.assignment.cap_left.update((c, s.cap_left[c]) for c in caps)
         s.total += given
         course = a.record.course
         for i, matched in enumerate(match):

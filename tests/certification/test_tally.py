@@ -130,6 +130,10 @@ def test_the_tally_answers_as_a_full_measurement_after_every_record(
         assert tally.complete() == after.feasible, (name, [x.key for x in applied])
         assert tally._progress(tally.state) == progress(after.results), name
         before = after
+    whole = tally.measurement()  # what the output shows: the same as measuring again
+    assert whole.results == before.results, name
+    assert whole.assignment == before.assignment, name
+    assert all(whole.toward(a.key) == before.toward(a.key) for a in applied), name
 
 
 def test_first_complete_is_the_shortest_complete_prefix(requirement_sets):
