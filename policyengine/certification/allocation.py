@@ -283,25 +283,28 @@ def cap_parents(units: Sequence[Unit], caps: dict[Cap, Decimal]) -> dict[Cap, Ca
     return parents
 
 
-def max_flow_fill(
+def _network(
     tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]
-) -> tuple[bool, Assignment]:
-    """An assignment filling every node's demand if one exists (then True), else one
-    filling as much as possible (False). Raises CapsNotNested."""
+) -> tuple[
+    _Graph,
+    dict[tuple[Any, ...], list[Unit]],
+    dict[tuple[Any, ...], list[tuple[Node, int]]],
+    dict[Node, Decimal],
+]:
+    """The flow network: source -> caps (nested) -> merged units -> tree -> (demands)."""
     parents = cap_parents(units, caps)
     groups: dict[tuple[Any, ...], list[Unit]] = {}
     for u in units:
         groups.setdefault((u.nodes, tuple(sorted(map(str, u.caps)))), []).append(u)
     g = _Graph()
-    source, sink = ("source",), ("sink",)
+    source = ("source",)
     infinite = sum((u.credits for u in units), ZERO) + 1
     for c, cap in caps.items():
         g.edge(("cap", parents[c]) if parents[c] is not None else source, ("cap", c), cap)
     group_edges: dict[tuple[Any, ...], list[tuple[Node, int]]] = {}
     for sig, members in groups.items():
         node = ("group", sig)
-        caps_of = members[0].caps
-        inner = _innermost(caps_of, parents)
+        inner = _innermost(members[0].caps, parents)
         g.edge(
             ("cap", inner) if inner is not None else source,
             node,
@@ -310,9 +313,31 @@ def max_flow_fill(
         group_edges[sig] = [
             (n, g.edge(node, ("tree", n), infinite)) for n in (*members[0].nodes, ROOT)
         ]
-    demands = tree.demands()
     for n in tree.parent:
         g.edge(("tree", n), ("tree", tree.parent[n]), infinite)
+    return g, groups, group_edges, tree.demands()
+
+
+def flow_fills(tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]) -> bool:
+    """Whether some assignment meets every minimum (what :func:`max_flow_fill` answers
+    first, without building the assignment). Raises CapsNotNested."""
+    g, _groups, _edges, demands = _network(tree, units, caps)
+    sink = ("sink",)
+    total = ZERO
+    for n in (*tree.parent, ROOT):
+        if demands[n] > 0:
+            g.edge(("tree", n), sink, demands[n])
+            total += demands[n]
+    return g.max_flow(("source",), sink) >= total
+
+
+def max_flow_fill(
+    tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]
+) -> tuple[bool, Assignment]:
+    """An assignment filling every node's demand if one exists (then True), else one
+    filling as much as possible (False). Raises CapsNotNested."""
+    g, groups, group_edges, demands = _network(tree, units, caps)
+    source, sink = ("source",), ("sink",)
     # The most specific demands first: augmenting later never empties an edge into the
     # sink, so when not every minimum can be met the sub-categories are filled before
     # their parents' own demands (which requirement shows "missing" is then not arbitrary).

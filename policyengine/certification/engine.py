@@ -183,6 +183,7 @@ class _Run:
             lambda lst: self._measure(p, lst),
             apply_all,
             lambda a, _m: reqs.beyond_credits(a, p.values(), self.holder, p.number),
+            feasible=lambda lst: reqs.feasible(lst, p.values(), self.holder, p.number),
             exclusive=self.discards,
         )
         if choice.completing is not None and p.completed_on is None:

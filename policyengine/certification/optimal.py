@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from policyengine.certification.requirements import Applied, Measurement, progress
 
 Measure = Callable[[Sequence[Applied]], Measurement]
+# Whether a list of records meets every requirement: measure(lst).feasible, maybe faster.
+Feasible = Callable[[Sequence[Applied]], bool]
 
 
 @dataclass
@@ -29,20 +31,20 @@ class Choice:
 
 
 def shortest_prefix(
-    fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Measure
+    fixed: Sequence[Applied], candidates: Sequence[Applied], feasible: Feasible
 ) -> int | None:
     """The smallest n such that fixed + candidates[:n] meets every requirement."""
-    if not measure([*fixed, *candidates]).feasible:
+    if not feasible([*fixed, *candidates]):
         return None
-    return _search(fixed, candidates, measure)
+    return _search(fixed, candidates, feasible)
 
 
-def _search(fixed: Sequence[Applied], candidates: Sequence[Applied], measure: Measure) -> int:
+def _search(fixed: Sequence[Applied], candidates: Sequence[Applied], feasible: Feasible) -> int:
     """Binary search for the shortest complete prefix, all of ``candidates`` being one."""
     low, high = 0, len(candidates)
     while low < high:
         mid = (low + high) // 2
-        if measure([*fixed, *candidates[:mid]]).feasible:
+        if feasible([*fixed, *candidates[:mid]]):
             high = mid
         else:
             low = mid + 1
@@ -56,14 +58,18 @@ def choose(
     apply_all: bool,
     keep: Callable[[Applied, Measurement], bool],
     exclusive: bool = True,
+    feasible: Feasible | None = None,
 ) -> Choice:
     """The records the period takes. ``keep(a, m)``: whether ``a`` must stay even though
     the credit assignment ``m`` does not use it (items, courses, per-year sums).
     A period that cannot be completed takes every record when no other period could use
     them (``exclusive``: records count only where they were earned), else those that
-    bring it closer, as in chronological order."""
+    bring it closer, as in chronological order. ``feasible``: a faster answer to
+    ``measure(lst).feasible`` (the binary search asks only that)."""
+    if feasible is None:
+        feasible = _from(measure)
     full = measure([*fixed, *candidates])
-    n = _search(fixed, candidates, measure) if full.feasible else None
+    n = _search(fixed, candidates, feasible) if full.feasible else None
     if apply_all or (n is None and exclusive):
         return Choice(list(candidates), n, full)
     position = {id(a): i for i, a in enumerate([*fixed, *candidates])}
@@ -90,10 +96,14 @@ def choose(
     # the few records kept for items/courses/years: drop each one that is not needed
     for a in reversed(optional):
         rest = [b for b in optional if b is not a]
-        if measure([*fixed, *in_order([*taken, *rest])]).feasible:
+        if feasible([*fixed, *in_order([*taken, *rest])]):
             optional = rest
     taken = in_order([*taken, *optional])
     final = measure([*fixed, *taken])
     if not final.feasible:  # cannot happen by construction; never lose a completion
         taken, final = prefix, m
     return Choice(taken, len(taken), final)
+
+
+def _from(measure: Measure) -> Feasible:
+    return lambda lst: measure(lst).feasible

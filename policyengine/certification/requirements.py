@@ -106,6 +106,13 @@ class Requirements:
             and (r.min is not None or r.per_year is not None)
         ]
         self._cache: dict[tuple[Any, ...], tuple[bool, ...]] = {}
+        # requirements a maximum flow does not decide (see feasible())
+        self._beyond_flow = any(
+            not r.counts_credits
+            or r.courses
+            or (r.per_year is not None and i in self.roots and not self.year_leaves(i))
+            for i, r in enumerate(self.items)
+        )
         self._order = {i: n for n, i in enumerate(self.categories)}
 
     # -- numbers and filters -------------------------------------------------------
@@ -223,6 +230,31 @@ class Requirements:
         return [("cap", i) for i, req in enumerate(self.items) if match[i] and req.has_cap]
 
     # -- measuring -----------------------------------------------------------------
+    def feasible(
+        self,
+        applied: Sequence[Applied],
+        period: Scope,
+        holder: Mapping[str, Any],
+        period_no: int = 0,
+    ) -> bool:
+        """``measure(...).feasible`` for optimal allocation: when every requirement is a
+        credit minimum or a cap (no item counts, required courses or per-year sums of
+        the total beside categories), whether the maximum flow fills every demand — the
+        same answer, without building the assignment and the results."""
+        if not self.optimal or self._beyond_flow:
+            return self.measure(applied, period, holder, period_no).feasible
+        scope = {**self.policy.base_values(), "period": period, "holder": holder}
+        tree, years, caps = self.build(scope, period)
+        units = []
+        for a in applied:
+            match = self.matches(a, scope, period_no)
+            u = self.unit(a, match, years, tree, period_no)
+            units.append(al.Unit(u.key, u.credits, u.nodes, tuple(c for c in caps if match[c[1]])))
+        try:
+            return al.flow_fills(tree, units, caps)
+        except al.CapsNotNested as err:
+            raise self._caps_error(err, applied) from None
+
     def measure(
         self,
         applied: Sequence[Applied],

@@ -163,3 +163,57 @@ def test_first_complete_is_the_shortest_complete_prefix(requirement_sets):
     assert tally.first_complete(candidates) == 5
     assert reqs.measure(candidates[:5], period.values(), holder).feasible
     assert not reqs.measure(candidates[:4], period.values(), holder).feasible
+
+
+@pytest.fixture(scope="module")
+def optimal_sets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Requirements]:
+    # optimal allocation needs nested caps: cap-bc lies inside cap-b
+    nested = (
+        PERIODS
+        + """\
+requirements:
+  - {id: total, min: 12}
+  - {id: a, where: '"a" in record.tags', min: 4}
+  - {id: a1, where: '"a1" in record.tags', within: a, min: 2}
+  - {id: b, where: '"b" in record.tags', min: 3}
+  - {id: cap-b, where: '"b" in record.tags', max: 5}
+  - {id: cap-bc, where: '"b" in record.tags and record.kind == "c"', max_share: 0.25}
+"""
+    )
+    bodies = {
+        "nested categories and caps": nested,
+        "per-year minimums on the total alone": POLICIES["per-year minimums on the total alone"],
+        "items and courses": POLICIES["items and courses"],
+    }
+    out = {}
+    for name, body in bodies.items():
+        folder: Path = tmp_path_factory.mktemp("optimal")
+        out[name] = Requirements(
+            policy_from_snippet(folder, "allocation: {order: optimal}\n" + body), "renewal"
+        )
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(history=histories())
+def test_the_flow_alone_says_what_a_full_optimal_measurement_says(
+    optimal_sets: dict[str, Requirements], history: tuple[str, list[Record]]
+) -> None:
+    """Optimal allocation's binary search asks only "is this prefix complete?": the
+    maximum flow's answer must equal the full measurement's."""
+    name, recs = history
+    reqs = optimal_sets.get(name)
+    if reqs is None:
+        return
+    period = Period(1, "renewal", 1, START, dt.date(2023, 12, 31), dt.date(2023, 12, 31), START)
+    holder = {"id": "h", "name": "", "status": "", "designated_on": START}
+    applied = [
+        Applied(r, r.earned_on, r.credits or Decimal(0))
+        for r in sorted(recs, key=lambda r: (r.earned_on, r.order))
+    ]
+    for n in range(len(applied) + 1):
+        prefix = applied[:n]
+        assert (
+            reqs.feasible(prefix, period.values(), holder)
+            == reqs.measure(prefix, period.values(), holder).feasible
+        ), (name, n)
