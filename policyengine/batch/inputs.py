@@ -167,7 +167,8 @@ def _from_line(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:
     # The slow path, for its diagnostics: the line alone, read with positions that are
     # then moved to the line's place in the file.
     try:
-        data = load_yaml_text(task.text, task.path)
+        # without its line end, so an unfinished line's error is on that line
+        data = load_yaml_text(task.text.rstrip("\r\n"), task.path)
         problems = validate_against(data, "holder")
         if problems:
             raise PolicyError(problems)

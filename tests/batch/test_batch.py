@@ -93,6 +93,15 @@ def test_bad_lines_give_error_records_at_their_place_and_the_run_goes_on(tmp_pat
     assert "2 with bad data" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_an_unfinished_line_is_reported_on_that_line(tmp_path, cli):
+    path = tmp_path / "pop.jsonl"
+    path.write_text('{"holder": {"id": broken\r\n', encoding="utf-8")
+    done = cli("batch", GMS, path, "--as-of", AS_OF)
+    assert done.returncode == 1
+    error = json.loads(done.stdout)["error"][0]
+    assert (error["line"], error["code"]) == (1, "yaml.syntax"), error
+
+
 @pytest.mark.parametrize("output", ["jsonl", "csv", "json"])
 def test_worker_processes_give_the_same_bytes(tmp_path, cli, output):
     population(tmp_path / "pop.jsonl", 300)
