@@ -80,6 +80,27 @@ class ExprRuntimeError(ExprProblem):
     """An error while evaluating a compiled expression (division by zero, ...)."""
 
 
+# The instants policyengine reads (dates.parse_datetime, datetime literals): a day inside
+# the ends of Python's calendar. No UTC offset reaches a day, so every instant in the range
+# has a date in every time zone, and converting it anywhere cannot overflow.
+FIRST_INSTANT = _dt.datetime(1, 1, 2)
+LAST_INSTANT = _dt.datetime(9999, 12, 30, 23, 59, 59, 999999)
+INSTANT_RANGE = (
+    "instants are read from 0001-01-02 to 9999-12-30 (UTC), "
+    "so that every time zone has a date for them"
+)
+
+
+def instant_in_range(value: _dt.datetime) -> bool:
+    """Whether the aware ``value`` lies in the range instants are read in (UTC)."""
+    offset = value.utcoffset() or _dt.timedelta(0)
+    try:
+        utc = value.replace(tzinfo=None) - offset
+    except OverflowError:  # before 0001-01-01 or after 9999-12-31 in UTC
+        return False
+    return FIRST_INSTANT <= utc <= LAST_INSTANT
+
+
 class FunctionError(Exception):
     """Raised by function implementations; becomes an ExprRuntimeError at the call.
 

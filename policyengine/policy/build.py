@@ -353,14 +353,15 @@ class _Sections:
 
 
 def _time_zone(data: LocDict, problems: list[Diagnostic]) -> dt.tzinfo:
+    name = str(data["timezone"])
     try:
-        return dates.zone(str(data["timezone"]))
+        return dates.zone(name)
     except ValueError as err:
         problems.append(
             Diagnostic(
                 str(err),
                 locate(data, ["timezone"]),
-                hint="use an IANA time zone name such as America/New_York or UTC",
+                hint=dates.zone_hint(name),
                 code="policy.timezone",
             )
         )

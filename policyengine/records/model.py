@@ -192,7 +192,7 @@ def record_from_mapping(
         elif "recorded_on" in raw:
             recorded = dates.parse_date(str(raw["recorded_on"]))
     except ValueError as err:
-        bad("recorded_on", f"record '{rid}': {err}")
+        bad("recorded_at" if "recorded_at" in raw else "recorded_on", f"record '{rid}': {err}")
     credits = minutes = None
     for key in ("credits", "minutes"):
         if key in raw:
@@ -213,11 +213,13 @@ def record_from_mapping(
         registration = None
     adjustments: list[Adjustment] = []
     for i, adj in enumerate(raw.get("adjustments") or []):
+        key = "at"  # the value being read, where a bad one is reported
         try:
-            at = dates.parse_datetime(str(adj["at"]), tz)
+            at = dates.parse_datetime(str(adj[key]), tz)
+            key = "to"
             adjustments.append(
                 Adjustment(
-                    to=dates.parse_date(str(adj["to"])),
+                    to=dates.parse_date(str(adj[key])),
                     by=str(adj.get("by", "")),
                     role=str(adj.get("role", "")),
                     at=at,
@@ -229,7 +231,9 @@ def record_from_mapping(
             problems.append(
                 Diagnostic(
                     f"record '{rid}', adjustment {i + 1}: {err}",
-                    _loc(data, [*path, "adjustments", i]) or here,
+                    _loc(data, [*path, "adjustments", i, key])
+                    or _loc(data, [*path, "adjustments", i])
+                    or here,
                     hint="an adjustment needs to, by, role and at",
                     code="record.adjustment",
                 )

@@ -1,0 +1,96 @@
+"""Bad values found by fuzzing, through the command line: a named argument and exit 2
+for a bad command-line value, ``file:line:col: message`` and exit 1 for a bad file,
+never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import CliResult
+
+RANGE = (
+    "is out of range: instants are read from 0001-01-02 to 9999-12-30 (UTC), "
+    "so that every time zone has a date for them"
+)
+PACKAGE = (
+    "policies/western-cpe-package.yaml",
+    "--account",
+    "policies/accounts/dana-two-packages.yaml",
+)
+
+
+def _clean(r: CliResult) -> None:
+    assert "Traceback" not in r.stderr and "Error:" not in r.stderr
+
+
+def test_as_of_in_the_basic_format_is_refused_on_every_python(cli) -> None:
+    r = cli(
+        "evaluate",
+        "policies/werc-crp.yaml",
+        "--holder",
+        "policies/holders/werc-crp-seed-examples.yaml",
+        "--as-of",
+        "20250901",
+    )
+    assert r.returncode == 2
+    assert r.stderr == (
+        "policyengine evaluate: --as-of: '20250901' is not a valid date (YYYY-MM-DD)\n"
+    )
+
+
+def test_balance_at_the_end_of_year_9999(cli) -> None:
+    r = cli("balance", *PACKAGE, "--at", "9999-12-31T23:59:59")
+    assert r.returncode == 2
+    assert r.stderr == f"policyengine balance: --at: timestamp '9999-12-31T23:59:59' {RANGE}\n"
+
+
+def test_redeem_at_the_start_of_year_1(cli) -> None:
+    r = cli(
+        "redeem",
+        *PACKAGE,
+        "--cart",
+        "policies/carts/eligible-only.yaml",
+        "--at",
+        "0001-01-01T00:00:00+14:00",
+    )
+    assert r.returncode == 2
+    assert r.stderr == (
+        f"policyengine redeem: --at: timestamp '0001-01-01T00:00:00+14:00' {RANGE}\n"
+    )
+
+
+def test_account_purchase_in_year_9999(cli, tmp_path: Path) -> None:
+    account = tmp_path / "account.yaml"
+    account.write_text(
+        "account: {id: m-1}\n"
+        "events:\n"
+        "  - type: purchase\n"
+        "    id: p1\n"
+        "    at: 9999-12-31T10:00:00\n"
+        "    credits: 20\n",
+        encoding="utf-8",
+    )
+    r = cli("balance", PACKAGE[0], "--account", account, "--at", "2025-03-01T10:00:00")
+    _clean(r)
+    assert r.returncode == 1
+    assert r.stderr.startswith(
+        f"{account}:5:9: event 'p1': timestamp '9999-12-31T10:00:00' {RANGE}\n"
+    )
+
+
+def test_holder_earned_at_the_end_of_year_9999(cli, tmp_path: Path) -> None:
+    holder = tmp_path / "holder.yaml"
+    holder.write_text(
+        "holder: {id: m-1, name: X, designated_on: 2022-06-15}\n"
+        "records:\n"
+        "  - id: r1\n"
+        "    credits: 1\n"
+        "    earned_at: 9999-12-31T23:59:59-12:00\n",
+        encoding="utf-8",
+    )
+    r = cli("evaluate", "policies/werc-crp.yaml", "--holder", holder, "--as-of", "2025-09-01")
+    _clean(r)
+    assert r.returncode == 1
+    assert r.stderr.startswith(
+        f"{holder}:5:16: record 'r1': timestamp '9999-12-31T23:59:59-12:00' {RANGE}\n"
+    )
