@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
+from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean, shorten
 from policyengine.expr.types import Type
 from policyengine.load.yaml_loader import load_yaml_file
 from policyengine.records.model import Record, record_from_mapping
@@ -175,10 +175,15 @@ def input_path(options: Mapping[str, Any], option: str = "path") -> Path:
     if not raw:
         raise SourceOptionError(option, f"option '{option}' is required")
     path = Path(str(raw))
-    if not path.is_file():
+    hint = "paths are relative to the sources file"
+    try:
+        found = path.is_file()
+    except OSError as err:  # is_file answers False for most errors, not File name too long
         raise SourceOptionError(
-            option, f"no such file: {path}", "paths are relative to the sources file"
-        )
+            option, f"cannot read {shorten(str(path), 240)}: {err.strerror or err}", hint
+        ) from None
+    if not found:
+        raise SourceOptionError(option, f"no such file: {shorten(str(path), 240)}", hint)
     return path
 
 
