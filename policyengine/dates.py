@@ -23,7 +23,7 @@ import re
 import zoneinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from policyengine.errors import did_you_mean, shorten
+from policyengine.errors import Location, did_you_mean, shorten
 from policyengine.expr.values import INSTANT_RANGE, Duration, instant_in_range
 
 DATE_FORM = "YYYY-MM-DD"
@@ -42,14 +42,16 @@ ZONE_HINT = "use an IANA time zone name such as America/New_York or UTC"
 _LONGEST_ZONE_NAME = 60
 
 
-def parse_duration(text: str) -> Duration:
+def parse_duration(text: str, where: Location | None = None) -> Duration:
+    """``N unit`` as a :class:`Duration`; ``where``: its place in a policy file, where a
+    date computed from it past the calendar's end is reported."""
     m = _DURATION.match(text)
     if not m:
         raise ValueError(f"'{shorten(text)}' is not a duration; write e.g. '365 days' or '1 year'")
     n, unit = int(m.group(1)), m.group(2)
     if unit in _UNIT_MONTHS:
-        return Duration(months=n * _UNIT_MONTHS[unit], days=0)
-    return Duration(months=0, days=n * _UNIT_DAYS[unit])
+        return Duration(months=n * _UNIT_MONTHS[unit], days=0, where=where)
+    return Duration(months=0, days=n * _UNIT_DAYS[unit], where=where)
 
 
 def _not_a_date(text: str) -> ValueError:

@@ -51,7 +51,7 @@ from .nodes import (
     walk,
 )
 from .types import BOOL, DATE, DATETIME, DURATION, NUMBER, STRING
-from .values import Duration, ExprError
+from .values import INSTANT_RANGE, Duration, ExprError, instant_in_range
 
 __all__ = [
     "MAX_DEPTH",
@@ -256,6 +256,10 @@ class _ToAst(Transformer[Token, Node]):
                 meta.start_pos,
                 meta.end_pos,
                 hint=f"write {text}Z for UTC or add an offset like {text}-07:00",
+            )
+        if not instant_in_range(value):
+            raise ExprError(
+                f"{text} is out of range: {INSTANT_RANGE}", meta.start_pos, meta.end_pos
             )
         return Literal(*_span(meta), value=value, type=DATETIME)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import CliResult
+from tests.helpers import POLICIES, CliResult
 
 RANGE = (
     "is out of range: instants are read from 0001-01-02 to 9999-12-30 (UTC), "
@@ -94,3 +94,23 @@ def test_holder_earned_at_the_end_of_year_9999(cli, tmp_path: Path) -> None:
     assert r.stderr.startswith(
         f"{holder}:5:16: record 'r1': timestamp '9999-12-31T23:59:59-12:00' {RANGE}\n"
     )
+
+
+def test_scenario_at_the_end_of_year_9999(cli, tmp_path: Path) -> None:
+    for name in ("western-cpe-package.yaml", "accounts/dana-two-packages.yaml"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes((POLICIES / name).read_bytes())
+    tests = tmp_path / "western-cpe-package.tests.yaml"
+    tests.write_text(
+        "scenarios:\n"
+        "  - name: at the end of time\n"
+        "    at: 9999-12-31T23:59:59\n"
+        "    account_file: accounts/dana-two-packages.yaml\n"
+        "    expect:\n"
+        "      balance: {available: 0}\n",
+        encoding="utf-8",
+    )
+    r = cli("test", tests)
+    _clean(r)
+    assert r.returncode == 2
+    assert r.stdout.startswith(f"{tests}:3:9: timestamp '9999-12-31T23:59:59' {RANGE}\n")
