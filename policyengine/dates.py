@@ -23,6 +23,7 @@ import re
 import zoneinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from policyengine.decimals import INTEGER_DIGITS, NUMBER_RANGE, NumberRangeError, number_shown
 from policyengine.errors import Location, did_you_mean, shorten
 from policyengine.expr.values import INSTANT_RANGE, Duration, instant_in_range
 
@@ -48,6 +49,9 @@ def parse_duration(text: str, where: Location | None = None) -> Duration:
     m = _DURATION.match(text)
     if not m:
         raise ValueError(f"'{shorten(text)}' is not a duration; write e.g. '365 days' or '1 year'")
+    if len(m.group(1).lstrip("0")) > INTEGER_DIGITS:  # also: int() refuses 4,300 digits
+        shown = f"{number_shown(m.group(1))} {m.group(2)}"
+        raise NumberRangeError(f"duration {shown} is out of range: {NUMBER_RANGE}")
     n, unit = int(m.group(1)), m.group(2)
     if unit in _UNIT_MONTHS:
         return Duration(months=n * _UNIT_MONTHS[unit], days=0, where=where)

@@ -11,12 +11,20 @@ their ``file:line:col``, all of them, never dropped silently.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from policyengine import dates
+from policyengine.decimals import (
+    NUMBER_LIMIT,
+    NUMBER_RANGE,
+    NumberRangeError,
+    check_number,
+    number_shown,
+)
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr import types as T
 from policyengine.load.schema import validate_against
@@ -35,6 +43,10 @@ OPTIONAL_FIELDS = {f.name: f.type for f in RECORD.fields if f.optional}
 HOLDER_DATES = tuple(
     f.name for f in HOLDER.fields if f.type == T.DATE and f.optional and not f.computed
 )
+
+
+# a number whose exponent is beyond what Decimal can hold (Decimal raises for it)
+_EXPONENT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -92,18 +104,27 @@ def record_values(
 
 
 def parse_decimal(raw: Any, what: str) -> Decimal:
-    """An exact decimal from a YAML/JSON number or string; never via float."""
+    """An exact decimal from a YAML/JSON number or string; never via float. Every number
+    a source reads comes through here, so all of them obey the numeric range
+    (``decimals.check_number``: a :class:`NumberRangeError`, a ``ValueError``)."""
     if isinstance(raw, bool):
         raise ValueError(f"{what} must be a number, not {str(raw).lower()}")
+    text: str | None = None
     if isinstance(raw, (int, Decimal)):
         value = Decimal(raw)
     else:
+        text = str(raw).strip()
         try:
-            value = Decimal(str(raw).strip())
-        except InvalidOperation:
-            raise ValueError(f"{what} must be a number, got '{raw}'") from None
+            value = Decimal(text)
+        except InvalidOperation:  # not a number, or an exponent beyond what Decimal holds
+            if _EXPONENT.fullmatch(text):
+                raise NumberRangeError(
+                    f"{what} {number_shown(text)} is out of range: {NUMBER_RANGE}"
+                ) from None
+            raise ValueError(f"{what} must be a number, got '{number_shown(text)}'") from None
     if not value.is_finite():
         raise ValueError(f"{what} must be a finite number, got '{raw}'")
+    check_number(value, what, text)
     if value < 0:
         raise ValueError(f"{what} cannot be negative, got {raw}")
     return value
@@ -207,9 +228,14 @@ def record_from_mapping(
                 minutes = value
     registration = raw.get("registration")
     if registration is not None and (
-        isinstance(registration, bool) or not isinstance(registration, int) or registration < 1
+        isinstance(registration, bool)
+        or not isinstance(registration, int)
+        or not 1 <= registration < NUMBER_LIMIT
     ):
-        bad("registration", f"record '{rid}': registration must be a whole number from 1")
+        bad(
+            "registration",
+            f"record '{rid}': registration must be a whole number from 1 to {NUMBER_LIMIT - 1}",
+        )
         registration = None
     adjustments: list[Adjustment] = []
     for i, adj in enumerate(raw.get("adjustments") or []):

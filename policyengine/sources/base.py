@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from policyengine.decimals import within_magnitude
 from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean, shorten
 from policyengine.expr.types import Type
 from policyengine.load.yaml_loader import load_yaml_file
@@ -322,8 +323,9 @@ def _prepare(raw: Mapping[str, Any]) -> dict[str, Any]:
             continue
         out[key] = value
     reg = out.get("registration")
-    if (isinstance(reg, str) and reg.strip().isdigit()) or (
-        isinstance(reg, Decimal) and reg == reg.to_integral_value()
+    # int(Decimal("1E+999999999999999999")) would not end: out of range, left to be refused
+    if (isinstance(reg, str) and reg.strip().isdigit() and len(reg.strip()) <= 40) or (
+        isinstance(reg, Decimal) and within_magnitude(reg) and reg == reg.to_integral_value()
     ):
         out["registration"] = int(reg)
     if isinstance(out.get("tags"), str):

@@ -114,3 +114,32 @@ def test_scenario_at_the_end_of_year_9999(cli, tmp_path: Path) -> None:
     _clean(r)
     assert r.returncode == 2
     assert r.stdout.startswith(f"{tests}:3:9: timestamp '9999-12-31T23:59:59' {RANGE}\n")
+
+
+def test_expr_with_a_4400_digit_number(cli) -> None:
+    huge = "1" + "0" * 4400
+    for text, what in ((f"1 day * {huge}", "number"), (f"{huge} days", "duration")):
+        r = cli("expr", text)
+        _clean(r)
+        assert r.returncode == 1
+        first = r.stderr.splitlines()[0]
+        assert first.startswith(f"<expr>:1:{1 if what == 'duration' else 9}: {what} 1000")
+        assert "… (4401 characters)" in first and first.endswith(
+            "is out of range: numbers have at most 12 digits before the decimal point and "
+            "6 after it"
+        )
+
+
+def test_holder_credits_overflowing_a_sum(cli, tmp_path: Path) -> None:
+    holder = tmp_path / "holder.yaml"
+    holder.write_text(
+        "holder: {id: m-1, name: X, designated_on: 2022-06-15}\n"
+        "records:\n"
+        "  - {id: r1, credits: 9e999999, earned_on: 2023-01-01}\n"
+        "  - {id: r2, credits: 9e999999, earned_on: 2023-01-02}\n",
+        encoding="utf-8",
+    )
+    r = cli("evaluate", "policies/werc-crp.yaml", "--holder", holder, "--as-of", "2025-09-01")
+    _clean(r)
+    assert r.returncode == 1
+    assert r.stderr.startswith(f"{holder}:3:23: record 'r1': credits 9E+999999 is out of range")

@@ -64,3 +64,31 @@ def test_bundled_account_unchanged() -> None:
     account = load_account(str(POLICIES / "accounts" / "dana-two-packages.yaml"), policy.tz)
     result = balance(policy, account, parse_datetime("9999-12-30T00:00:00", policy.tz))
     assert result.available == 0
+
+
+def test_account_and_cart_numbers_beyond_the_range(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from policyengine.packages import load_cart
+
+    path = tmp_path / "account.yaml"
+    path.write_text(ACCOUNT.replace("credits: 20", "credits: 1e999999"), encoding="utf-8")
+    with pytest.raises(PolicyError) as err:
+        load_account(str(path), ZoneInfo("UTC"))
+    (diag,) = err.value.diagnostics
+    assert diag.message == (
+        "purchase 'p-9999': credits 1E+999999 is out of range: numbers have at most 12 "
+        "digits before the decimal point and 6 after it"
+    )
+    assert diag.location is not None and (diag.location.line, diag.location.col) == (10, 14)
+    cart = tmp_path / "cart.yaml"
+    cart.write_text(
+        "cart:\n  items:\n    - {id: a, title: A, product_type: webcast, credits: 1, price: 1e99}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError) as err:
+        load_cart(str(cart))
+    assert [d.message for d in err.value.diagnostics] == [
+        "item 'a': price 1E+99 is out of range: numbers have at most 12 digits before the "
+        "decimal point and 6 after it"
+    ]
