@@ -24,13 +24,13 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .types import ANY_LIST, BOOL, DATE, DATETIME, NUMBER, STRING, Type
 from .values import (
-    DIVISION_CONTEXT,
     FIRST_DATE_TEXT,
     LAST_DATE_TEXT,
     DateOutOfRange,
     FunctionError,
     add_months,
     last_day,
+    round_to_step,
     to_int,
 )
 
@@ -188,8 +188,7 @@ def _round_to(rounding: str) -> Callable[[Decimal, Decimal], Decimal]:
     def impl(n: Decimal, step: Decimal) -> Decimal:
         if step <= 0:
             raise FunctionError(f"step must be greater than 0, not {step}")
-        steps = DIVISION_CONTEXT.divide(n, step).to_integral_value(rounding=rounding)
-        return steps * step
+        return round_to_step(n, step, rounding)  # exactly, whatever the digits
 
     return impl
 

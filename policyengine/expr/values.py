@@ -11,9 +11,10 @@ helpers, the canonical text form (:func:`format_value`) and the JSON form
 Arithmetic: ``+ - *`` use Python's ``Decimal`` operators (28 significant digits,
 the decimal default); division uses :data:`DIVISION_CONTEXT` (28 significant
 digits, round-half-even), so ``1 / 3`` is ``0.3333333333333333333333333333`` and
-exact quotients stay exact (``10 / 4`` is ``2.5``).  ``a % b`` is the remainder of
-truncated division (its sign follows ``a``: ``-7 % 3`` is ``-1``).  Dividing by zero
-is an :class:`ExprRuntimeError`.
+exact quotients stay exact (``10 / 4`` is ``2.5``); ``round_down``/``round_up``/
+``round_half_up`` are exact whatever the digits (:func:`round_to_step`).  ``a % b`` is
+the remainder of truncated division (its sign follows ``a``: ``-7 % 3`` is ``-1``).
+Dividing by zero is an :class:`ExprRuntimeError`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,20 @@ import calendar
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
 from typing import TypeVar
 
 from policyengine.errors import Diagnostic, Location, PolicyError
@@ -234,6 +248,44 @@ def to_int(n: Decimal, what: str = "number") -> int:
     if not n.is_finite() or n != n.to_integral_value():
         raise FunctionError(f"{what} must be a whole number, not {format_value(n)}")
     return int(n)
+
+
+def round_to_step(n: Decimal, step: Decimal, rounding: str) -> Decimal:
+    """The multiple of ``step`` (> 0) next to ``n`` in the direction of ``rounding``
+    (``ROUND_FLOOR``, ``ROUND_CEILING`` or ``ROUND_HALF_UP``: halves away from zero),
+    computed exactly.
+
+    Dividing in the 28-digit context rounds a quotient that needs more digits before it
+    is floored, landing on the wrong side of ``n`` (999999999998.9999999999999999 / 3).
+    Here the context holds every digit from the larger magnitude down to the smaller
+    exponent: the whole quotient, the product and the remainder are exact, and
+    ``Inexact`` is trapped, so a slip would be an error, never a wrong multiple.
+    """
+    top = max(n.adjusted(), step.adjusted()) + 2
+    bottom = min(_exponent(n), _exponent(step))
+    exact = Context(
+        prec=max(28, top - bottom + 2),
+        Emax=MAX_EMAX,
+        Emin=MIN_EMIN,
+        traps=[InvalidOperation, DivisionByZero, Overflow, Inexact],
+    )
+    steps = exact.divide_int(n, step)  # truncated toward zero
+    rest = exact.subtract(n, exact.multiply(steps, step))  # the sign of n, or 0
+    if rest:
+        away = Decimal(1).copy_sign(n)
+        if rounding == ROUND_FLOOR and rest < 0:
+            steps = exact.subtract(steps, 1)
+        elif rounding == ROUND_CEILING and rest > 0:
+            steps = exact.add(steps, 1)
+        elif rounding == ROUND_HALF_UP and exact.multiply(abs(rest), 2) >= step:
+            steps = exact.add(steps, away)
+    return exact.multiply(steps, step)
+
+
+def _exponent(n: Decimal) -> int:
+    exponent = n.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite: numbers in expressions always are
+    return exponent
 
 
 def divide(a: Decimal, b: Decimal) -> Decimal:
