@@ -27,6 +27,7 @@ NUMBER_RANGE = (
     f"numbers have at most {INTEGER_DIGITS} digits before the decimal point "
     f"and {FRACTION_DIGITS} after it"
 )
+NUMBER_HINT = "write a number below 1000000000000 with at most 6 decimals"
 MAGNITUDE_RANGE = f"numbers have at most {INTEGER_DIGITS} digits before the decimal point"
 
 

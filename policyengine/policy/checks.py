@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from policyengine import dates
-from policyengine.decimals import NumberRangeError, check_number
+from policyengine.decimals import NUMBER_HINT, NumberRangeError, check_number
 from policyengine.errors import Diagnostic, did_you_mean
 from policyengine.load.yaml_loader import locate, locate_key
 
@@ -88,7 +88,7 @@ def number_checks(data: Any) -> Iterator[Diagnostic]:
             yield Diagnostic(
                 str(err),
                 locate(data, list(path)),
-                hint="write a number below 1000000000000 with at most 6 decimals",
+                hint=NUMBER_HINT,
                 code="policy.number",
             )
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from policyengine import dates
 from policyengine.decimals import (
+    NUMBER_HINT,
     NUMBER_LIMIT,
     NUMBER_RANGE,
     NumberRangeError,
@@ -130,6 +131,15 @@ def parse_decimal(raw: Any, what: str) -> Decimal:
     return value
 
 
+def _hint(key: str, err: ValueError) -> str | None:
+    """How to fix a bad date, timestamp or number of a record."""
+    if isinstance(err, NumberRangeError):
+        return NUMBER_HINT
+    if key.endswith("_at"):
+        return "write e.g. 2025-07-31T23:30:00-07:00 (no offset: the policy's time zone)"
+    return "write YYYY-MM-DD, e.g. 2025-07-31" if key.endswith("_on") else None
+
+
 def _loc(data: Any, path: Sequence[Any]) -> Location | None:
     try:
         return locate(data, list(path))
@@ -205,7 +215,8 @@ def record_from_mapping(
         else:
             bad("id", f"record '{rid}' has no earned date", "add earned_on: YYYY-MM-DD")
     except ValueError as err:
-        bad("earned_at" if "earned_at" in raw else "earned_on", f"record '{rid}': {err}")
+        key = "earned_at" if "earned_at" in raw else "earned_on"
+        bad(key, f"record '{rid}': {err}", _hint(key, err))
     recorded = earned
     try:
         if "recorded_at" in raw:
@@ -213,14 +224,15 @@ def record_from_mapping(
         elif "recorded_on" in raw:
             recorded = dates.parse_date(str(raw["recorded_on"]))
     except ValueError as err:
-        bad("recorded_at" if "recorded_at" in raw else "recorded_on", f"record '{rid}': {err}")
+        key = "recorded_at" if "recorded_at" in raw else "recorded_on"
+        bad(key, f"record '{rid}': {err}", _hint(key, err))
     credits = minutes = None
     for key in ("credits", "minutes"):
         if key in raw:
             try:
                 value = parse_decimal(raw[key], key)
             except ValueError as err:
-                bad(key, f"record '{rid}': {err}")
+                bad(key, f"record '{rid}': {err}", _hint(key, err))
                 continue
             if key == "credits":
                 credits = value

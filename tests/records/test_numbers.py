@@ -115,3 +115,22 @@ def test_holder_numbers_out_of_range_are_diagnostics(tmp_path: Path) -> None:
             "record 'r5': registration must be a whole number from 1 to 999999999999",
         ),
     ]
+
+
+def test_record_problems_carry_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "h.yaml"
+    path.write_text(
+        "holder: {id: m-1}\n"
+        "records:\n"
+        "  - {id: r1, credits: 1e999999, earned_on: 2025-01-01}\n"
+        "  - {id: r2, credits: 1, earned_at: 9999-12-31T23:59:59Z}\n"
+        "  - {id: r3, credits: 1, earned_on: 2025-01-01, recorded_on: 2025-02-30}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError) as err:
+        load_holder(str(path), UTC)
+    assert [d.hint for d in err.value.diagnostics] == [
+        "write a number below 1000000000000 with at most 6 decimals",
+        "write e.g. 2025-07-31T23:30:00-07:00 (no offset: the policy's time zone)",
+        "write YYYY-MM-DD, e.g. 2025-07-31",
+    ]
