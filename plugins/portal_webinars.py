@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any
 
 from policyengine import dates, hookimpl
+from policyengine.decimals import round_fraction
 from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
 from policyengine.records import parse_decimal
@@ -44,11 +45,15 @@ COLUMNS = {
     "date": "date",
 }
 _MICROSECONDS_PER_MINUTE = Decimal(60_000_000)
+# enough digits for any two instants' minutes before they are rounded to six decimals
+_CONTEXT = Context(prec=40)
 
 
 def minutes_between(start: dt.datetime, end: dt.datetime) -> Decimal:
-    """Exact minutes from start to end (no float)."""
-    return Decimal((end - start) // dt.timedelta(microseconds=1)) / _MICROSECONDS_PER_MINUTE
+    """Minutes from start to end (no float), to the numeric range's six decimals
+    (rounded down: 10 seconds are 0.166666 minutes), as a minutes column would hold them."""
+    microseconds = Decimal((end - start) // dt.timedelta(microseconds=1))
+    return round_fraction(_CONTEXT.divide(microseconds, _MICROSECONDS_PER_MINUTE))
 
 
 class PortalWebinars(CsvSource):

@@ -21,10 +21,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any
 
 from policyengine import dates, hookimpl
+from policyengine.decimals import (
+    NUMBER_RANGE,
+    NumberRangeError,
+    number_shown,
+    round_fraction,
+    within_magnitude,
+)
 from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
 from policyengine.load.yaml_loader import locate
@@ -51,15 +58,35 @@ _DURATION = re.compile(
 )
 
 
+# exact for any duration with components of up to 40 digits (longer ones are refused)
+_CONTEXT = Context(prec=120)
+
+
 def duration_minutes(text: str) -> Decimal:
-    """Minutes in an ISO 8601 duration (``PT1H30M`` -> 90); years and months refused."""
+    """Minutes in an ISO 8601 duration (``PT1H30M`` -> 90); years and months refused.
+
+    The minutes obey the numeric range like a minutes column (``policyengine.decimals``):
+    at most 12 digits before the point, rounded down to six decimals (``PT10S`` is
+    0.166666 minutes); a longer duration is refused, naming it."""
     m = _DURATION.match(str(text).strip())
     if not m:
-        raise ValueError(f"'{text}' is not an ISO 8601 duration (e.g. PT1H30M)")
-    y, mo, w, d, h, mi, s = (Decimal(g.replace(",", ".")) if g else Decimal(0) for g in m.groups())
+        raise ValueError(f"'{number_shown(str(text))}' is not an ISO 8601 duration (e.g. PT1H30M)")
+    out_of_range = NumberRangeError(
+        f"duration '{number_shown(str(text))}' is out of range: in minutes, {NUMBER_RANGE}"
+    )
+    parts = [g.replace(",", ".") if g else "0" for g in m.groups()]
+    if any(len(p) > 40 for p in parts):  # far past the range: no need to compute
+        raise out_of_range
+    y, mo, w, d, h, mi, s = (Decimal(p) for p in parts)
     if y or mo:
         raise ValueError(f"duration '{text}' has years or months, which have no fixed length")
-    return w * 7 * 1440 + d * 1440 + h * 60 + mi + s / 60
+    minutes = _CONTEXT.divide(
+        _CONTEXT.add(_CONTEXT.multiply(w * 7 + d, Decimal(86400)) + h * 3600 + mi * 60, s),
+        Decimal(60),
+    )
+    if not within_magnitude(minutes):
+        raise out_of_range
+    return round_fraction(minutes)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:

@@ -101,6 +101,16 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def shorten(text: str, keep: int = 40) -> str:
+    """``text`` for a message: as it is when short, else its start and its length.
+
+    Messages name the value at fault, but a fuzzer's 4,400-digit number or 5,000-character
+    zone name would drown the message (and the terminal) it is quoted in."""
+    if len(text) <= keep + 20:
+        return text
+    return f"{text[:keep]}… ({len(text)} characters)"
+
+
 def source_line(text: str, line: int) -> str | None:
     """The 1-based ``line`` of ``text``, or None when out of range."""
     lines = text.splitlines()

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeGuard, TypeVar, cast
 
+from policyengine.decimals import MAGNITUDE_RANGE, NUMBER_LIMIT, number_shown, within_magnitude
+
 from .checker import Checked, check
 from .functions import FunctionRegistry, Impl, builtin_functions
 from .parser import (
@@ -51,7 +53,7 @@ from .parser import (
     parse,
     walk,
 )
-from .types import DATE, DATETIME, DURATION, Type
+from .types import DATE, DATETIME, DURATION, NUMBER, Type
 from .values import (
     DIVISION_CONTEXT,
     Duration,
@@ -171,10 +173,31 @@ def _runtime(exc: Exception, s: int, e: int, prefix: str = "") -> ExprRuntimeErr
     return ExprRuntimeError(f"{prefix}{exc}", s, e)
 
 
+def _out_of_range(n: Decimal, s: int, e: int, prefix: str = "") -> ExprRuntimeError:
+    return ExprRuntimeError(
+        f"{prefix}result {number_shown(n)} is out of range: {MAGNITUDE_RANGE}",
+        s,
+        e,
+        hint="numbers in policies stay below 1000000000000; check the arithmetic",
+    )
+
+
+def _h_num(n: Decimal, s: int, e: int) -> Decimal:
+    """A number an operator computed, when it is in the numeric range (12 digits before
+    the point): inputs are, so products and sums cannot overflow further on."""
+    if -NUMBER_LIMIT < n < NUMBER_LIMIT:
+        return n
+    raise _out_of_range(n, s, e)
+
+
 def _h_div(a: Decimal, b: Decimal, s: int, e: int) -> Decimal:
     if not b:
         raise ExprRuntimeError("division by zero", s, e)
-    return DIVISION_CONTEXT.divide(a, b)
+    return _h_num(DIVISION_CONTEXT.divide(a, b), s, e)
+
+
+def _h_nsum(items: Iterable[Decimal], s: int, e: int) -> Decimal:
+    return _h_num(sum(items, Decimal(0)), s, e)
 
 
 def _h_mod(a: Decimal, b: Decimal, s: int, e: int) -> Decimal:
@@ -235,19 +258,31 @@ def _extreme(
     return impl
 
 
-def _guard(impl: Impl, name: str, s: int, e: int) -> Impl:
+def _guard(impl: Impl, name: str, s: int, e: int, number: bool = False) -> Impl:
+    """``impl`` with its failures as run-time errors at the call; a ``number`` result
+    must be in the numeric range (plugins' functions too)."""
+
     def call(*args: object) -> object:
         try:
-            return impl(*args)
+            result = impl(*args)
         except ExprRuntimeError:
             raise
         except (FunctionError, ValueError, ArithmeticError, LookupError, TypeError) as exc:
             raise _runtime(exc, s, e, f"{name}(): ") from None
+        if number and not (isinstance(result, Decimal) and within_magnitude(result)):
+            if isinstance(result, Decimal):
+                raise _out_of_range(result, s, e, f"{name}(): ")
+            raise ExprRuntimeError(
+                f"{name}(): returned {type(result).__name__}, not a number", s, e
+            )
+        return result
 
     return call
 
 
 _HELPERS: dict[str, object] = {
+    "_h_num": _h_num,
+    "_h_nsum": _h_nsum,
     "_h_div": _h_div,
     "_h_mod": _h_mod,
     "_h_dadd": _h_dadd,
@@ -384,6 +419,8 @@ class _Generator:
             return (
                 f"_h_scale({a}, {b}, {span})" if lt == DURATION else f"_h_scale({b}, {a}, {span})"
             )
+        if lt == rt == NUMBER:  # + - *: the result stays in the numeric range
+            return f"_h_num({a} {node.op} {b}, {span})"
         return f"({a} {node.op} {b})"
 
     def _compare(self, node: Compare, env: dict[str, str]) -> str:
@@ -415,7 +452,7 @@ class _Generator:
         fn = self.checked.functions[node]
         impl = self.checked.specialized.get(node, fn.impl)
         name = self.fresh("_f")
-        self.bindings[name] = _guard(impl, fn.name, node.start, node.end)
+        self.bindings[name] = _guard(impl, fn.name, node.start, node.end, fn.returns == NUMBER)
         return f"{name}({', '.join(self.emit(a, env) for a in node.args)})"
 
     def _loop(
@@ -445,8 +482,9 @@ class _Generator:
 
     def _aggregate_call(self, kind: str, items: str, node: Node) -> str:
         if kind == "sum":
-            zero = Duration() if self.checked.types[node] == DURATION else Decimal(0)
-            return f"_h_sum({items}, {self.const(zero)})"
+            if self.checked.types[node] == DURATION:
+                return f"_h_sum({items}, {self.const(Duration())})"
+            return f"_h_nsum({items}, {node.start}, {node.end})"
         return f"_h_{kind}({items}, {node.start}, {node.end})"
 
     def _aggregate(self, node: Aggregate, env: dict[str, str]) -> str:

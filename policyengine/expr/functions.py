@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .types import ANY_LIST, BOOL, DATE, DATETIME, NUMBER, STRING, Type
-from .values import DIVISION_CONTEXT, FunctionError, add_months, last_day, to_int
+from .values import (
+    FIRST_DATE_TEXT,
+    LAST_DATE_TEXT,
+    DateOutOfRange,
+    FunctionError,
+    add_months,
+    last_day,
+    round_to_step,
+    to_int,
+)
 
 # Not a literal value: what ``specialize`` receives for an argument known only at run time.
 UNKNOWN = object()
@@ -135,7 +144,11 @@ def _date(y: Decimal, m: Decimal, d: Decimal) -> _dt.date:
 
 def _anniversary_in(year: int, month: int, day: int) -> _dt.date:
     if not 1 <= year <= 9999:
-        raise FunctionError("date out of range")
+        edge = LAST_DATE_TEXT if year > 9999 else FIRST_DATE_TEXT
+        raise DateOutOfRange(
+            f"date out of range: the anniversary in year {year} is "
+            f"{'after' if year > 9999 else 'before'} {edge}"
+        )
     return _dt.date(year, month, min(day, last_day(year, month)))
 
 
@@ -175,8 +188,7 @@ def _round_to(rounding: str) -> Callable[[Decimal, Decimal], Decimal]:
     def impl(n: Decimal, step: Decimal) -> Decimal:
         if step <= 0:
             raise FunctionError(f"step must be greater than 0, not {step}")
-        steps = DIVISION_CONTEXT.divide(n, step).to_integral_value(rounding=rounding)
-        return steps * step
+        return round_to_step(n, step, rounding)  # exactly, whatever the digits
 
     return impl
 

@@ -32,6 +32,8 @@ from lark.exceptions import (
 )
 from lark.tree import Meta
 
+from policyengine.decimals import INTEGER_DIGITS, NUMBER_RANGE, in_range, number_shown
+
 from .nodes import (
     Aggregate,
     Binary,
@@ -51,7 +53,7 @@ from .nodes import (
     walk,
 )
 from .types import BOOL, DATE, DATETIME, DURATION, NUMBER, STRING
-from .values import Duration, ExprError
+from .values import INSTANT_RANGE, Duration, ExprError, instant_in_range
 
 __all__ = [
     "MAX_DEPTH",
@@ -218,7 +220,14 @@ def _op(cls: type[_BinaryNode], op: str) -> Callable[[_ToAst, Meta, _Nodes], _Bi
 @v_args(meta=True)
 class _ToAst(Transformer[Token, Node]):
     def number(self, meta: Meta, ch: _Tokens) -> Literal:
-        return Literal(*_span(meta), value=Decimal(ch[0].value), type=NUMBER)
+        value = Decimal(ch[0].value)
+        if not in_range(value):
+            raise ExprError(
+                f"number {number_shown(ch[0].value)} is out of range: {NUMBER_RANGE}",
+                meta.start_pos,
+                meta.end_pos,
+            )
+        return Literal(*_span(meta), value=value, type=NUMBER)
 
     def string(self, meta: Meta, ch: _Tokens) -> Literal:
         return Literal(*_span(meta), value=_unescape(ch[0]), type=STRING)
@@ -257,6 +266,10 @@ class _ToAst(Transformer[Token, Node]):
                 meta.end_pos,
                 hint=f"write {text}Z for UTC or add an offset like {text}-07:00",
             )
+        if not instant_in_range(value):
+            raise ExprError(
+                f"{text} is out of range: {INSTANT_RANGE}", meta.start_pos, meta.end_pos
+            )
         return Literal(*_span(meta), value=value, type=DATETIME)
 
     def duration(self, meta: Meta, ch: _Tokens) -> Literal:
@@ -268,6 +281,13 @@ class _ToAst(Transformer[Token, Node]):
                 meta.start_pos,
                 meta.end_pos,
                 hint="use a smaller unit: '1 year + 6 months' rather than '1.5 years'",
+            )
+        if len(m.group(1).lstrip("0")) > INTEGER_DIGITS:  # also: int() refuses 4,300 digits
+            raise ExprError(
+                f"duration {number_shown(m.group(1))} {m.group(3)}s is out of range: "
+                f"{NUMBER_RANGE}",
+                meta.start_pos,
+                meta.end_pos,
             )
         months, days = _UNITS[m.group(3)]
         n = int(m.group(1))

@@ -11,9 +11,10 @@ helpers, the canonical text form (:func:`format_value`) and the JSON form
 Arithmetic: ``+ - *`` use Python's ``Decimal`` operators (28 significant digits,
 the decimal default); division uses :data:`DIVISION_CONTEXT` (28 significant
 digits, round-half-even), so ``1 / 3`` is ``0.3333333333333333333333333333`` and
-exact quotients stay exact (``10 / 4`` is ``2.5``).  ``a % b`` is the remainder of
-truncated division (its sign follows ``a``: ``-7 % 3`` is ``-1``).  Dividing by zero
-is an :class:`ExprRuntimeError`.
+exact quotients stay exact (``10 / 4`` is ``2.5``); ``round_down``/``round_up``/
+``round_half_up`` are exact whatever the digits (:func:`round_to_step`).  ``a % b`` is
+the remainder of truncated division (its sign follows ``a``: ``-7 % 3`` is ``-1``).
+Dividing by zero is an :class:`ExprRuntimeError`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,24 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from dataclasses import dataclass, field
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
 from typing import TypeVar
 
-from policyengine.errors import Diagnostic, Location
+from policyengine.errors import Diagnostic, Location, PolicyError
 
 DIVISION_CONTEXT = Context(
     prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
@@ -80,6 +94,27 @@ class ExprRuntimeError(ExprProblem):
     """An error while evaluating a compiled expression (division by zero, ...)."""
 
 
+# The instants policyengine reads (dates.parse_datetime, datetime literals): a day inside
+# the ends of Python's calendar. No UTC offset reaches a day, so every instant in the range
+# has a date in every time zone, and converting it anywhere cannot overflow.
+FIRST_INSTANT = _dt.datetime(1, 1, 2)
+LAST_INSTANT = _dt.datetime(9999, 12, 30, 23, 59, 59, 999999)
+INSTANT_RANGE = (
+    "instants are read from 0001-01-02 to 9999-12-30 (UTC), "
+    "so that every time zone has a date for them"
+)
+
+
+def instant_in_range(value: _dt.datetime) -> bool:
+    """Whether the aware ``value`` lies in the range instants are read in (UTC)."""
+    offset = value.utcoffset() or _dt.timedelta(0)
+    try:
+        utc = value.replace(tzinfo=None) - offset
+    except OverflowError:  # before 0001-01-01 or after 9999-12-31 in UTC
+        return False
+    return FIRST_INSTANT <= utc <= LAST_INSTANT
+
+
 class FunctionError(Exception):
     """Raised by function implementations; becomes an ExprRuntimeError at the call.
 
@@ -90,16 +125,43 @@ class FunctionError(Exception):
     arg: int | None = None
 
 
+class DateOutOfRange(FunctionError, PolicyError):
+    """A date computed past 9999-12-31 or before 0001-01-01 (``datetime`` has no other).
+
+    Inside an expression it is a :class:`FunctionError` like any other (a run-time error
+    at the operator or call). Outside one, code that lays out periods or expiry dates
+    from a policy's durations may let it pass: it is a :class:`PolicyError` too, at the
+    duration's place in the policy file when the duration knows it (``Duration.where``).
+    """
+
+    HINT = (
+        "policyengine computes dates from 0001-01-01 to 9999-12-31: check the dates it "
+        "was computed from (in the data, or the as-of date or --at)"
+    )
+
+    def __init__(self, message: str, where: Location | None = None) -> None:
+        PolicyError.__init__(
+            self, Diagnostic(message, where, hint=self.HINT, code="date.out-of-range")
+        )
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass(frozen=True)
 class Duration:
     """A calendar duration: whole ``months`` (1 year = 12) plus whole ``days`` (1 week = 7).
 
     Adding to a date applies the months first (clamping the day to the end of the
-    target month), then the days.
+    target month), then the days. ``where`` is the duration's place in a policy file,
+    when it was read from one: a date computed from it past the calendar's end is
+    reported there (it takes no part in equality).
     """
 
     months: int = 0
     days: int = 0
+    where: Location | None = field(default=None, compare=False, repr=False)
 
     def __add__(self, other: object) -> Duration:
         if not isinstance(other, Duration):
@@ -112,7 +174,7 @@ class Duration:
         return Duration(self.months - other.months, self.days - other.days)
 
     def __neg__(self) -> Duration:
-        return Duration(-self.months, -self.days)
+        return Duration(-self.months, -self.days, self.where)
 
     def scaled(self, factor: int) -> Duration:
         return Duration(self.months * factor, self.days * factor)
@@ -129,25 +191,55 @@ def last_day(year: int, month: int) -> int:
 _D = TypeVar("_D", bound=_dt.date)
 
 
+LAST_DATE_TEXT = "9999-12-31, the last date policyengine computes with"
+FIRST_DATE_TEXT = "0001-01-01, the first date policyengine computes with"
+LAST_INSTANT_TEXT = "9999-12-30 (UTC), the last instant policyengine computes with"
+FIRST_INSTANT_TEXT = "0001-01-02 (UTC), the first instant policyengine computes with"
+
+
+def _out_of_range(
+    start: _dt.date, change: str, forward: bool, where: Location | None
+) -> DateOutOfRange:
+    """``start`` moved by ``change`` (``+ 3 years``) lands outside the calendar."""
+    if isinstance(start, _dt.datetime) and start.tzinfo is not None:
+        edge = LAST_INSTANT_TEXT if forward else FIRST_INSTANT_TEXT
+    else:
+        edge = LAST_DATE_TEXT if forward else FIRST_DATE_TEXT
+    side = "after" if forward else "before"
+    return DateOutOfRange(
+        f"date out of range: {format_value(start)} {change} is {side} {edge}", where
+    )
+
+
 def add_months(d: _D, months: int) -> _D:
     """``d`` moved by ``months`` calendar months, day clamped to the month's end."""
     index = d.year * 12 + (d.month - 1) + months
     year, month = divmod(index, 12)
     if not 1 <= year <= 9999:
-        raise FunctionError("date out of range")
+        n = abs(months)
+        change = f"{'+' if months >= 0 else '-'} {n} month{'' if n == 1 else 's'}"
+        raise _out_of_range(d, change, months >= 0, None)
     month += 1
     return d.replace(year=year, month=month, day=min(d.day, last_day(year, month)))
 
 
 def add_duration(d: _D, dur: Duration) -> _D:
-    """``date``/``datetime`` plus a duration (months first, then days)."""
+    """``date``/``datetime`` plus a duration (months first, then days).
+
+    Raises :class:`DateOutOfRange` (at ``dur.where``) when the result, or a datetime's
+    instant, is outside the calendar (see :data:`INSTANT_RANGE`)."""
+    start = d
     try:
         if dur.months:
             d = add_months(d, dur.months)
         if dur.days:
             d = d + _dt.timedelta(days=dur.days)
-    except (OverflowError, ValueError) as exc:
-        raise FunctionError("date out of range") from exc
+        if isinstance(d, _dt.datetime) and d.tzinfo is not None and not instant_in_range(d):
+            raise OverflowError("instant out of range")
+    except (OverflowError, ValueError, DateOutOfRange):
+        backward = dur.months < 0 or (dur.months == 0 and dur.days < 0)
+        text = f"- {-dur}" if backward else f"+ {dur}"
+        raise _out_of_range(start, text, not backward, dur.where) from None
     return d
 
 
@@ -156,6 +248,44 @@ def to_int(n: Decimal, what: str = "number") -> int:
     if not n.is_finite() or n != n.to_integral_value():
         raise FunctionError(f"{what} must be a whole number, not {format_value(n)}")
     return int(n)
+
+
+def round_to_step(n: Decimal, step: Decimal, rounding: str) -> Decimal:
+    """The multiple of ``step`` (> 0) next to ``n`` in the direction of ``rounding``
+    (``ROUND_FLOOR``, ``ROUND_CEILING`` or ``ROUND_HALF_UP``: halves away from zero),
+    computed exactly.
+
+    Dividing in the 28-digit context rounds a quotient that needs more digits before it
+    is floored, landing on the wrong side of ``n`` (999999999998.9999999999999999 / 3).
+    Here the context holds every digit from the larger magnitude down to the smaller
+    exponent: the whole quotient, the product and the remainder are exact, and
+    ``Inexact`` is trapped, so a slip would be an error, never a wrong multiple.
+    """
+    top = max(n.adjusted(), step.adjusted()) + 2
+    bottom = min(_exponent(n), _exponent(step))
+    exact = Context(
+        prec=max(28, top - bottom + 2),
+        Emax=MAX_EMAX,
+        Emin=MIN_EMIN,
+        traps=[InvalidOperation, DivisionByZero, Overflow, Inexact],
+    )
+    steps = exact.divide_int(n, step)  # truncated toward zero
+    rest = exact.subtract(n, exact.multiply(steps, step))  # the sign of n, or 0
+    if rest:
+        away = Decimal(1).copy_sign(n)
+        if rounding == ROUND_FLOOR and rest < 0:
+            steps = exact.subtract(steps, 1)
+        elif rounding == ROUND_CEILING and rest > 0:
+            steps = exact.add(steps, 1)
+        elif rounding == ROUND_HALF_UP and exact.multiply(abs(rest), 2) >= step:
+            steps = exact.add(steps, away)
+    return exact.multiply(steps, step)
+
+
+def _exponent(n: Decimal) -> int:
+    exponent = n.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite: numbers in expressions always are
+    return exponent
 
 
 def divide(a: Decimal, b: Decimal) -> Decimal:

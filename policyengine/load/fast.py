@@ -44,7 +44,9 @@ def parse_json(text: str) -> Any:
         return json.loads(
             text, parse_float=Decimal, parse_constant=_refuse, object_pairs_hook=_no_repeats
         )
-    except (ValueError, RecursionError) as err:
+    # ArithmeticError: decimal.InvalidOperation for an exponent Decimal cannot hold; the
+    # positional loader reports it at its line and column
+    except (ValueError, ArithmeticError, RecursionError) as err:
         raise NotFast(str(err)) from None
 
 

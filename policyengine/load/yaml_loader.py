@@ -46,6 +46,7 @@ from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.scanner import Scanner
 
+from policyengine.decimals import NUMBER_RANGE, number_shown
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.load.nodes import (  # line_text ... to_plain are re-exported (see __all__)
     _BREAK,
@@ -476,6 +477,15 @@ class _Builder:
                     self.src,
                     self.start(node),
                     "number has too many digits",
+                    "write a shorter number",
+                    "yaml.number",
+                    len(value),
+                )
+            except ArithmeticError:  # decimal.InvalidOperation: an exponent past 10**18
+                _fail(
+                    self.src,
+                    self.start(node),
+                    f"number {number_shown(value)} is out of range: {NUMBER_RANGE}",
                     "write a shorter number",
                     "yaml.number",
                     len(value),

@@ -19,7 +19,12 @@ from typing import Any
 
 from policyengine.decimals import ZERO, decimal_text
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.expr.values import add_duration
+from policyengine.expr.values import (
+    LAST_DATE_TEXT,
+    DateOutOfRange,
+    add_duration,
+    instant_in_range,
+)
 from policyengine.packages.files import Account, Purchase, Redemption, where
 from policyengine.policy.model import PackageTerms, Policy
 
@@ -112,15 +117,29 @@ def package_for(purchase: Purchase, t: Terms) -> Package:
     until the same local clock time valid_for after the purchase, exclusive.
     """
     local = purchase.at.astimezone(t.tz)
-    if t.boundary == "purchase-time":
-        # calendar arithmetic on the local clock time (add_duration keeps it a datetime)
-        naive_end = add_duration(local.replace(tzinfo=None), t.valid_for)
-        expires_at = naive_end.replace(tzinfo=t.tz)
-        last_day = (_utc(expires_at) - dt.timedelta(microseconds=1)).astimezone(t.tz).date()
-    else:
-        first_day_after = add_duration(local.date(), t.valid_for)
-        expires_at = dt.datetime.combine(first_day_after, dt.time(0), tzinfo=t.tz)
-        last_day = first_day_after - dt.timedelta(days=1)
+    try:
+        if t.boundary == "purchase-time":
+            # calendar arithmetic on the local clock time (add_duration keeps it a datetime)
+            naive_end = add_duration(local.replace(tzinfo=None), t.valid_for)
+            expires_at = naive_end.replace(tzinfo=t.tz)
+            last_day = (_utc(expires_at) - dt.timedelta(microseconds=1)).astimezone(t.tz).date()
+        else:
+            first_day_after = add_duration(local.date(), t.valid_for)
+            expires_at = dt.datetime.combine(first_day_after, dt.time(0), tzinfo=t.tz)
+            last_day = first_day_after - dt.timedelta(days=1)
+        if not instant_in_range(expires_at):
+            raise OverflowError("expiry out of range")
+    except (DateOutOfRange, OverflowError):
+        # the purchase is what is at fault: valid_for is the same for every package
+        raise PolicyError(
+            Diagnostic(
+                f"purchase '{purchase.id}' at {purchase.at_text or purchase.at.isoformat()}: "
+                f"the package would expire after {LAST_DATE_TEXT} (valid for {t.valid_for_text})",
+                purchase.location,
+                hint="check the purchase's time, or the policy's package.valid_for",
+                code="package.expiry",
+            )
+        ) from None
     return Package(
         purchase.id, purchase.credits, local, expires_at, last_day, where(purchase), purchase.order
     )

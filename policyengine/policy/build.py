@@ -20,7 +20,7 @@ from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr import ExprError, Scope, compile_expression
 from policyengine.expr import types as T
 from policyengine.expr.values import Duration
-from policyengine.load.nodes import LocDict
+from policyengine.load.nodes import LocDict, LocStr
 from policyengine.load.schema import load_schema, validate_against
 from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text, locate
 from policyengine.policy import scopes
@@ -167,7 +167,9 @@ class _Sections:
         return Decimal(raw) if isinstance(raw, int) else cast(Decimal, raw)
 
     def duration(self, raw: Any) -> Duration | None:
-        return None if raw is None else dates.parse_duration(str(raw))
+        if raw is None:
+            return None
+        return dates.parse_duration(str(raw), raw.loc if isinstance(raw, LocStr) else None)
 
     def location(self, *path: str | int) -> Location | None:
         return locate(self.data, list(path))
@@ -353,14 +355,15 @@ class _Sections:
 
 
 def _time_zone(data: LocDict, problems: list[Diagnostic]) -> dt.tzinfo:
+    name = str(data["timezone"])
     try:
-        return dates.zone(str(data["timezone"]))
+        return dates.zone(name)
     except ValueError as err:
         problems.append(
             Diagnostic(
                 str(err),
                 locate(data, ["timezone"]),
-                hint="use an IANA time zone name such as America/New_York or UTC",
+                hint=dates.zone_hint(name),
                 code="policy.timezone",
             )
         )

@@ -1,6 +1,7 @@
 """Rules about a policy document that its JSON Schema cannot state.
 
-Unique ids in every list, exactly one of ``length``/``end`` per period, a requirement
+Numbers within the numeric range, unique ids in every list, exactly one of
+``length``/``end`` per period, a requirement
 tree that is a tree (``within``), and the combinations optimal allocation and
 carry-over cannot solve (docs/requirements.md). Each problem is a diagnostic at the
 offending key.
@@ -9,8 +10,11 @@ offending key.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
+from policyengine import dates
+from policyengine.decimals import NUMBER_HINT, NumberRangeError, check_number
 from policyengine.errors import Diagnostic, did_you_mean
 from policyengine.load.yaml_loader import locate, locate_key
 
@@ -37,7 +41,9 @@ REQUIREMENT_LISTS = (
 
 
 def cross_checks(data: Any) -> Iterator[Diagnostic]:
-    """Rules the schema cannot say: unique ids, one of length/end, valid durations."""
+    """Rules the schema cannot say: unique ids, one of length/end, valid durations,
+    numbers in the numeric range."""
+    yield from number_checks(data)
     for kind in ("initial", "renewal"):
         period = (data.get("periods") or {}).get(kind)
         if period is None:
@@ -62,6 +68,40 @@ def cross_checks(data: Any) -> Iterator[Diagnostic]:
                     code="policy.duplicate-id",
                 )
             seen.setdefault(ident, i)
+
+
+# the keys whose values are durations ('3 years'), wherever they stand
+_DURATIONS = ("length", "grace", "window", "valid_for", "expires_after")
+
+
+def number_checks(data: Any) -> Iterator[Diagnostic]:
+    """Every number of the policy, and every duration's count, within the numeric range
+    (``decimals.NUMBER_RANGE``), each refused at its position: a minimum of 1e99999999
+    would otherwise overflow the sums of allocation."""
+    for path, value in _leaves(data, ()):
+        try:
+            if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                check_number(Decimal(value), "number")
+            elif isinstance(value, str) and path and path[-1] in _DURATIONS:
+                dates.parse_duration(value)
+        except NumberRangeError as err:
+            yield Diagnostic(
+                str(err),
+                locate(data, list(path)),
+                hint=NUMBER_HINT,
+                code="policy.number",
+            )
+
+
+def _leaves(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _leaves(value, (*path, i))
+    else:
+        yield path, node
 
 
 def requirement_checks(data: Any) -> Iterator[Diagnostic]:

@@ -5,7 +5,9 @@ credits: ``minutes_per_credit`` (e.g. 50), an ``increment`` the credits are roun
 to (e.g. 0.2), the ``rounding`` direction (``down`` by default, ``up`` or
 ``half-up``) and a ``minimum`` below which nothing is earned (e.g. 1, "a minimum
 first credit"). With those four, 49 minutes give 0 credits, 50 give 1, 59 give 1,
-60 give 1.2, 75 give 1.4 and 100 give 2. No ``float`` is ever involved.
+60 give 1.2, 75 give 1.4 and 100 give 2. Without an ``increment`` credits are rounded
+to six decimals (the numeric range, see ``policyengine.decimals``) in the rule's
+direction. No ``float`` is ever involved.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
+
+from policyengine.decimals import check_number, round_fraction
 
 # The shape of ``records.conversion``, for sources taking a conversion option.
 CONVERSION_SCHEMA = {
@@ -45,7 +49,7 @@ def _number(raw: Any, what: str, *, positive: bool) -> Decimal:
     if not value.is_finite() or value < 0 or (positive and value == 0):
         need = "greater than 0" if positive else "0 or more"
         raise ValueError(f"conversion {what} must be {need}, got {raw}")
-    return value
+    return check_number(value, f"conversion {what}")
 
 
 def tidy(value: Decimal) -> Decimal:
@@ -69,7 +73,9 @@ def credits_from_minutes(minutes: Decimal, conversion: Mapping[str, Any]) -> Dec
         raise ValueError(f"conversion rounding must be down, up or half-up, not '{rounding}'")
     minimum = _number(conversion.get("minimum", 0), "minimum", positive=False)
     if conversion.get("increment") is None:
-        credits = _CONTEXT.divide(minutes, per_credit)
+        # to the numeric range's six decimals, in the rule's direction: 10 minutes at 60
+        # per credit are 0.166666 credits (down), not 60 digits of sixes
+        credits = round_fraction(_CONTEXT.divide(minutes, per_credit), ROUNDINGS[rounding])
     else:
         increment = _number(conversion["increment"], "increment", positive=True)
         steps = _CONTEXT.divide(minutes, _CONTEXT.multiply(per_credit, increment))

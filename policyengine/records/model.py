@@ -11,12 +11,21 @@ their ``file:line:col``, all of them, never dropped silently.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from policyengine import dates
+from policyengine.decimals import (
+    NUMBER_HINT,
+    NUMBER_LIMIT,
+    NUMBER_RANGE,
+    NumberRangeError,
+    check_number,
+    number_shown,
+)
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr import types as T
 from policyengine.load.schema import validate_against
@@ -35,6 +44,10 @@ OPTIONAL_FIELDS = {f.name: f.type for f in RECORD.fields if f.optional}
 HOLDER_DATES = tuple(
     f.name for f in HOLDER.fields if f.type == T.DATE and f.optional and not f.computed
 )
+
+
+# a number whose exponent is beyond what Decimal can hold (Decimal raises for it)
+_EXPONENT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -92,21 +105,39 @@ def record_values(
 
 
 def parse_decimal(raw: Any, what: str) -> Decimal:
-    """An exact decimal from a YAML/JSON number or string; never via float."""
+    """An exact decimal from a YAML/JSON number or string; never via float. Every number
+    a source reads comes through here, so all of them obey the numeric range
+    (``decimals.check_number``: a :class:`NumberRangeError`, a ``ValueError``)."""
     if isinstance(raw, bool):
         raise ValueError(f"{what} must be a number, not {str(raw).lower()}")
+    text: str | None = None
     if isinstance(raw, (int, Decimal)):
         value = Decimal(raw)
     else:
+        text = str(raw).strip()
         try:
-            value = Decimal(str(raw).strip())
-        except InvalidOperation:
-            raise ValueError(f"{what} must be a number, got '{raw}'") from None
+            value = Decimal(text)
+        except InvalidOperation:  # not a number, or an exponent beyond what Decimal holds
+            if _EXPONENT.fullmatch(text):
+                raise NumberRangeError(
+                    f"{what} {number_shown(text)} is out of range: {NUMBER_RANGE}"
+                ) from None
+            raise ValueError(f"{what} must be a number, got '{number_shown(text)}'") from None
     if not value.is_finite():
         raise ValueError(f"{what} must be a finite number, got '{raw}'")
+    check_number(value, what, text)
     if value < 0:
         raise ValueError(f"{what} cannot be negative, got {raw}")
     return value
+
+
+def _hint(key: str, err: ValueError) -> str | None:
+    """How to fix a bad date, timestamp or number of a record."""
+    if isinstance(err, NumberRangeError):
+        return NUMBER_HINT
+    if key.endswith("_at"):
+        return "write e.g. 2025-07-31T23:30:00-07:00 (no offset: the policy's time zone)"
+    return "write YYYY-MM-DD, e.g. 2025-07-31" if key.endswith("_on") else None
 
 
 def _loc(data: Any, path: Sequence[Any]) -> Location | None:
@@ -184,7 +215,8 @@ def record_from_mapping(
         else:
             bad("id", f"record '{rid}' has no earned date", "add earned_on: YYYY-MM-DD")
     except ValueError as err:
-        bad("earned_at" if "earned_at" in raw else "earned_on", f"record '{rid}': {err}")
+        key = "earned_at" if "earned_at" in raw else "earned_on"
+        bad(key, f"record '{rid}': {err}", _hint(key, err))
     recorded = earned
     try:
         if "recorded_at" in raw:
@@ -192,14 +224,15 @@ def record_from_mapping(
         elif "recorded_on" in raw:
             recorded = dates.parse_date(str(raw["recorded_on"]))
     except ValueError as err:
-        bad("recorded_on", f"record '{rid}': {err}")
+        key = "recorded_at" if "recorded_at" in raw else "recorded_on"
+        bad(key, f"record '{rid}': {err}", _hint(key, err))
     credits = minutes = None
     for key in ("credits", "minutes"):
         if key in raw:
             try:
                 value = parse_decimal(raw[key], key)
             except ValueError as err:
-                bad(key, f"record '{rid}': {err}")
+                bad(key, f"record '{rid}': {err}", _hint(key, err))
                 continue
             if key == "credits":
                 credits = value
@@ -207,17 +240,24 @@ def record_from_mapping(
                 minutes = value
     registration = raw.get("registration")
     if registration is not None and (
-        isinstance(registration, bool) or not isinstance(registration, int) or registration < 1
+        isinstance(registration, bool)
+        or not isinstance(registration, int)
+        or not 1 <= registration < NUMBER_LIMIT
     ):
-        bad("registration", f"record '{rid}': registration must be a whole number from 1")
+        bad(
+            "registration",
+            f"record '{rid}': registration must be a whole number from 1 to {NUMBER_LIMIT - 1}",
+        )
         registration = None
     adjustments: list[Adjustment] = []
     for i, adj in enumerate(raw.get("adjustments") or []):
+        key = "at"  # the value being read, where a bad one is reported
         try:
-            at = dates.parse_datetime(str(adj["at"]), tz)
+            at = dates.parse_datetime(str(adj[key]), tz)
+            key = "to"
             adjustments.append(
                 Adjustment(
-                    to=dates.parse_date(str(adj["to"])),
+                    to=dates.parse_date(str(adj[key])),
                     by=str(adj.get("by", "")),
                     role=str(adj.get("role", "")),
                     at=at,
@@ -229,7 +269,9 @@ def record_from_mapping(
             problems.append(
                 Diagnostic(
                     f"record '{rid}', adjustment {i + 1}: {err}",
-                    _loc(data, [*path, "adjustments", i]) or here,
+                    _loc(data, [*path, "adjustments", i, key])
+                    or _loc(data, [*path, "adjustments", i])
+                    or here,
                     hint="an adjustment needs to, by, role and at",
                     code="record.adjustment",
                 )

@@ -25,7 +25,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
+from policyengine.decimals import within_magnitude
+from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean, shorten
 from policyengine.expr.types import Type
 from policyengine.load.yaml_loader import load_yaml_file
 from policyengine.records.model import Record, record_from_mapping
@@ -175,10 +176,15 @@ def input_path(options: Mapping[str, Any], option: str = "path") -> Path:
     if not raw:
         raise SourceOptionError(option, f"option '{option}' is required")
     path = Path(str(raw))
-    if not path.is_file():
+    hint = "paths are relative to the sources file"
+    try:
+        found = path.is_file()
+    except OSError as err:  # is_file answers False for most errors, not File name too long
         raise SourceOptionError(
-            option, f"no such file: {path}", "paths are relative to the sources file"
-        )
+            option, f"cannot read {shorten(str(path), 240)}: {err.strerror or err}", hint
+        ) from None
+    if not found:
+        raise SourceOptionError(option, f"no such file: {shorten(str(path), 240)}", hint)
     return path
 
 
@@ -317,8 +323,9 @@ def _prepare(raw: Mapping[str, Any]) -> dict[str, Any]:
             continue
         out[key] = value
     reg = out.get("registration")
-    if (isinstance(reg, str) and reg.strip().isdigit()) or (
-        isinstance(reg, Decimal) and reg == reg.to_integral_value()
+    # int(Decimal("1E+999999999999999999")) would not end: out of range, left to be refused
+    if (isinstance(reg, str) and reg.strip().isdigit() and len(reg.strip()) <= 40) or (
+        isinstance(reg, Decimal) and within_magnitude(reg) and reg == reg.to_integral_value()
     ):
         out["registration"] = int(reg)
     if isinstance(out.get("tags"), str):
