@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.expr.values import add_duration
+from policyengine.expr.values import DateOutOfRange, add_duration
 from policyengine.policy.model import PeriodRules, Policy
 from policyengine.policy.rule import Rule
 
@@ -116,7 +116,9 @@ def _make(
     assert policy.periods is not None
     grace, window = policy.periods.grace, policy.periods.window
     grace_end = add_duration(end, grace) if grace is not None else end
-    window_start = max(start, add_duration(end + ONE_DAY, -window)) if window is not None else start
+    window_start = (
+        max(start, add_duration(_day_after(end, rules), -window)) if window is not None else start
+    )
     return Period(number, rules.kind, renewal, start, end, grace_end, window_start)
 
 
@@ -164,8 +166,19 @@ def next_period(
         assert previous is not None
         if previous.completed_on is None:
             return None
-        start = max(previous.completed_on, previous.start) + ONE_DAY
+        start = _day_after(max(previous.completed_on, previous.start), rules)
     else:
         assert previous is not None
-        start = previous.end + ONE_DAY
+        start = _day_after(previous.end, rules)
     return _make(policy, rules, number, renewal, start, holder)
+
+
+def _day_after(day: dt.date, rules: PeriodRules) -> dt.date:
+    """The next day; a diagnostic at the period's rules when ``day`` is the last one."""
+    if day == dt.date.max:
+        raise DateOutOfRange(
+            f"the {rules.kind} period would need the day after {day}, the last date "
+            "policyengine computes with",
+            rules.location,
+        )
+    return day + ONE_DAY

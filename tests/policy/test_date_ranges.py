@@ -77,3 +77,38 @@ def test_a_date_computed_past_9999_in_an_expression(tmp_path: Path) -> None:
     )
     assert diag.location is not None and (diag.location.line, diag.location.col) == (8, 12)
     assert diag.source_line == "    start: holder.designated_on + 1 year"
+
+
+END_ON_THE_LAST_DAY = """\
+periods:
+  renewal:
+    start: holder.designated_on
+    end: holder.designated_on + 10 days
+    layout: {layout}
+{extra}
+requirements:
+  - id: total
+    min: 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("layout", "extra", "records"),
+    [
+        ("back-to-back", "  window: 1 year", []),
+        ("rolling", "", [{"id": "r1", "earned_on": "9999-12-31", "credits": 1}]),
+    ],
+)
+def test_a_period_ending_on_the_last_day(
+    tmp_path: Path, layout: str, extra: str, records: list[dict[str, object]]
+) -> None:
+    """The day after 9999-12-31 (a window's start, or the next rolling period after a
+    completion on the last day) is a diagnostic at the period's rules."""
+    text = END_ON_THE_LAST_DAY.format(layout=layout, extra=extra)
+    policy = policy_from_snippet(tmp_path, text)
+    holder = {"id": "m-1", "designated_on": "9999-12-21"}
+    with pytest.raises(PolicyError) as err:
+        evaluate_holder(policy, holder, records, "9999-12-31")
+    (diag,) = err.value.diagnostics
+    assert "the day after 9999-12-31" in diag.message, diag.message
+    assert diag.location is not None and diag.location.file == str(tmp_path / "p.yaml")
