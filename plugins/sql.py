@@ -44,6 +44,7 @@ from policyengine.sources import (
     input_path,
     mapping_option,
     normalize,
+    read_input,
     record_fields,
     source_options,
 )
@@ -190,8 +191,8 @@ def dump_statements(text: str) -> Iterator[tuple[int, str]]:
 def load_dump(path: Path) -> sqlite3.Connection:
     """A private in-memory database built from the SQL dump at ``path``."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
+        text = read_input(path).decode("utf-8")
+    except UnicodeDecodeError as err:
         raise SourceOptionError("path", f"cannot read SQL dump {path}: {err}") from None
     db = sqlite3.connect(":memory:", isolation_level=None)
     page_size = int(db.execute("PRAGMA page_size").fetchone()[0])

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.load.fast import NotFast, parse_json, validator
 from policyengine.load.kinds import document_kind, iter_files
+from policyengine.load.paths import REGULAR_HINT, NotRegularFile, open_regular, read_regular
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text
 from policyengine.policy.model import Policy
@@ -66,12 +67,28 @@ def tasks(paths: Iterable[str], stdin: io.TextIOBase | None = None) -> Iterator[
                 )
             )
         elif raw.endswith(".jsonl"):
-            with open(raw, encoding="utf-8", errors="strict", newline="") as fh:
+            with _open_jsonl(raw) as fh:
                 yield from _lines(raw, fh)
         elif raw.endswith(".sources.yaml"):
             yield Task("sources", raw, path=raw)
         else:
             yield Task("file", raw, path=raw)
+
+
+def _open_jsonl(path: str) -> io.TextIOWrapper:
+    """A JSONL file for reading, streamed (no size limit: one holder per line); a FIFO or
+    a device is refused (a pipe is read from stdin: ``-``)."""
+    try:
+        return io.TextIOWrapper(open_regular(path), encoding="utf-8", newline="")
+    except OSError as err:
+        hint = f"{REGULAR_HINT}; pipe JSONL to standard input with -"
+        raise PolicyError(
+            Diagnostic(
+                f"cannot read {path}: {err.strerror or err}",
+                code="batch.input",
+                hint=hint if isinstance(err, NotRegularFile) else None,
+            )
+        ) from None
 
 
 def _lines(name: str, fh: Iterable[str]) -> Iterator[Task]:
@@ -101,8 +118,11 @@ def count(paths: Iterable[str]) -> int | None:
         if raw == "-" or os.path.isdir(raw) or not os.path.exists(raw):
             return None
         if raw.endswith(".jsonl"):
-            with open(raw, "rb") as fh:
-                total += sum(1 for line in fh if line.strip())
+            try:
+                with open_regular(raw) as fh:
+                    total += sum(1 for line in fh if line.strip())
+            except OSError:
+                return None  # reading the holders says what is wrong
         else:
             total += 1
     return total
@@ -127,8 +147,7 @@ def read_task(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:
 
 def _read(path: str) -> str:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read(MAX_LINE_BYTES + 1)
+        return read_regular(path, MAX_LINE_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return ""  # the positional loader says what is wrong
 

@@ -21,6 +21,7 @@ import datetime as dt
 from policyengine import dates
 from policyengine.cli.reporters import add_output_option
 from policyengine.errors import Diagnostic, PolicyError, UsageError
+from policyengine.load.paths import REGULAR_HINT, NotRegularFile, open_regular
 from policyengine.policy.build import load_policy
 from policyengine.policy.model import Policy
 from policyengine.records.model import Holder, Record, load_holder
@@ -67,15 +68,17 @@ def as_of_date(text: str | None, policy: Policy) -> dt.date:
 
 
 def _readable(path: str, what: str) -> None:
-    """Name the file in the message when it cannot be opened at all."""
+    """Name the file in the message when it cannot be opened at all (or is a FIFO)."""
     try:
-        with open(path, "rb"):
+        with open_regular(path):
             pass
     except OSError as err:
         raise PolicyError(
             Diagnostic(
                 f"cannot read {what} file {path}: {err.strerror or err}",
-                hint="check the path and permissions",
+                hint=REGULAR_HINT
+                if isinstance(err, NotRegularFile)
+                else "check the path and permissions",
                 code="io",
             )
         ) from None

@@ -27,6 +27,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
 from policyengine.expr.types import Type
+from policyengine.load.paths import (
+    REGULAR_HINT,
+    FileTooLarge,
+    NotRegularFile,
+    check_regular,
+    read_regular,
+)
 from policyengine.load.yaml_loader import load_yaml_file
 from policyengine.records.model import Record, record_from_mapping
 
@@ -45,12 +52,14 @@ __all__ = [
     "mapping_option",
     "normalize",
     "plain_value",
+    "read_input",
     "record_as_dict",
     "record_fields",
     "source_options",
 ]
 
-# Data files (exports, statements) are larger than policy files.
+# Data files (exports, statements, dumps, databases) are larger than policy files; no
+# source reads a larger one (input_path, read_input, load_data_file).
 MAX_DATA_BYTES = 100_000_000
 _DATE_ONLY = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$")
 
@@ -170,16 +179,46 @@ def record_fields(policy: Policy | None, own: Mapping[str, Type]) -> dict[str, T
 
 
 def input_path(options: Mapping[str, Any], option: str = "path") -> Path:
-    """The input file named by ``options[option]``, which must exist."""
+    """The input file named by ``options[option]``: a regular file (not a FIFO or a
+    device) of at most MAX_DATA_BYTES; SourceOptionError naming the option otherwise."""
     raw = options.get(option)
     if not raw:
         raise SourceOptionError(option, f"option '{option}' is required")
     path = Path(str(raw))
-    if not path.is_file():
+    try:
+        check_input_file(path)
+    except FileNotFoundError:
         raise SourceOptionError(
             option, f"no such file: {path}", "paths are relative to the sources file"
-        )
+        ) from None
+    except OSError as err:
+        raise _unreadable(option, path, err) from None
     return path
+
+
+def check_input_file(path: str | Path) -> None:
+    """Raise OSError unless ``path`` is a regular file of at most MAX_DATA_BYTES."""
+    check_regular(path, MAX_DATA_BYTES)
+
+
+def _unreadable(option: str, path: Path, err: OSError) -> SourceOptionError:
+    hint = (
+        REGULAR_HINT
+        if isinstance(err, NotRegularFile)
+        else "split the input, or check that this is the right file"
+        if isinstance(err, FileTooLarge)
+        else None
+    )
+    return SourceOptionError(option, f"cannot read {path}: {err.strerror or err}", hint)
+
+
+def read_input(path: Path, option: str = "path") -> bytes:
+    """The bytes of an input file (a regular file of at most MAX_DATA_BYTES), for a
+    source that parses the file itself; SourceOptionError naming ``option`` otherwise."""
+    try:
+        return read_regular(path, MAX_DATA_BYTES)
+    except OSError as err:
+        raise _unreadable(option, path, err) from None
 
 
 def load_data_file(path: Path) -> Any:
@@ -203,10 +242,7 @@ def csv_rows(
     lines are skipped. Lines are those where each row starts.
     """
     file = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise SourceOptionError("path", f"cannot read {file}: {err.strerror or err}") from None
+    data = read_input(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

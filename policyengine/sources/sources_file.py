@@ -28,10 +28,16 @@ from typing import TYPE_CHECKING, Any
 
 from policyengine import dates
 from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
+from policyengine.load.paths import REGULAR_HINT, NotRegularFile
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import line_text, load_yaml_file, locate, to_plain
 from policyengine.records.model import HOLDER_DATES, Holder, Record, holder_from_mapping
-from policyengine.sources.base import CreditSource, SourceOptionError, SourceResult
+from policyengine.sources.base import (
+    CreditSource,
+    SourceOptionError,
+    SourceResult,
+    check_input_file,
+)
 
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
@@ -306,7 +312,7 @@ def check_sources_document(
     path: str, data: Mapping[str, Any], sources: Sources
 ) -> list[Diagnostic]:
     """``validate``'s check of a schema-valid sources file: known sources, valid options,
-    valid holder dates, input files that exist.
+    valid holder dates, input files that exist (regular files, at most MAX_DATA_BYTES).
 
     Inputs are not read (that is ``policyengine records``' job).
     """
@@ -318,13 +324,22 @@ def check_sources_document(
         if not isinstance(raw, str):
             continue
         resolved = _resolve({"path": raw}, base)["path"]
-        if not os.path.isfile(resolved):
+        try:
+            check_input_file(resolved)
+        except OSError as err:
+            missing = isinstance(err, FileNotFoundError)
             problems.append(
                 _at(
                     data,
                     ["sources", i, "options", "path"],
-                    f"no such file: {resolved}",
-                    f"paths are relative to the sources file's directory ({base or '.'})",
+                    f"no such file: {resolved}"
+                    if missing
+                    else f"cannot read {resolved}: {err.strerror or err}",
+                    f"paths are relative to the sources file's directory ({base or '.'})"
+                    if missing
+                    else REGULAR_HINT
+                    if isinstance(err, NotRegularFile)
+                    else None,
                     "sources.input",
                 )
             )
