@@ -11,8 +11,9 @@ INTEGER to keep them exact. Problems name the query's result row.
 into a private in-memory database: ``format`` says which, by default ``sql`` for a
 ``.sql`` file and ``sqlite`` otherwise. A dump keeps example and test data
 reviewable in version control; a dump statement that fails is reported with its
-line. Either way an authorizer lets the query only read, and a dump only create and
-fill tables: neither can attach, load extensions, change settings or write files.
+line (an error quotes at most 80 characters of it). Either way an authorizer lets the
+query only read, and a dump only create and fill tables: neither can attach, load
+extensions, change settings or write files.
 
 The query and the dump come from a policy repository, so from pull requests: a
 recursive CTE without a stop condition never ends. Each statement runs on a budget
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from policyengine import hookimpl
 from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
+from policyengine.load.paths import excerpt
 from policyengine.sources import (
     CreditSource,
     SourceOptionError,
@@ -224,7 +226,7 @@ def load_dump(path: Path) -> sqlite3.Connection:
                 ) from None
             raise SourceOptionError(
                 "path",
-                f"{path}:{line}: {err}",
+                f"{path}:{line}: {excerpt(str(err))}",
                 "rebuild the dump with: sqlite3 DATABASE .dump > FILE.sql",
             ) from None
     return db
@@ -286,10 +288,12 @@ class SqlQuery(CreditSource):
                         "query failed: not authorized",
                         "the query may only read: one SELECT statement",
                     ) from None
-                raise SourceOptionError("query", f"query failed: {err}") from None
+                raise SourceOptionError("query", f"query failed: {excerpt(str(err))}") from None
             except sqlite3.Warning as err:  # e.g. two statements
                 raise SourceOptionError(
-                    "query", f"query failed: {err}", "the query is one SELECT statement"
+                    "query",
+                    f"query failed: {excerpt(str(err))}",
+                    "the query is one SELECT statement",
                 ) from None
         finally:
             db.close()
@@ -304,7 +308,7 @@ class SqlQuery(CreditSource):
             raise SourceOptionError(
                 "mapping",
                 f"the query has no column {', '.join(missing)}",
-                f"its columns: {', '.join(names)}",
+                f"its columns: {excerpt(', '.join(names))}",
             )
         if not {"earned", "earned_on", "earned_at"} & set(mapping):
             raise SourceOptionError(

@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -29,9 +29,12 @@ from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
 from policyengine.expr.types import Type
 from policyengine.load.paths import (
     REGULAR_HINT,
+    Confinement,
     FileTooLarge,
     NotRegularFile,
+    PathRefused,
     check_regular,
+    excerpt,
     read_regular,
 )
 from policyengine.load.yaml_loader import load_yaml_file
@@ -43,19 +46,15 @@ if TYPE_CHECKING:
 __all__ = [
     "CreditSource",
     "SourceOptionError",
+    "SourceOptions",
     "SourceResult",
-    "conversion_rule",
     "csv_rows",
-    "file_format",
-    "format_option",
     "load_data_file",
-    "mapping_option",
     "normalize",
     "plain_value",
     "read_input",
     "record_as_dict",
     "record_fields",
-    "source_options",
 ]
 
 # Data files (exports, statements, dumps, databases) are larger than policy files; no
@@ -116,60 +115,6 @@ class CreditSource:
         raise NotImplementedError
 
 
-# ----------------------------------------------------------------------------- options
-
-
-def source_options(
-    path: str, *, required: Sequence[str] = ("path",), **properties: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The ``options`` schema of a source reading a file: exactly these options.
-
-    ``path`` (a string, described by ``path``) comes first, then ``properties`` in
-    order; ``required`` names the options an entry must give, and no other option
-    is accepted.
-    """
-    return {
-        "type": "object",
-        "required": list(required),
-        "additionalProperties": False,
-        "properties": {"path": {"type": "string", "description": path}, **properties},
-    }
-
-
-def mapping_option(description: str, fields: Iterable[str] = ()) -> dict[str, Any]:
-    """The ``mapping`` option (record field -> column name); ``fields`` are listed."""
-    names = ", ".join(fields)
-    return {
-        "type": "object",
-        "additionalProperties": {"type": "string"},
-        "description": f"{description}; fields: {names}" if names else description,
-    }
-
-
-def format_option(
-    *formats: str,
-    description: str = "File format; default: told by the file's extension.",
-) -> dict[str, Any]:
-    """The ``format`` option: one of ``formats`` (see :func:`file_format`)."""
-    return {"enum": list(formats), "description": description}
-
-
-def file_format(options: Mapping[str, Any], path: Path) -> str:
-    """``options['format']``, else the file's extension (``yml`` read as ``yaml``)."""
-    return options.get("format") or path.suffix.lower().lstrip(".").replace("yml", "yaml")
-
-
-def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mapping[str, Any] | None:
-    """The minutes-to-credits rule: ``options['conversion']``, else the policy's
-    ``records.conversion`` (see ``policyengine.conversion``), else None."""
-    given: Mapping[str, Any] | None = options.get("conversion")
-    if given:
-        return given
-    if policy is None or policy.records.conversion is None:
-        return None
-    return policy.records.conversion.as_mapping()
-
-
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -178,13 +123,33 @@ def record_fields(policy: Policy | None, own: Mapping[str, Type]) -> dict[str, T
     return {**own, **(policy.records.fields if policy is not None else {})}
 
 
+class SourceOptions(dict[str, Any]):
+    """The options of a sources-file entry as a source's ``read`` receives them: ``path``
+    already resolved, and what :func:`input_path` needs to resolve another option that
+    names a file: the sources file (``named_by``) and the run's ``confinement``."""
+
+    def __init__(
+        self, options: Mapping[str, Any], *, named_by: str, confinement: Confinement
+    ) -> None:
+        super().__init__(options)
+        self.named_by, self.confinement = named_by, confinement
+
+
 def input_path(options: Mapping[str, Any], option: str = "path") -> Path:
     """The input file named by ``options[option]``: a regular file (not a FIFO or a
-    device) of at most MAX_DATA_BYTES; SourceOptionError naming the option otherwise."""
+    device) of at most MAX_DATA_BYTES; SourceOptionError naming the option otherwise.
+
+    ``path`` arrives resolved against the sources file; another option is resolved
+    here, and confined to the repository like ``path`` (see ``load/paths.py``)."""
     raw = options.get(option)
     if not raw:
         raise SourceOptionError(option, f"option '{option}' is required")
     path = Path(str(raw))
+    if option != "path" and isinstance(options, SourceOptions):
+        try:
+            path = Path(options.confinement.resolve(options.named_by, str(raw)))
+        except PathRefused as err:
+            raise SourceOptionError(option, err.message, err.hint) from None
     try:
         check_input_file(path)
     except FileNotFoundError:
@@ -257,13 +222,15 @@ def csv_rows(
         raise SourceOptionError("path", f"{file}: not a readable CSV file: {err}") from None
     missing = [wanted[f] for f in required if wanted[f] not in header]
     if missing:
-        hints = [h for m in missing if (h := did_you_mean(m, header))]
+        # The header is the only part of an input a message quotes, and only its start.
+        hints = [excerpt(h) for m in missing if (h := did_you_mean(m, header))]
         raise SourceOptionError(
             "mapping",
             f"{file}:1: missing column{'s' if len(missing) > 1 else ''} "
             + ", ".join(f"'{m}'" for m in missing),
             "; ".join(hints)
-            or f"name the columns under options.mapping (the file has: {', '.join(header)})",
+            or f"name the columns under options.mapping (the file has: "
+            f"{excerpt(', '.join(header))})",
         )
     index = {f: header.index(col) for f, col in wanted.items() if col in header}
     line = reader.line_num

@@ -211,3 +211,30 @@ def test_the_authorizer_denies_load_extension_by_name() -> None:
             sqlite3.SQLITE_DENY
         )
         assert check(sqlite3.SQLITE_FUNCTION, None, "lower", None, None) == sqlite3.SQLITE_OK
+
+
+def test_a_dump_error_quotes_at_most_80_characters(tmp_path: Path) -> None:
+    """SQLite quotes the token it stumbled on; the message keeps only its start."""
+    dump = tmp_path / "notes.sql"
+    dump.write_text("secret_" + "x" * 300 + " is not SQL;\n", "utf-8")
+    with pytest.raises(SourceOptionError) as err:
+        _read(dump, "SELECT 1")
+    message = err.value.diagnostics[0].message
+    assert message.startswith(f"{dump}:1: near ") and message.endswith("...")
+    assert len(message) - len(f"{dump}:1: ") <= 80
+
+
+def test_a_query_error_and_the_column_list_are_cut_to_80_characters(
+    tmp_path: Path, database: Path
+) -> None:
+    long = "c" * 200
+    with pytest.raises(SourceOptionError) as err:
+        _read(database, f"SELECT {long} FROM credits")
+    assert len(err.value.diagnostics[0].message) <= len("query failed: ") + 80
+    with pytest.raises(SourceOptionError) as err:
+        ENV.sources["sql"]().read(
+            {"path": str(database), "query": f"SELECT 1 AS {long}", "mapping": {"id": "x"}},
+            tz=UTC,
+        )
+    hint = err.value.diagnostics[0].hint or ""
+    assert hint.startswith("its columns: ccc") and len(hint) <= len("its columns: ") + 80
