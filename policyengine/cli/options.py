@@ -192,7 +192,9 @@ def parse_at(text: str | None, policy: Policy) -> tuple[dt.datetime, bool]:
 def load_package_inputs(args: argparse.Namespace) -> tuple[Policy, dt.datetime, bool]:
     """The policy and the instant (``--at``, and whether it was given) a package command
     works on; UsageError when ``--at`` is not usable. The account is read by the
-    command: ``redeem --record`` reads it under a lock."""
+    command: ``redeem --record`` reads it under a lock (it must be a regular file: the
+    lock would wait on a FIFO for ever)."""
+    _readable(args.account, "account")
     policy = load_policy(args.policy, args.env)
     at, given = parse_at(args.at, policy)
     return policy, at, given

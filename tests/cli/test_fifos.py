@@ -141,6 +141,12 @@ CASES: dict[str, tuple[tuple[str, ...], str, dict[str, str]]] = {
     "batch sources file": (("batch", "crp.yaml", "F", *AS_OF), "x.sources.yaml", {}),
     "balance POLICY": (("balance", "F", "--account", "acct.yaml", *AT), "p.yaml", {}),
     "balance --account": (("balance", "pkg.yaml", "--account", "F", *AT), "x.yaml", {}),
+    "redeem --account --record": (
+        ("redeem", "pkg.yaml", "--account", "F", "--cart", "cart.yaml", "--record", "F", *AT),
+        "x.yaml",
+        {},
+    ),
+    "--plugins-dir": (("--plugins-dir", "d", "plugins"), "d/x.py", {}),
     "redeem --cart": (
         ("redeem", "pkg.yaml", "--account", "acct.yaml", "--cart", "F", *AT),
         "x.yaml",
