@@ -11,14 +11,24 @@ INTEGER to keep them exact. Problems name the query's result row.
 into a private in-memory database: ``format`` says which, by default ``sql`` for a
 ``.sql`` file and ``sqlite`` otherwise. A dump keeps example and test data
 reviewable in version control; a dump statement that fails is reported with its
-line. Either way an authorizer lets the query only read, and a dump only create and
-fill tables: neither can attach or write files.
+line (an error quotes at most 80 characters of it). Either way an authorizer lets the
+query only read, and a dump only create and fill tables: neither can attach, load
+extensions, change settings or write files.
+
+The query and the dump come from a policy repository, so from pull requests: a
+recursive CTE without a stop condition never ends. Each statement runs on a budget
+(a progress handler counting SQLite instructions and watching the clock), the query
+returns at most MAX_SQL_ROWS rows, a value at most MAX_SQL_VALUE_BYTES (Python 3.11+),
+and a dump's in-memory database stays under MAX_DUMP_DATABASE_BYTES. Going over is an
+error at the sources file's ``query`` (or at the dump's line), never a hang.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from policyengine import hookimpl
 from policyengine.errors import Diagnostic, Location
 from policyengine.expr.types import STRING
+from policyengine.load.paths import excerpt
 from policyengine.sources import (
     CreditSource,
     SourceOptionError,
@@ -35,9 +46,11 @@ from policyengine.sources import (
     input_path,
     mapping_option,
     normalize,
+    read_input,
     record_fields,
     source_options,
 )
+from policyengine.sources.base import MAX_DATA_BYTES
 
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
@@ -88,6 +101,20 @@ _BUILD = _READ | {
     getattr(sqlite3, "SQLITE_SAVEPOINT", 32),
 }
 _DUMP_PRAGMAS = ("foreign_keys",)  # what `sqlite3 .dump` writes
+# Functions no query or dump may call, whatever the SQLite build allows.
+_DENIED_FUNCTIONS = ("load_extension", "fts3_tokenizer")
+
+# The budget of one query, and of loading one dump (all its statements together).
+MAX_SQL_INSTRUCTIONS = 200_000_000  # SQLite VM instructions: a few seconds of work
+MAX_SQL_SECONDS = 10.0
+MAX_SQL_ROWS = 100_000  # a sources file reads one holder's records
+MAX_SQL_VALUE_BYTES = 10_000_000  # one string or blob (SQLITE_LIMIT_LENGTH)
+MAX_DUMP_DATABASE_BYTES = 2 * MAX_DATA_BYTES  # the in-memory database a dump builds
+_STEP = 10_000  # instructions between two calls of the progress handler
+_LIMIT_HINT = (
+    "a recursive query needs a stop condition (WITH RECURSIVE c(x) AS (... WHERE x < 100)); "
+    "select only the holder's rows"
+)
 
 
 # what sqlite3.Connection.set_authorizer calls: (action, arg1, arg2, database, trigger)
@@ -100,9 +127,38 @@ def _authorizer(allowed: set[int], pragmas: tuple[str, ...] = ()) -> _Authorizer
     ) -> int:
         if action == sqlite3.SQLITE_PRAGMA:
             return sqlite3.SQLITE_OK if str(arg1).lower() in pragmas else sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_FUNCTION and str(_arg2).lower() in _DENIED_FUNCTIONS:
+            return sqlite3.SQLITE_DENY
         return sqlite3.SQLITE_OK if action in allowed else sqlite3.SQLITE_DENY
 
     return check
+
+
+class _Budget:
+    """The progress handler of a connection: stops the running statement (SQLite then
+    raises "interrupted") once it has used MAX_SQL_INSTRUCTIONS or MAX_SQL_SECONDS."""
+
+    def __init__(self) -> None:
+        self.steps = MAX_SQL_INSTRUCTIONS // _STEP
+        self.deadline = time.monotonic() + MAX_SQL_SECONDS
+        self.spent: str | None = None  # what ran out, once it has
+
+    def __call__(self) -> int:
+        self.steps -= 1
+        if self.steps < 0:
+            self.spent = f"more than {MAX_SQL_INSTRUCTIONS:,} SQLite instructions"
+        elif time.monotonic() > self.deadline:
+            self.spent = f"more than {MAX_SQL_SECONDS:g} seconds"
+        return 1 if self.spent else 0
+
+
+def _budget(db: sqlite3.Connection) -> _Budget:
+    """A fresh budget for the statements ``db`` runs next."""
+    budget = _Budget()
+    db.set_progress_handler(budget, _STEP)
+    if sys.version_info >= (3, 11):  # setlimit is new in 3.11; on 3.10 SQLite's 1 GB holds
+        db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_SQL_VALUE_BYTES)
+    return budget
 
 
 def _denied(err: sqlite3.Error) -> bool:
@@ -137,16 +193,30 @@ def dump_statements(text: str) -> Iterator[tuple[int, str]]:
 def load_dump(path: Path) -> sqlite3.Connection:
     """A private in-memory database built from the SQL dump at ``path``."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
+        text = read_input(path).decode("utf-8")
+    except UnicodeDecodeError as err:
         raise SourceOptionError("path", f"cannot read SQL dump {path}: {err}") from None
     db = sqlite3.connect(":memory:", isolation_level=None)
+    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    db.execute(f"PRAGMA max_page_count = {max(1, MAX_DUMP_DATABASE_BYTES // page_size)}")
     db.set_authorizer(_authorizer(_BUILD, _DUMP_PRAGMAS))
+    budget = _budget(db)
     for line, statement in dump_statements(text):
         try:
             db.execute(statement)
         except sqlite3.Error as err:
             db.close()
+            if budget.spent:
+                raise SourceOptionError(
+                    "path", f"{path}:{line}: the dump stopped: {budget.spent}", _LIMIT_HINT
+                ) from None
+            if isinstance(err, sqlite3.OperationalError) and "full" in str(err):
+                raise SourceOptionError(
+                    "path",
+                    f"{path}:{line}: the dump builds a database larger than "
+                    f"{MAX_DUMP_DATABASE_BYTES:,} bytes",
+                    "a dump holds the data a sources file reads, not more",
+                ) from None
             if _denied(err):
                 raise SourceOptionError(
                     "path",
@@ -156,7 +226,7 @@ def load_dump(path: Path) -> sqlite3.Connection:
                 ) from None
             raise SourceOptionError(
                 "path",
-                f"{path}:{line}: {err}",
+                f"{path}:{line}: {excerpt(str(err))}",
                 "rebuild the dump with: sqlite3 DATABASE .dump > FILE.sql",
             ) from None
     return db
@@ -202,24 +272,35 @@ class SqlQuery(CreditSource):
         db = _open(path, fmt)
         try:
             db.set_authorizer(_authorizer(_READ))
+            budget = _budget(db)
             try:
                 cursor = db.execute(str(options["query"]))
                 names = [d[0] for d in cursor.description or ()]
-                rows = cursor.fetchall()
+                rows = cursor.fetchmany(MAX_SQL_ROWS + 1)
             except sqlite3.Error as err:
+                if budget.spent:
+                    raise SourceOptionError(
+                        "query", f"query stopped: {budget.spent}", _LIMIT_HINT
+                    ) from None
                 if _denied(err):
                     raise SourceOptionError(
                         "query",
                         "query failed: not authorized",
                         "the query may only read: one SELECT statement",
                     ) from None
-                raise SourceOptionError("query", f"query failed: {err}") from None
+                raise SourceOptionError("query", f"query failed: {excerpt(str(err))}") from None
             except sqlite3.Warning as err:  # e.g. two statements
                 raise SourceOptionError(
-                    "query", f"query failed: {err}", "the query is one SELECT statement"
+                    "query",
+                    f"query failed: {excerpt(str(err))}",
+                    "the query is one SELECT statement",
                 ) from None
         finally:
             db.close()
+        if len(rows) > MAX_SQL_ROWS:
+            raise SourceOptionError(
+                "query", f"query stopped: more than {MAX_SQL_ROWS:,} rows", _LIMIT_HINT
+            )
         mapping = {f: f for f in (*FIELDS, *extra) if f in names}
         mapping.update({str(k): str(v) for k, v in (options.get("mapping") or {}).items()})
         missing = sorted({c for c in mapping.values() if c not in names})
@@ -227,7 +308,7 @@ class SqlQuery(CreditSource):
             raise SourceOptionError(
                 "mapping",
                 f"the query has no column {', '.join(missing)}",
-                f"its columns: {', '.join(names)}",
+                f"its columns: {excerpt(', '.join(names))}",
             )
         if not {"earned", "earned_on", "earned_at"} & set(mapping):
             raise SourceOptionError(

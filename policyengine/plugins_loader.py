@@ -40,6 +40,7 @@ from policyengine import hookspecs
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr.functions import Function, FunctionRegistry, builtin_functions
 from policyengine.expr.types import Type
+from policyengine.load.paths import check_regular
 from policyengine.policy.environment import Environment
 from policyengine.policy.scopes import RECORD
 from policyengine.sources.base import CreditSource
@@ -230,6 +231,10 @@ def _load_dir(
         raise _fail(f"--plugins-dir: no such directory: {directory}")
     for path in sorted(root.glob("*.py")):
         name = path.stem
+        try:  # importing a FIFO would wait for a writer for ever
+            check_regular(path)
+        except OSError as err:
+            raise _fail(f"cannot load plugin file {path}: {err.strerror or err}") from None
         spec = importlib.util.spec_from_file_location(f"policyengine_plugins_dir.{name}", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)

@@ -8,20 +8,30 @@ Fixtures:
 
 - ``cli``: run the ``policyengine`` command line in this process, from the repository
   root, and get its exit code and output (see :class:`tests.helpers.CliResult`);
+- ``unblock``: ``unblock(path)`` keeps a reader of the FIFO at ``path`` from waiting
+  forever: after GRACE seconds the FIFO is opened for writing and closed again (now and
+  then), so a reader stuck in ``open`` sees an empty file and the test fails instead of
+  hanging;
 
 Plain helpers (paths, evaluation shortcuts, policy snippets) are in ``tests/helpers.py``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 os.environ["POLICYENGINE_LOAD_ENTRYPOINTS"] = "0"
 
 from tests.helpers import ROOT, CliResult
+
+GRACE = 3.0  # seconds a reader may take to refuse a FIFO before it is unblocked
 
 
 @pytest.fixture
@@ -54,3 +64,25 @@ def cli(
         return CliResult(code, out, err)
 
     yield run
+
+
+@pytest.fixture
+def unblock() -> Iterator[Callable[[Path], None]]:
+    """See the module docstring."""
+    fifos: list[Path] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        start = time.monotonic()
+        while not stop.wait(0.2):
+            if time.monotonic() - start < GRACE:
+                continue
+            for fifo in fifos:
+                with contextlib.suppress(OSError):  # fails unless a reader has it open
+                    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    yield fifos.append
+    stop.set()
+    thread.join()

@@ -25,9 +25,10 @@ from typing import Any
 import dask.bag as db
 from distributed import Client, LocalCluster
 
-from policyengine.batch.inputs import Task, tasks
+from policyengine.batch.inputs import Task, open_jsonl, tasks
 from policyengine.batch.output import dumps
 from policyengine.batch.run import Settings, evaluate_task
+from policyengine.load.paths import Confinement
 from policyengine.policy.model import Policy
 
 PARTITION_BYTES = 64 * 1024 * 1024  # a JSONL partition: about this many bytes of holders
@@ -45,7 +46,9 @@ class Partition:
     others: tuple[Task, ...] = ()
 
 
-def partitions(paths: list[str], count: int | None = None) -> list[Partition]:
+def partitions(
+    paths: list[str], count: int | None = None, confinement: Confinement | None = None
+) -> list[Partition]:
     """The input cut into partitions at line starts (``count``: about how many)."""
     out: list[Partition] = []
     others: list[Task] = []
@@ -54,9 +57,9 @@ def partitions(paths: list[str], count: int | None = None) -> list[Partition]:
     size = max(1, total // count) if count else PARTITION_BYTES
     for path in paths:
         if not path.endswith(".jsonl"):
-            others.extend(tasks([path]))
+            others.extend(tasks([path], confinement=confinement))
             continue
-        with open(path, "rb") as fh:
+        with open_jsonl(path) as fh:
             start, line, here = 0, 1, 0
             start_line = 1
             for raw in fh:
@@ -82,7 +85,7 @@ def _tasks(part: Partition) -> Iterator[Task]:
     if part.others:
         yield from part.others
         return
-    with open(part.path, "rb") as fh:
+    with open_jsonl(part.path) as fh:
         fh.seek(part.start)
         data = fh.read(part.end - part.start)
     for number, raw in enumerate(data.splitlines(), part.first_line):
@@ -97,7 +100,10 @@ def evaluate_partition(parts: list[Partition], settings: Settings) -> list[str]:
     out = []
     for part in parts:
         for task in _tasks(part):
-            out.append(dumps(evaluate_task(policy, task, settings.as_of, settings.explain)))
+            record = evaluate_task(
+                policy, task, settings.as_of, settings.explain, settings.confinement
+            )
+            out.append(dumps(record))
     return out
 
 
@@ -106,7 +112,7 @@ def run_dask(
 ) -> Iterator[dict[str, Any]]:
     """Every holder's output record, in input order, computed on a Dask cluster (the
     scheduler at ``scheduler``, else a local cluster of ``workers`` processes)."""
-    parts = partitions(paths, count)
+    parts = partitions(paths, count, settings.confinement)
     cluster = (
         None
         if scheduler

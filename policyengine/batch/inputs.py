@@ -14,6 +14,10 @@ Inputs are produced lazily (:func:`tasks`): a task is a small picklable descript
 :func:`read_task`, so reading and parsing run in parallel too and memory does not grow
 with the population. A JSON document takes the fast path (``load/fast.py``); any
 problem sends it through the positional loader so the error has its ``file:line:col``.
+
+A :class:`~policyengine.load.paths.Confinement` (from ``--root``/``--allow-outside``)
+goes with the tasks: a file found in a directory that leads out of the repository, and
+an input a sources file names outside it, become error records (docs/security.md).
 """
 
 from __future__ import annotations
@@ -24,10 +28,19 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.load.fast import NotFast, parse_json, validator
 from policyengine.load.kinds import document_kind, iter_files
+from policyengine.load.paths import (
+    REGULAR_HINT,
+    Confinement,
+    NotRegularFile,
+    PathRefused,
+    open_regular,
+    read_regular,
+)
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text
 from policyengine.policy.model import Policy
@@ -49,13 +62,18 @@ class Task:
     line: int = 0
 
 
-def tasks(paths: Iterable[str], stdin: io.TextIOBase | None = None) -> Iterator[Task]:
-    """The holders of ``paths``, in order (a usage error for a path that is not there)."""
+def tasks(
+    paths: Iterable[str],
+    stdin: io.TextIOBase | None = None,
+    confinement: Confinement | None = None,
+) -> Iterator[Task]:
+    """The holders of ``paths``, in order (a usage error for a path that is not there);
+    files found in directories are not read when they lead outside ``confinement``."""
     for raw in paths:
         if raw == "-":
             yield from _lines("<stdin>", stdin if stdin is not None else sys.stdin)
         elif os.path.isdir(raw):
-            yield from _directory(raw)
+            yield from _directory(raw, confinement)
         elif not os.path.exists(raw):
             raise PolicyError(
                 Diagnostic(
@@ -66,12 +84,28 @@ def tasks(paths: Iterable[str], stdin: io.TextIOBase | None = None) -> Iterator[
                 )
             )
         elif raw.endswith(".jsonl"):
-            with open(raw, encoding="utf-8", errors="strict", newline="") as fh:
+            with io.TextIOWrapper(open_jsonl(raw), encoding="utf-8", newline="") as fh:
                 yield from _lines(raw, fh)
         elif raw.endswith(".sources.yaml"):
             yield Task("sources", raw, path=raw)
         else:
             yield Task("file", raw, path=raw)
+
+
+def open_jsonl(path: str) -> BinaryIO:
+    """A JSONL file for reading, streamed (no size limit: one holder per line); a FIFO or
+    a device is refused with a PolicyError (a pipe is read from stdin: ``-``)."""
+    try:
+        return open_regular(path)
+    except OSError as err:
+        hint = f"{REGULAR_HINT}; pipe JSONL to standard input with -"
+        raise PolicyError(
+            Diagnostic(
+                f"cannot read {path}: {err.strerror or err}",
+                code="batch.input",
+                hint=hint if isinstance(err, NotRegularFile) else None,
+            )
+        ) from None
 
 
 def _lines(name: str, fh: Iterable[str]) -> Iterator[Task]:
@@ -80,8 +114,11 @@ def _lines(name: str, fh: Iterable[str]) -> Iterator[Task]:
             yield Task("line", f"{name}:{number}", text=text, path=name, line=number)
 
 
-def _directory(root: str) -> Iterator[Task]:
+def _directory(root: str, confinement: Confinement | None) -> Iterator[Task]:
     for path in iter_files([root]):
+        if confinement is not None and not confinement.admits(path):
+            yield Task("file", path, path=path)  # read_task says why it is not read
+            continue
         if path.endswith(".sources.yaml"):
             yield Task("sources", path, path=path)
             continue
@@ -101,8 +138,11 @@ def count(paths: Iterable[str]) -> int | None:
         if raw == "-" or os.path.isdir(raw) or not os.path.exists(raw):
             return None
         if raw.endswith(".jsonl"):
-            with open(raw, "rb") as fh:
-                total += sum(1 for line in fh if line.strip())
+            try:
+                with open_regular(raw) as fh:
+                    total += sum(1 for line in fh if line.strip())
+            except OSError:
+                return None  # reading the holders says what is wrong
         else:
             total += 1
     return total
@@ -111,11 +151,18 @@ def count(paths: Iterable[str]) -> int | None:
 # ----------------------------------------------------------------------------- reading
 
 
-def read_task(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:
+def read_task(
+    task: Task, policy: Policy, confinement: Confinement | None = None
+) -> tuple[Holder, list[Record]]:
     """The holder a task names, for ``policy``; PolicyError (at ``file:line:col``) when
-    its data is bad."""
+    its data is bad, or when the file leads outside ``confinement``."""
+    if confinement is not None and task.kind in ("file", "sources"):
+        try:
+            confinement.check(task.path)
+        except PathRefused as err:
+            raise PolicyError(Diagnostic(err.message, None, err.hint, "batch.outside")) from None
     if task.kind == "sources":
-        return holder_from_sources(task.path, policy)
+        return holder_from_sources(task.path, policy, confinement)
     if task.kind == "file":
         if task.path.endswith(".json"):
             fast = _fast(_read(task.path), policy, task.where)
@@ -127,8 +174,7 @@ def read_task(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:
 
 def _read(path: str) -> str:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read(MAX_LINE_BYTES + 1)
+        return read_regular(path, MAX_LINE_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return ""  # the positional loader says what is wrong
 

@@ -24,6 +24,7 @@ from policyengine.batch.inputs import Task, read_task
 from policyengine.batch.summary import error_record, summary
 from policyengine.certification.engine import evaluate
 from policyengine.errors import PolicyError
+from policyengine.load.paths import Confinement
 from policyengine.plugins_loader import load_environment
 from policyengine.policy.build import load_policy
 from policyengine.policy.model import Policy
@@ -40,15 +41,22 @@ class Settings:
     plugins_dir: str | None
     as_of: dt.date
     explain: bool = False
+    confinement: Confinement | None = None  # where files found or named may be
 
     def load(self) -> Policy:
         return load_policy(self.policy_path, load_environment(self.plugins_dir))
 
 
-def evaluate_task(policy: Policy, task: Task, as_of: dt.date, explain: bool) -> dict[str, Any]:
+def evaluate_task(
+    policy: Policy,
+    task: Task,
+    as_of: dt.date,
+    explain: bool,
+    confinement: Confinement | None = None,
+) -> dict[str, Any]:
     """One holder's output record, or its error record."""
     try:
-        holder, records = read_task(task, policy)
+        holder, records = read_task(task, policy, confinement)
         return summary(evaluate(policy, holder, records, as_of), task.where, explain)
     except PolicyError as err:
         return error_record(task.where, err.diagnostics)
@@ -61,7 +69,9 @@ def run(
     if jobs <= 1:
         compiled = policy if policy is not None else settings.load()
         for task in tasks:
-            yield evaluate_task(compiled, task, settings.as_of, settings.explain)
+            yield evaluate_task(
+                compiled, task, settings.as_of, settings.explain, settings.confinement
+            )
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
@@ -90,4 +100,7 @@ def _start(settings: Settings) -> None:
 def _work(chunk: list[Task]) -> list[dict[str, Any]]:
     policy: Policy = _compiled["policy"]
     settings: Settings = _compiled["settings"]
-    return [evaluate_task(policy, t, settings.as_of, settings.explain) for t in chunk]
+    return [
+        evaluate_task(policy, t, settings.as_of, settings.explain, settings.confinement)
+        for t in chunk
+    ]

@@ -6,7 +6,8 @@ say: a policy is compiled (expressions, cross-checks) and a sources file's sourc
 options are checked against the environment's credit sources. The input files a
 sources file names (an xAPI statement array, a records list) are data, not documents:
 ``check_files`` reports them as inputs of that sources file instead of guessing their
-kind.
+kind. A :class:`~policyengine.load.paths.Confinement` says where the files may be that
+the documents name (and that a directory walk finds): see docs/security.md.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.load.kinds import KINDS, document_kind, load_document
+from policyengine.load.paths import Confinement
 from policyengine.load.schema import validate_against
 from policyengine.policy.build import build_policy
 from policyengine.policy.environment import Environment
 from policyengine.sources.sources_file import check_sources_document, input_files
 
 
-def _check_policy(path: str, data: Any, env: Environment) -> list[Diagnostic]:
+def _check_policy(
+    path: str, data: Any, env: Environment, _confinement: Confinement | None
+) -> list[Diagnostic]:
     try:
         build_policy(path, data, env)
     except PolicyError as err:
@@ -32,15 +36,19 @@ def _check_policy(path: str, data: Any, env: Environment) -> list[Diagnostic]:
     return []
 
 
-def _check_sources(path: str, data: Any, env: Environment) -> list[Diagnostic]:
-    return check_sources_document(path, data, env.sources)
+def _check_sources(
+    path: str, data: Any, env: Environment, confinement: Confinement | None
+) -> list[Diagnostic]:
+    return check_sources_document(path, data, env.sources, confinement)
 
 
 # What each kind needs beyond its schema.
 CHECKS = {"policy": _check_policy, "sources": _check_sources}
 
 
-def check_document(path: str, data: Any, env: Environment) -> tuple[str | None, list[Diagnostic]]:
+def check_document(
+    path: str, data: Any, env: Environment, confinement: Confinement | None = None
+) -> tuple[str | None, list[Diagnostic]]:
     """Validate loaded data of any kind; returns (kind, diagnostics)."""
     kind = document_kind(data)
     if kind is None:
@@ -56,16 +64,18 @@ def check_document(path: str, data: Any, env: Environment) -> tuple[str | None, 
         ]
     diagnostics = validate_against(data, KINDS[kind][1])
     if not diagnostics and kind in CHECKS:
-        diagnostics = CHECKS[kind](path, data, env)
+        diagnostics = CHECKS[kind](path, data, env, confinement)
     return kind, diagnostics
 
 
-def check_file(path: str, env: Environment) -> tuple[str | None, list[Diagnostic]]:
+def check_file(
+    path: str, env: Environment, confinement: Confinement | None = None
+) -> tuple[str | None, list[Diagnostic]]:
     """Validate one file of any kind; returns (kind, diagnostics)."""
-    data, problems = load_document(path)
+    data, problems = load_document(path, confinement)
     if problems:
         return None, problems
-    return check_document(path, data, env)
+    return check_document(path, data, env, confinement)
 
 
 @dataclass(frozen=True)
@@ -78,10 +88,13 @@ class Checked:
     input_of: str | None = None  # the sources file naming this file as its input
 
 
-def check_files(paths: Iterable[str], env: Environment) -> list[Checked]:
+def check_files(
+    paths: Iterable[str], env: Environment, confinement: Confinement | None = None
+) -> list[Checked]:
     """Validate files of every kind; inputs of the sources files among them are not
-    documents, and are listed as inputs (their rows are read by ``policyengine records``)."""
-    loaded = [(path, *load_document(path)) for path in paths]
+    documents, and are listed as inputs (their rows are read by ``policyengine records``).
+    ``confinement``: where the files may be, and those the documents name."""
+    loaded = [(path, *load_document(path, confinement)) for path in paths]
     inputs: dict[str, str] = {}
     for path, data, problems in loaded:
         if not problems and document_kind(data) == "sources":
@@ -95,5 +108,5 @@ def check_files(paths: Iterable[str], env: Environment) -> list[Checked]:
         elif problems:
             out.append(Checked(path, None, problems))
         else:
-            out.append(Checked(path, *check_document(path, data, env)))
+            out.append(Checked(path, *check_document(path, data, env, confinement)))
     return out

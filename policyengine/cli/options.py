@@ -6,9 +6,14 @@ command module imports another.
   and the policy, as-of date and holders they name (:func:`load_certification_inputs`);
 - ``balance`` and ``redeem`` (credit-package policies): POLICY, ``--account``, ``--at``,
   ``-o`` (:func:`add_package_options`) and the policy and instant
-  (:func:`load_package_inputs`).
+  (:func:`load_package_inputs`);
+- ``validate``, ``test``, ``evaluate``, ``adjustments``, ``records`` and ``batch``:
+  ``--root`` and ``--allow-outside`` (:func:`add_confinement_options`), and the
+  :class:`~policyengine.load.paths.Confinement` they make (:func:`confinement`): where
+  the files named inside policies, sources files and scenario files may be.
 
-A malformed ``--as-of`` or ``--at``, or no ``--holder``/``--sources`` at all, raises
+A malformed ``--as-of`` or ``--at``, a ``--root`` that is not a directory, an
+``--allow-outside`` that does not exist, or no ``--holder``/``--sources`` at all, raises
 :class:`UsageError` (exit 2); a file that cannot be read or is invalid raises
 :class:`PolicyError` (exit 1).
 """
@@ -17,14 +22,71 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+from collections.abc import Iterable
 
 from policyengine import dates
 from policyengine.cli.reporters import add_output_option
 from policyengine.errors import Diagnostic, PolicyError, UsageError
+from policyengine.load.paths import REGULAR_HINT, Confinement, NotRegularFile, open_regular
 from policyengine.policy.build import load_policy
 from policyengine.policy.model import Policy
 from policyengine.records.model import Holder, Record, load_holder
 from policyengine.sources.sources_file import holder_from_sources
+
+
+def add_confinement_options(parser: argparse.ArgumentParser) -> None:
+    """``--root DIR`` and ``--allow-outside PATH`` (repeatable)."""
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the repository root: files named inside policies, sources files and scenario "
+        "files (and files found in directories) must be under it (default: the directory "
+        "given to validate or test, else the current directory; files given from outside "
+        "it may also name the files beside them)",
+    )
+    parser.add_argument(
+        "--allow-outside",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="let those files name PATH too (a file, or a directory and what is under it); "
+        "repeat for more",
+    )
+
+
+def confinement(
+    args: argparse.Namespace, typed: Iterable[str] = (), *, directories_are_root: bool = False
+) -> Confinement:
+    """Where the files named inside untrusted files may be: under ``--root``; else under
+    the directories among ``typed`` (their common directory) when
+    ``directories_are_root``; else under the current directory. ``--allow-outside``
+    paths and the ``typed`` paths (the user's own) are allowed too, and the folder of
+    each typed file outside the root."""
+    typed = [p for p in typed if p != "-"]
+    if args.root is not None:
+        if not os.path.isdir(args.root):
+            raise UsageError(f"--root: {args.root} is not a directory")
+        root = args.root
+    else:
+        folders = [os.path.abspath(p) for p in typed if directories_are_root and os.path.isdir(p)]
+        root = os.path.commonpath(folders) if folders else os.curdir
+    for path in args.allow_outside:
+        if not os.path.exists(path):
+            raise UsageError(f"--allow-outside: no such file or directory: {path}")
+    # a file typed from elsewhere (policyengine test ../other/x.tests.yaml) may name the
+    # files beside it, as it would when run from its own repository
+    here = os.path.abspath(root)
+    beside = [
+        os.path.dirname(os.path.abspath(p))
+        for p in typed
+        if os.path.isfile(p) and not _under(os.path.abspath(p), here)
+    ]
+    return Confinement.at(root, [*args.allow_outside, *typed, *beside])
+
+
+def _under(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
 
 
 def add_certification_options(parser: argparse.ArgumentParser, kind: str) -> None:
@@ -54,6 +116,7 @@ def add_certification_options(parser: argparse.ArgumentParser, kind: str) -> Non
     parser.add_argument(
         "--json", dest="output", action="store_const", const="json", help="same as -o json"
     )
+    add_confinement_options(parser)
 
 
 def as_of_date(text: str | None, policy: Policy) -> dt.date:
@@ -67,15 +130,17 @@ def as_of_date(text: str | None, policy: Policy) -> dt.date:
 
 
 def _readable(path: str, what: str) -> None:
-    """Name the file in the message when it cannot be opened at all."""
+    """Name the file in the message when it cannot be opened at all (or is a FIFO)."""
     try:
-        with open(path, "rb"):
+        with open_regular(path):
             pass
     except OSError as err:
         raise PolicyError(
             Diagnostic(
                 f"cannot read {what} file {path}: {err.strerror or err}",
-                hint="check the path and permissions",
+                hint=REGULAR_HINT
+                if isinstance(err, NotRegularFile)
+                else "check the path and permissions",
                 code="io",
             )
         ) from None
@@ -85,6 +150,7 @@ def load_certification_inputs(
     args: argparse.Namespace,
 ) -> tuple[Policy, dt.date, list[tuple[Holder, list[Record]]]]:
     """The policy, the as-of date and each holder with records, from the arguments."""
+    files = confinement(args, [args.policy, *args.holder, *args.sources])
     _readable(args.policy, "policy")
     for path in args.holder:
         _readable(path, "holder")
@@ -103,7 +169,7 @@ def load_certification_inputs(
     holders = [
         load_holder(path, policy.tz, extra_fields=policy.record_fields) for path in args.holder
     ]
-    holders.extend(holder_from_sources(path, policy) for path in args.sources)
+    holders.extend(holder_from_sources(path, policy, files) for path in args.sources)
     if not holders:
         raise UsageError("no holder given: pass --holder FILE or --sources FILE")
     return policy, as_of, holders
@@ -140,7 +206,9 @@ def parse_at(text: str | None, policy: Policy) -> tuple[dt.datetime, bool]:
 def load_package_inputs(args: argparse.Namespace) -> tuple[Policy, dt.datetime, bool]:
     """The policy and the instant (``--at``, and whether it was given) a package command
     works on; UsageError when ``--at`` is not usable. The account is read by the
-    command: ``redeem --record`` reads it under a lock."""
+    command: ``redeem --record`` reads it under a lock (it must be a regular file: the
+    lock would wait on a FIFO for ever)."""
+    _readable(args.account, "account")
     policy = load_policy(args.policy, args.env)
     at, given = parse_at(args.at, policy)
     return policy, at, given

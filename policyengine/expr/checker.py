@@ -314,7 +314,8 @@ class _Checker:
             except FunctionError as exc:
                 index = exc.arg
                 arg = node.args[index] if isinstance(index, int) else node
-                raise ExprError(f"{node.name}(): {exc}", arg.start, arg.end) from None
+                hint = getattr(exc, "hint", None)  # e.g. functions.RegexError's
+                raise ExprError(f"{node.name}(): {exc}", arg.start, arg.end, hint=hint) from None
             if impl is not None:
                 self.specialized[node] = impl
         return fn.returns

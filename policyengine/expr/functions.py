@@ -8,6 +8,13 @@ bad input by raising :class:`~policyengine.expr.values.FunctionError` (or
 its literal arguments at compile time (``matches`` compiles its regex once) and
 reject bad ones early by raising ``FunctionError``.
 
+``matches`` runs on RE2 (google-re2), not Python's ``re``: policies and the data they
+match are untrusted input, and ``re`` backtracks (``(a+)+$`` on 31 characters runs for
+minutes). RE2 matches in time linear in the string; the patterns that need
+backtracking (backreferences, lookaround) do not compile, and neither does a pattern
+whose program exceeds MAX_REGEX_PROGRAM instructions, which bounds the cost per
+character. Both are refused at the pattern when it is a literal (``validate``).
+
 :class:`FunctionRegistry` maps names to functions; third parties add theirs with
 ``register(fn, owner="plugin name")`` and a duplicate name is refused with an error
 naming both owners.  :func:`builtin_functions` returns a fresh registry holding the
@@ -21,6 +28,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+import re2
 
 from .types import ANY_LIST, BOOL, DATE, DATETIME, NUMBER, STRING, Type
 from .values import (
@@ -43,6 +52,9 @@ Impl = Callable[..., object]
 Specializer = Callable[[tuple[object, ...]], Impl | None]
 
 MAX_REGEX_LENGTH = 200
+# RE2 instructions of a compiled pattern: a pattern near the limit costs a few
+# microseconds per character of the string at worst ("WC-[0-9]+" has 9).
+MAX_REGEX_PROGRAM = 1000
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 RESERVED = frozenset(
     [
@@ -196,16 +208,49 @@ def _round_to(rounding: str) -> Callable[[Decimal, Decimal], Decimal]:
 # ----------------------------------------------------------------------------- strings
 
 
-def _compile_regex(pattern: str) -> re.Pattern[str]:
+class RegexError(FunctionError):
+    """A pattern ``matches`` cannot use; ``hint`` says what to write instead."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+_RE2_HINT = (
+    "matches() uses RE2 syntax, which always runs in linear time: backreferences (\\1) "
+    "and lookaround ((?=...), (?!...), (?<=...), (?<!...)) are not supported, "
+    "and \\Z is written \\z"
+)
+
+
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print each bad pattern on stderr
+    return options
+
+
+_OPTIONS = _re2_options()
+
+
+def _compile_regex(pattern: str) -> re2._Regexp:
     if len(pattern) > MAX_REGEX_LENGTH:
-        raise FunctionError(f"regular expression longer than {MAX_REGEX_LENGTH} characters")
+        raise RegexError(f"regular expression longer than {MAX_REGEX_LENGTH} characters")
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise FunctionError(f"invalid regular expression: {exc}") from None
+        rx = re2.compile(pattern, _OPTIONS)
+    except re2.error as exc:
+        why = exc.args[0] if exc.args else "cannot compile"
+        text = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
+        raise RegexError(f"invalid regular expression: {text}", _RE2_HINT) from None
+    if rx.programsize > MAX_REGEX_PROGRAM:
+        raise RegexError(
+            f"regular expression is too complex ({rx.programsize} RE2 instructions; "
+            f"the limit is {MAX_REGEX_PROGRAM})",
+            "use smaller repetition counts ({n}) and fewer repeated groups",
+        )
+    return rx
 
 
-_regex_cache: dict[str, re.Pattern[str]] = {}
+_regex_cache: dict[str, re2._Regexp] = {}
 
 
 def _matches(s: str, pattern: str) -> bool:
@@ -223,7 +268,7 @@ def _specialize_matches(args: tuple[object, ...]) -> Impl | None:
         return None
     try:
         rx = _compile_regex(pattern)
-    except FunctionError as exc:
+    except RegexError as exc:
         exc.arg = 1  # point the error at the pattern
         raise
     return lambda s, _p: rx.fullmatch(s) is not None
@@ -340,7 +385,8 @@ def builtin_functions() -> FunctionRegistry:
         (s, s),
         b,
         _matches,
-        f"whether the whole of s matches the regular expression (at most {MAX_REGEX_LENGTH} chars)",
+        f"whether the whole of s matches the regular expression (RE2 syntax: linear time, "
+        f"no backreferences or lookaround; at most {MAX_REGEX_LENGTH} chars)",
         _specialize_matches,
     )
     return reg

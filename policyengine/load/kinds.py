@@ -2,7 +2,9 @@
 
 Policy files, holder files, package accounts, carts, scenario test files and sources
 files all live side by side in a policy repository. A document's kind is told by its
-top-level keys; each kind has its own JSON Schema (``load/schema.py``).
+top-level keys; each kind has its own JSON Schema (``load/schema.py``). A file found
+by walking a directory is repository content like the files it names: loading it with
+a :class:`~policyengine.load.paths.Confinement` refuses a symbolic link that leads out.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
+from policyengine.load.paths import Confinement, PathRefused
 from policyengine.load.yaml_loader import load_yaml_file
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -53,8 +56,16 @@ def iter_files(paths: Iterable[str]) -> Iterator[str]:
             yield raw
 
 
-def load_document(path: str) -> tuple[Any, list[Diagnostic]]:
-    """A file's data with positions, or None and the problems reading it."""
+def load_document(
+    path: str, confinement: Confinement | None = None
+) -> tuple[Any, list[Diagnostic]]:
+    """A file's data with positions, or None and the problems reading it (one of them:
+    ``path`` leads outside ``confinement``, when one is given)."""
+    try:
+        if confinement is not None:
+            confinement.check(path)
+    except PathRefused as err:
+        return None, [Diagnostic(err.message, hint=err.hint, code="path.outside")]
     try:
         return load_yaml_file(path), []
     except PolicyError as err:

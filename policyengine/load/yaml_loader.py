@@ -62,6 +62,7 @@ from policyengine.load.nodes import (  # line_text ... to_plain are re-exported 
     locate_key,
     to_plain,
 )
+from policyengine.load.paths import REGULAR_HINT, FileTooLarge, NotRegularFile, read_regular
 
 __all__ = [
     "LocDict",
@@ -566,23 +567,25 @@ def load_yaml_text(
 
 
 def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> YamlData:
-    """Read ``path`` (size checked on the raw bytes first) and parse it as UTF-8 YAML."""
+    """Read ``path`` (a regular file, see ``load/paths.py``; its size checked on the raw
+    bytes first) and parse it as UTF-8 YAML."""
     filename = os.fspath(path)
     max_bytes = limits.get("max_bytes", 2_000_000)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        data = read_regular(path, max_bytes)
+    except FileTooLarge as exc:
+        raise _too_large(filename, exc.size, max_bytes) from None
     except OSError as exc:
         raise PolicyError(
             Diagnostic(
-                f"cannot read file: {exc.strerror or exc}",
+                f"cannot read {filename}: {exc.strerror or exc}",
                 None,
-                "check the path and permissions",
+                REGULAR_HINT
+                if isinstance(exc, NotRegularFile)
+                else "check the path and permissions",
                 "yaml.io",
             )
         ) from None
-    if len(data) > max_bytes:
-        raise _too_large(filename, os.path.getsize(path), max_bytes)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +28,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from policyengine.decimals import within_magnitude
 from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean, shorten
 from policyengine.expr.types import Type
+from policyengine.load.paths import (
+    REGULAR_HINT,
+    Confinement,
+    FileTooLarge,
+    NotRegularFile,
+    PathRefused,
+    check_regular,
+    excerpt,
+    read_regular,
+)
 from policyengine.load.yaml_loader import load_yaml_file
 from policyengine.records.model import Record, record_from_mapping
 
@@ -37,21 +47,19 @@ if TYPE_CHECKING:
 __all__ = [
     "CreditSource",
     "SourceOptionError",
+    "SourceOptions",
     "SourceResult",
-    "conversion_rule",
     "csv_rows",
-    "file_format",
-    "format_option",
     "load_data_file",
-    "mapping_option",
     "normalize",
     "plain_value",
+    "read_input",
     "record_as_dict",
     "record_fields",
-    "source_options",
 ]
 
-# Data files (exports, statements) are larger than policy files.
+# Data files (exports, statements, dumps, databases) are larger than policy files; no
+# source reads a larger one (input_path, read_input, load_data_file).
 MAX_DATA_BYTES = 100_000_000
 _DATE_ONLY = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$")
 
@@ -108,60 +116,6 @@ class CreditSource:
         raise NotImplementedError
 
 
-# ----------------------------------------------------------------------------- options
-
-
-def source_options(
-    path: str, *, required: Sequence[str] = ("path",), **properties: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The ``options`` schema of a source reading a file: exactly these options.
-
-    ``path`` (a string, described by ``path``) comes first, then ``properties`` in
-    order; ``required`` names the options an entry must give, and no other option
-    is accepted.
-    """
-    return {
-        "type": "object",
-        "required": list(required),
-        "additionalProperties": False,
-        "properties": {"path": {"type": "string", "description": path}, **properties},
-    }
-
-
-def mapping_option(description: str, fields: Iterable[str] = ()) -> dict[str, Any]:
-    """The ``mapping`` option (record field -> column name); ``fields`` are listed."""
-    names = ", ".join(fields)
-    return {
-        "type": "object",
-        "additionalProperties": {"type": "string"},
-        "description": f"{description}; fields: {names}" if names else description,
-    }
-
-
-def format_option(
-    *formats: str,
-    description: str = "File format; default: told by the file's extension.",
-) -> dict[str, Any]:
-    """The ``format`` option: one of ``formats`` (see :func:`file_format`)."""
-    return {"enum": list(formats), "description": description}
-
-
-def file_format(options: Mapping[str, Any], path: Path) -> str:
-    """``options['format']``, else the file's extension (``yml`` read as ``yaml``)."""
-    return options.get("format") or path.suffix.lower().lstrip(".").replace("yml", "yaml")
-
-
-def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mapping[str, Any] | None:
-    """The minutes-to-credits rule: ``options['conversion']``, else the policy's
-    ``records.conversion`` (see ``policyengine.conversion``), else None."""
-    given: Mapping[str, Any] | None = options.get("conversion")
-    if given:
-        return given
-    if policy is None or policy.records.conversion is None:
-        return None
-    return policy.records.conversion.as_mapping()
-
-
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -170,22 +124,70 @@ def record_fields(policy: Policy | None, own: Mapping[str, Type]) -> dict[str, T
     return {**own, **(policy.records.fields if policy is not None else {})}
 
 
+class SourceOptions(dict[str, Any]):
+    """The options of a sources-file entry as a source's ``read`` receives them: ``path``
+    already resolved, and what :func:`input_path` needs to resolve another option that
+    names a file: the sources file (``named_by``) and the run's ``confinement``."""
+
+    def __init__(
+        self, options: Mapping[str, Any], *, named_by: str, confinement: Confinement
+    ) -> None:
+        super().__init__(options)
+        self.named_by, self.confinement = named_by, confinement
+
+
 def input_path(options: Mapping[str, Any], option: str = "path") -> Path:
-    """The input file named by ``options[option]``, which must exist."""
+    """The input file named by ``options[option]``: a regular file (not a FIFO or a
+    device) of at most MAX_DATA_BYTES; SourceOptionError naming the option otherwise.
+
+    ``path`` arrives resolved against the sources file; another option is resolved
+    here, and confined to the repository like ``path`` (see ``load/paths.py``)."""
     raw = options.get(option)
     if not raw:
         raise SourceOptionError(option, f"option '{option}' is required")
     path = Path(str(raw))
-    hint = "paths are relative to the sources file"
+    if option != "path" and isinstance(options, SourceOptions):
+        try:
+            path = Path(options.confinement.resolve(options.named_by, str(raw)))
+        except PathRefused as err:
+            raise SourceOptionError(option, err.message, err.hint) from None
     try:
-        found = path.is_file()
-    except OSError as err:  # is_file answers False for most errors, not File name too long
+        check_input_file(path)
+    except FileNotFoundError:
         raise SourceOptionError(
-            option, f"cannot read {shorten(str(path), 240)}: {err.strerror or err}", hint
+            option,
+            f"no such file: {shorten(str(path), 240)}",
+            "paths are relative to the sources file",
         ) from None
-    if not found:
-        raise SourceOptionError(option, f"no such file: {shorten(str(path), 240)}", hint)
+    except OSError as err:
+        raise _unreadable(option, path, err) from None
     return path
+
+
+def check_input_file(path: str | Path) -> None:
+    """Raise OSError unless ``path`` is a regular file of at most MAX_DATA_BYTES."""
+    check_regular(path, MAX_DATA_BYTES)
+
+
+def _unreadable(option: str, path: Path, err: OSError) -> SourceOptionError:
+    hint = (
+        REGULAR_HINT
+        if isinstance(err, NotRegularFile)
+        else "split the input, or check that this is the right file"
+        if isinstance(err, FileTooLarge)
+        else "paths are relative to the sources file"
+    )
+    message = f"cannot read {shorten(str(path), 240)}: {err.strerror or err}"
+    return SourceOptionError(option, message, hint)
+
+
+def read_input(path: Path, option: str = "path") -> bytes:
+    """The bytes of an input file (a regular file of at most MAX_DATA_BYTES), for a
+    source that parses the file itself; SourceOptionError naming ``option`` otherwise."""
+    try:
+        return read_regular(path, MAX_DATA_BYTES)
+    except OSError as err:
+        raise _unreadable(option, path, err) from None
 
 
 def load_data_file(path: Path) -> Any:
@@ -209,10 +211,7 @@ def csv_rows(
     lines are skipped. Lines are those where each row starts.
     """
     file = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise SourceOptionError("path", f"cannot read {file}: {err.strerror or err}") from None
+    data = read_input(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -227,13 +226,15 @@ def csv_rows(
         raise SourceOptionError("path", f"{file}: not a readable CSV file: {err}") from None
     missing = [wanted[f] for f in required if wanted[f] not in header]
     if missing:
-        hints = [h for m in missing if (h := did_you_mean(m, header))]
+        # The header is the only part of an input a message quotes, and only its start.
+        hints = [excerpt(h) for m in missing if (h := did_you_mean(m, header))]
         raise SourceOptionError(
             "mapping",
             f"{file}:1: missing column{'s' if len(missing) > 1 else ''} "
             + ", ".join(f"'{m}'" for m in missing),
             "; ".join(hints)
-            or f"name the columns under options.mapping (the file has: {', '.join(header)})",
+            or f"name the columns under options.mapping (the file has: "
+            f"{excerpt(', '.join(header))})",
         )
     index = {f: header.index(col) for f, col in wanted.items() if col in header}
     line = reader.line_num

@@ -11,8 +11,11 @@ fragment of its source::
       - source: member_uploads
         options: {path: uploads.json}
 
-Relative ``path`` options are resolved against the sources file's directory.
-Problems with the file or its options (unknown source, missing input file) raise
+Relative ``path`` options are resolved against the sources file's directory, and must
+lead inside the repository (a :class:`~policyengine.load.paths.Confinement`: by
+default the sources file's own directory; the CLI passes the run's root and the
+paths the user allowed). Problems with the file or its options (unknown source,
+missing input file, an input outside the repository) raise
 :class:`PolicyError`; problems with input rows are returned, all of them, with the
 counts of rows read and rejected.
 """
@@ -28,10 +31,17 @@ from typing import TYPE_CHECKING, Any
 
 from policyengine import dates
 from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean
+from policyengine.load.paths import REGULAR_HINT, Confinement, NotRegularFile, PathRefused
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import line_text, load_yaml_file, locate, to_plain
 from policyengine.records.model import HOLDER_DATES, Holder, Record, holder_from_mapping
-from policyengine.sources.base import CreditSource, SourceOptionError, SourceResult
+from policyengine.sources.base import (
+    CreditSource,
+    SourceOptionError,
+    SourceOptions,
+    SourceResult,
+    check_input_file,
+)
 
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
@@ -79,11 +89,16 @@ def _at(
     return Diagnostic(message, where, hint, code, source_line=text)
 
 
-def _resolve(options: Mapping[str, Any], base: str) -> dict[str, Any]:
+def _resolve(options: Mapping[str, Any], named_by: str, confinement: Confinement) -> SourceOptions:
+    """An entry's options with ``path`` resolved and confined (PathRefused otherwise)."""
     out: dict[str, Any] = to_plain(dict(options))
-    if isinstance(out.get("path"), str) and not os.path.isabs(out["path"]):
-        out["path"] = os.path.normpath(os.path.join(base, out["path"]))
-    return out
+    if isinstance(out.get("path"), str):
+        out["path"] = confinement.resolve(named_by, out["path"])
+    return SourceOptions(out, named_by=named_by, confinement=confinement)
+
+
+def _outside(data: Any, i: int, err: PathRefused) -> Diagnostic:
+    return _at(data, ["sources", i, "options", "path"], err.message, err.hint, "sources.outside")
 
 
 def _own_holder(record: Record, holder_id: str | None) -> Record | None:
@@ -150,14 +165,17 @@ def load_sources_file(
     tz: dt.tzinfo,
     sources: Sources,
     policy: Policy | None = None,
+    confinement: Confinement | None = None,
 ) -> tuple[list[Record], list[Diagnostic], FileStats]:
     """Read every source a sources file names: (records, row problems, counts).
 
-    ``sources``: the credit sources by name (``Environment.sources``). Raises PolicyError
-    listing every problem with the file itself or its options.
+    ``sources``: the credit sources by name (``Environment.sources``); ``confinement``:
+    where its inputs may be (default: under the sources file's directory). Raises
+    PolicyError listing every problem with the file itself or its options.
     """
     registry = sources
     filename = os.fspath(path)
+    confinement = confinement or Confinement.around(filename)
     data = load_yaml_file(filename)
     schema_problems = validate_against(data, "sources")
     if schema_problems:
@@ -165,7 +183,6 @@ def load_sources_file(
     fatal, chosen = _check_entries(data, registry)
     if fatal:
         raise PolicyError(fatal)
-    base = os.path.dirname(filename)
     records: list[Record] = []
     problems: list[Diagnostic] = []
     per_source: list[EntryStats] = []
@@ -174,7 +191,11 @@ def load_sources_file(
     for i, source in chosen:
         assert source is not None
         entry = data["sources"][i]
-        options = _resolve(entry.get("options", {}), base)
+        try:
+            options = _resolve(entry.get("options", {}), filename, confinement)
+        except PathRefused as err:
+            fatal.append(_outside(data, i, err))
+            continue
         try:
             result = source.read(options, tz=tz, policy=policy)
         except SourceOptionError as err:
@@ -257,14 +278,16 @@ def _location_of(origin: str) -> Location | None:
     return Location(file, int(line), 1) if file and line.isdigit() else None
 
 
-def holder_from_sources(path: str, policy: Policy) -> tuple[Holder, list[Record]]:
+def holder_from_sources(
+    path: str, policy: Policy, confinement: Confinement | None = None
+) -> tuple[Holder, list[Record]]:
     """The holder and records a sources file yields, for ``evaluate --sources``.
 
     Raises PolicyError when any row was rejected (every problem, then the counts:
     ``N rows read, N rejected``) or when the file names no holder.
     """
     records, problems, stats = load_sources_file(
-        path, tz=policy.tz, sources=policy.env.sources, policy=policy
+        path, tz=policy.tz, sources=policy.env.sources, policy=policy, confinement=confinement
     )
     if problems:
         skipped = f", {stats.rows_skipped} of other members skipped" if stats.rows_skipped else ""
@@ -292,21 +315,23 @@ def holder_from_sources(path: str, policy: Policy) -> tuple[Holder, list[Record]
 
 
 def input_files(path: str, data: Any) -> list[str]:
-    """The input files (``options.path``) a sources document names, resolved."""
+    """The input files (``options.path``) a sources document names, resolved (not
+    confined: this only names them)."""
     base = os.path.dirname(path)
     out = []
     for entry in (data.get("sources") if isinstance(data, Mapping) else None) or []:
         options = entry.get("options") if isinstance(entry, Mapping) else None
         if isinstance(options, Mapping) and isinstance(options.get("path"), str):
-            out.append(_resolve(options, base)["path"])
+            out.append(os.path.normpath(os.path.join(base, options["path"])))
     return out
 
 
 def check_sources_document(
-    path: str, data: Mapping[str, Any], sources: Sources
+    path: str, data: Mapping[str, Any], sources: Sources, confinement: Confinement | None = None
 ) -> list[Diagnostic]:
     """``validate``'s check of a schema-valid sources file: known sources, valid options,
-    valid holder dates, input files that exist.
+    valid holder dates, input files that exist (regular files, at most MAX_DATA_BYTES)
+    inside ``confinement`` (default: the sources file's directory).
 
     Inputs are not read (that is ``policyengine records``' job).
     """
@@ -317,14 +342,27 @@ def check_sources_document(
         raw = (entry.get("options") or {}).get("path")
         if not isinstance(raw, str):
             continue
-        resolved = _resolve({"path": raw}, base)["path"]
-        if not os.path.isfile(resolved):
+        try:
+            resolved = (confinement or Confinement.around(path)).resolve(path, raw)
+        except PathRefused as err:
+            problems.append(_outside(data, i, err))
+            continue
+        try:
+            check_input_file(resolved)
+        except OSError as err:
+            missing = isinstance(err, FileNotFoundError)
             problems.append(
                 _at(
                     data,
                     ["sources", i, "options", "path"],
-                    f"no such file: {resolved}",
-                    f"paths are relative to the sources file's directory ({base or '.'})",
+                    f"no such file: {resolved}"
+                    if missing
+                    else f"cannot read {resolved}: {err.strerror or err}",
+                    f"paths are relative to the sources file's directory ({base or '.'})"
+                    if missing
+                    else REGULAR_HINT
+                    if isinstance(err, NotRegularFile)
+                    else None,
                     "sources.input",
                 )
             )

@@ -222,6 +222,8 @@ def test_lms_transcript_bad_row(cli, tmp_path: Path) -> None:
         str(POLICIES / "safety-certification.yaml"),
         "--sources",
         str(sources),
+        "--root",
+        str(tmp_path),
         "--as-of",
         "2025-03-01",
     )
@@ -332,6 +334,8 @@ def test_xapi_bad_statement(cli, tmp_path: Path) -> None:
         str(POLICIES / "werc-gms.yaml"),
         "--sources",
         str(sources),
+        "--root",
+        str(tmp_path),
         "--as-of",
         "2025-09-01",
     )
@@ -428,6 +432,8 @@ def test_sql_database_file_built_from_the_dump_gives_the_same_evaluation(
         "policies/werc-crp.yaml",
         "--sources",
         str(sources),
+        "--root",
+        str(tmp_path),
         "--as-of",
         "2025-09-01",
         "--json",
@@ -449,6 +455,8 @@ def test_sql_bad_row(cli, tmp_path: Path) -> None:
         str(POLICIES / "werc-crp.yaml"),
         "--sources",
         str(sources),
+        "--root",
+        str(tmp_path),
         "--as-of",
         "2025-09-01",
     )
@@ -538,6 +546,8 @@ def test_records_file_bad_row(cli, tmp_path: Path) -> None:
         str(POLICIES / "werc-crp.yaml"),
         "--sources",
         str(sources),
+        "--root",
+        str(tmp_path),
         "--as-of",
         "2025-09-01",
     )

@@ -85,7 +85,7 @@ def test_uncovered_rules_and_branches(tmp_path):
 
 def test_text_report_lists_uncovered_at_file_line_col(tmp_path, capsys):
     path = scenario(tmp_path, ONE)
-    code = main(["test", path, "--coverage", "--fail-under", "90"])
+    code = main(["test", path, "--coverage", "--fail-under", "90", "--root", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1  # all passed, but coverage is below 90%
     policy = tmp_path / "werc-crp.yaml"
@@ -132,7 +132,7 @@ def test_branch_seen_only_true(tmp_path):
 
 def test_json_coverage(tmp_path, capsys):
     path = scenario(tmp_path, ONE)
-    main(["test", path, "--coverage", "-o", "json"])
+    main(["test", path, "--coverage", "-o", "json", "--root", str(tmp_path)])
     doc = json.loads(capsys.readouterr().out)
     cov = doc["coverage"]
     [policy] = cov["policies"]
@@ -183,7 +183,7 @@ def test_package_balance_only_leaves_cart_rules_uncovered(tmp_path, capsys):
     expect: {balance: {available: 5}}
 """,
     )
-    code = main(["test", path, "--coverage", "--fail-under", "100"])
+    code = main(["test", path, "--coverage", "--fail-under", "100", "--root", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
     policy = tmp_path / "western-cpe-package.yaml"
@@ -211,7 +211,8 @@ def test_policy_without_scenario_file_counts_as_uncovered(tmp_path, capsys):
     ) in out
     assert out.splitlines()[-1] == "1 passed, 0 failed"
     # a scenario file named on the command line does not pull in other policies
-    assert main(["test", str(tmp_path / "western-cpe-package.tests.yaml"), "--coverage"]) == 0
+    one = str(tmp_path / "western-cpe-package.tests.yaml")
+    assert main(["test", one, "--coverage", "--root", str(tmp_path)]) == 0
     assert "werc-gms" not in capsys.readouterr().out
 
 

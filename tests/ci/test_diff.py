@@ -192,7 +192,7 @@ def test_shorter_package_expiry_reports_accounts_and_fails_the_scenario(cli, pac
     assert out.startswith(f"{new}: 18 of 19 accounts change (old: {old})\n")
     assert out.splitlines()[-1] == "18 of 19 accounts changed in 1 of 1 policy"
     # and the scenario fails at its line, the first mismatch at the expected value's line
-    code, out, _ = cli("test", tests)
+    code, out, _ = cli("test", tests, "--root", tests.parent)
     assert code == 1
     failure = next(x for x in out.splitlines() if x.startswith(f"{tests}:{line}: "))
     assert failure.startswith(

@@ -67,7 +67,7 @@ def test_k_selects_by_name(cli, copy):
 
 def test_json_output(cli, copy):
     break_policy(copy)
-    code, out, _ = cli("test", str(copy / "werc-crp.tests.yaml"), "-o", "json")
+    code, out, _ = cli("test", str(copy / "werc-crp.tests.yaml"), "-o", "json", "--root", copy)
     doc = json.loads(out)
     assert code == 1 and doc["format"] == "policyengine.test/1"
     assert doc["passed"] + doc["failed"] == len(doc["scenarios"]) == 17

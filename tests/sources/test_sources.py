@@ -723,7 +723,7 @@ def test_records_command(tmp_path: Path, capsys, output: str) -> None:
     """,
     )
     policy = str(POLICIES / "werc-crp.yaml")
-    code = main(["records", str(path), "--policy", policy, "-o", output])
+    code = main(["records", str(path), "--policy", policy, "-o", output, "--root", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
     if output == "json":
@@ -747,7 +747,7 @@ def test_records_command_clean_run_exits_0(tmp_path: Path, capsys) -> None:
         "sources:\n  - {source: records_file, options: {path: r.csv}}\n",
     )
     policy = str(POLICIES / "werc-crp.yaml")
-    assert main(["records", str(path), "--policy", policy]) == 0
+    assert main(["records", str(path), "--policy", policy, "--root", str(tmp_path)]) == 0
     assert capsys.readouterr().out.endswith("1 rows read, 0 rejected\n")
 
 
@@ -807,7 +807,7 @@ def test_validate_reports_a_broken_sources_file(tmp_path: Path, capsys) -> None:
               query: SELECT * FROM credits
     """,
     )
-    code = main(["validate", str(path)])
+    code = main(["validate", str(path), "--root", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
     assert out.splitlines() == [

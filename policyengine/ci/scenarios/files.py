@@ -11,7 +11,11 @@ the evaluation (``scenariomatch.py``). For credit-package policies a scenario gi
 
 Files are validated against ``scenarios.schema.json``; problems in a file (schema, a
 policy that does not load, a holder that does not read) raise :class:`PolicyError`
-with ``file:line:col``. A scenario whose evaluation fails at run time is an *error*
+with ``file:line:col``. A scenario file comes from a pull request: the files it names
+(``policy``, ``holder_file``, ``account_file``, ``cart_file``, and the default policy
+beside it) are resolved against it and must lead inside the repository
+(``ScenarioFile.confinement``, see ``load/paths.py``; by default the scenario file's
+directory). A scenario whose evaluation fails at run time is an *error*
 result, not an exception.
 """
 
@@ -30,6 +34,7 @@ from policyengine.ci.coverage import Recorder, requirement_id
 from policyengine.ci.scenarios.expect import Mismatch, match_evaluation, match_package
 from policyengine.ci.scenarios.packages import PACKAGE_EXPECT, package_outcome, sub_document
 from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.load.paths import Confinement, PathRefused, named_file
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, locate
 from policyengine.policy.build import load_policy
@@ -60,6 +65,13 @@ class ScenarioFile:
     policy_path: str
     data: Any
     scenarios: list[Scenario]
+    confinement: Confinement | None = None  # None: the scenario file's directory
+
+    def named_file(self, where: list[str | int]) -> str:
+        """The file named by the string at ``where``, resolved and confined (PolicyError
+        at that string when it leads outside the repository)."""
+        confinement = self.confinement or Confinement.around(self.path)
+        return named_file(confinement, self.path, self.data, where, "scenarios.outside")
 
 
 @dataclass
@@ -107,12 +119,16 @@ def default_policy_path(path: str) -> str:
     return path
 
 
-def _relative(base_file: str, target: str) -> str:
-    return os.path.normpath(os.path.join(os.path.dirname(base_file), target))
+def load_file(path: str, confinement: Confinement | None = None) -> ScenarioFile:
+    """Read and validate a scenario file; raise PolicyError with every problem.
 
-
-def load_file(path: str) -> ScenarioFile:
-    """Read and validate a scenario file; raise PolicyError with every problem."""
+    ``confinement``: where the files it names may be (default: its directory); when
+    given, the file itself must be inside too (it may have been found in a directory)."""
+    try:
+        if confinement is not None:
+            confinement.check(path)
+    except PathRefused as err:
+        raise PolicyError(Diagnostic(err.message, None, err.hint, "scenarios.outside")) from None
     try:
         data = load_yaml_file(path)
     except OSError as err:
@@ -128,9 +144,17 @@ def load_file(path: str) -> ScenarioFile:
     problems = validate_against(data, "scenarios")
     if problems:
         raise PolicyError(problems)
-    policy_path = (
-        _relative(path, str(data["policy"])) if "policy" in data else default_policy_path(path)
-    )
+    sf = ScenarioFile(path, default_policy_path(path), data, [], confinement)
+    if "policy" in data:
+        sf.policy_path = sf.named_file(["policy"])
+    else:
+        try:
+            (confinement or Confinement.around(path)).check(sf.policy_path)
+        except PathRefused as err:
+            raise PolicyError(
+                Diagnostic(err.message, Location(path, 1, 1), err.hint, "scenarios.outside")
+            ) from None
+    policy_path = sf.policy_path
     scenarios: list[Scenario] = []
     seen: dict[str, int] = {}
     for i, sc in enumerate(data["scenarios"]):
@@ -185,7 +209,8 @@ def load_file(path: str) -> ScenarioFile:
         )
     if problems:
         raise PolicyError(problems)
-    return ScenarioFile(path, policy_path, data, scenarios)
+    sf.scenarios = scenarios
+    return sf
 
 
 def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy) -> tuple[Holder, list[Record]]:
@@ -193,9 +218,8 @@ def holder_for(sf: ScenarioFile, sc: Scenario, policy: Policy) -> tuple[Holder, 
     extra = policy.record_fields
     data = sc.data
     if "holder_file" in data:
-        holder, records = load_holder(
-            _relative(sf.path, str(data["holder_file"])), policy.tz, extra_fields=extra
-        )
+        holder_file = sf.named_file(["scenarios", sc.index, "holder_file"])
+        holder, records = load_holder(holder_file, policy.tz, extra_fields=extra)
         if data.get("records"):
             doc = sub_document(data, {"records": "records"})
             doc["holder"] = {"id": holder.id}

@@ -8,7 +8,9 @@ offset it is local time in the policy's time zone), the account (``account`` +
 "balance": redeem.balance_data(...)}`` — only the parts the scenario expects.
 
 Every problem (a bad timestamp, a duplicate event id, a decision expected without a
-cart) is a :class:`PolicyError` at the scenario's ``file:line:col``. While coverage is
+cart, an ``account_file``/``cart_file`` outside the repository: see
+``ScenarioFile.named_file``) is a :class:`PolicyError` at the scenario's
+``file:line:col``. While coverage is
 recorded, the package terms that are not expressions are reported too: whether a
 package was seen usable and seen expired (``package.valid_for``), whether a cart with
 and without the terms acknowledged was seen (``cart.require_acknowledgement``), and
@@ -18,7 +20,6 @@ whether a course expiry was computed (``enrollment.expires_after``).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import replace
 from typing import Any
 
@@ -51,10 +52,6 @@ def sub_document(sc: Any, keys: dict[str, str]) -> LocDict:
     return doc
 
 
-def _relative(base_file: str, target: str) -> str:
-    return os.path.normpath(os.path.join(os.path.dirname(base_file), target))
-
-
 def scenario_at(sf: Any, sc: Any, tz: dt.tzinfo) -> dt.datetime:
     """The scenario's ``at`` in ``tz``; PolicyError at its position when it is not a time."""
     try:
@@ -77,7 +74,7 @@ def scenario_account(policy: Policy, sf: Any, sc: Any) -> Any:
     doc = sub_document(data, {"account": "account", "events": "events"})
     if "account_file" not in data:
         return account_from_document(doc, policy.tz, path=sf.path)
-    account = load_account(_relative(sf.path, str(data["account_file"])), policy.tz)
+    account = load_account(sf.named_file(["scenarios", sc.index, "account_file"]), policy.tz)
     if not data.get("events"):
         return account
     more = account_from_document(doc, policy.tz, path=sf.path).events
@@ -103,7 +100,7 @@ def scenario_cart(sf: Any, sc: Any) -> Any:
     """The cart of a package scenario; PolicyError when it has none."""
     data = sc.data
     if "cart_file" in data:
-        return load_cart(_relative(sf.path, str(data["cart_file"])))
+        return load_cart(sf.named_file(["scenarios", sc.index, "cart_file"]))
     if "cart" not in data:
         raise PolicyError(
             Diagnostic(

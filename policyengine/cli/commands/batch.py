@@ -26,7 +26,7 @@ from policyengine.batch.inputs import count, tasks
 from policyengine.batch.output import WRITERS
 from policyengine.batch.run import Settings
 from policyengine.batch.run import run as run_batch
-from policyengine.cli.options import as_of_date
+from policyengine.cli.options import add_confinement_options, as_of_date, confinement
 from policyengine.errors import Diagnostic, PolicyError, UsageError
 from policyengine.policy.build import load_policy
 
@@ -84,6 +84,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="with --engine dask: how many partitions to split the input into",
     )
+    add_confinement_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     if args.engine != "dask" and (args.scheduler or args.partitions):
         raise UsageError("--scheduler and --partitions need --engine dask")
+    files = confinement(args, [args.policy, *args.holders])
     policy = load_policy(args.policy, args.env)
     if policy.kind != "certification":
         raise PolicyError(
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     for path in args.holders:
         if path != "-" and not os.path.exists(path):
             raise UsageError(f"no such file or directory: {path}")
-    settings = Settings(os.path.abspath(args.policy), args.plugins_dir, as_of, args.explain)
+    settings = Settings(os.path.abspath(args.policy), args.plugins_dir, as_of, args.explain, files)
     if args.engine == "dask":
         from policyengine.batch.dask_engine import run_dask  # optional dependency: dask
 
@@ -113,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             settings, args.holders, jobs, args.scheduler, args.partitions
         )
     else:
-        records = run_batch(settings, tasks(args.holders), jobs, policy)
+        records = run_batch(settings, tasks(args.holders, confinement=files), jobs, policy)
     out: TextIO = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout  # noqa: SIM115 - closed below, stdout is not ours to close
     try:
         writer = WRITERS[args.output](out, policy, as_of.isoformat())

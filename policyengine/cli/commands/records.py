@@ -2,13 +2,16 @@
 
 Reads every source a sources file names, as ``evaluate --sources`` would, and prints
 the normalized records, every problem with its file and row, and
-``N rows read, N rejected``. Exits 1 when any row was rejected.
+``N rows read, N rejected``. Exits 1 when any row was rejected. The inputs must be
+inside the repository root (``--root``, default the current directory) or an
+``--allow-outside`` path.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from policyengine.cli.options import add_confinement_options, confinement
 from policyengine.cli.reporters import add_output_option, reporter
 from policyengine.cli.reporting import RecordsResult
 from policyengine.policy.build import load_policy
@@ -27,12 +30,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the policy (its time zone, conversion rule and record fields)",
     )
     add_output_option(parser, "records", "text for people (default) or json for machines")
+    add_confinement_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    files = confinement(args, [args.sources, args.policy])
     policy = load_policy(args.policy, args.env)
     records, problems, stats = load_sources_file(
-        args.sources, tz=policy.tz, sources=policy.env.sources, policy=policy
+        args.sources, tz=policy.tz, sources=policy.env.sources, policy=policy, confinement=files
     )
     reporter(args.output).report_records(RecordsResult(records, problems, stats))
     return 1 if stats.rows_rejected or problems else 0

@@ -3,7 +3,9 @@
 Exit 0 when every selected scenario passed, 1 when any failed (or coverage is below
 ``--fail-under``), 2 for usage errors and invalid files (printed as file:line:col).
 With ``--coverage``, a policy found under a directory argument without a scenario file
-is reported too (0% covered), so ``--fail-under`` holds for every policy.
+is reported too (0% covered), so ``--fail-under`` holds for every policy. The files
+scenario files name must be inside the repository root: the directory given
+(``--root`` sets it), or an ``--allow-outside`` path (docs/security.md).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from policyengine.ci.scenarios.files import (
     load_file,
     run_file,
 )
+from policyengine.cli.options import add_confinement_options, confinement
 from policyengine.cli.reporters import add_output_option, reporter
 from policyengine.cli.reporting import ScenariosResult
 from policyengine.errors import Diagnostic, PolicyError, UsageError
 from policyengine.load.kinds import document_kind, iter_files
+from policyengine.load.paths import Confinement
 from policyengine.load.yaml_loader import load_yaml_file
 from policyengine.policy.build import load_policy
 from policyengine.policy.environment import Environment
@@ -65,13 +69,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="PCT",
         help="with --coverage: exit 1 when the total coverage is below PCT",
     )
+    add_confinement_options(parser)
 
 
-def untested_policies(paths: list[str], tested: set[str]) -> Iterator[str]:
-    """Policy files under the directories of ``paths`` that no scenario file tests."""
+def untested_policies(
+    paths: list[str], tested: set[str], files: Confinement | None = None
+) -> Iterator[str]:
+    """Policy files under the directories of ``paths`` that no scenario file tests (and,
+    with ``files``, that do not lead outside it)."""
     for path in iter_files([p for p in paths if os.path.isdir(p)]):
         if is_scenario_file(path) or os.path.normpath(path) in tested:
             continue
+        if files is not None and not files.admits(path):
+            continue  # not ours to report: 'policyengine validate' does
         try:
             kind = document_kind(load_yaml_file(path))
         except PolicyError:
@@ -86,8 +96,9 @@ def _register_untested(
     tested: set[str],
     errors: list[Diagnostic],
     env: Environment,
+    files: Confinement,
 ) -> None:
-    for path in untested_policies(paths, tested):
+    for path in untested_policies(paths, tested, files):
         try:
             policy = load_policy(path, env)
         except PolicyError as err:
@@ -101,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     paths = args.paths or ["policies/"]
     if args.fail_under is not None and not args.coverage:
         raise UsageError("--fail-under needs --coverage")
+    confined = confinement(args, paths, directories_are_root=True)
     recorder = Recorder() if args.coverage else None
     files = list(find_files(paths))
     errors: list[Diagnostic] = []
@@ -108,14 +120,14 @@ def run(args: argparse.Namespace) -> int:
     tested: set[str] = set()
     for path in files:
         try:
-            sf = load_file(path)
+            sf = load_file(path, confined)
             tested.add(os.path.normpath(sf.policy_path))
             results.extend(run_file(sf, args.env, args.pattern, recorder=recorder))
         except PolicyError as err:
             errors.extend(err.diagnostics)
             tested.add(os.path.normpath(default_policy_path(path)))  # not "untested"
     if recorder is not None:
-        _register_untested(recorder, paths, tested, errors, args.env)
+        _register_untested(recorder, paths, tested, errors, args.env, confined)
     cov_pct = None
     if recorder is not None:
         cov_pct = percent([i for p in sorted(recorder.policies) for i in recorder.items(p)])

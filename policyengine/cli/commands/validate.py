@@ -3,7 +3,10 @@
 Checks policies, holders, accounts, carts, scenario files and sources files (known
 sources, their options, input files that exist). Files that a sources file in the
 same run names as its inputs are listed as inputs, not checked as documents.
-Exit 0 when every file is valid, 1 when any has a problem, 2 when no file was found.
+The files found in a directory, and the files the documents name, must be inside the
+repository root: the directory given (``--root`` sets it), or an ``--allow-outside``
+path (docs/security.md). Exit 0 when every file is valid, 1 when any has a problem, 2
+when no file was found.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 from policyengine.ci.validate import check_files
+from policyengine.cli.options import add_confinement_options, confinement
 from policyengine.cli.reporters import add_output_option, reporter
 from policyengine.cli.reporting import ValidationResult
 from policyengine.errors import UsageError
@@ -27,10 +31,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "validation",
         "text for people (default), json for machines, github for CI annotations",
     )
+    add_confinement_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = ValidationResult(check_files(iter_files(args.paths), args.env))
+    files = confinement(args, args.paths, directories_are_root=True)
+    result = ValidationResult(check_files(iter_files(args.paths), args.env, files))
     reporter(args.output).report_validation(result)
     if not result.files:
         raise UsageError("no YAML or JSON files found")

@@ -1,0 +1,19 @@
+# Type stubs for the part of google-re2 (module ``re2``) that policyengine uses: the
+# package ships no type information, and mypy --strict runs without
+# ignore_missing_imports (pyproject.toml). See policyengine/expr/functions.py.
+
+class error(Exception): ...
+
+class Options:
+    max_mem: int
+    log_errors: bool
+    def __init__(self) -> None: ...
+
+class _Match: ...
+
+class _Regexp:
+    @property
+    def programsize(self) -> int: ...
+    def fullmatch(self, text: str) -> _Match | None: ...
+
+def compile(pattern: str, options: Options | None = None) -> _Regexp: ...
