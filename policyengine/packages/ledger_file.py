@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 
 from policyengine.errors import Diagnostic, PolicyError
+from policyengine.load.paths import NotRegularFile
 
 _WINDOWS = sys.platform == "win32"
 
@@ -70,10 +71,14 @@ def locked(path: str) -> Iterator[str]:
 
     while True:
         try:
-            fd = os.open(target, os.O_RDONLY)
+            # without waiting: a FIFO has no writer to wait for
+            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
         except OSError as err:
             raise _io_error(path, err, "open the account file to lock it") from None
         try:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise _io_error(path, NotRegularFile(target, mode), "lock the account file")
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 now = os.stat(target)

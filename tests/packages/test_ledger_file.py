@@ -21,6 +21,7 @@ import pytest
 from policyengine import load_policy
 from policyengine.cli.main import main
 from policyengine.dates import parse_datetime
+from policyengine.errors import PolicyError
 from policyengine.packages import balance, ledger_file, load_account
 from tests.helpers import POLICIES
 
@@ -50,6 +51,7 @@ CART = """cart:
 WORKER = """
 import contextlib, io, sys
 from policyengine.cli.main import main
+from policyengine.errors import PolicyError
 n, account, cart, policy, at = int(sys.argv[1]), *sys.argv[2:6]
 ok = 0
 for _ in range(n):
@@ -294,3 +296,15 @@ def test_waiting_for_the_lock_on_a_replaced_file_locks_the_new_file(tmp_path):
         release.set()
         t.join()
     assert seen == ["two"]
+
+
+def test_a_fifo_as_the_account_file_is_refused_not_waited_on(tmp_path):
+    """From the Python API too (the CLI checks its paths first): opening a FIFO to lock
+    it would wait for ever for a writer."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    path = tmp_path / "account.yaml"
+    os.mkfifo(path)
+    with pytest.raises(PolicyError) as err, ledger_file.locked(str(path)):
+        pass
+    assert "not a regular file" in str(err.value)
