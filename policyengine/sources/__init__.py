@@ -2,8 +2,8 @@
 
 A plugin subclasses :class:`CreditSource` (or :class:`CsvSource` for CSV exports) and
 registers it through the ``register_sources`` hook. Everything a plugin needs is
-re-exported here; ``base`` holds the contract, ``csv_source`` the CSV helpers and
-``sources_file`` the ``*.sources.yaml`` files that name a holder's sources.
+re-exported here; ``base`` holds the contract, ``csv_source`` and ``csv_rows`` the CSV
+helpers and ``sources_file`` the ``*.sources.yaml`` files that name a holder's sources.
 """
 
 from policyengine.sources.base import (
@@ -12,7 +12,6 @@ from policyengine.sources.base import (
     SourceResult,
     columns,
     conversion_rule,
-    csv_rows,
     data_items,
     file_format,
     format_option,
@@ -25,6 +24,7 @@ from policyengine.sources.base import (
     record_fields,
     source_options,
 )
+from policyengine.sources.csv_rows import csv_rows
 from policyengine.sources.csv_source import CsvSource, RowContext, csv_records
 
 __all__ = [
