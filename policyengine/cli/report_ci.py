@@ -61,11 +61,18 @@ def _lines(lines: list[str]) -> str:
     return "\n".join(escape_controls(line) for line in lines)
 
 
-def junit_xml(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
-    """JUnit XML: one testsuite per scenario file, one testcase per scenario."""
+def junit_xml(
+    results: list[ScenarioResult], errors: list[Diagnostic], durations: bool = False
+) -> str:
+    """JUnit XML: one testsuite per scenario file, one testcase per scenario. ``time``
+    attributes only with ``durations`` (JUnit readers accept their absence), so that
+    the same input gives the same bytes."""
     import xml.etree.ElementTree as ET
 
     esc = escape_controls
+
+    def time(seconds: float) -> dict[str, str]:
+        return {"time": f"{seconds:.4f}"} if durations else {}
 
     suites = ET.Element("testsuites", name="policyengine test")
     by_file: dict[str, list[ScenarioResult]] = {}
@@ -78,12 +85,14 @@ def junit_xml(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
         suite = ET.SubElement(
             suites,
             "testsuite",
-            name=esc(path),
-            tests=str(len(rs)),
-            failures=str(failures),
-            errors=str(errs),
-            skipped="0",
-            time=f"{sum(r.seconds for r in rs):.4f}",
+            {
+                "name": esc(path),
+                "tests": str(len(rs)),
+                "failures": str(failures),
+                "errors": str(errs),
+                "skipped": "0",
+                **time(sum(r.seconds for r in rs)),
+            },
         )
         totals["tests"] += len(rs)
         totals["failures"] += failures
@@ -92,11 +101,13 @@ def junit_xml(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                name=esc(r.scenario.name),
-                classname=esc(path),
-                file=esc(path),
-                line=str(r.scenario.line),
-                time=f"{r.seconds:.4f}",
+                {
+                    "name": esc(r.scenario.name),
+                    "classname": esc(path),
+                    "file": esc(path),
+                    "line": str(r.scenario.line),
+                    **time(r.seconds),
+                },
             )
             if r.outcome == "failed":
                 first = r.mismatches[0]
@@ -113,12 +124,14 @@ def junit_xml(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
         suite = ET.SubElement(
             suites,
             "testsuite",
-            name="invalid files",
-            tests=str(len(errors)),
-            failures="0",
-            errors=str(len(errors)),
-            skipped="0",
-            time="0",
+            {
+                "name": "invalid files",
+                "tests": str(len(errors)),
+                "failures": "0",
+                "errors": str(len(errors)),
+                "skipped": "0",
+                **time(0),
+            },
         )
         totals["tests"] += len(errors)
         totals["errors"] += len(errors)
@@ -140,7 +153,7 @@ class JunitReporter(Reporter):
     name = "junit"
 
     def report_scenarios(self, result: ScenariosResult) -> None:
-        self.out.write(junit_xml(result.results, result.errors))
+        self.out.write(junit_xml(result.results, result.errors, result.durations))
 
 
 def _cell(value: Any) -> str:
