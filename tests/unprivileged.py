@@ -43,3 +43,32 @@ def run_bound(argv: Sequence[object], **kwargs: Any) -> subprocess.CompletedProc
         check=False,
         **kwargs,
     )
+
+
+def drop_file_capabilities() -> bool:
+    """Make permission bits apply to this process from now on (Linux, as root): drop
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from its effective and permitted sets.
+    True when permission bits apply (also when we are not root)."""
+    if os.geteuid() != 0:
+        return True
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [
+            ("effective", ctypes.c_uint32),
+            ("permitted", ctypes.c_uint32),
+            ("inheritable", ctypes.c_uint32),
+        ]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    header = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (Data * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        return False
+    keep = ~((1 << 1) | (1 << 2)) & 0xFFFFFFFF
+    data[0].effective &= keep
+    data[0].permitted &= keep
+    return libc.capset(ctypes.byref(header), data) == 0
