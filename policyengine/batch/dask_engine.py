@@ -25,7 +25,7 @@ from typing import Any
 import dask.bag as db
 from distributed import Client, LocalCluster
 
-from policyengine.batch.inputs import Task, tasks
+from policyengine.batch.inputs import Task, line_task, tasks
 from policyengine.batch.output import dumps
 from policyengine.batch.run import Settings, evaluate_task
 from policyengine.policy.model import Policy
@@ -86,9 +86,8 @@ def _tasks(part: Partition) -> Iterator[Task]:
         fh.seek(part.start)
         data = fh.read(part.end - part.start)
     for number, raw in enumerate(data.splitlines(), part.first_line):
-        text = raw.decode("utf-8", "replace")
-        if text.strip():
-            yield Task("line", f"{part.path}:{number}", text=text, path=part.path, line=number)
+        if raw.strip():
+            yield line_task(part.path, number, raw)
 
 
 def evaluate_partition(parts: list[Partition], settings: Settings) -> list[str]:
