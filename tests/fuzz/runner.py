@@ -8,6 +8,8 @@ does not end within the fuzzer's time limit the parent kills the worker, records
 *hang* with that input, and starts a new worker (with another seed) for the rest of
 the budget; a worker that dies is recorded the same way. So the time an input takes
 is bounded by measuring it from outside, never asserted inside the code under test.
+An input still running when the budget is spent gets ``GRACE`` seconds more, then is
+cut off (counted, not a finding: it did not have its full time).
 
 The report gives, per fuzzer, how many inputs ran and how they ended, and every
 finding (grouped by signature, see ``contract.py``) with its first input. Findings
