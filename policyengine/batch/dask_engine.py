@@ -25,7 +25,7 @@ from typing import Any
 import dask.bag as db
 from distributed import Client, LocalCluster
 
-from policyengine.batch.inputs import Task, open_jsonl, tasks
+from policyengine.batch.inputs import Task, line_task, open_jsonl, tasks
 from policyengine.batch.output import dumps
 from policyengine.batch.run import Settings, evaluate_task
 from policyengine.load.paths import Confinement
@@ -64,7 +64,7 @@ def partitions(
             start_line = 1
             for raw in fh:
                 here += len(raw)
-                line += 1
+                line += len(raw.splitlines())  # a lone CR ends a line too, as in _lines
                 if here - start >= size:
                     out.append(Partition(path, start, here, start_line))
                     start, start_line = here, line
@@ -89,9 +89,8 @@ def _tasks(part: Partition) -> Iterator[Task]:
         fh.seek(part.start)
         data = fh.read(part.end - part.start)
     for number, raw in enumerate(data.splitlines(), part.first_line):
-        text = raw.decode("utf-8", "replace")
-        if text.strip():
-            yield Task("line", f"{part.path}:{number}", text=text, path=part.path, line=number)
+        if raw.strip():
+            yield line_task(part.path, number, raw)
 
 
 def evaluate_partition(parts: list[Partition], settings: Settings) -> list[str]:

@@ -60,6 +60,21 @@ class Task:
     text: str = ""
     path: str = ""
     line: int = 0
+    problem: tuple[str, int] | None = None  # a line that is not UTF-8: (message, column)
+
+
+def line_task(name: str, number: int, raw: bytes | str) -> Task:
+    """The task of JSONL line ``number`` of ``name``; a line that is not valid UTF-8
+    becomes an error record at the first bad byte, the run going on."""
+    if isinstance(raw, str):
+        return Task("line", f"{name}:{number}", text=raw, path=name, line=number)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        col = len(raw[: err.start].decode("utf-8", "replace")) + 1
+        problem = (f"this line is not valid UTF-8 (byte 0x{raw[err.start]:02x})", col)
+        return Task("line", f"{name}:{number}", path=name, line=number, problem=problem)
+    return Task("line", f"{name}:{number}", text=text, path=name, line=number)
 
 
 def tasks(
@@ -71,7 +86,8 @@ def tasks(
     files found in directories are not read when they lead outside ``confinement``."""
     for raw in paths:
         if raw == "-":
-            yield from _lines("<stdin>", stdin if stdin is not None else sys.stdin)
+            stream = stdin if stdin is not None else sys.stdin
+            yield from _lines("<stdin>", getattr(stream, "buffer", stream))
         elif os.path.isdir(raw):
             yield from _directory(raw, confinement)
         elif not os.path.exists(raw):
@@ -84,7 +100,7 @@ def tasks(
                 )
             )
         elif raw.endswith(".jsonl"):
-            with io.TextIOWrapper(open_jsonl(raw), encoding="utf-8", newline="") as fh:
+            with open_jsonl(raw) as fh:
                 yield from _lines(raw, fh)
         elif raw.endswith(".sources.yaml"):
             yield Task("sources", raw, path=raw)
@@ -108,10 +124,14 @@ def open_jsonl(path: str) -> BinaryIO:
         ) from None
 
 
-def _lines(name: str, fh: Iterable[str]) -> Iterator[Task]:
-    for number, text in enumerate(fh, 1):
-        if text.strip():
-            yield Task("line", f"{name}:{number}", text=text, path=name, line=number)
+def _lines(name: str, fh: Iterable[bytes] | Iterable[str]) -> Iterator[Task]:
+    """One task per non-blank line; lines end at LF, CRLF or a lone CR, as in text mode."""
+    number = 0
+    for chunk in fh:
+        for raw in chunk.splitlines(keepends=True) if isinstance(chunk, bytes) else [chunk]:
+            number += 1
+            if raw.strip():
+                yield line_task(name, number, raw)
 
 
 def _directory(root: str, confinement: Confinement | None) -> Iterator[Task]:
@@ -198,6 +218,16 @@ def _fast(text: str, policy: Policy, where: str) -> tuple[Holder, list[Record]] 
 
 
 def _from_line(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:
+    if task.problem is not None:
+        message, col = task.problem
+        raise PolicyError(
+            Diagnostic(
+                message,
+                Location(task.path, task.line, col),
+                hint="save the file as UTF-8",
+                code="batch.encoding",
+            )
+        )
     if len(task.text) > MAX_LINE_BYTES:
         raise PolicyError(
             Diagnostic(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, TextIO
 
@@ -30,8 +31,16 @@ FIELDS = (
 PER_REQUIREMENT = ("counted", "required", "missing", "met")
 
 
+# Left raw by json.dumps(ensure_ascii=False) but not wanted raw in JSON lines: DEL and C1
+# controls, U+2028/U+2029 (line breaks to some JSONL readers) and lone surrogates (which
+# UTF-8 cannot carry at all). Written as \uXXXX escapes, they read back the same.
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class Writer:
@@ -87,9 +96,11 @@ class Csv(Writer):
     def write(self, record: dict[str, Any]) -> None:
         row: list[Any] = [_cell(record.get(k)) for k in FIELDS[:-1]]
         row.append(
-            "; ".join(
-                f"{e.get('file', '')}:{e.get('line', '')}:{e.get('col', '')}: {e['message']}"
-                for e in record.get("error", [])
+            _cell(
+                "; ".join(
+                    f"{e.get('file', '')}:{e.get('line', '')}:{e.get('col', '')}: {e['message']}"
+                    for e in record.get("error", [])
+                )
             )
         )
         by_id = {r["id"]: r for r in record.get("requirements", [])}
@@ -99,11 +110,12 @@ class Csv(Writer):
 
 
 def _cell(value: Any) -> str:
+    """A CSV cell; a lone surrogate, which UTF-8 cannot carry, written as ``\\ud800``."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value))
 
 
 def requirement_ids(policy: Policy) -> list[str]:

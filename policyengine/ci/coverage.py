@@ -318,8 +318,9 @@ def _mark(item: Item) -> str:
     )
 
 
-def report_text(recorder: Recorder) -> str:
-    """The per-policy coverage tables, the uncovered items at file:line:col, totals."""
+def report_lines(recorder: Recorder) -> list[str]:
+    """The per-policy coverage tables, the uncovered items at file:line:col, totals: the
+    lines ``test --coverage`` prints (the reporter escapes each one)."""
     lines: list[str] = []
     all_items: list[Item] = []
     for path in sorted(recorder.policies):
@@ -343,4 +344,4 @@ def report_text(recorder: Recorder) -> str:
         f"total coverage: {percent(all_items):.1f}% "
         f"({sum(i.covered for i in all_items)}/{sum(i.total for i in all_items)})"
     )
-    return "\n".join(lines) + "\n"
+    return lines

@@ -9,7 +9,8 @@ arguments are configured, so ``--version``, ``--help`` and ``expr`` start quickl
 Exit codes: 0 ok, 1 problems, 2 usage error. Problems in the user's files arrive as
 :class:`PolicyError` and are printed as ``file:line:col: message`` with a hint (exit
 1); a bad command-line value arrives as :class:`UsageError` and is printed as
-``policyengine COMMAND: message`` (exit 2). Neither reaches the user as a traceback.
+``policyengine COMMAND: message`` (exit 2). Neither reaches the user as a traceback,
+and control characters in either are escaped (``output.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from policyengine import __version__
+from policyengine.cli.output import escape_controls, render
 from policyengine.errors import PolicyError, UsageError
 
 
@@ -152,10 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(command.load().run(args))
     except PolicyError as err:
         for d in err.diagnostics:
-            print(d.render(), file=sys.stderr)
+            print(render(d), file=sys.stderr)
         return 1
     except UsageError as err:
-        print(f"policyengine {command.name}: {err}", file=sys.stderr)
+        print(escape_controls(f"policyengine {command.name}: {err}"), file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

@@ -1,11 +1,22 @@
 """The formats for CI systems: ``-o github`` (workflow-command annotations), ``-o junit``
-(JUnit XML for test reports) and ``-o markdown`` (a pull-request comment)."""
+(JUnit XML for test reports) and ``-o markdown`` (a pull-request comment).
+
+What comes from files is escaped for each (``output.py``): GitHub's ``%``/CR/LF
+encoding in annotations; in JUnit, attribute values shown with escapes and element
+text line by line, so that the XML is well-formed (XML 1.0 forbids most C0
+characters); in Markdown, each line escaped and ``|`` in table cells."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from policyengine.cli.output import escape_data, escape_property, github_annotation
+from policyengine.cli.output import (
+    diagnostic_lines,
+    escape_controls,
+    escape_data,
+    escape_property,
+    github_annotation,
+)
 from policyengine.cli.report_text import impact_totals, impact_value
 from policyengine.cli.reporting import ImpactResult, Reporter, ScenariosResult, ValidationResult
 
@@ -45,9 +56,23 @@ class GithubReporter(Reporter):
         self.out.write("\n".join(lines) + "\n")
 
 
-def junit_xml(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
-    """JUnit XML: one testsuite per scenario file, one testcase per scenario."""
+def _lines(lines: list[str]) -> str:
+    """Element text: line by line, each escaped."""
+    return "\n".join(escape_controls(line) for line in lines)
+
+
+def junit_xml(
+    results: list[ScenarioResult], errors: list[Diagnostic], durations: bool = False
+) -> str:
+    """JUnit XML: one testsuite per scenario file, one testcase per scenario. ``time``
+    attributes only with ``durations`` (JUnit readers accept their absence), so that
+    the same input gives the same bytes."""
     import xml.etree.ElementTree as ET
+
+    esc = escape_controls
+
+    def time(seconds: float) -> dict[str, str]:
+        return {"time": f"{seconds:.4f}"} if durations else {}
 
     suites = ET.Element("testsuites", name="policyengine test")
     by_file: dict[str, list[ScenarioResult]] = {}
@@ -60,12 +85,14 @@ def junit_xml(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
         suite = ET.SubElement(
             suites,
             "testsuite",
-            name=path,
-            tests=str(len(rs)),
-            failures=str(failures),
-            errors=str(errs),
-            skipped="0",
-            time=f"{sum(r.seconds for r in rs):.4f}",
+            {
+                "name": esc(path),
+                "tests": str(len(rs)),
+                "failures": str(failures),
+                "errors": str(errs),
+                "skipped": "0",
+                **time(sum(r.seconds for r in rs)),
+            },
         )
         totals["tests"] += len(rs)
         totals["failures"] += failures
@@ -74,45 +101,46 @@ def junit_xml(results: list[ScenarioResult], errors: list[Diagnostic]) -> str:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                name=r.scenario.name,
-                classname=path,
-                file=path,
-                line=str(r.scenario.line),
-                time=f"{r.seconds:.4f}",
+                {
+                    "name": esc(r.scenario.name),
+                    "classname": esc(path),
+                    "file": esc(path),
+                    "line": str(r.scenario.line),
+                    **time(r.seconds),
+                },
             )
             if r.outcome == "failed":
                 first = r.mismatches[0]
-                el = ET.SubElement(
-                    case, "failure", type="mismatch", message=f"{r.scenario.where}: {first.text()}"
-                )
-                el.text = "\n".join(
-                    f"{m.location or r.scenario.where}: {m.text()}" for m in r.mismatches
+                message = esc(f"{r.scenario.where}: {first.text()}")
+                el = ET.SubElement(case, "failure", type="mismatch", message=message)
+                el.text = _lines(
+                    [f"{m.location or r.scenario.where}: {m.text()}" for m in r.mismatches]
                 )
             elif r.outcome == "error":
-                el = ET.SubElement(
-                    case, "error", type="error", message=r.errors[0].render(with_source=False)
-                )
-                el.text = "\n".join(d.render() for d in r.errors)
+                message = esc(r.errors[0].render(with_source=False))
+                el = ET.SubElement(case, "error", type="error", message=message)
+                el.text = "\n".join(line for d in r.errors for line in diagnostic_lines(d))
     if errors:
         suite = ET.SubElement(
             suites,
             "testsuite",
-            name="invalid files",
-            tests=str(len(errors)),
-            failures="0",
-            errors=str(len(errors)),
-            skipped="0",
-            time="0",
+            {
+                "name": "invalid files",
+                "tests": str(len(errors)),
+                "failures": "0",
+                "errors": str(len(errors)),
+                "skipped": "0",
+                **time(0),
+            },
         )
         totals["tests"] += len(errors)
         totals["errors"] += len(errors)
         for d in errors:
-            where = d.location.file if d.location else "?"
+            where = esc(d.location.file) if d.location else "?"
             case = ET.SubElement(suite, "testcase", name=f"load {where}", classname=where)
-            el = ET.SubElement(
-                case, "error", type="invalid-file", message=d.render(with_source=False)
-            )
-            el.text = d.render()
+            message = esc(d.render(with_source=False))
+            el = ET.SubElement(case, "error", type="invalid-file", message=message)
+            el.text = "\n".join(diagnostic_lines(d))
     for key, value in totals.items():
         suites.set(key, str(value))
     ET.indent(suites)
@@ -125,11 +153,11 @@ class JunitReporter(Reporter):
     name = "junit"
 
     def report_scenarios(self, result: ScenariosResult) -> None:
-        self.out.write(junit_xml(result.results, result.errors))
+        self.out.write(junit_xml(result.results, result.errors, result.durations))
 
 
 def _cell(value: Any) -> str:
-    return impact_value(value).replace("|", "\\|").replace("\n", " ")
+    return escape_controls(impact_value(value)).replace("|", "\\|")
 
 
 class MarkdownReporter(Reporter):
@@ -139,7 +167,7 @@ class MarkdownReporter(Reporter):
 
     def report_impact(self, result: ImpactResult) -> None:
         for d in result.errors:
-            self.err.write(d.render() + "\n")
+            self.err.write("".join(line + "\n" for line in diagnostic_lines(d)))
         lines = [
             "### Policy impact",
             "",
@@ -167,4 +195,4 @@ class MarkdownReporter(Reporter):
                         f"| {who} | {where} | `{_cell(c.what)}` | {_cell(c.old)} | {_cell(c.new)} |"
                     )
             lines.append("")
-        self.out.write("\n".join(lines))
+        self.out.write("\n".join(escape_controls(line) for line in lines))

@@ -108,7 +108,10 @@ class JsonReporter(Reporter):
     def report_scenarios(self, result: ScenariosResult) -> None:
         doc: dict[str, Any] = {
             "format": "policyengine.test/1",
-            "scenarios": [r.as_dict() for r in result.results],
+            "scenarios": [
+                {k: v for k, v in r.as_dict().items() if k != "seconds" or result.durations}
+                for r in result.results
+            ],
             "errors": [d.as_dict() for d in result.errors],
             "passed": result.passed,
             "failed": result.failed,

@@ -1,14 +1,18 @@
 """``-o text`` (the default): every command's output for people.
 
-Also holds the two helpers the other impact formats (github, markdown) share with the
-text one: :func:`impact_value` and :func:`impact_totals`.
+Each report is built as a list of lines and every line is escaped when written
+(:func:`~policyengine.cli.output.escape_controls`): a name from a file cannot start a
+line of its own. Also holds the two helpers the other impact formats (github, markdown)
+share with the text one: :func:`impact_value` and :func:`impact_totals`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from policyengine.certification.render import evaluation_text
+from policyengine.cli.output import diagnostic_lines, escape_controls
 from policyengine.cli.package_text import balance_lines, decision_lines, header
 from policyengine.cli.reporting import (
     AdjustmentsResult,
@@ -24,6 +28,7 @@ from policyengine.cli.reporting import (
 )
 
 if TYPE_CHECKING:
+    from policyengine.certification.result import Evaluation
     from policyengine.ci.diff.impact import PolicyImpact
     from policyengine.records.model import Record
 
@@ -64,32 +69,67 @@ def _record_line(r: Record) -> str:
     )
 
 
+def _strings(data: Any) -> Iterator[str]:
+    """Every string in nested dicts, lists and tuples (keys too)."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(data, (list, tuple)):
+        for value in data:
+            yield from _strings(value)
+
+
+def safe_evaluation_text(ev: Evaluation) -> str:
+    """``evaluation_text(ev)`` with the control characters of the evaluation's strings
+    escaped. The text is composed in ``certification/render.py``, whose own line breaks
+    cannot be told from those of a name once joined; so every string of the evaluation
+    that holds a control character is looked up in the text, longest first, and
+    replaced by its escaped form, and any control character left but newline is
+    escaped. Replacing only ever removes line breaks: none can be added."""
+    text = evaluation_text(ev)
+    data = [ev.as_dict(), dict(ev.holder.fields), ev.policy.name]
+    found = {s for s in _strings(data) if escape_controls(s) != s and s.strip()}
+    for raw in sorted(found, key=len, reverse=True):
+        text = text.replace(raw, escape_controls(raw))
+    return escape_controls(text, keep="\n")
+
+
 class TextReporter(Reporter):
     """Plain text: diagnostics as ``file:line:col: message`` with the source line."""
 
     name = "text"
 
+    def _write(self, lines: Iterable[str], stream: str = "out") -> None:
+        """Each line escaped, each followed by a newline."""
+        out = self.out if stream == "out" else self.err
+        out.write("".join(escape_controls(line) + "\n" for line in lines))
+
     def report_validation(self, result: ValidationResult) -> None:
         owners = result.owners
+        lines = []
         for c in result.files:
             if c.diagnostics:
                 for d in c.diagnostics:
-                    self.out.write(d.render() + "\n")
+                    lines += diagnostic_lines(d)
             elif c.path in owners:
-                self.out.write(
+                lines.append(
                     f"{c.path}: input of {owners[c.path]} (its rows are checked by "
-                    "'policyengine records')\n"
+                    "'policyengine records')"
                 )
             else:
-                self.out.write(f"{c.path}: ok ({c.kind})\n")
+                lines.append(f"{c.path}: ok ({c.kind})")
         files, problems = len(result.files), result.problems
-        self.out.write(
+        lines.append(
             f"{files} file{'s' if files != 1 else ''} checked, "
-            f"{problems} problem{'s' if problems != 1 else ''}\n"
+            f"{problems} problem{'s' if problems != 1 else ''}"
         )
+        self._write(lines)
 
     def report_evaluations(self, result: EvaluationsResult) -> None:
-        self.out.write("\n".join(evaluation_text(r) for r in result.evaluations))
+        self.out.write("\n".join(safe_evaluation_text(r) for r in result.evaluations))
 
     def report_adjustments(self, result: AdjustmentsResult) -> None:
         out = []
@@ -109,7 +149,7 @@ class TextReporter(Reporter):
                 )
             if len(out) and out[-1].startswith("holder "):
                 out.append("  nothing to do")
-        self.out.write("\n".join(out) + "\n")
+        self._write(out)
 
     def report_balance(self, result: BalanceResult) -> None:
         lines = [
@@ -117,7 +157,7 @@ class TextReporter(Reporter):
             "",
             *balance_lines(result.balance),
         ]
-        self.out.write("\n".join(lines) + "\n")
+        self._write(lines)
 
     def report_redemption(self, result: RedemptionResult) -> None:
         lines = [
@@ -132,10 +172,10 @@ class TextReporter(Reporter):
             ]
         elif result.record_to:
             lines += ["", f"nothing recorded in {result.record_to}"]
-        self.out.write("\n".join(lines) + "\n")
+        self._write(lines)
 
     def report_scenarios(self, result: ScenariosResult) -> None:
-        lines = [d.render() for d in result.errors]
+        lines = [line for d in result.errors for line in diagnostic_lines(d)]
         for r in result.results:
             sc = r.scenario
             if r.outcome == "failed":
@@ -145,17 +185,17 @@ class TextReporter(Reporter):
                         lines.append(f"    (expected at {m.location})")
             elif r.outcome == "error":
                 for d in r.errors:
-                    lines.append(f"{sc.where}: scenario '{sc.name}': error: {d.render()}")
-        self.out.write("\n".join(lines) + ("\n" if lines else ""))
+                    first, *rest = diagnostic_lines(d)
+                    lines += [f"{sc.where}: scenario '{sc.name}': error: {first}", *rest]
         if result.recorder is not None:
-            from policyengine.ci.coverage import report_text  # start-up: with --coverage only
+            from policyengine.ci.coverage import report_lines  # start-up: with --coverage only
 
-            self.out.write(report_text(result.recorder))
-        self.out.write(f"{result.passed} passed, {result.failed} failed\n")
+            lines += report_lines(result.recorder)
+        lines.append(f"{result.passed} passed, {result.failed} failed")
+        self._write(lines)
 
     def report_impact(self, result: ImpactResult) -> None:
-        for d in result.errors:
-            self.err.write(d.render() + "\n")
+        self._write((line for d in result.errors for line in diagnostic_lines(d)), "err")
         impacts = result.impacts
         lines = []
         for p in impacts:
@@ -176,31 +216,32 @@ class TextReporter(Reporter):
             f"{impact_totals(impacts)} changed in {policies} of {len(impacts)} "
             f"polic{'y' if len(impacts) == 1 else 'ies'}"
         )
-        self.out.write("\n".join(lines) + "\n")
+        self._write(lines)
 
     def report_records(self, result: RecordsResult) -> None:
-        for r in result.records:
-            self.out.write(_record_line(r) + "\n")
-        for d in result.problems:
-            self.out.write(d.render() + "\n")
+        lines = [_record_line(r) for r in result.records]
+        lines += [line for d in result.problems for line in diagnostic_lines(d)]
         stats = result.stats
         skipped = f", {stats.rows_skipped} of other members skipped" if stats.rows_skipped else ""
-        self.out.write(f"{stats.rows_read} rows read, {stats.rows_rejected} rejected{skipped}\n")
+        lines.append(f"{stats.rows_read} rows read, {stats.rows_rejected} rejected{skipped}")
+        self._write(lines)
 
     def report_plugins(self, result: PluginsResult) -> None:
         sources, functions = result.sources, result.functions
+        lines = []
         for p in result.plugins:
             where = "" if p.where == p.name else f": {p.where}"
-            self.out.write(f"{p.name}  ({p.origin}{where})\n")
+            lines.append(f"{p.name}  ({p.origin}{where})")
             for name in p.sources:
-                self.out.write(f"  source    {name}: {sources[name].description}\n")
+                lines.append(f"  source    {name}: {sources[name].description}")
             for name in p.functions:
                 fn = functions.get(name)
-                self.out.write(f"  function  {fn.signature() if fn else name}\n")
+                lines.append(f"  function  {fn.signature() if fn else name}")
             if not (p.sources or p.functions):
-                self.out.write("  (registers nothing)\n")
+                lines.append("  (registers nothing)")
         n = len(result.plugins)
-        self.out.write(
+        lines.append(
             f"{n} plugin{'s' if n != 1 else ''}, "
-            f"{len(sources)} source{'s' if len(sources) != 1 else ''}\n"
+            f"{len(sources)} source{'s' if len(sources) != 1 else ''}"
         )
+        self._write(lines)

@@ -113,6 +113,7 @@ class ScenariosResult:
     results: list[ScenarioResult]
     errors: list[Diagnostic]
     recorder: Recorder | None  # with --coverage
+    durations: bool = False  # --durations: wall-clock times (output no longer identical)
 
     @property
     def passed(self) -> int:

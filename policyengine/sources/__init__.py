@@ -3,8 +3,8 @@
 A plugin subclasses :class:`CreditSource` (or :class:`CsvSource` for CSV exports) and
 registers it through the ``register_sources`` hook. Everything a plugin needs is
 re-exported here; ``base`` holds the contract and the input helpers, ``options`` the
-schema fragments of a source's options, ``csv_source`` the CSV helpers and
-``sources_file`` the ``*.sources.yaml`` files that name a holder's sources.
+schema fragments of a source's options, ``csv_source`` and ``csv_rows`` the CSV
+helpers and ``sources_file`` the ``*.sources.yaml`` files that name a holder's sources.
 """
 
 from policyengine.sources.base import (
@@ -13,7 +13,6 @@ from policyengine.sources.base import (
     SourceOptions,
     SourceResult,
     columns,
-    csv_rows,
     data_items,
     input_path,
     load_data_file,
@@ -23,6 +22,7 @@ from policyengine.sources.base import (
     record_as_dict,
     record_fields,
 )
+from policyengine.sources.csv_rows import csv_rows
 from policyengine.sources.csv_source import CsvSource, RowContext, csv_records
 from policyengine.sources.options import (
     conversion_rule,

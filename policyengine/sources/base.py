@@ -15,9 +15,7 @@ column absent) raise :class:`SourceOptionError`, naming the option at fault.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from policyengine.decimals import within_magnitude
-from policyengine.errors import Diagnostic, Location, PolicyError, did_you_mean, shorten
+from policyengine.errors import Diagnostic, Location, PolicyError, shorten
 from policyengine.expr.types import Type
 from policyengine.load.paths import (
     REGULAR_HINT,
@@ -35,7 +33,6 @@ from policyengine.load.paths import (
     NotRegularFile,
     PathRefused,
     check_regular,
-    excerpt,
     read_regular,
 )
 from policyengine.load.yaml_loader import load_yaml_file
@@ -49,7 +46,6 @@ __all__ = [
     "SourceOptionError",
     "SourceOptions",
     "SourceResult",
-    "csv_rows",
     "load_data_file",
     "normalize",
     "plain_value",
@@ -198,85 +194,6 @@ def load_data_file(path: Path) -> Any:
 def columns(options: Mapping[str, Any], defaults: Mapping[str, str]) -> dict[str, str]:
     """Record field -> CSV column: the defaults, overridden by ``options['mapping']``."""
     return {**defaults, **{str(k): str(v) for k, v in (options.get("mapping") or {}).items()}}
-
-
-def csv_rows(
-    path: Path, wanted: Mapping[str, str], required: tuple[str, ...], result: SourceResult
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a CSV file as ``(line, {field: text})`` for the fields in ``wanted``.
-
-    ``wanted`` maps record fields to column names. A column of a ``required`` field
-    missing from the header makes the whole file unreadable (SourceOptionError); a
-    row with too few or too many cells is rejected with its line number. Blank
-    lines are skipped. Lines are those where each row starts.
-    """
-    file = str(path)
-    data = read_input(path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise SourceOptionError(
-            "path", f"{file}:{line}: not valid UTF-8 text", "save the export as UTF-8"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader, [])]
-    except csv.Error as err:
-        raise SourceOptionError("path", f"{file}: not a readable CSV file: {err}") from None
-    missing = [wanted[f] for f in required if wanted[f] not in header]
-    if missing:
-        # The header is the only part of an input a message quotes, and only its start.
-        hints = [excerpt(h) for m in missing if (h := did_you_mean(m, header))]
-        raise SourceOptionError(
-            "mapping",
-            f"{file}:1: missing column{'s' if len(missing) > 1 else ''} "
-            + ", ".join(f"'{m}'" for m in missing),
-            "; ".join(hints)
-            or f"name the columns under options.mapping (the file has: "
-            f"{excerpt(', '.join(header))})",
-        )
-    index = {f: header.index(col) for f, col in wanted.items() if col in header}
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            result.rows_read += 1
-            result.reject(
-                Diagnostic(
-                    f"row cannot be read: {err}", Location(file, start, 1), code="source.csv"
-                )
-            )
-            if reader.line_num == line:  # no progress: say so and stop
-                result.problems.append(
-                    Diagnostic(
-                        "the rest of the file was not read",
-                        Location(file, start, 1),
-                        code="source.csv",
-                    )
-                )
-                return
-            line = reader.line_num
-            continue
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        result.rows_read += 1
-        if len(cells) != len(header):
-            result.reject(
-                Diagnostic(
-                    f"row has {len(cells)} cells, the header has {len(header)}",
-                    Location(file, start, 1),
-                    hint="check quoting and separators",
-                    code="source.csv",
-                )
-            )
-            continue
-        yield start, {f: cells[i].strip() for f, i in index.items()}
 
 
 def data_items(

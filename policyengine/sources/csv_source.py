@@ -4,8 +4,10 @@ Most exports are CSV files with a row per record: a portal's webinars, an LMS
 transcript, member uploads. :class:`CsvSource` reads them the way every source must
 (see ``sources.py``): it opens the file named by ``options.path``, renames columns by
 ``options.mapping``, rejects ragged rows, counts the rows read and rejected, and
-places every problem at the file and line of its row. A subclass says which columns
-it reads and turns one row into a record's fields in :meth:`CsvSource.record`.
+places every problem at the file and line of its row (``csv_rows.py``: an unclosed
+quote is reported where it opened, and the lines it swallowed are counted). A subclass
+says which columns it reads and turns one row into a record's fields in
+:meth:`CsvSource.record`.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from policyengine.sources.base import (
     CreditSource,
     SourceResult,
     columns,
-    csv_rows,
     input_path,
     normalize,
     record_fields,
 )
+from policyengine.sources.csv_rows import csv_rows
 
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
@@ -43,8 +45,9 @@ def csv_records(
     """The rows of the CSV file at ``path`` as ``(where, {field: text})``.
 
     ``defaults`` maps record fields to column names, which ``options['mapping']``
-    overrides; ``where`` is the row's ``file:line``. See :func:`~policyengine.sources.csv_rows`
-    for what is rejected and what makes the whole file unreadable.
+    overrides; ``where`` is the row's ``file:line``. See
+    :func:`~policyengine.sources.csv_rows.csv_rows` for what is rejected and what makes the
+    whole file unreadable.
     """
     for line, row in csv_rows(path, columns(options, defaults), required, result):
         yield Location(str(path), line, 1), row

@@ -31,9 +31,7 @@ from policyengine.ci.scenarios.files import (
     holder_for,
     load_file,
 )
-from policyengine.errors import Location, PolicyError
-from policyengine.load.kinds import document_kind, iter_files
-from policyengine.load.yaml_loader import load_yaml_file
+from policyengine.errors import Location
 from policyengine.policy.model import Policy
 from policyengine.records.model import Holder, Record, load_holder
 
@@ -97,15 +95,9 @@ def scenario_subjects(policy_path: str) -> Iterator[Subject]:
             )
 
 
-def directory_subjects(directory: str, as_of: dt.date | None) -> Iterator[Subject]:
-    """Every holder file (a document with a top-level ``holder``) under ``directory``."""
-    for path in iter_files([directory]):
-        try:
-            kind = document_kind(load_yaml_file(path))
-        except PolicyError:
-            continue
-        if kind != "holder":
-            continue
+def holder_file_subjects(paths: Sequence[str], as_of: dt.date | None) -> Iterator[Subject]:
+    """The holder files ``paths`` (found by ``inputs.files_of_kind``), as of ``as_of``."""
+    for path in paths:
 
         def build(policy: Policy, path: str = path) -> tuple[Holder, Sequence[Record], dt.date]:
             holder, records = load_holder(path, policy.tz, extra_fields=policy.record_fields)

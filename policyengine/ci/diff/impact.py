@@ -67,12 +67,26 @@ class PolicyImpact:
 
 
 def git_show(rev: str, path: str) -> str | None:
-    """The text of ``path`` at revision ``rev`` (None when it does not exist there)."""
+    """The text of ``path`` at revision ``rev`` (None when it does not exist there);
+    PolicyError when git cannot be run or ``rev`` is not a revision."""
     where = os.path.dirname(os.path.abspath(path))
     name = os.path.basename(path)
-    proc = subprocess.run(
-        ["git", "show", f"{rev}:./{name}"], cwd=where, capture_output=True, text=True, check=False
-    )
+    try:
+        proc = subprocess.run(
+            ["git", "show", f"{rev}:./{name}"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:  # git is not installed (or cannot be started)
+        raise PolicyError(
+            Diagnostic(
+                f"cannot run git: {exc.strerror or exc}",
+                code="git",
+                hint="install git, or compare two files: policyengine diff OLD NEW",
+            )
+        ) from None
     if proc.returncode != 0:
         err = proc.stderr.strip()
         if "does not exist" in err or "exists on disk, but not in" in err:

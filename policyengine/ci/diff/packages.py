@@ -14,7 +14,7 @@ credits left and last usable day).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from policyengine import dates
@@ -22,8 +22,6 @@ from policyengine.ci.diff.impact import Subject
 from policyengine.ci.scenarios.files import Scenario, ScenarioFile
 from policyengine.ci.scenarios.packages import scenario_account, scenario_at, scenario_cart
 from policyengine.errors import Diagnostic, Location, PolicyError
-from policyengine.load.kinds import document_kind, iter_files
-from policyengine.load.yaml_loader import load_yaml_file
 from policyengine.packages.files import Account, Cart, load_account, load_cart
 from policyengine.packages.ledger import balance
 from policyengine.packages.redeem import balance_data, decision_data, redeem
@@ -86,17 +84,6 @@ def package_scenario_subject(sf: ScenarioFile, sc: Scenario) -> Subject:
     return Subject(f"scenario '{sc.name}'", Location(sc.file, sc.line, 1), outcome, KIND)
 
 
-def _files_of_kind(paths: list[str], kind: str) -> list[str]:
-    out = []
-    for path in iter_files(paths):
-        try:
-            if document_kind(load_yaml_file(path)) == kind:
-                out.append(path)
-        except PolicyError:
-            continue  # 'policyengine validate' reports it
-    return out
-
-
 def parse_at(text: str | None, tz: dt.tzinfo) -> dt.datetime:
     """``--at`` in ``tz`` (local time without an offset); now when not given."""
     if text is None:
@@ -109,11 +96,14 @@ def parse_at(text: str | None, tz: dt.tzinfo) -> dt.datetime:
         ) from None
 
 
-def account_subjects(accounts: str, carts: str | None, at: str | None) -> Iterator[Subject]:
-    """Every account file under ``accounts`` at ``at``: its balance, and its decision on
-    every cart file under ``carts`` (one subject per account and cart)."""
-    cart_paths: list[str | None] = list(_files_of_kind([carts], "cart")) if carts else [None]
-    for path in _files_of_kind([accounts], "account"):
+def account_subjects(
+    accounts: Sequence[str], carts: Sequence[str] | None, at: str | None
+) -> Iterator[Subject]:
+    """The account files ``accounts`` at ``at``: each one's balance, and its decision on
+    every cart file of ``carts`` (one subject per account and cart). The files are those
+    ``inputs.files_of_kind`` found."""
+    cart_paths: list[str | None] = list(carts) if carts else [None]
+    for path in accounts:
         for cart_path in cart_paths:
 
             def outcome(

@@ -5,8 +5,9 @@ files of ``--holders DIR``) and reports each holder whose outcome changes; for a
 credit-package policy, on every scenario account (and the account files of
 ``--accounts DIR``, with the cart files of ``--carts DIR``) and reports each account
 whose redemption decision or balance changes. Exit 0 (1 with ``--exit-code`` when
-something changed), 2 when a policy does not load or the arguments are wrong (a
-malformed ``--as-of``/``--at``, a ``--base`` that is not a revision).
+something changed), 2 when a policy or a file under ``--holders``/``--accounts``/
+``--carts`` does not load, or the arguments are wrong (a malformed ``--as-of``/``--at``,
+a ``--base`` that is not a revision or without git, a path that names nothing readable).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import datetime as dt
 import os
 
 from policyengine import dates
-from policyengine.ci.diff.certification import directory_subjects, scenario_subjects
+from policyengine.ci.diff.certification import holder_file_subjects, scenario_subjects
 from policyengine.ci.diff.impact import PolicyImpact, git_show, impact
+from policyengine.ci.diff.inputs import InputPathError, files_of_kind
 from policyengine.ci.diff.packages import account_subjects
 from policyengine.ci.scenarios.files import is_scenario_file
 from policyengine.cli.reporters import add_output_option, reporter
@@ -113,6 +115,22 @@ def _pairs(args: argparse.Namespace) -> list[tuple[str, str | tuple[str, str] | 
     return pairs
 
 
+def _subject_files(
+    args: argparse.Namespace, option: str, kind: str, errors: list[Diagnostic]
+) -> list[str] | None:
+    """The files of ``kind`` named by ``--<option>`` (None when not given); a path that
+    names nothing usable is a usage error, files that do not load are added to ``errors``."""
+    path = getattr(args, option)
+    if not path:
+        return None
+    try:
+        found = files_of_kind(path, kind)
+    except InputPathError as err:
+        raise UsageError(f"--{option}: {err}") from None
+    errors.extend(found.problems)
+    return found.files
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.base and len(args.paths) != 2:
         raise UsageError("give OLD NEW policy files, or --base REV [PATH...]")
@@ -129,8 +147,11 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--at: {err}") from None
     if args.carts and not args.accounts:
         raise UsageError("--carts needs --accounts")
-    impacts: list[PolicyImpact] = []
     errors: list[Diagnostic] = []
+    holders = _subject_files(args, "holders", "holder", errors)
+    accounts = _subject_files(args, "accounts", "account", errors)
+    carts = _subject_files(args, "carts", "cart", errors)
+    impacts: list[PolicyImpact] = []
     for new_path, old in _pairs(args):
         try:
             new = load_policy(new_path, args.env)
@@ -150,10 +171,10 @@ def run(args: argparse.Namespace) -> int:
             subjects = list(scenario_subjects(new_path))
             if not subjects and isinstance(old, str):
                 subjects = list(scenario_subjects(old))
-            if args.holders:
-                subjects += list(directory_subjects(args.holders, as_of))
-            if args.accounts:
-                subjects += list(account_subjects(args.accounts, args.carts, args.at))
+            if holders is not None:
+                subjects += list(holder_file_subjects(holders, as_of))
+            if accounts is not None:
+                subjects += list(account_subjects(accounts, carts, args.at))
             impacts.append(impact(old_policy, new, subjects))
         except PolicyError as err:
             errors.extend(err.diagnostics)

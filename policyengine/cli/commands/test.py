@@ -5,7 +5,8 @@ Exit 0 when every selected scenario passed, 1 when any failed (or coverage is be
 With ``--coverage``, a policy found under a directory argument without a scenario file
 is reported too (0% covered), so ``--fail-under`` holds for every policy. The files
 scenario files name must be inside the repository root: the directory given
-(``--root`` sets it), or an ``--allow-outside`` path (docs/security.md).
+(``--root`` sets it), or an ``--allow-outside`` path (docs/security.md). Timings are
+only printed with ``--durations``: without, the output is byte-identical run to run.
 """
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--coverage",
         action="store_true",
         help="report which rules, decisions and branches of each policy the scenarios exercised",
+    )
+    parser.add_argument(
+        "--durations",
+        action="store_true",
+        help="add each scenario's wall-clock time to -o json (seconds) and -o junit (time); "
+        "off by default, so the same input gives byte-identical output",
     )
     parser.add_argument(
         "--fail-under",
@@ -131,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     cov_pct = None
     if recorder is not None:
         cov_pct = percent([i for p in sorted(recorder.policies) for i in recorder.items(p)])
-    result = ScenariosResult(results, errors, recorder)
+    result = ScenariosResult(results, errors, recorder, durations=args.durations)
     reporter(args.output).report_scenarios(result)
     if errors:
         return 2
