@@ -10,12 +10,13 @@ Generated (hypothesis strategies, seeded by the runner):
   and ``ExprRuntimeError`` (run) come out, the error converts to a diagnostic inside
   the text, and a result has the type the checker gave it.
 - *decimal*: a tree of ``+ - * / %`` and unary ``-`` on decimal literals, against
-  Python's ``decimal`` with the documented contexts (docs/design.md, expr/values.py):
-  the same value, or an error on both sides.
+  Python's ``decimal`` with the documented contexts (docs/design.md, expr/values.py)
+  and the numeric range (literals of 12 digits before the point and 6 after, results
+  of ``+ - * /`` below 10^12): the same value, or an error on both sides.
 - *calendar*: a date or datetime plus and minus ``N days|weeks|months|years``, against
   ``dateutil.relativedelta`` (months and years clamp the day to the month's end, the
   rule docs/design.md states) and ``timedelta``; ``date - date`` against
-  ``datetime``'s day count.
+  ``datetime``'s day count; instants stay from 0001-01-02 to 9999-12-30 UTC.
 """
 
 from __future__ import annotations
@@ -291,21 +292,45 @@ def decimal_tree(rnd: random.Random, depth: int = 3) -> tuple[str, Any]:
         whole = rnd.randrange(10 ** rnd.choice((1, 3, 12, 40)))
         frac = "".join(rnd.choice(string.digits) for _ in range(rnd.choice((0, 0, 2, 30))))
         literal = f"{whole}.{frac}" if frac else str(whole)
-        return literal, lambda: Decimal(literal)
+        return literal, lambda: read_literal(literal)
     op = rnd.choice(["+", "-", "*", "/", "%", "neg"])
     a_text, a = decimal_tree(rnd, depth - 1)
     if op == "neg":
         return f"-({a_text})", lambda: -a()
     b_text, b = decimal_tree(rnd, depth - 1)
     ops = {
-        "+": lambda: a() + b(), "-": lambda: a() - b(), "*": lambda: a() * b(),
-        "/": lambda: CONTEXT.divide(a(), b()), "%": lambda: CONTEXT.remainder(a(), b()),
+        "+": lambda: bounded(a() + b()), "-": lambda: bounded(a() - b()),
+        "*": lambda: bounded(a() * b()), "/": lambda: bounded(CONTEXT.divide(a(), b())),
+        "%": lambda: CONTEXT.remainder(a(), b()),
     }  # fmt: skip
     return f"({a_text} {op} {b_text})", ops[op]
 
 
+# The numeric range (docs/design.md): a number written has at most 12 digits before the
+# point and 6 after it; a result of + - * / stays below 10^12 in magnitude.
+LIMIT = Decimal(10) ** 12
+STEP = Decimal("0.000001")
+
+
+class OutOfRange(ArithmeticError):
+    """What the engine must refuse: a literal or a result outside the numeric range."""
+
+
+def read_literal(text: str) -> Decimal:
+    value = Decimal(text)
+    if abs(value) >= LIMIT or value != value.quantize(STEP):
+        raise OutOfRange(text)
+    return value
+
+
+def bounded(value: Decimal) -> Decimal:
+    if abs(value) >= LIMIT:
+        raise OutOfRange(str(value))
+    return value
+
+
 def run_decimal(text: str, oracle: Any) -> str:
-    from policyengine.expr import ExprRuntimeError, compile_expression
+    from policyengine.expr import ExprError, ExprRuntimeError, compile_expression
 
     with decimal.localcontext(CONTEXT):
         try:
@@ -314,7 +339,7 @@ def run_decimal(text: str, oracle: Any) -> str:
             expected = err
     try:
         got: Any = compile_expression(text)({})
-    except ExprRuntimeError as err:
+    except (ExprError, ExprRuntimeError) as err:  # a literal out of range: at compile time
         got = err
     if isinstance(expected, Exception) or isinstance(got, Exception):
         if isinstance(expected, Exception) != isinstance(got, Exception):
@@ -353,15 +378,36 @@ def calendar_case(rnd: random.Random) -> tuple[str, Any]:
 
     def oracle() -> Any:
         value = start
+        in_calendar(value)
+        for _sign, n, _unit in steps:
+            if len(str(n)) > 12:  # a count of units is a number: 12 digits at most
+                raise OverflowError(f"{n} units")
         for sign, n, unit in steps:
-            value = shift(value, sign, n, unit)
+            value = in_calendar(shift(value, sign, n, unit))
         return value
 
     return shown, oracle
 
 
+FIRST = dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc)
+LAST = dt.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)
+
+
+def in_calendar(value: Any) -> Any:
+    """An instant (a datetime with a zone) is read and computed from 0001-01-02 to
+    9999-12-30 UTC, so that every zone has a date for it (docs/design.md)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        try:
+            inside = FIRST <= value <= LAST
+        except OverflowError:
+            inside = False
+        if not inside:
+            raise OverflowError(f"instant {value} out of range")
+    return value
+
+
 def run_calendar(text: str, oracle: Any) -> str:
-    from policyengine.expr import ExprRuntimeError, compile_expression
+    from policyengine.expr import ExprError, ExprRuntimeError, compile_expression
 
     try:
         expected: Any = oracle()
@@ -369,7 +415,7 @@ def run_calendar(text: str, oracle: Any) -> str:
         expected = err
     try:
         got: Any = compile_expression(text)({})
-    except ExprRuntimeError as err:
+    except (ExprError, ExprRuntimeError) as err:  # a literal out of range: at compile time
         got = err
     if isinstance(expected, Exception) or isinstance(got, Exception):
         if isinstance(expected, Exception) != isinstance(got, Exception):
