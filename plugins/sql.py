@@ -196,6 +196,14 @@ def load_dump(path: Path) -> sqlite3.Connection:
         text = read_input(path).decode("utf-8")
     except UnicodeDecodeError as err:
         raise SourceOptionError("path", f"cannot read SQL dump {path}: {err}") from None
+    if "\x00" in text:
+        before = text[: text.index("\x00")]
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        raise SourceOptionError(
+            "path",
+            f"{path}:{line}:{col}: the SQL dump holds a NUL character",
+            "a dump is text written by: sqlite3 DATABASE .dump > FILE.sql",
+        )
     db = sqlite3.connect(":memory:", isolation_level=None)
     page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
     db.execute(f"PRAGMA max_page_count = {max(1, MAX_DUMP_DATABASE_BYTES // page_size)}")

@@ -282,7 +282,17 @@ def record_from_mapping(
     fields["registration"] = Decimal(registration or 1)
     fields["credits"] = credits if credits is not None else Decimal(0)
     fields["minutes"] = minutes if minutes is not None else Decimal(0)
-    fields["tags"] = tuple(str(t) for t in raw.get("tags") or ())
+    tags = raw.get("tags") or ()
+    if isinstance(tags, (list, tuple)):
+        fields["tags"] = tuple(str(t) for t in tags)
+    else:
+        fields["tags"] = ()
+        bad(
+            "tags",
+            f"record '{rid}': tags must be a list of strings, not {type(tags).__name__}"
+            f" {str(tags)[:40]!r}",
+            hint="give tags as a list, or as one text with ';' between them",
+        )
     for key, type_ in {**OPTIONAL_FIELDS, **(extra_fields or {})}.items():
         if key in raw:
             try:

@@ -242,9 +242,12 @@ def _prepare(raw: Mapping[str, Any]) -> dict[str, Any]:
         out[key] = value
     reg = out.get("registration")
     # int(Decimal("1E+999999999999999999")) would not end: out of range, left to be refused
-    if (isinstance(reg, str) and reg.strip().isdigit() and len(reg.strip()) <= 40) or (
-        isinstance(reg, Decimal) and within_magnitude(reg) and reg == reg.to_integral_value()
-    ):
+    if (
+        isinstance(reg, str)
+        and reg.strip().isascii()
+        and reg.strip().isdigit()
+        and len(reg.strip()) <= 40
+    ) or (isinstance(reg, Decimal) and within_magnitude(reg) and reg == reg.to_integral_value()):
         out["registration"] = int(reg)
     if isinstance(out.get("tags"), str):
         out["tags"] = [t.strip() for t in out["tags"].split(";") if t.strip()]

@@ -193,3 +193,18 @@ def test_a_registration_number_beyond_the_range(tmp_path: Path) -> None:
     assert [p.message for p in result.problems][-1:] == [
         "record 'a': registration must be a whole number from 1 to 999999999999"
     ]
+
+
+def test_a_registration_written_with_a_superscript_digit(tmp_path: Path) -> None:
+    """'³' passes str.isdigit() but not int(); it is reported like any other bad number."""
+    csv = write(
+        tmp_path / "uploads.csv",
+        """
+        id,member_id,credits,earned_on,submitted_on,registration
+        a,m-1,1,2025-01-01,2025-01-02,³
+        b,m-1,2,2025-01-01,2025-01-02,3
+        """,
+    )
+    result = read("member_uploads", path=str(csv), mapping={"registration": "registration"})
+    assert [r.id for r in result.records] == ["b"]
+    assert len(result.problems) == 1 and "registration" in result.problems[0].message

@@ -238,3 +238,29 @@ def test_a_query_error_and_the_column_list_are_cut_to_80_characters(
         )
     hint = err.value.diagnostics[0].hint or ""
     assert hint.startswith("its columns: ccc") and len(hint) <= len("its columns: ") + 80
+
+
+def test_a_dump_holding_a_nul_character_is_refused_at_its_place(tmp_path: Path) -> None:
+    """sqlite3 cannot take a NUL in a statement; it once raised a bare ValueError."""
+    dump = tmp_path / "nul.sql"
+    dump.write_text(DUMP + "INSERT INTO credits VALUES('d2','\x00');\n", "utf-8")
+    with pytest.raises(SourceOptionError) as err:
+        _read(dump, "SELECT 1")
+    (diag,) = err.value.diagnostics
+    assert diag.message == f"{dump}:3:34: the SQL dump holds a NUL character"
+    assert diag.hint is not None and ".dump" in diag.hint
+
+
+def test_a_number_column_mapped_to_tags_is_reported(tmp_path: Path, database: Path) -> None:
+    """Tags are a list (or one text split at ';'); a number is reported, not a TypeError."""
+    result = ENV.sources["sql"]().read(
+        {
+            "path": str(database),
+            "query": "SELECT rid AS id, done AS earned_on, 1 AS credits, 7 AS tags FROM credits",
+        },
+        tz=UTC,
+    )
+    assert result.records == []
+    assert [p.message for p in result.problems] == [
+        "query row 1: record 'd1': tags must be a list of strings, not int '7'"
+    ]
