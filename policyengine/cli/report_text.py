@@ -210,7 +210,9 @@ class TextReporter(Reporter):
                 for c in h.changes:
                     lines.append(f"    {c.what}: {impact_value(c.old)} -> {impact_value(c.new)}")
             for label, why in p.skipped:
-                lines.append(f"  skipped {label}: {why}")
+                first, *rest = diagnostic_lines(why, with_source=False)
+                lines.append(f"  skipped {label}: {first}")
+                lines.extend(f"  {line}" for line in rest)
         policies = sum(1 for p in impacts if p.changed)
         lines.append(
             f"{impact_totals(impacts)} changed in {policies} of {len(impacts)} "

@@ -11,6 +11,7 @@ the suite runs as root (``tests/unprivileged.py``).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -20,6 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from policyengine.ci.diff.impact import PolicyImpact
+from policyengine.cli.report_text import TextReporter
+from policyengine.cli.reporting import ImpactResult
+from policyengine.errors import Diagnostic, Location
 from tests.helpers import POLICIES, ROOT
 from tests.unprivileged import run_bound
 
@@ -124,6 +129,23 @@ def test_holder_files_of_another_policy_are_still_skipped_with_a_reason(cli):
     assert "skipped holder file policies/holders/safety-seed-expired.yaml: " in out.replace(
         str(POLICIES), "policies"
     )
+
+
+def test_a_skipped_reason_with_a_hint_is_shown_on_two_lines() -> None:
+    """The reason is a diagnostic: its hint goes on a line of its own in the text output
+    (it once showed as an escaped line break: 'No such file\\n  hint: ...')."""
+    why = Diagnostic(
+        "cannot read h.yaml: No such file or directory",
+        Location("t.tests.yaml", 3, 5),
+        hint="check the path and permissions",
+    )
+    impact = PolicyImpact("old.yaml", "new.yaml", skipped=[("scenario 'x'", why)])
+    out = io.StringIO()
+    TextReporter(out, io.StringIO()).report_impact(ImpactResult([impact], []))
+    assert out.getvalue().splitlines()[1:3] == [
+        "  skipped scenario 'x': t.tests.yaml:3:5: cannot read h.yaml: No such file or directory",
+        "    hint: check the path and permissions",
+    ]
 
 
 # ----------------------------------------------------------------- permission denied

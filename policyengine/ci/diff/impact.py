@@ -57,7 +57,7 @@ class PolicyImpact:
     holders: int = 0  # subjects evaluated: holders, or accounts (see ``noun``)
     changed: list[HolderImpact] = field(default_factory=list)
     note: str | None = None  # e.g. "new policy: nothing to compare"
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (label, why)
+    skipped: list[tuple[str, Diagnostic]] = field(default_factory=list)  # (label, why)
     kind: str = "certification"
 
     @property
@@ -133,7 +133,7 @@ def impact(old: Policy, new: Policy, subjects: list[Subject]) -> PolicyImpact:
             for policy in (old, new):
                 outcomes.append(s.outcome(policy))
         except PolicyError as err:  # e.g. a holder file of another policy in --holders
-            result.skipped.append((s.label, err.diagnostics[0].render(with_source=False)))
+            result.skipped.append((s.label, err.diagnostics[0]))
             continue
         result.holders += 1
         changes = compare(outcomes[0][1], outcomes[1][1])
@@ -155,7 +155,10 @@ def as_data(impacts: list[PolicyImpact]) -> dict[str, Any]:
                 f"{noun}s": p.holders,
                 "changed": len(p.changed),
                 **({"note": p.note} if p.note else {}),
-                "skipped": [{"label": label, "why": why} for label, why in p.skipped],
+                "skipped": [
+                    {"label": label, "why": why.render(with_source=False)}
+                    for label, why in p.skipped
+                ],
                 f"{noun}s_changed": [
                     {
                         "label": h.label,
