@@ -49,6 +49,7 @@ KNOWN = Path(__file__).with_name("known_findings.txt")
 MEMORY_LIMIT = 3 * 1024**3  # an input that needs more is a finding (MemoryError)
 MAX_INPUT_CHARS = 300_000  # what is kept of an input for the report
 GRACE = 5.0  # seconds an input may run past the budget before it is cut off
+SLOW = 1.0  # an input that takes longer is counted as slow (reported, not a finding)
 
 
 class Budget:
@@ -117,6 +118,8 @@ class Result:
     findings: dict[str, Finding] = field(default_factory=dict)
     seconds: float = 0.0
     workers: int = 0
+    slow: int = 0  # inputs that took more than SLOW seconds
+    slowest: tuple[float, str] = (0.0, "")  # seconds, label of the slowest input
 
     @property
     def inputs(self) -> int:
@@ -150,6 +153,7 @@ def run_fuzzer(
         sender.close()
         result.workers += 1
         current: tuple[str, str] | None = None
+        began = time.monotonic()
         setup_limit = max(60.0, limit)
         try:
             while True:
@@ -185,8 +189,13 @@ def run_fuzzer(
                 kind = message[0]
                 if kind == "start":
                     current = (message[1], message[2])
+                    began = time.monotonic()
                 elif kind == "done":
                     outcome, found = message[1], message[2]
+                    took = time.monotonic() - began
+                    result.slow += took > SLOW
+                    if took > result.slowest[0] and current is not None:
+                        result.slowest = (took, current[0])
                     result.outcomes[outcome] += 1
                     if found is not None and current is not None:
                         result.add(found[0], found[1], current[1])
@@ -233,6 +242,11 @@ def report(results: list[Result], known: set[str], out: Path | None) -> int:
             f"{len(r.findings)} finding{'s' if len(r.findings) != 1 else ''}"
             + (f", {r.workers - 1} worker restart(s)" if r.workers > 1 else "")
         )
+        if r.slowest[1]:
+            print(
+                f"  slowest input {r.slowest[0]:.2f} s ({r.slowest[1]}); "
+                f"{r.slow} over {SLOW:g} s (measured from outside, so with the machine's load)"
+            )
         for i, f in enumerate(sorted(r.findings.values(), key=lambda f: f.signature), 1):
             mark = "known" if f.signature in known else "NEW"
             new += mark == "NEW"
