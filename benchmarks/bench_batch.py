@@ -12,7 +12,8 @@
    per holder and the fitted growth exponent (t ~ n^b).
 4. Cold start: `expr '1 + 1'`, `evaluate` of one holder, `validate policies/` (median of 5).
 
-Run: python benchmarks/bench_batch.py [--holders 10000 100000] [--dask] [--skip ...]
+Run: python benchmarks/bench_batch.py [--holders 10000 100000] [--jobs 1 2] [--dask]
+[--skip ...]
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def run_cli(args: list[str]) -> tuple[float, float]:
     return float(wall), float(rss)
 
 
-def population(ns: list[int], dask: bool, work: Path) -> None:
+def population(ns: list[int], dask: bool, work: Path, jobs: list[int]) -> None:
     policy = str(ROOT / "policies" / "werc-gms.yaml")
     for n in ns:
         pop = work / f"werc-gms-{n}.jsonl"
@@ -118,7 +119,7 @@ def population(ns: list[int], dask: bool, work: Path) -> None:
             f"\n{n:,} werc-gms holders x 40 records ({pop.stat().st_size / 1e6:.0f} MB JSONL);"
             f" hand-written single process {n / hand:,.0f} holders/s"
         )
-        runs = [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"])]
+        runs = [(f"--jobs {j}", ["--jobs", str(j)]) for j in jobs]
         if dask:
             runs.append(("dask, 2 workers", ["--engine", "dask", "--jobs", "2"]))
         for label, extra in runs:
@@ -243,6 +244,9 @@ def main() -> None:
     parser.add_argument("--in-process", type=int, default=2000, metavar="N")
     parser.add_argument("--dask", action="store_true")
     parser.add_argument(
+        "--jobs", type=int, nargs="+", default=[1, 2], help="batch --jobs values to run"
+    )
+    parser.add_argument(
         "--skip", nargs="*", default=[], choices=["population", "in-process", "scaling", "cold"]
     )
     parser.add_argument("--work", help="folder for the JSONL files (default: a temp dir)")
@@ -251,7 +255,7 @@ def main() -> None:
         work = Path(args.work or tmp)
         work.mkdir(parents=True, exist_ok=True)
         if "population" not in args.skip:
-            population(args.holders, args.dask, work)
+            population(args.holders, args.dask, work, args.jobs)
     if "in-process" not in args.skip:
         in_process(args.in_process)
     if "scaling" not in args.skip:
