@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -186,6 +186,20 @@ def holder_from_mapping(
     return Holder(fields["id"], fields, _origin(_loc(data, ["holder"]), "holder"))
 
 
+def _typed_fields(
+    raw: Mapping[str, Any], extra: Mapping[str, T.Type] | None
+) -> Iterator[tuple[str, T.Type]]:
+    """The optional and the policy's own fields ``raw`` gives, with their types (the
+    policy's type wins), in the order of ``{**OPTIONAL_FIELDS, **extra}``."""
+    for key, type_ in OPTIONAL_FIELDS.items():
+        if key in raw:
+            yield key, (extra.get(key, type_) if extra else type_)
+    if extra:
+        for key, type_ in extra.items():
+            if key in raw and key not in OPTIONAL_FIELDS:
+                yield key, type_
+
+
 def record_from_mapping(
     raw: Mapping[str, Any],
     tz: dt.tzinfo,
@@ -198,11 +212,13 @@ def record_from_mapping(
 ) -> tuple[Record | None, list[Diagnostic]]:
     """Normalize one raw record; returns (record or None, problems)."""
     problems: list[Diagnostic] = []
-    here = _loc(data, path)
+
+    def here() -> Location | None:  # the record's place, looked up only when needed
+        return _loc(data, path)
 
     def bad(key: str, message: str, hint: str | None = None) -> None:
         problems.append(
-            Diagnostic(message, _loc(data, [*path, key]) or here, hint=hint, code="record")
+            Diagnostic(message, _loc(data, [*path, key]) or here(), hint=hint, code="record")
         )
 
     rid = str(raw.get("id", f"#{index + 1}"))
@@ -271,7 +287,7 @@ def record_from_mapping(
                     f"record '{rid}', adjustment {i + 1}: {err}",
                     _loc(data, [*path, "adjustments", i, key])
                     or _loc(data, [*path, "adjustments", i])
-                    or here,
+                    or here(),
                     hint="an adjustment needs to, by, role and at",
                     code="record.adjustment",
                 )
@@ -293,12 +309,11 @@ def record_from_mapping(
             f" {str(tags)[:40]!r}",
             hint="give tags as a list, or as one text with ';' between them",
         )
-    for key, type_ in {**OPTIONAL_FIELDS, **(extra_fields or {})}.items():
-        if key in raw:
-            try:
-                fields[key] = convert_field(raw[key], type_, tz, key)
-            except ValueError as err:
-                bad(key, f"record '{rid}': {err}")
+    for key, type_ in _typed_fields(raw, extra_fields):
+        try:
+            fields[key] = convert_field(raw[key], type_, tz, key)
+        except ValueError as err:
+            bad(key, f"record '{rid}': {err}")
     if problems or earned is None or recorded is None:
         return None, problems
     return (
@@ -312,7 +327,7 @@ def record_from_mapping(
             registration=registration,
             adjustments=tuple(adjustments),
             fields=fields,
-            origin=origin or _origin(here, f"record {index + 1}"),
+            origin=origin or _origin(here(), f"record {index + 1}"),
             order=index,
         ),
         [],
