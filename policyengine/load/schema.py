@@ -192,6 +192,25 @@ _BOUNDS = {
     "minProperties": "a mapping with at least {} key(s)",
     "maxProperties": "a mapping with at most {} key(s)",
 }
+# What a value that fails a schema ``pattern`` should have been, as a sentence: an
+# administrator is never shown a regular expression.
+_TIMESTAMP_WORDS = "an ISO 8601 timestamp (YYYY-MM-DDTHH:MM, seconds and a UTC offset optional)"
+_NAME = "a name made of lower-case letters, digits{}, starting with a letter"
+_PATTERN_WORDS = {
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date written YYYY-MM-DD",
+    r"^-?[0-9]+(\.[0-9]+)?$": "a decimal number (digits, an optional '-' and decimal part)",
+    r"^\s*[0-9]+\s+(day|days|week|weeks|month|months|year|years)\s*$": (
+        "a duration: one whole number and one unit (days, weeks, months or years), e.g. '3 years'"
+    ),
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})?$": _TIMESTAMP_WORDS,
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|z|[+-][0-9]{2}:[0-9]{2})?)?$": "a date (YYYY-MM-DD) or " + _TIMESTAMP_WORDS,
+    r"^[a-z][a-z0-9-]*$": _NAME.format(" or '-'"),
+    r"^[a-z][a-z0-9_-]*$": _NAME.format(", '-' or '_'"),
+    r"^[a-z][a-z0-9_]*$": _NAME.format(" or '_'"),
+}
+
 _FORMAT_HINTS = {
     "date": "write dates as YYYY-MM-DD, e.g. 2025-07-31",
     "date-time": "write date-times as YYYY-MM-DDTHH:MM:SS with a UTC offset",
@@ -403,7 +422,12 @@ def _explain(error: ValidationError, root: YamlData, checker: _Checker) -> list[
             )
         ]
     if kw == "pattern":
-        message = f"{_show(inst)} does not match the required pattern {error.validator_value}"
+        words = _PATTERN_WORDS.get(cast(str, error.validator_value))
+        message = (
+            f"{_show(inst)} is not {words}"
+            if words
+            else f"{_show(inst)} is not written the way this key needs (see the hint)"
+        )
     elif kw == "format":
         message = f"{_show(inst)} is not a valid {error.validator_value}"
         description = description or _FORMAT_HINTS.get(cast(str, error.validator_value))

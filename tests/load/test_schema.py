@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
 from policyengine.errors import Location
+from policyengine.load import schema
 from policyengine.load.schema import load_schema, validate_against
-from policyengine.load.yaml_loader import load_yaml_text
+from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text
+from tests.helpers import POLICIES, ROOT
 
 F = "p.yaml"
 
@@ -128,7 +132,8 @@ def test_enum_and_const() -> None:
 def test_pattern_and_format_use_description() -> None:
     diags = check("name: X\nvalidity: {}\ncode: ABC\nstart: 2025-13-01\n")
     assert [d.code for d in diags] == ["schema.pattern", "schema.format"]
-    assert diags[0].message == "'ABC' does not match the required pattern ^[a-z]+$"
+    # never a regular expression: a pattern the engine does not know gets the hint
+    assert diags[0].message == "'ABC' is not written the way this key needs (see the hint)"
     assert diags[0].hint == "Lowercase letters." and diags[0].location == L(3, 7)
     assert diags[1].message == "'2025-13-01' is not a valid date"
     assert diags[1].location == L(4, 8)
@@ -232,3 +237,35 @@ def test_real_policy_schema_smoke() -> None:
 def test_unknown_schema_name() -> None:
     with pytest.raises(ValueError):
         load_schema("no-such-schema")
+
+
+def test_every_pattern_of_the_shipped_schemas_has_a_sentence() -> None:
+    """A value failing a ``pattern`` is told what it should be, in words (issue: the error
+    for ``length: 1 year 30 days`` showed the raw regex)."""
+    patterns: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                patterns.add(node["pattern"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted((ROOT / "policyengine" / "schema").glob("*.json")):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    assert patterns and sorted(patterns - set(schema._PATTERN_WORDS)) == []
+
+
+def test_a_duration_with_two_units_is_explained_in_words(tmp_path: Path) -> None:
+    text = (POLICIES / "werc-crp.yaml").read_text(encoding="utf-8")
+    assert "length: 3 years" in text
+    bad = tmp_path / "p.yaml"
+    bad.write_text(text.replace("length: 3 years", "length: 1 year 30 days", 1), "utf-8")
+    messages = [d.message for d in schema.validate_against(load_yaml_file(str(bad)), "policy")]
+    assert messages == [
+        "'1 year 30 days' is not a duration: one whole number and one unit "
+        "(days, weeks, months or years), e.g. '3 years'"
+    ]
