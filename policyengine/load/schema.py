@@ -422,10 +422,10 @@ def _explain(error: ValidationError, root: YamlData, checker: _Checker) -> list[
             )
         ]
     if kw == "pattern":
-        words = _PATTERN_WORDS.get(cast(str, error.validator_value))
+        sentence = _PATTERN_WORDS.get(cast(str, error.validator_value))
         message = (
-            f"{_show(inst)} is not {words}"
-            if words
+            f"{_show(inst)} is not {sentence}"
+            if sentence
             else f"{_show(inst)} is not written the way this key needs (see the hint)"
         )
     elif kw == "format":
