@@ -127,7 +127,22 @@ def superseded_registration(r: Record) -> Disposition:
     )
 
 
-def not_needed(p: Period) -> Disposition:
+def not_needed(p: Period, open_: bool = False, credits: Decimal | None = None) -> Disposition:
+    """Not used by ``p``: because it was complete, or (``open_``) because the record adds
+    nothing it still lacks: it is worth 0 credits, or counts only toward what is met."""
+    if open_ and credits is not None and credits == 0:
+        return Disposition(
+            "not-needed",
+            lambda: f"not counted: it is worth 0 credits, so it adds nothing to the {p.label}",
+        )
+    if open_:
+        return Disposition(
+            "not-needed",
+            lambda: (
+                f"not needed: what it counts toward in the {p.label} is already met or capped;"
+                " it stays available for later periods"
+            ),
+        )
     return Disposition(
         "not-needed",
         lambda: (

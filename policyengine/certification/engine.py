@@ -61,6 +61,9 @@ class _Run:
         self.credits: dict[str, Decimal] = {}
         # the last thing that happened to a record not applied: (code, period)
         self.last_event: dict[str, tuple[str, Period]] = {}
+        # records found not needed while their period was still incomplete (they add
+        # nothing it lacks: worth 0 credits, or only toward what is met or capped)
+        self.unneeded_while_open: set[str] = set()
         self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
         self.results: dict[int, list[RequirementResult]] = {}
         self.measurements: dict[int, Measurement] = {}
@@ -146,6 +149,7 @@ class _Run:
                     self._complete(p, t)
             else:
                 self.last_event[r.id] = ("not-needed", p)
+                self.unneeded_while_open.add(r.id)
         if p.completed_on is None and tally.complete():
             self._complete(p, t)
         m = tally.measurement()
@@ -194,6 +198,8 @@ class _Run:
         for r in valid:
             if r.id not in taken:
                 self.last_event[r.id] = ("not-needed", p)
+                if choice.completing is None:
+                    self.unneeded_while_open.add(r.id)
         self.results[p.number] = choice.measurement.results
         self.measurements[p.number] = choice.measurement
 
@@ -395,7 +401,11 @@ class _Run:
             elif self._superseded(r, eligible):
                 o.disposition = why.superseded_registration(r)
             elif r.id in self.last_event and self.last_event[r.id][0] == "not-needed":
-                o.disposition = why.not_needed(self.last_event[r.id][1])
+                o.disposition = why.not_needed(
+                    self.last_event[r.id][1],
+                    open_=r.id in self.unneeded_while_open,
+                    credits=self.credits[r.id],
+                )
             elif r.id in self.last_event:
                 o.disposition = why.invalid(
                     self.policy, self.effective[r.id], self.last_event[r.id][1]
