@@ -202,7 +202,7 @@ def test_lms_transcript_text_and_records_command(cli) -> None:
         "status: certified since 2023-03-01 until 2025-12-31",
     ]
     assert (
-        "  lms-L-4001-FIRE-101-1 (2021-09-15, 1.5 credits): registration 1 of course "
+        "  lms-L-4001-FIRE-101-1 (2021-09-15): registration 1 of course "
         "FIRE-101: only the current registration of a training item is credited"
     ) in lines
     _, listed, _ = cli(

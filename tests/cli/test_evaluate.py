@@ -24,7 +24,12 @@ def test_evaluate_crp_seed_examples_text(cli):
         "status: expired since 2025-08-01: the renewal period 1 "
         "(2022-08-01 to 2025-07-31) is not complete"
     )
-    assert "  CRP renewal credits: 25 of 30 credits — missing 5" in lines
+    # once, with its deadline, which has passed (the sentence "needs 5 more credits ... by
+    # 2025-07-31" is in the JSON's renewal.missing, no longer printed a second time)
+    assert (
+        "  CRP renewal credits: 25 of 30 credits — missing 5 (the period ended 2025-07-31)" in lines
+    )
+    assert not [line for line in lines if "needs 5 more" in line]
     assert "  renewal can be invoiced: no" in lines
     assert "  1. renewal 2022-08-01 to 2025-07-31: expired; 4 applied, 25 credits" in lines
     assert "  upload-pending (2025-05-05, 2 credits): pending: waiting for staff approval" in lines
@@ -142,8 +147,11 @@ def test_evaluate_safety_seed_expired_for_2012_period(cli):
         "status: expired since 2013-01-01: the renewal period 2 "
         "(2012-01-01 to 2012-12-31) is not complete"
     )
-    assert "  Safety training items: needs 1 more item (1 of 2) by 2012-12-31" in lines
-    assert "  3. renewal 2012-01-01 to 2012-12-31: expired; 1 applied, 0 credits" in lines
+    assert (
+        "  Safety training items: 1 of 2 items — missing 1 (the period ended 2012-12-31)" in lines
+    )
+    # a policy that counts items shows no credits (they would all be 0)
+    assert "  3. renewal 2012-01-01 to 2012-12-31: expired; 1 applied" in lines
 
 
 def test_broken_holder_file_reports_file_line_col(cli, tmp_path):

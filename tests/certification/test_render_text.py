@@ -1,0 +1,52 @@
+"""``evaluate``'s text output (certification/render.py): each requirement once, with what
+it lacks and its deadline; credits only where the policy counts credits."""
+
+from __future__ import annotations
+
+from policyengine.certification.render import credits_text, evaluation_text
+from tests.helpers import credit, evaluate_holder, policy_from_snippet
+
+BODY = """\
+periods:
+  renewal:
+    start: holder.designated_on
+    length: 2 years
+allocation: {apply: all, unused: discard}
+requirements:
+  - id: total
+    label: CE credits
+    min: 4
+    per_year:
+      years: period
+      min: 2
+"""
+HOLDER = {"id": "h", "designated_on": "2025-01-01"}
+
+
+def text(tmp_path, records, as_of):
+    _doc, result = evaluate_holder(policy_from_snippet(tmp_path, BODY), HOLDER, records, as_of)
+    return evaluation_text(result).splitlines()
+
+
+def test_a_yearly_minimum_short_is_named_not_shown_as_missing_0(tmp_path):
+    """4 of 4 credits, all in year 2: the total is there, year 1 is not ("missing 0" once)."""
+    lines = text(tmp_path, [credit("a", "2026-03-01", 4)], "2026-06-01")
+    assert lines[2] == (
+        "  CE credits: 4 of 4 credits — the yearly minimum is not met in year 1 "
+        "(needed by 2026-12-31)"
+    )
+    assert lines[3] == "    year 1 (2025-01-01 to 2025-12-31): 0 of 2 — missing 2"
+    assert not [line for line in lines if "needs" in line]  # said once, not twice
+
+
+def test_one_credit_is_singular_and_a_deadline_ahead_says_needed_by(tmp_path):
+    lines = text(tmp_path, [credit("a", "2025-03-01", 1)], "2025-06-01")
+    assert lines[2] == (
+        "  CE credits: 1 of 4 credits — missing 3; the yearly minimum is not met in years 1, 2 "
+        "(needed by 2026-12-31)"
+    )
+    assert (
+        "  a (2025-03-01, 1 credit): applied to the renewal period 1 (2025-01-01 to 2026-12-31)"
+        in lines
+    )
+    assert credits_text("1.0") == "1 credit" and credits_text("0") == "0 credits"
