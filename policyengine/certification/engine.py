@@ -321,6 +321,29 @@ class _Run:
             for r in late:
                 self.last_event.pop(r.id, None)
 
+    def _apply_to_completed(self, pool: list[Record], known: list[Record]) -> None:
+        """``apply: all``, once the replay is over: a record no period took (recorded after
+        the period it was earned in completed, and not valid for a later one) is applied
+        to that period, as every valid record is; it no longer ends as not valid for a
+        later period's window. A record a later period could use has been used there."""
+        done = [q for q in self.periods if q.completed_on is not None]
+        if not done:
+            return
+        placed = self._placed()
+        changed = set()
+        for r in pool:
+            if r.id in placed or self._superseded(r, known):
+                continue
+            day = self.effective[r.id]
+            q = next((q for q in done if q.contains(day) and self._valid(r, q)), None)
+            if q is not None:
+                q.applied.append(self._applied(r, q))
+                changed.add(q.number)
+        for q in done:
+            if q.number in changed:
+                m = self._measure(q, q.applied)
+                self.results[q.number], self.measurements[q.number] = m.results, m
+
     def _placed(self) -> set[str]:
         return {a.record.id for q in self.periods for a in q.applied if a.carried_from is None}
 
@@ -362,6 +385,8 @@ class _Run:
                     begin = max(current.start, t)
                     if begin <= t:
                         current.began_on = begin
+        if apply_all:
+            self._apply_to_completed(pool, known)
 
     # -- dispositions ------------------------------------------------------------
     def dispositions(self, eligible: list[Record]) -> None:
