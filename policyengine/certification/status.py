@@ -46,6 +46,11 @@ def holder_status(
     if current is None:
         begun = [p for p in periods if p.began_on is not None]
         current = begun[-1] if begun else (periods[0] if periods else None)
+        if current is not None and current.completed_on is not None and current.end < as_of:
+            # between a period completed late and the next one (rolling layout: it starts
+            # the day after the completion): the holder is certified through the next one
+            # from the completion day on, not "until" a day already past
+            current = next((p for p in periods if p.start > current.end), current)
     initial = periods[0] if periods and periods[0].kind == "initial" else None
     since = holder.get("certified_on") or holder.get("designated_on")
     status: dict[str, Any]
