@@ -196,6 +196,17 @@ def _months_spanned(a: _dt.date, b: _dt.date) -> Decimal:
     return Decimal((b.year - a.year) * 12 + b.month - a.month + 1)
 
 
+def _months_between(a: _dt.date, b: _dt.date) -> Decimal:
+    """Whole months from ``a`` to ``b``: the largest n with add_months(a, n) <= b (the
+    month-end rule: 2024-01-31 + 1 month is 2024-02-29); negative when b is earlier."""
+    if b < a:
+        return -_months_between(b, a)
+    n = (b.year - a.year) * 12 + b.month - a.month
+    if add_months(a, n) > b:
+        n -= 1
+    return Decimal(n)
+
+
 def _round_to(rounding: str) -> Callable[[Decimal, Decimal], Decimal]:
     def impl(n: Decimal, step: Decimal) -> Decimal:
         if step <= 0:
@@ -330,6 +341,14 @@ def builtin_functions() -> FunctionRegistry:
         _months_spanned,
         "calendar months from the first date's month to the second's, both counted: "
         "one per month or part-month (0 when the second is earlier)",
+    )
+    add(
+        "months_between",
+        (d, d),
+        n,
+        _months_between,
+        "whole months from the first date to the second: the most months that can be added "
+        "to the first without passing the second (negative when the second is earlier)",
     )
     add(
         "date_of",

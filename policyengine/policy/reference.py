@@ -44,6 +44,12 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("months_spanned(2024-01-31, 2024-03-01)", "3"),
         ("months_spanned(2024-03-01, 2024-01-31)", "0"),
     ),
+    "months_between": (
+        ("months_between(2024-01-15, 2024-03-14)", "1"),
+        ("months_between(2024-01-15, 2024-03-15)", "2"),
+        ("months_between(2024-01-31, 2024-02-29)", "1"),
+        ("months_between(2024-03-15, 2024-01-15)", "-2"),
+    ),
     "date_of": (("date_of(2025-07-31T23:30:00-07:00)", "2025-07-31"),),
     "abs": (("abs(-2.5)", "2.5"),),
     "floor": (("floor(1.7)", "1"), ("floor(-1.2)", "-2")),

@@ -29,6 +29,7 @@ from policyengine.expr.types import (
     ListType,
     ObjectType,
 )
+from policyengine.expr.values import add_months
 
 UTC = dt.timezone.utc
 PDT = dt.timezone(dt.timedelta(hours=-7))
@@ -329,3 +330,17 @@ def test_month_arithmetic_clamps(d: dt.date, n: int) -> None:
 def test_day_arithmetic_round_trips(d: dt.date, n: int) -> None:
     assert compile_expression(f"{d.isoformat()} + {n} days - {n} days")({}) == d
     assert compile_expression(f"({d.isoformat()} + {n} days) - {d.isoformat()}")({}) == D(n)
+
+
+@given(
+    a=st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9998, 12, 31)),
+    b=st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9998, 12, 31)),
+)
+def test_months_between_is_the_most_whole_months_that_fit(a: dt.date, b: dt.date) -> None:
+    """months_between(a, b) = n: a + n months <= b < a + (n + 1) months (the month-end
+    rule of add_months), and the negative of the other way round."""
+    n = int(compile_expression(f"months_between({a}, {b})")({}))
+    if b < a:
+        assert n == -int(compile_expression(f"months_between({b}, {a})")({}))
+        return
+    assert add_months(a, n) <= b < add_months(a, n + 1)
