@@ -3,7 +3,8 @@
 - ``ROOT``, ``POLICIES``: the repository and its bundled policies;
 - ``CliResult``: what the ``cli`` fixture returns;
 - ``credit``, ``evaluate_holder``, ``rec``, ``period``: evaluate a holder's records
-  under a certification policy and pick records and periods out of the result;
+  under a certification policy (its JSON checked against the evaluation schema,
+  ``check_evaluation_output``) and pick records and periods out of the result;
 - ``SNIPPET_HEAD``, ``policy_from_snippet``: small certification policies written from
   a YAML snippet (line numbers in their diagnostics count the head's lines);
 - ``write_variant``: a bundled policy with some text replaced.
@@ -16,8 +17,11 @@ import textwrap
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import jsonschema
+
 from policyengine import load_policy
 from policyengine.certification.engine import evaluate
+from policyengine.load.schema import load_schema
 from policyengine.records.model import holder_from_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +50,19 @@ def evaluate_holder(policy: Any, holder: dict, records: list[dict], as_of: str) 
     ``policy`` as of the ISO date ``as_of``: the evaluation as a dict, and the result."""
     h, recs = holder_from_document({"holder": holder, "records": records}, policy.tz)
     result = evaluate(policy, h, recs, dt.date.fromisoformat(as_of))
-    return result.as_dict(), result
+    doc = result.as_dict()
+    check_evaluation_output(doc)
+    return doc, result
+
+
+_EVALUATION = jsonschema.Draft202012Validator(load_schema("evaluation"))
+
+
+def check_evaluation_output(doc: dict) -> None:
+    """``doc`` (an ``Evaluation.as_dict()``) has the shape ``policyengine schema
+    evaluation`` promises: every evaluation a test makes is checked against it."""
+    errors = [f"{e.json_path}: {e.message}" for e in _EVALUATION.iter_errors(doc)]
+    assert not errors, errors
 
 
 def rec(doc: dict, rid: str) -> dict:

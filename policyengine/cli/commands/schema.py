@@ -18,7 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "document",
         nargs="?",
         default="policy",
-        choices=("policy", "holder", "account", "cart", "scenarios"),
+        choices=("policy", "holder", "account", "cart", "scenarios", "sources", "evaluation"),
         help="which document's schema to print (default: policy)",
     )
 
