@@ -66,8 +66,11 @@ def evaluation_text(ev: Evaluation) -> str:
         done = f", completed {d['completed_on']}" if d["completed_on"] else ""
         late = " (late)" if d.get("late") else ""
         total = f", {credits_text(d['credits'])}" if credits_shown else ""
+        # "3. renewal period 2": the number JSON gives (status.period) and the name the
+        # sentences use
+        name = "initial period" if p.kind == "initial" else f"renewal period {p.renewal_number}"
         lines.append(
-            f"  {p.number}. {p.kind} {d['start']} to {d['end']}: {d['status']}{done}"
+            f"  {p.number}. {name}, {d['start']} to {d['end']}: {d['status']}{done}"
             f"{late}; {len(p.applied)} applied{total}"
         )
         for c in d.get("carried_in", []):

@@ -92,8 +92,9 @@ def test_automatic_certification_at_registration_dated_registration(safety):
         "valid_until": "2010-12-31",
         "text": "certified since 2010-03-01 until 2010-12-31",
     }
-    assert "1. initial 2010-03-01 to 2010-12-31: complete, completed 2010-03-01" in evaluation_text(
-        result
+    assert (
+        "1. initial period, 2010-03-01 to 2010-12-31: complete, completed 2010-03-01"
+        in evaluation_text(result)
     )
 
 
@@ -355,7 +356,9 @@ def test_edge_period_with_no_items_expires(safety):
     assert doc["renewal"]["missing"] == [
         "Safety training items: needs 2 more items (0 of 2) by 2011-12-31"
     ]
-    assert "  2. renewal 2011-01-01 to 2011-12-31: expired; 0 applied" in evaluation_text(result)
+    assert "  2. renewal period 1, 2011-01-01 to 2011-12-31: expired; 0 applied" in evaluation_text(
+        result
+    )
 
 
 def test_edge_item_exactly_on_period_boundary(safety):

@@ -50,3 +50,12 @@ def test_one_credit_is_singular_and_a_deadline_ahead_says_needed_by(tmp_path):
         in lines
     )
     assert credits_text("1.0") == "1 credit" and credits_text("0") == "0 credits"
+
+
+def test_a_period_line_gives_both_its_number_and_its_name(tmp_path):
+    """JSON's status.period is the number over all kinds; the sentences name 'renewal
+    period N'. The period list shows both, so the two can be matched."""
+    lines = text(tmp_path, [credit("a", "2025-03-01", 1)], "2025-06-01")
+    assert (
+        "  1. renewal period 1, 2025-01-01 to 2026-12-31: in-progress; 1 applied, 1 credit" in lines
+    )

@@ -31,7 +31,9 @@ def test_evaluate_crp_seed_examples_text(cli):
     )
     assert not [line for line in lines if "needs 5 more" in line]
     assert "  renewal can be invoiced: no" in lines
-    assert "  1. renewal 2022-08-01 to 2025-07-31: expired; 4 applied, 25 credits" in lines
+    assert (
+        "  1. renewal period 1, 2022-08-01 to 2025-07-31: expired; 4 applied, 25 credits" in lines
+    )
     assert "  upload-pending (2025-05-05, 2 credits): pending: waiting for staff approval" in lines
     assert (
         "    action: earned 2025-08-12, after the cycle ended 2025-07-31 — ask staff to "
@@ -151,7 +153,7 @@ def test_evaluate_safety_seed_expired_for_2012_period(cli):
         "  Safety training items: 1 of 2 items — missing 1 (the period ended 2012-12-31)" in lines
     )
     # a policy that counts items shows no credits (they would all be 0)
-    assert "  3. renewal 2012-01-01 to 2012-12-31: expired; 1 applied" in lines
+    assert "  3. renewal period 2, 2012-01-01 to 2012-12-31: expired; 1 applied" in lines
 
 
 def test_broken_holder_file_reports_file_line_col(cli, tmp_path):
