@@ -86,24 +86,34 @@ class RequirementResult:
             out["per_year"] = [y.as_dict() for y in self.years]
         return out
 
-    def sentence(self, period_end: dt.date) -> str:
+    def sentence(self, period_end: dt.date, as_of: dt.date | None = None) -> str:
+        """What the requirement still needs, and by when; once a deadline has passed
+        (``as_of`` after it), what it lacked when it passed."""
         unit = "credit" if self.measure == "credits" else "item"
+
+        def short(amount: Decimal, detail: str, deadline: dt.date) -> str:
+            if as_of is not None and as_of > deadline:
+                units = f"{decimal_text(amount)} {unit}{'' if amount == 1 else 's'}"
+                return f"was {units} short {detail} when it ended {deadline}"
+            return f"needs {_more(amount, unit)} {detail} by {deadline}"
+
         parts = []
         if self.required is not None and self.counted < self.required:
-            parts.append(
-                f"needs {_more(self.missing, unit)} "
-                f"({decimal_text(self.counted)} of {decimal_text(self.required)}) "
-                f"by {period_end}"
-            )
+            counts = f"({decimal_text(self.counted)} of {decimal_text(self.required)})"
+            parts.append(short(self.missing, counts, period_end))
         for y in self.years:
             if not y.met:
-                parts.append(
-                    f"needs {_more(y.missing, unit)} in year {y.number} "
-                    f"({y.start} to {y.end}: {decimal_text(y.counted)} of "
-                    f"{decimal_text(y.required)}) by {y.end}"
+                detail = (
+                    f"in year {y.number} ({y.start} to {y.end}: {decimal_text(y.counted)} of "
+                    f"{decimal_text(y.required)})"
                 )
+                parts.append(short(y.missing, detail, y.end))
         if self.courses_missing:
-            parts.append("needs course " + ", ".join(self.courses_missing) + f" by {period_end}")
+            courses = ", ".join(self.courses_missing)
+            if as_of is not None and as_of > period_end:
+                parts.append(f"was missing course {courses} when it ended {period_end}")
+            else:
+                parts.append(f"needs course {courses} by {period_end}")
         if not parts:
             return f"{self.label}: met ({decimal_text(self.counted)} {unit}s)"
         return f"{self.label}: " + " and ".join(parts)

@@ -104,7 +104,7 @@ def holder_status(
         renewal = {
             "period": current.number,
             "requirements": [r.as_dict() for r in res],
-            "missing": [r.sentence(current.end) for r in res if not r.met],
+            "missing": [r.sentence(current.end, as_of) for r in res if not r.met],
             "can_invoice": all_met(res),
         }
     return status, renewal

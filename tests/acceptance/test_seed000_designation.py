@@ -186,7 +186,7 @@ def test_upload_of_event_after_7_31_2025_does_not_count_for_2022_2025(crp):
     assert doc["status"]["code"] == "expired"
     assert doc["status"]["expired_since"] == "2025-08-01"
     assert doc["renewal"]["missing"] == [
-        "CRP renewal credits: needs 3 more credits (27 of 30) by 2025-07-31"
+        "CRP renewal credits: was 3 credits short (27 of 30) when it ended 2025-07-31"
     ]
     wl = work_list(result)
     assert [(r["record"], r["action"], r["to"]) for r in wl["eligible"]] == [

@@ -354,7 +354,7 @@ def test_edge_period_with_no_items_expires(safety):
     assert doc["periods"][1]["credits"] == "0"
     assert doc["status"]["expired_since"] == "2012-01-01"
     assert doc["renewal"]["missing"] == [
-        "Safety training items: needs 2 more items (0 of 2) by 2011-12-31"
+        "Safety training items: was 2 items short (0 of 2) when it ended 2011-12-31"
     ]
     assert "  2. renewal period 1, 2011-01-01 to 2011-12-31: expired; 0 applied" in evaluation_text(
         result

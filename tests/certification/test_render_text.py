@@ -59,3 +59,24 @@ def test_a_period_line_gives_both_its_number_and_its_name(tmp_path):
     assert (
         "  1. renewal period 1, 2025-01-01 to 2026-12-31: in-progress; 1 applied, 1 credit" in lines
     )
+
+
+def test_missing_sentences_speak_of_a_passed_deadline_in_the_past(tmp_path):
+    """renewal.missing (JSON): "needs ... by" while the deadline is ahead; once it has
+    passed, what the requirement lacked when it ended (issue 14, item 6)."""
+    pol = policy_from_snippet(tmp_path, BODY)
+    records = [credit("a", "2026-03-01", 1)]
+    ahead, _ = evaluate_holder(pol, HOLDER, records, "2026-06-01")
+    assert ahead["renewal"]["missing"] == [
+        # each deadline on its own: year 1's has passed, the period's and year 2's are ahead
+        "CE credits: needs 3 more credits (1 of 4) by 2026-12-31 and was 2 credits short in "
+        "year 1 (2025-01-01 to 2025-12-31: 0 of 2) when it ended 2025-12-31 and needs 1 more "
+        "credit in year 2 (2026-01-01 to 2026-12-31: 1 of 2) by 2026-12-31"
+    ]
+    passed, _ = evaluate_holder(pol, HOLDER, records, "2027-02-01")
+    assert passed["status"]["code"] == "expired"
+    assert passed["renewal"]["missing"] == [
+        "CE credits: was 3 credits short (1 of 4) when it ended 2026-12-31 and was 2 credits "
+        "short in year 1 (2025-01-01 to 2025-12-31: 0 of 2) when it ended 2025-12-31 and was "
+        "1 credit short in year 2 (2026-01-01 to 2026-12-31: 1 of 2) when it ended 2026-12-31"
+    ]

@@ -251,8 +251,8 @@ def test_per_year_minimum_missed_in_one_year_while_the_total_is_met(tmp_path):
             "is not complete",
         }
         assert doc["renewal"]["missing"] == [
-            "CPE hours: needs 2 more credits in year 2 (2024-01-01 to 2024-12-31: 1 of 3) "
-            "by 2024-12-31"
+            "CPE hours: was 2 credits short in year 2 (2024-01-01 to 2024-12-31: 1 of 3) "
+            "when it ended 2024-12-31"
         ]
 
 
