@@ -35,7 +35,9 @@ _TIMESTAMP = re.compile(
     r"(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?"
     r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))?\Z"
 )
-_DURATION = re.compile(r"^\s*([0-9]+)\s+(day|days|week|weeks|month|months|year|years)\s*$")
+_UNIT = r"(day|days|week|weeks|month|months|year|years)"
+_DURATION = re.compile(rf"^\s*[0-9]+\s+{_UNIT}(\s+[0-9]+\s+{_UNIT})*\s*$")
+_DURATION_PART = re.compile(r"([0-9]+)\s+(days?|weeks?|months?|years?)")
 _UNIT_MONTHS = {"month": 1, "months": 1, "year": 12, "years": 12}
 _UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 ZONE_HINT = "use an IANA time zone name such as America/New_York or UTC"
@@ -44,18 +46,26 @@ _LONGEST_ZONE_NAME = 60
 
 
 def parse_duration(text: str, where: Location | None = None) -> Duration:
-    """``N unit`` as a :class:`Duration`; ``where``: its place in a policy file, where a
-    date computed from it past the calendar's end is reported."""
-    m = _DURATION.match(text)
-    if not m:
-        raise ValueError(f"'{shorten(text)}' is not a duration; write e.g. '365 days' or '1 year'")
-    if len(m.group(1).lstrip("0")) > INTEGER_DIGITS:  # also: int() refuses 4,300 digits
-        shown = f"{number_shown(m.group(1))} {m.group(2)}"
-        raise NumberRangeError(f"duration {shown} is out of range: {NUMBER_RANGE}")
-    n, unit = int(m.group(1)), m.group(2)
-    if unit in _UNIT_MONTHS:
-        return Duration(months=n * _UNIT_MONTHS[unit], days=0, where=where)
-    return Duration(months=0, days=n * _UNIT_DAYS[unit], where=where)
+    """``N unit [N unit ...]`` (``1 year``, ``1 year 30 days``) as a :class:`Duration`:
+    years and months add up to its months, weeks and days to its days (applied to a date
+    months first, then days). ``where``: its place in a policy file, where a date
+    computed from it past the calendar's end is reported."""
+    if not _DURATION.match(text):
+        raise ValueError(
+            f"'{shorten(text)}' is not a duration; write e.g. '365 days', '1 year' or "
+            "'1 year 30 days'"
+        )
+    months = days = 0
+    for m in _DURATION_PART.finditer(text):
+        if len(m.group(1).lstrip("0")) > INTEGER_DIGITS:  # also: int() refuses 4,300 digits
+            shown = f"{number_shown(m.group(1))} {m.group(2)}"
+            raise NumberRangeError(f"duration {shown} is out of range: {NUMBER_RANGE}")
+        n, unit = int(m.group(1)), m.group(2)
+        if unit in _UNIT_MONTHS:
+            months += n * _UNIT_MONTHS[unit]
+        else:
+            days += n * _UNIT_DAYS[unit]
+    return Duration(months=months, days=days, where=where)
 
 
 def _not_a_date(text: str) -> ValueError:

@@ -199,8 +199,10 @@ _NAME = "a name made of lower-case letters, digits{}, starting with a letter"
 _PATTERN_WORDS = {
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date written YYYY-MM-DD",
     r"^-?[0-9]+(\.[0-9]+)?$": "a decimal number (digits, an optional '-' and decimal part)",
-    r"^\s*[0-9]+\s+(day|days|week|weeks|month|months|year|years)\s*$": (
-        "a duration: one whole number and one unit (days, weeks, months or years), e.g. '3 years'"
+    r"^\s*[0-9]+\s+(day|days|week|weeks|month|months|year|years)"
+    r"(\s+[0-9]+\s+(day|days|week|weeks|month|months|year|years))*\s*$": (
+        "a duration: whole numbers, each with a unit (days, weeks, months or years), "
+        "e.g. '3 years' or '1 year 30 days'"
     ),
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
     r"(Z|[+-][0-9]{2}:?[0-9]{2})?$": _TIMESTAMP_WORDS,

@@ -241,7 +241,7 @@ def test_unknown_schema_name() -> None:
 
 def test_every_pattern_of_the_shipped_schemas_has_a_sentence() -> None:
     """A value failing a ``pattern`` is told what it should be, in words (issue: the error
-    for ``length: 1 year 30 days`` showed the raw regex)."""
+    for a duration such as ``length: 1 year 30 days`` showed the raw regex)."""
     patterns: set[str] = set()
 
     def walk(node: object) -> None:
@@ -259,13 +259,20 @@ def test_every_pattern_of_the_shipped_schemas_has_a_sentence() -> None:
     assert patterns and sorted(patterns - set(schema._PATTERN_WORDS)) == []
 
 
-def test_a_duration_with_two_units_is_explained_in_words(tmp_path: Path) -> None:
+def test_a_duration_that_is_not_one_is_explained_in_words(tmp_path: Path) -> None:
     text = (POLICIES / "werc-crp.yaml").read_text(encoding="utf-8")
     assert "length: 3 years" in text
     bad = tmp_path / "p.yaml"
-    bad.write_text(text.replace("length: 3 years", "length: 1 year 30 days", 1), "utf-8")
+    bad.write_text(text.replace("length: 3 years", "length: 1.5 years", 1), "utf-8")
     messages = [d.message for d in schema.validate_against(load_yaml_file(str(bad)), "policy")]
     assert messages == [
-        "'1 year 30 days' is not a duration: one whole number and one unit "
-        "(days, weeks, months or years), e.g. '3 years'"
+        "'1.5 years' is not a duration: whole numbers, each with a unit "
+        "(days, weeks, months or years), e.g. '3 years' or '1 year 30 days'"
     ]
+
+
+def test_a_duration_with_two_units_is_valid(tmp_path: Path) -> None:
+    text = (POLICIES / "werc-crp.yaml").read_text(encoding="utf-8")
+    good = tmp_path / "p.yaml"
+    good.write_text(text.replace("length: 3 years", "length: 1 year 30 days", 1), "utf-8")
+    assert schema.validate_against(load_yaml_file(str(good)), "policy") == []
