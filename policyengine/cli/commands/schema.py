@@ -18,7 +18,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "document",
         nargs="?",
         default="policy",
-        choices=("policy", "holder", "account", "cart", "scenarios", "sources", "evaluation"),
+        choices=(
+            "policy",
+            "holder",
+            "account",
+            "cart",
+            "scenarios",
+            "sources",
+            "evaluation",
+            "balance",
+            "redemption",
+        ),
         help="which document's schema to print (default: policy)",
     )
 
