@@ -276,3 +276,17 @@ def test_a_duration_with_two_units_is_valid(tmp_path: Path) -> None:
     good = tmp_path / "p.yaml"
     good.write_text(text.replace("length: 3 years", "length: 1 year 30 days", 1), "utf-8")
     assert schema.validate_against(load_yaml_file(str(good)), "policy") == []
+
+
+def test_every_shipped_schema_is_a_valid_draft_2020_12_schema() -> None:
+    """The package's own schemas are not checked against the meta-schema when loaded (it
+    cost about 10 ms a schema on every start of validate); they are checked here."""
+    import jsonschema
+
+    names = sorted(
+        p.name[: -len(".schema.json")]
+        for p in (ROOT / "policyengine" / "schema").glob("*.schema.json")
+    )
+    assert "policy" in names and "holder" in names
+    for name in names:
+        jsonschema.Draft202012Validator.check_schema(load_schema(name))
