@@ -61,7 +61,7 @@ class PackageBalance:
     package: Package
     used: Decimal
     remaining: Decimal
-    status: str  # "active", "expired", "used-up" or "not-yet-purchased"
+    status: str  # "active", "expired" or "used-up" (a package bought after the day is left out)
     expired_unused: Decimal  # credits lost when the package expired (0 unless expired)
 
 
