@@ -284,28 +284,36 @@ def cap_parents(units: Sequence[Unit], caps: dict[Cap, Decimal]) -> dict[Cap, Ca
 
 
 def _network(
-    tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]
+    tree: Tree,
+    units: Sequence[Unit],
+    caps: dict[Cap, Decimal],
+    spare_first: frozenset[str] = frozenset(),
 ) -> tuple[
     _Graph,
     dict[tuple[Any, ...], list[Unit]],
     dict[tuple[Any, ...], list[tuple[Node, int]]],
     dict[Node, Decimal],
+    dict[tuple[Any, ...], int],
 ]:
-    """The flow network: source -> caps (nested) -> merged units -> tree -> (demands)."""
+    """The flow network: source -> caps (nested) -> merged units -> tree -> (demands).
+    Units merge when they reach the same nodes under the same caps (and are alike in
+    ``spare_first``); the last map gives each merged group's inbound edge."""
     parents = cap_parents(units, caps)
     groups: dict[tuple[Any, ...], list[Unit]] = {}
     for u in units:
-        groups.setdefault((u.nodes, tuple(sorted(map(str, u.caps)))), []).append(u)
+        sig = (u.nodes, tuple(sorted(map(str, u.caps))), u.key in spare_first)
+        groups.setdefault(sig, []).append(u)
     g = _Graph()
     source = ("source",)
     infinite = sum((u.credits for u in units), ZERO) + 1
     for c, cap in caps.items():
         g.edge(("cap", parents[c]) if parents[c] is not None else source, ("cap", c), cap)
     group_edges: dict[tuple[Any, ...], list[tuple[Node, int]]] = {}
+    inbound: dict[tuple[Any, ...], int] = {}
     for sig, members in groups.items():
         node = ("group", sig)
         inner = _innermost(members[0].caps, parents)
-        g.edge(
+        inbound[sig] = g.edge(
             ("cap", inner) if inner is not None else source,
             node,
             sum((m.credits for m in members), ZERO),
@@ -315,13 +323,13 @@ def _network(
         ]
     for n in tree.parent:
         g.edge(("tree", n), ("tree", tree.parent[n]), infinite)
-    return g, groups, group_edges, tree.demands()
+    return g, groups, group_edges, tree.demands(), inbound
 
 
 def flow_fills(tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]) -> bool:
     """Whether some assignment meets every minimum (what :func:`max_flow_fill` answers
     first, without building the assignment). Raises CapsNotNested."""
-    g, _groups, _edges, demands = _network(tree, units, caps)
+    g, _groups, _edges, demands, _inbound = _network(tree, units, caps)
     sink = ("sink",)
     total = ZERO
     for n in (*tree.parent, ROOT):
@@ -332,11 +340,19 @@ def flow_fills(tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]) -> b
 
 
 def max_flow_fill(
-    tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]
+    tree: Tree,
+    units: Sequence[Unit],
+    caps: dict[Cap, Decimal],
+    spare_first: frozenset[str] = frozenset(),
 ) -> tuple[bool, Assignment]:
     """An assignment filling every node's demand if one exists (then True), else one
-    filling as much as possible (False). Raises CapsNotNested."""
-    g, groups, group_edges, demands = _network(tree, units, caps)
+    filling as much as possible (False). Raises CapsNotNested.
+
+    ``spare_first``: keys of units whose credits should be left unneeded where the
+    others can meet the same demands (records that may carry over, which only unneeded
+    credits do): among the assignments filling what this one fills, one that needs
+    the least of them."""
+    g, groups, group_edges, demands, inbound = _network(tree, units, caps, spare_first)
     source, sink = ("source",), ("sink",)
     # The most specific demands first: augmenting later never empties an edge into the
     # sink, so when not every minimum can be met the sub-categories are filled before
@@ -352,6 +368,8 @@ def max_flow_fill(
             demand_total += demands[n]
         flow += g.max_flow(source, sink)
     filled = flow >= demand_total
+    if spare_first:
+        _spare(g, [inbound[sig] for sig in groups if sig[2]], sink)
     out = Assignment()
     for sig, members in groups.items():
         for target, e in group_edges[sig]:
@@ -367,6 +385,51 @@ def max_flow_fill(
     for c, cap in caps.items():
         out.cap_left[c] = cap - sum((out.given(u.key) for u in units if c in u.caps), ZERO)
     return filled, out
+
+
+def _spare(g: _Graph, later: list[int], sink: Node) -> None:
+    """Move flow off the inbound edges ``later`` (of groups whose credits should stay
+    unneeded) onto other groups, keeping every other edge's flow into the sink: while a
+    residual path leads from such an edge's tail to its group without passing the sink
+    or adding flow to one of ``later``, send the group's flow round that cycle. Each
+    round lowers what ``later`` carry; none is left when no such path exists (a flow
+    needing less of them differs from this one by such cycles)."""
+    banned = set(later)
+    changed = True
+    while changed:
+        changed = False
+        for e in later:
+            head, tail = g.to[e], g.to[e ^ 1]
+            if g.cap[e ^ 1] <= 0:  # no flow through this group
+                continue
+            # breadth-first from the tail to the group, in the residual graph
+            came: dict[Node, int] = {}
+            queue = deque([tail])
+            seen = {tail}
+            while queue and head not in seen:
+                v = queue.popleft()
+                for f in g.adj.get(v, []):
+                    w = g.to[f]
+                    if g.cap[f] <= 0 or w in seen or w == sink or f in banned or f == e ^ 1:
+                        continue
+                    seen.add(w)
+                    came[w] = f
+                    queue.append(w)
+            if head not in seen:
+                continue
+            path = []
+            v = head
+            while v != tail:
+                f = came[v]
+                path.append(f)
+                v = g.to[f ^ 1]
+            amount = min([g.cap[e ^ 1], *(g.cap[f] for f in path)])
+            for f in path:
+                g.cap[f] -= amount
+                g.cap[f ^ 1] += amount
+            g.cap[e] += amount  # the group's inbound flow goes down by as much
+            g.cap[e ^ 1] -= amount
+            changed = True
 
 
 def _innermost(caps_of: Sequence[Cap], parents: dict[Cap, Cap | None]) -> Cap | None:

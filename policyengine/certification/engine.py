@@ -24,7 +24,7 @@ dropped silently. Rendering lives in ``outcome.py``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from policyengine.certification import adjustments as adj
@@ -120,7 +120,26 @@ class _Run:
 
     # -- periods ---------------------------------------------------------------
     def _measure(self, p: Period, applied: Sequence[Applied]) -> Measurement:
-        return self.requirements[p.kind].measure(applied, p.values(), self.holder, p.number)
+        return self.requirements[p.kind].measure(
+            applied, p.values(), self.holder, p.number, spare_first=self._may_carry(p)
+        )
+
+    def _may_carry(self, p: Period) -> Callable[[Applied], bool] | None:
+        """Which of ``p``'s records may carry over (``carry_over.where``; never late or
+        already carried ones): optimal allocation leaves their credits unneeded where
+        others can meet the same minimums, so that what may carry, does."""
+        rules = self.policy.carry_over
+        if rules is None or not self.discards:
+            return None
+        where = rules.where
+        scope = {**self.policy.base_values(), "holder": self.holder, "period": p.values()}
+
+        def may(a: Applied) -> bool:
+            if a.carried_from is not None or a.late:
+                return False
+            return where is None or where({**scope, "record": a.values()}) is True
+
+        return may
 
     def _apply(self, p: Period, candidates: list[Record], t: dt.date, apply_all: bool) -> None:
         valid = []

@@ -12,7 +12,7 @@ All arithmetic is exact (Decimal).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -262,7 +262,11 @@ class Requirements:
         holder: Mapping[str, Any],
         period_no: int = 0,
         optimal: bool | None = None,
+        spare_first: Callable[[Applied], bool] | None = None,
     ) -> Measurement:
+        """What ``applied`` counts toward each requirement. ``spare_first`` (optimal
+        allocation): records whose credits should be left unneeded where others can meet
+        the same minimums (those that may carry over)."""
         policy = self.policy
         scope = {**policy.base_values(), "period": period, "holder": holder}
         tree, years, caps = self.build(scope, period)
@@ -277,7 +281,12 @@ class Requirements:
         use_flow = self.optimal if optimal is None else optimal
         if use_flow:
             try:
-                _filled, assignment = al.max_flow_fill(tree, unit_caps, caps)
+                later = (
+                    frozenset(u.key for u, a in zip(units, applied, strict=True) if spare_first(a))
+                    if spare_first is not None
+                    else frozenset()
+                )
+                _filled, assignment = al.max_flow_fill(tree, unit_caps, caps, later)
             except al.CapsNotNested as err:
                 raise self._caps_error(err, applied) from None
         else:

@@ -657,3 +657,66 @@ def test_when_not_everything_can_be_met_sub_categories_are_filled_first():
     assert filled is False
     counts = out.counts(tree)
     assert (counts["wow"], counts["ps"], counts["edu"]) == (D(2), D(2), D(4))
+
+
+# -- credits that may carry over are left unneeded where others can do (issue 14, item 1)
+def brute_force_least(tree: Tree, units: list[Unit], caps: dict, later: set[str]) -> int | None:
+    """The fewest credits of the units in ``later`` that any split meeting every minimum
+    within the caps must count (None: no split meets them): :func:`brute_force` keeping,
+    for each partial state, the least of ``later``'s credits counted so far."""
+    nodes = [*tree.parent, ROOT]
+    index = {n: i for i, n in enumerate(nodes)}
+    mins = [int(tree.minimum.get(n, 0)) for n in nodes]
+    cap_list = list(caps)
+    states = {((0,) * len(nodes), (0,) * len(cap_list)): 0}
+    for u in units:
+        targets = [*u.nodes, ROOT]
+        lifts = [[index[m] for m in ancestors(tree.parent, n)] for n in targets]
+        covers = [j for j, c in enumerate(cap_list) if c in u.caps]
+        new: dict = {}
+        for split in splits(int(u.credits), len(targets) + 1):  # last: not counted
+            counted = int(u.credits) - split[-1]
+            add = [0] * len(nodes)
+            for lift, amount in zip(lifts, split, strict=False):
+                for i in lift:
+                    add[i] += amount
+            for (count, used), least in states.items():
+                used2 = list(used)
+                for j in covers:
+                    used2[j] += counted
+                if any(used2[j] > caps[cap_list[j]] for j in covers):
+                    continue
+                count2 = tuple(min(c + a, m) for c, a, m in zip(count, add, mins, strict=True))
+                key = (count2, tuple(used2))
+                value = least + (counted if u.key in later else 0)
+                if key not in new or value < new[key]:
+                    new[key] = value
+        states = new
+    met = [least for (count, _used), least in states.items() if count == tuple(mins)]
+    return min(met) if met else None
+
+
+def test_a_record_that_may_carry_is_left_unneeded_when_others_meet_the_minimums():
+    """The issue's case: total 10, x 2, y 2; x-early 5 [x], y-early 5 [y], x-late 5 [x]
+    may carry. The early records meet everything; x-late is needed for nothing."""
+    tree = Tree({"x": ROOT, "y": ROOT}, {ROOT: D(10), "x": D(2), "y": D(2)})
+    units = [Unit("xe", D(5), ("x",)), Unit("ye", D(5), ("y",)), Unit("xl", D(5), ("x",))]
+    filled, out = max_flow_fill(tree, units, {}, frozenset({"xl"}))
+    assert filled and out.given("xl") == 0 and out.given("xe") == out.given("ye") == 5
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(instances(), st.data())
+def test_max_flow_needs_the_least_of_what_may_carry(instance, data):
+    tree, units, caps = instance
+    later = {u.key for u in units if data.draw(st.booleans())}
+    filled, mf = max_flow_fill(tree, units, caps, frozenset(later))
+    plain_filled, _plain = max_flow_fill(tree, units, caps)
+    assert filled is plain_filled  # what is met does not change
+    counts = check_valid(tree, units, caps, mf)
+    if not filled:
+        return
+    assert meets(tree, counts)
+    needed = sum((mf.given(u.key) for u in units if u.key in later), D(0))
+    assert needed == brute_force_least(tree, units, caps, later)
+    event("some may-carry credits needed" if needed else "none needed")
