@@ -64,6 +64,8 @@ class _Run:
         # records found not needed while their period was still incomplete (they add
         # nothing it lacks: worth 0 credits, or only toward what is met or capped)
         self.unneeded_while_open: set[str] = set()
+        # carry_over.where of a period's records: {period number: {record key: answer}}
+        self.may_carry_known: dict[int, dict[tuple[str, Decimal, dt.date], bool]] = {}
         self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
         self.results: dict[int, list[RequirementResult]] = {}
         self.measurements: dict[int, Measurement] = {}
@@ -134,10 +136,18 @@ class _Run:
         where = rules.where
         scope = {**self.policy.base_values(), "holder": self.holder, "period": p.values()}
 
+        # a period measures the same records often: each answer is kept for the period
+        known = self.may_carry_known.setdefault(p.number, {})
+
         def may(a: Applied) -> bool:
             if a.carried_from is not None or a.late:
                 return False
-            return where is None or where({**scope, "record": a.values()}) is True
+            if where is None:
+                return True
+            key = (a.record.id, a.credits, a.effective_on)
+            if key not in known:
+                known[key] = where({**scope, "record": a.values()}) is True
+            return known[key]
 
         return may
 
