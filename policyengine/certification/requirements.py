@@ -280,12 +280,12 @@ class Requirements:
         ]
         use_flow = self.optimal if optimal is None else optimal
         if use_flow:
+            later = frozenset(
+                u.key
+                for u, a in zip(units, applied, strict=True)
+                if spare_first is not None and spare_first(a)
+            )
             try:
-                later = (
-                    frozenset(u.key for u, a in zip(units, applied, strict=True) if spare_first(a))
-                    if spare_first is not None
-                    else frozenset()
-                )
                 _filled, assignment = al.max_flow_fill(tree, unit_caps, caps, later)
             except al.CapsNotNested as err:
                 raise self._caps_error(err, applied) from None
