@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from policyengine.certification import allocation as al
+from policyengine.certification import maxflow as mf
 from policyengine.certification.requirement_result import (
     RequirementResult,
     YearResult,
@@ -251,7 +252,7 @@ class Requirements:
             u = self.unit(a, match, years, tree, period_no)
             units.append(al.Unit(u.key, u.credits, u.nodes, tuple(c for c in caps if match[c[1]])))
         try:
-            return al.flow_fills(tree, units, caps)
+            return mf.flow_fills(tree, units, caps)
         except al.CapsNotNested as err:
             raise self._caps_error(err, applied) from None
 
@@ -286,7 +287,7 @@ class Requirements:
                 if spare_first is not None and spare_first(a)
             )
             try:
-                _filled, assignment = al.max_flow_fill(tree, unit_caps, caps, later)
+                _filled, assignment = mf.max_flow_fill(tree, unit_caps, caps, later)
             except al.CapsNotNested as err:
                 raise self._caps_error(err, applied) from None
         else:

@@ -26,10 +26,9 @@ from policyengine.certification.allocation import (
     Tree,
     Unit,
     add_surplus,
-    cap_parents,
     first_fit,
-    max_flow_fill,
 )
+from policyengine.certification.maxflow import cap_parents, max_flow_fill
 
 D = Decimal
 

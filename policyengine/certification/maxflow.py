@@ -1,0 +1,270 @@
+"""Maximum flow for optimal allocation (docs/requirements.md, ``order: optimal``).
+
+The network: source -> caps (nested) -> merged units -> requirement tree -> sink, where
+the edge from a node to the sink carries the node's *own demand* (what it needs less
+what its children need). Every minimum is met exactly when the maximum flow fills every
+demand edge; the deepest demands are filled first. Units with the same signature are
+merged before the flow (interchangeable) and split back in the order given, so the graph
+stays small and earlier units are used first. Dinic's algorithm, in exact decimals;
+credits that may carry over are then moved off where others can meet the same demands
+(:func:`max_flow_fill`'s ``spare_first``). The types are :mod:`allocation`'s.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from policyengine.certification.allocation import (
+    ROOT,
+    Assignment,
+    Cap,
+    CapsNotNested,
+    Node,
+    Tree,
+    Unit,
+)
+from policyengine.decimals import ZERO
+
+
+class _Graph:
+    def __init__(self) -> None:
+        self.adj: dict[Node, list[int]] = {}
+        self.to: list[Node] = []
+        self.cap: list[Decimal] = []
+
+    def edge(self, a: Node, b: Node, cap: Decimal) -> int:
+        self.adj.setdefault(a, []).append(len(self.to))
+        self.to.append(b)
+        self.cap.append(cap)
+        self.adj.setdefault(b, []).append(len(self.to))
+        self.to.append(a)
+        self.cap.append(ZERO)
+        return len(self.to) - 2
+
+    def flow_on(self, e: int) -> Decimal:
+        return self.cap[e ^ 1]
+
+    def max_flow(self, s: Node, t: Node) -> Decimal:
+        total = ZERO
+        while True:
+            level = {s: 0}
+            queue = deque([s])
+            while queue:
+                v = queue.popleft()
+                for e in self.adj.get(v, []):
+                    w = self.to[e]
+                    if self.cap[e] > 0 and w not in level:
+                        level[w] = level[v] + 1
+                        queue.append(w)
+            if t not in level:
+                return total
+            nxt = dict.fromkeys(level, 0)
+            while True:
+                got = self._push(s, t, Decimal("Infinity"), level, nxt)
+                if got <= 0:
+                    break
+                total += got
+
+    def _push(
+        self, v: Node, t: Node, limit: Decimal, level: dict[Node, int], nxt: dict[Node, int]
+    ) -> Decimal:
+        """One augmenting path from ``v`` to ``t`` in the level graph (Dinic)."""
+        if v == t:
+            return limit
+        edges = self.adj.get(v, [])
+        while nxt[v] < len(edges):
+            e = edges[nxt[v]]
+            w = self.to[e]
+            if self.cap[e] > 0 and level.get(w) == level[v] + 1:
+                got = self._push(w, t, min(limit, self.cap[e]), level, nxt)
+                if got > 0:
+                    self.cap[e] -= got
+                    self.cap[e ^ 1] += got
+                    return got
+            nxt[v] += 1
+        return ZERO
+
+
+def cap_parents(units: Sequence[Unit], caps: dict[Cap, Decimal]) -> dict[Cap, Cap | None]:
+    """The nesting of caps over ``units`` (the smallest cap containing each cap), or
+    :class:`CapsNotNested` when two caps overlap without one containing the other."""
+    covered = {c: frozenset(u.key for u in units if c in u.caps) for c in caps}
+    order = list(caps)
+    parents: dict[Cap, Cap | None] = {}
+    for i, a in enumerate(order):
+        best: Cap | None = None
+        for j, b in enumerate(order):
+            if a == b:
+                continue
+            shared = covered[a] & covered[b]
+            if shared and not (covered[a] <= covered[b] or covered[b] <= covered[a]):
+                raise CapsNotNested(a, b, sorted(shared)[0])
+            # b contains a (equal sets: the later one nests in the earlier one)
+            contains = covered[a] < covered[b] or (covered[a] == covered[b] and j < i)
+            if contains and (
+                best is None
+                or len(covered[b]) < len(covered[best])
+                or (covered[b] == covered[best] and j > order.index(best))
+            ):
+                best = b
+        parents[a] = best
+    return parents
+
+
+def _network(
+    tree: Tree,
+    units: Sequence[Unit],
+    caps: dict[Cap, Decimal],
+    spare_first: frozenset[str] = frozenset(),
+) -> tuple[
+    _Graph,
+    dict[tuple[Any, ...], list[Unit]],
+    dict[tuple[Any, ...], list[tuple[Node, int]]],
+    dict[Node, Decimal],
+    dict[tuple[Any, ...], int],
+]:
+    """The flow network: source -> caps (nested) -> merged units -> tree -> (demands).
+    Units merge when they reach the same nodes under the same caps (and are alike in
+    ``spare_first``); the last map gives each merged group's inbound edge."""
+    parents = cap_parents(units, caps)
+    groups: dict[tuple[Any, ...], list[Unit]] = {}
+    for u in units:
+        sig = (u.nodes, tuple(sorted(map(str, u.caps))), u.key in spare_first)
+        groups.setdefault(sig, []).append(u)
+    g = _Graph()
+    source = ("source",)
+    infinite = sum((u.credits for u in units), ZERO) + 1
+    for c, cap in caps.items():
+        g.edge(("cap", parents[c]) if parents[c] is not None else source, ("cap", c), cap)
+    group_edges: dict[tuple[Any, ...], list[tuple[Node, int]]] = {}
+    inbound: dict[tuple[Any, ...], int] = {}
+    for sig, members in groups.items():
+        node = ("group", sig)
+        inner = _innermost(members[0].caps, parents)
+        inbound[sig] = g.edge(
+            ("cap", inner) if inner is not None else source,
+            node,
+            sum((m.credits for m in members), ZERO),
+        )
+        group_edges[sig] = [
+            (n, g.edge(node, ("tree", n), infinite)) for n in (*members[0].nodes, ROOT)
+        ]
+    for n in tree.parent:
+        g.edge(("tree", n), ("tree", tree.parent[n]), infinite)
+    return g, groups, group_edges, tree.demands(), inbound
+
+
+def flow_fills(tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]) -> bool:
+    """Whether some assignment meets every minimum (what :func:`max_flow_fill` answers
+    first, without building the assignment). Raises CapsNotNested."""
+    g, _groups, _edges, demands, _inbound = _network(tree, units, caps)
+    sink = ("sink",)
+    total = ZERO
+    for n in (*tree.parent, ROOT):
+        if demands[n] > 0:
+            g.edge(("tree", n), sink, demands[n])
+            total += demands[n]
+    return g.max_flow(("source",), sink) >= total
+
+
+def max_flow_fill(
+    tree: Tree,
+    units: Sequence[Unit],
+    caps: dict[Cap, Decimal],
+    spare_first: frozenset[str] = frozenset(),
+) -> tuple[bool, Assignment]:
+    """An assignment filling every node's demand if one exists (then True), else one
+    filling as much as possible (False). Raises CapsNotNested.
+
+    ``spare_first``: keys of units whose credits should be left unneeded where the
+    others can meet the same demands (records that may carry over, which only unneeded
+    credits do): among the assignments filling what this one fills, one that needs
+    the least of them."""
+    g, groups, group_edges, demands, inbound = _network(tree, units, caps, spare_first)
+    source, sink = ("source",), ("sink",)
+    # The most specific demands first: augmenting later never empties an edge into the
+    # sink, so when not every minimum can be met the sub-categories are filled before
+    # their parents' own demands (which requirement shows "missing" is then not arbitrary).
+    by_depth: dict[int, list[Node]] = {}
+    for n in (*tree.parent, ROOT):
+        if demands[n] > 0:
+            by_depth.setdefault(len(tree.chain(n)), []).append(n)
+    demand_total = flow = ZERO
+    for depth in sorted(by_depth, reverse=True):
+        for n in by_depth[depth]:
+            g.edge(("tree", n), sink, demands[n])
+            demand_total += demands[n]
+        flow += g.max_flow(source, sink)
+    filled = flow >= demand_total
+    if spare_first:
+        _spare(g, [inbound[sig] for sig in groups if sig[2]], sink)
+    out = Assignment()
+    for sig, members in groups.items():
+        for target, e in group_edges[sig]:
+            amount = g.flow_on(e)
+            for m in members:  # earlier units first
+                if amount <= 0:
+                    break
+                take = min(amount, m.credits - out.given(m.key))
+                out.give(m.key, target, take, needed=True)
+                amount -= take
+        for m in members:
+            out.parts.setdefault(m.key, [])
+    for c, cap in caps.items():
+        out.cap_left[c] = cap - sum((out.given(u.key) for u in units if c in u.caps), ZERO)
+    return filled, out
+
+
+def _spare(g: _Graph, later: list[int], sink: Node) -> None:
+    """Move flow off the inbound edges ``later`` (of groups whose credits should stay
+    unneeded) onto other groups, keeping every other edge's flow into the sink: while a
+    residual path leads from such an edge's tail to its group without passing the sink
+    or adding flow to one of ``later``, send the group's flow round that cycle. Each
+    round lowers what ``later`` carry; none is left when no such path exists (a flow
+    needing less of them differs from this one by such cycles)."""
+    banned = set(later)
+    changed = True
+    while changed:
+        changed = False
+        for e in later:
+            head, tail = g.to[e], g.to[e ^ 1]
+            if g.cap[e ^ 1] <= 0:  # no flow through this group
+                continue
+            # breadth-first from the tail to the group, in the residual graph
+            came: dict[Node, int] = {}
+            queue = deque([tail])
+            seen = {tail}
+            while queue and head not in seen:
+                v = queue.popleft()
+                for f in g.adj.get(v, []):
+                    w = g.to[f]
+                    if g.cap[f] <= 0 or w in seen or w == sink or f in banned or f == e ^ 1:
+                        continue
+                    seen.add(w)
+                    came[w] = f
+                    queue.append(w)
+            if head not in seen:
+                continue
+            path = []
+            v = head
+            while v != tail:
+                f = came[v]
+                path.append(f)
+                v = g.to[f ^ 1]
+            amount = min([g.cap[e ^ 1], *(g.cap[f] for f in path)])
+            for f in path:
+                g.cap[f] -= amount
+                g.cap[f ^ 1] += amount
+            g.cap[e] += amount  # the group's inbound flow goes down by as much
+            g.cap[e ^ 1] -= amount
+            changed = True
+
+
+def _innermost(caps_of: Sequence[Cap], parents: dict[Cap, Cap | None]) -> Cap | None:
+    for c in caps_of:
+        if not any(parents.get(o) == c for o in caps_of if o != c):
+            return c
+    return None
