@@ -234,9 +234,16 @@ class _Run:
 
     def _complete(self, p: Period, t: dt.date) -> None:
         """Mark ``p`` complete at replay time ``t``. The completion date is the last applied
-        item's completion date, or the period start when every item predates it; for the
-        initial period in that case the ``certification_date`` option decides (seed 002)."""
-        last = max((a.effective_on for a in p.applied), default=p.start)
+        item's completion date (``periods.completion_date: recorded``: the date it was
+        recorded), or the period start when every item predates it; for the initial
+        period in that case the ``certification_date`` option decides (seed 002)."""
+        assert self.policy.periods is not None
+        if self.policy.periods.completion_date == "recorded":  # never before it was earned
+            last = max(
+                (max(a.effective_on, a.record.recorded_on) for a in p.applied), default=p.start
+            )
+        else:
+            last = max((a.effective_on for a in p.applied), default=p.start)
         if last < p.start and p.kind == "initial" and self.policy.certification_date == "last-item":
             p.completed_on = last
         else:

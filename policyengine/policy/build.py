@@ -278,6 +278,7 @@ class _Sections:
             one("renewal"),
             self.duration(section.get("grace")),
             self.duration(section.get("window")),
+            section.get("completion_date", "earned"),
         )
 
     def carry_over(self) -> CarryOver | None:

@@ -109,6 +109,9 @@ class Periods:
     renewal: PeriodRules | None
     grace: Duration | None = None
     window: Duration | None = None
+    # the date a period counts as completed on: the last applied record's earned
+    # (effective) date, or the date it was recorded
+    completion_date: Literal["earned", "recorded"] = "earned"
 
     def of(self, kind: str) -> PeriodRules:
         rules = self.initial if kind == "initial" else self.renewal
