@@ -465,35 +465,9 @@ def splits(total: int, k: int) -> Iterator[tuple[int, ...]]:
 
 def brute_force(tree: Tree, units: list[Unit], caps: dict) -> bool:
     """Whether some split of every unit's integer credits among its nodes, the total
-    and "not counted" keeps every cap and meets every minimum. Every split of every unit
-    is tried; partial results that are the same for what is left to decide (each node's
-    count so far, capped at its minimum, and each cap's use) are kept once."""
-    nodes = [*tree.parent, ROOT]
-    index = {n: i for i, n in enumerate(nodes)}
-    mins = [int(tree.minimum.get(n, 0)) for n in nodes]
-    cap_list = list(caps)
-    states = {((0,) * len(nodes), (0,) * len(cap_list))}
-    for u in units:
-        targets = [*u.nodes, ROOT]
-        lifts = [[index[m] for m in ancestors(tree.parent, n)] for n in targets]
-        covers = [j for j, c in enumerate(cap_list) if c in u.caps]
-        new = set()
-        for split in splits(int(u.credits), len(targets) + 1):  # last: not counted
-            counted = int(u.credits) - split[-1]
-            add = [0] * len(nodes)
-            for lift, amount in zip(lifts, split, strict=False):  # split[-1]: not counted
-                for i in lift:
-                    add[i] += amount
-            for count, used in states:
-                used2 = list(used)
-                for j in covers:
-                    used2[j] += counted
-                if any(used2[j] > caps[cap_list[j]] for j in covers):
-                    continue
-                count2 = tuple(min(c + a, m) for c, a, m in zip(count, add, mins, strict=True))
-                new.add((count2, tuple(used2)))
-        states = new
-    return any(count == tuple(mins) for count, _used in states)
+    and "not counted" keeps every cap and meets every minimum (:func:`brute_force_least`
+    with nothing to spare)."""
+    return brute_force_least(tree, units, caps, set()) is not None
 
 
 def brute_force_literal(tree: Tree, units: list[Unit], caps: dict) -> bool:
@@ -660,9 +634,12 @@ def test_when_not_everything_can_be_met_sub_categories_are_filled_first():
 
 # -- credits that may carry over are left unneeded where others can do (issue 14, item 1)
 def brute_force_least(tree: Tree, units: list[Unit], caps: dict, later: set[str]) -> int | None:
-    """The fewest credits of the units in ``later`` that any split meeting every minimum
-    within the caps must count (None: no split meets them): :func:`brute_force` keeping,
-    for each partial state, the least of ``later``'s credits counted so far."""
+    """The fewest credits of the units in ``later`` that a split meeting every minimum
+    within the caps must count (None: no split meets them). Every split of every unit's
+    integer credits among its nodes, the total and "not counted" is tried; partial
+    results that are the same for what is left to decide (each node's count so far,
+    capped at its minimum, and each cap's use) are kept once, with the least of
+    ``later``'s credits counted to reach them."""
     nodes = [*tree.parent, ROOT]
     index = {n: i for i, n in enumerate(nodes)}
     mins = [int(tree.minimum.get(n, 0)) for n in nodes]
