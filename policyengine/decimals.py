@@ -71,7 +71,12 @@ def fraction_digits(value: Decimal) -> int:
 
 def in_range(value: Decimal) -> bool:
     """Whether ``value`` is within the numeric range (12 digits before the point, 6 after)."""
-    return within_magnitude(value) and fraction_digits(value) <= FRACTION_DIGITS
+    if not within_magnitude(value):
+        return False
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -FRACTION_DIGITS:
+        return True  # at most six digits after the point, whatever they are (the usual case)
+    return fraction_digits(value) <= FRACTION_DIGITS
 
 
 def check_number(value: Decimal, what: str, text: str | None = None) -> Decimal:

@@ -110,6 +110,8 @@ def parse_decimal(raw: Any, what: str) -> Decimal:
     (``decimals.check_number``: a :class:`NumberRangeError`, a ``ValueError``)."""
     if isinstance(raw, bool):
         raise ValueError(f"{what} must be a number, not {str(raw).lower()}")
+    if type(raw) is int and 0 <= raw < NUMBER_LIMIT:  # the usual case, in range as it is
+        return Decimal(raw)
     text: str | None = None
     if isinstance(raw, (int, Decimal)):
         value = Decimal(raw)
