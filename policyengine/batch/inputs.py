@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from policyengine.errors import Diagnostic, Location, PolicyError
-from policyengine.load.fast import NotFast, parse_json, validator
+from policyengine.load.fast import NotFast, NotJson, parse_json, validator
 from policyengine.load.kinds import document_kind, iter_files
 from policyengine.load.paths import (
     REGULAR_HINT,
@@ -65,9 +65,13 @@ class Task:
 
 def line_task(name: str, number: int, raw: bytes | str) -> Task:
     """The task of JSONL line ``number`` of ``name``; a line that is not valid UTF-8
-    becomes an error record at the first bad byte, the run going on."""
+    becomes an error record at the first bad byte, the run going on. A byte order mark
+    at the start of the file is not part of the first line."""
     if isinstance(raw, str):
-        return Task("line", f"{name}:{number}", text=raw, path=name, line=number)
+        text = raw[1:] if number == 1 and raw.startswith("\ufeff") else raw
+        return Task("line", f"{name}:{number}", text=text, path=name, line=number)
+    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -199,12 +203,28 @@ def _read(path: str) -> str:
         return ""  # the positional loader says what is wrong
 
 
-def _fast(text: str, policy: Policy, where: str) -> tuple[Holder, list[Record]] | None:
-    """The holder from a JSON document with no problem, else None."""
+def _fast(
+    text: str, policy: Policy, where: str, line: int | None = None, path: str = ""
+) -> tuple[Holder, list[Record]] | None:
+    """The holder from a JSON document with no problem, else None. ``line``: the text is
+    that line of the JSONL file ``path``, which must be JSON: its syntax error is the
+    diagnostic (a holder file may be YAML; the positional loader reports its problems)."""
     if not text or len(text) > MAX_LINE_BYTES:
         return None
     try:
         data = parse_json(text)
+    except NotJson as err:
+        if line is None:
+            return None
+        raise PolicyError(
+            Diagnostic(
+                f"not JSON: {err.message}",
+                Location(path, line, err.col),
+                hint='each line of a JSONL file is one JSON object: {"holder": {...}, '
+                '"records": [...]}',
+                code="batch.json",
+            )
+        ) from None
     except NotFast:
         return None
     if not validator("holder")(data):
@@ -237,7 +257,7 @@ def _from_line(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:
                 code="batch.too-large",
             )
         )
-    fast = _fast(task.text, policy, task.where)
+    fast = _fast(task.text.rstrip("\r\n"), policy, task.where, task.line, task.path)
     if fast is not None:
         return fast
     # The slow path, for its diagnostics: the line alone, read with positions that are

@@ -28,6 +28,14 @@ class NotFast(ValueError):
     """The fast path cannot take this document (malformed, a repeated key, invalid)."""
 
 
+class NotJson(NotFast):
+    """The text is not JSON at all: ``message`` at ``line``/``col`` (1-based)."""
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(f"{message} (line {line}, column {col})")
+        self.message, self.line, self.col = message, line, col
+
+
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -39,11 +47,14 @@ def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_json(text: str) -> Any:
     """A JSON document as the positional loader would read it (integers as ``int``,
-    other numbers as ``Decimal``); :class:`NotFast` when it is not plain, valid JSON."""
+    other numbers as ``Decimal``); :class:`NotFast` when it is not plain, valid JSON
+    (:class:`NotJson` when it is not JSON at all)."""
     try:
         return json.loads(
             text, parse_float=Decimal, parse_constant=_refuse, object_pairs_hook=_no_repeats
         )
+    except json.JSONDecodeError as err:
+        raise NotJson(err.msg, err.lineno, err.colno) from None
     # ArithmeticError: decimal.InvalidOperation for an exponent Decimal cannot hold; the
     # positional loader reports it at its line and column
     except (ValueError, ArithmeticError, RecursionError) as err:

@@ -99,7 +99,37 @@ def test_an_unfinished_line_is_reported_on_that_line(tmp_path, cli):
     done = cli("batch", GMS, path, "--as-of", AS_OF)
     assert done.returncode == 1
     error = json.loads(done.stdout)["error"][0]
-    assert (error["line"], error["code"]) == (1, "yaml.syntax"), error
+    assert (error["line"], error["col"], error["code"]) == (1, 19, "batch.json"), error
+    assert error["message"] == "not JSON: Expecting value"
+
+
+def test_a_line_must_be_json_not_yaml(tmp_path, cli):
+    """A JSONL line is JSON: YAML's flow style (accepted before, through the positional
+    loader) and stray text are refused at the line and column json reports."""
+    path = tmp_path / "pop.jsonl"
+    path.write_text(
+        '{holder: {id: a, designated_on: 2022-06-15}}\n]\n{"holder": {"id": "b"}}\n',
+        encoding="utf-8",
+    )
+    done = cli("batch", GMS, path, "--as-of", AS_OF)
+    assert done.returncode == 1
+    errors = [json.loads(line)["error"][0] for line in done.stdout.splitlines()]
+    assert [(e["line"], e["col"], e["code"]) for e in errors[:2]] == [
+        (1, 2, "batch.json"),
+        (2, 1, "batch.json"),
+    ]
+    assert errors[0]["message"] == "not JSON: Expecting property name enclosed in double quotes"
+    assert errors[2]["code"] != "batch.json"  # JSON, but not a whole holder: the schema says
+
+
+def test_a_byte_order_mark_before_the_first_line_is_skipped(tmp_path, cli):
+    path = tmp_path / "pop.jsonl"
+    path.write_bytes(
+        b'\xef\xbb\xbf{"holder": {"id": "a", "designated_on": "2022-06-15"}, "records": []}\n'
+    )
+    done = cli("batch", GMS, path, "--as-of", AS_OF)
+    assert done.returncode == 0, done.stdout
+    assert json.loads(done.stdout)["holder"] == "a"
 
 
 @pytest.mark.parametrize("output", ["jsonl", "csv", "json"])
