@@ -116,9 +116,12 @@ def _make(
     assert policy.periods is not None
     grace, window = policy.periods.grace, policy.periods.window
     grace_end = add_duration(end, grace) if grace is not None else end
-    window_start = (
-        max(start, add_duration(_day_after(end, rules), -window)) if window is not None else start
-    )
+    if window is None:
+        window_start = start
+    elif policy.periods.window_from == "end":  # "N months before the last valid day"
+        window_start = max(start, add_duration(end, -window))
+    else:  # "N months before the first expired day" (the day after the end)
+        window_start = max(start, add_duration(_day_after(end, rules), -window))
     return Period(number, rules.kind, renewal, start, end, grace_end, window_start)
 
 

@@ -279,6 +279,7 @@ class _Sections:
             self.duration(section.get("grace")),
             self.duration(section.get("window")),
             section.get("completion_date", "earned"),
+            section.get("window_from", "day-after-end"),
         )
 
     def carry_over(self) -> CarryOver | None:

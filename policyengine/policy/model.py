@@ -112,6 +112,8 @@ class Periods:
     # the date a period counts as completed on: the last applied record's earned
     # (effective) date, or the date it was recorded
     completion_date: Literal["earned", "recorded"] = "earned"
+    # what `window` counts back from: the first expired day (end + 1 day) or the end
+    window_from: Literal["day-after-end", "end"] = "day-after-end"
 
     def of(self, kind: str) -> PeriodRules:
         rules = self.initial if kind == "initial" else self.renewal

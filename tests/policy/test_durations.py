@@ -60,21 +60,29 @@ requirements:
     assert first["grace_end"] == "2026-04-16"
 
 
-def test_a_window_of_two_months_opens_two_months_before_the_first_expired_day(tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("option", "opens"),
+    [
+        ("", "2025-06-01"),
+        ("  window_from: day-after-end\n", "2025-06-01"),
+        ("  window_from: end\n", "2025-05-31"),
+    ],
+)
+def test_a_window_of_two_months_counts_back_by_calendar_months(tmp_path, option, opens) -> None:
     """docs/requirements.md: the end is the last valid day; the window counts back from
-    the day after it, by calendar months."""
+    the day after it (the first expired day), or with ``window_from: end`` from the end."""
     pol = policy_from_snippet(
         tmp_path,
-        """\
+        f"""\
 periods:
   renewal:
     start: date(2022, 8, 1)
     length: 3 years
   window: 2 months
-requirements:
+{option}requirements:
   - id: total
     min: 1
 """,
     )
     doc, _ = evaluate_holder(pol, {"id": "h"}, [], "2025-07-01")
-    assert (period(doc, 1)["end"], period(doc, 1)["window_start"]) == ("2025-07-31", "2025-06-01")
+    assert (period(doc, 1)["end"], period(doc, 1)["window_start"]) == ("2025-07-31", opens)

@@ -34,6 +34,7 @@ DEFAULTS = [
     (model.Policy, "certification_date", "/properties/certification_date"),
     (model.PeriodRules, "layout", "/properties/periods/properties/renewal/properties/layout"),
     (model.Periods, "completion_date", "/properties/periods/properties/completion_date"),
+    (model.Periods, "window_from", "/properties/periods/properties/window_from"),
     (model.Requirement, "measure", "/$defs/requirement/properties/measure"),
     (model.Requirement, "carried_may_count", "/$defs/requirement/properties/carried_may_count"),
     (model.PerYear, "years", "/$defs/requirement/properties/per_year/properties/years"),
