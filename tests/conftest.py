@@ -11,7 +11,8 @@ Fixtures:
 - ``unblock``: ``unblock(path)`` keeps a reader of the FIFO at ``path`` from waiting
   forever: after GRACE seconds the FIFO is opened for writing and closed again (now and
   then), so a reader stuck in ``open`` sees an empty file and the test fails instead of
-  hanging;
+  hanging; ``unblock.released`` lists the FIFOs where a reader was found waiting (what a
+  test asserts, rather than how long the command took);
 
 Plain helpers (paths, evaluation shortcuts, policy snippets) are in ``tests/helpers.py``.
 """
@@ -66,10 +67,21 @@ def cli(
     yield run
 
 
+class Unblocker:
+    """``unblock(path)`` watches a FIFO; ``released``: those a reader was found waiting on."""
+
+    def __init__(self) -> None:
+        self.fifos: list[Path] = []
+        self.released: list[Path] = []
+
+    def __call__(self, fifo: Path) -> None:
+        self.fifos.append(fifo)
+
+
 @pytest.fixture
-def unblock() -> Iterator[Callable[[Path], None]]:
+def unblock() -> Iterator[Unblocker]:
     """See the module docstring."""
-    fifos: list[Path] = []
+    watched = Unblocker()
     stop = threading.Event()
 
     def watch() -> None:
@@ -77,12 +89,13 @@ def unblock() -> Iterator[Callable[[Path], None]]:
         while not stop.wait(0.2):
             if time.monotonic() - start < GRACE:
                 continue
-            for fifo in fifos:
+            for fifo in watched.fifos:
                 with contextlib.suppress(OSError):  # fails unless a reader has it open
                     os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                    watched.released.append(fifo)
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
-    yield fifos.append
+    yield watched
     stop.set()
     thread.join()
