@@ -69,14 +69,17 @@ def fraction_digits(value: Decimal) -> int:
     return max(0, -exponent - trailing) if any(digits) else 0
 
 
-def in_range(value: Decimal) -> bool:
-    """Whether ``value`` is within the numeric range (12 digits before the point, 6 after)."""
-    if not within_magnitude(value):
-        return False
+def few_decimals(value: Decimal) -> bool:
+    """Whether ``value`` needs at most six digits after the point."""
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -FRACTION_DIGITS:
-        return True  # at most six digits after the point, whatever they are (the usual case)
+        return True  # at most six digits written, whatever they are (the usual case)
     return fraction_digits(value) <= FRACTION_DIGITS
+
+
+def in_range(value: Decimal) -> bool:
+    """Whether ``value`` is within the numeric range (12 digits before the point, 6 after)."""
+    return within_magnitude(value) and few_decimals(value)
 
 
 def check_number(value: Decimal, what: str, text: str | None = None) -> Decimal:
@@ -91,7 +94,7 @@ def check_number(value: Decimal, what: str, text: str | None = None) -> Decimal:
 def round_fraction(value: Decimal, rounding: str = ROUND_FLOOR) -> Decimal:
     """A computed value (minutes from timestamps, credits from minutes) with at most six
     decimals, so it is in the range numbers are read in; as few digits as it needs."""
-    if fraction_digits(value) <= FRACTION_DIGITS or not within_magnitude(value):
+    if few_decimals(value) or not within_magnitude(value):
         return value  # nothing to round, or out of range anyway (check_number says so)
     rounded = value.quantize(_STEP, rounding=rounding)
     if rounded == rounded.to_integral_value():
