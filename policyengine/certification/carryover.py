@@ -11,7 +11,7 @@ carry again. Both periods record the move (``carried_out`` / ``carried_in``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,26 @@ from typing import Any
 from policyengine.certification.periods import Period
 from policyengine.certification.requirements import Applied, Measurement, Requirements
 from policyengine.policy.model import Policy, resolve_amount
+
+
+def may_carry(
+    policy: Policy, holder: Mapping[str, Any], period: Period
+) -> Callable[[Applied], bool] | None:
+    """Whether a record of ``period`` may carry over: it passes ``carry_over.where`` and
+    is neither late nor carried in itself (None: the policy has no carry-over). Also what
+    optimal allocation leaves unneeded first, so that what may carry, does."""
+    rules = policy.carry_over
+    if rules is None:
+        return None
+    where = rules.where
+    scope = {**policy.base_values(), "holder": holder, "period": period.values()}
+
+    def may(a: Applied) -> bool:
+        if a.carried_from is not None or a.late:
+            return False
+        return where is None or where({**scope, "record": a.values()}) is True
+
+    return may
 
 
 def carry(
@@ -33,7 +53,8 @@ def carry(
     """Move the unneeded credits of ``source`` to ``target``; return what ``target``
     receives. ``source.applied`` loses the carried parts."""
     rules = policy.carry_over
-    if rules is None or source.completed_on is None:
+    may = may_carry(policy, holder, source)
+    if rules is None or may is None or source.completed_on is None:
         return []
     scope = {**policy.base_values(), "holder": holder, "period": source.values()}
     limit = resolve_amount(rules.max, scope)
@@ -58,7 +79,7 @@ def carry(
             break
         if amount <= 0:
             continue
-        if rules.where is not None and rules.where({**scope, "record": a.values()}) is not True:
+        if not may(a):
             continue
         take = min(amount, left)
         left -= take

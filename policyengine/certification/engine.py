@@ -31,7 +31,7 @@ from policyengine.certification import adjustments as adj
 from policyengine.certification import dispositions as why
 from policyengine.certification import optimal
 from policyengine.certification.actions import suggest_actions
-from policyengine.certification.carryover import carry
+from policyengine.certification.carryover import carry, may_carry
 from policyengine.certification.periods import Period, initial_period, next_period
 from policyengine.certification.requirement_result import RequirementResult
 from policyengine.certification.requirements import Applied, Measurement, Requirements
@@ -65,7 +65,7 @@ class _Run:
         # nothing it lacks: worth 0 credits, or only toward what is met or capped)
         self.unneeded_while_open: set[str] = set()
         # carry_over.where of a period's records: {period number: {record key: answer}}
-        self.may_carry_known: dict[int, dict[tuple[str, Decimal, dt.date], bool]] = {}
+        self.may_carry_known: dict[int, dict[tuple[object, ...], bool]] = {}
         self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
         self.results: dict[int, list[RequirementResult]] = {}
         self.measurements: dict[int, Measurement] = {}
@@ -130,26 +130,19 @@ class _Run:
         """Which of ``p``'s records may carry over (``carry_over.where``; never late or
         already carried ones): optimal allocation leaves their credits unneeded where
         others can meet the same minimums, so that what may carry, does."""
-        rules = self.policy.carry_over
-        if rules is None or not self.discards:
+        may = may_carry(self.policy, self.holder, p) if self.discards else None
+        if may is None:
             return None
-        where = rules.where
-        scope = {**self.policy.base_values(), "holder": self.holder, "period": p.values()}
-
         # a period measures the same records often: each answer is kept for the period
         known = self.may_carry_known.setdefault(p.number, {})
 
-        def may(a: Applied) -> bool:
-            if a.carried_from is not None or a.late:
-                return False
-            if where is None:
-                return True
-            key = (a.record.id, a.credits, a.effective_on)
+        def cached(a: Applied) -> bool:
+            key = (a.record.id, a.credits, a.effective_on, a.late, a.carried_from)
             if key not in known:
-                known[key] = where({**scope, "record": a.values()}) is True
+                known[key] = may(a)
             return known[key]
 
-        return may
+        return cached
 
     def _apply(self, p: Period, candidates: list[Record], t: dt.date, apply_all: bool) -> None:
         valid = []
