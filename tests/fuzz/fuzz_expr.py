@@ -329,25 +329,38 @@ def bounded(value: Decimal) -> Decimal:
     return value
 
 
-def run_decimal(text: str, oracle: Any) -> str:
+def _engine(text: str) -> Any:
+    """The engine's value of ``text``, or the error it gave (a literal out of range is
+    refused at compile time, a division by zero at run time)."""
     from policyengine.expr import ExprError, ExprRuntimeError, compile_expression
 
+    try:
+        return compile_expression(text)({})
+    except (ExprError, ExprRuntimeError) as err:
+        return err
+
+
+def _compare(what: str, label: str, text: str, got: Any, expected: Any, same: bool) -> str:
+    """ "both error", "agree", or a Mismatch: an error on one side only, or values that
+    are not ``same``."""
+    if isinstance(expected, Exception) or isinstance(got, Exception):
+        if isinstance(expected, Exception) != isinstance(got, Exception):
+            raise Mismatch(what, f"{text}: engine {got!r}, {label} {expected!r}")
+        return "both error"
+    if not same:
+        raise Mismatch(what, f"{text}: engine {got!r}, {label} {expected!r}")
+    return "agree"
+
+
+def run_decimal(text: str, oracle: Any) -> str:
     with decimal.localcontext(CONTEXT):
         try:
             expected: Any = oracle()
         except ArithmeticError as err:
             expected = err
-    try:
-        got: Any = compile_expression(text)({})
-    except (ExprError, ExprRuntimeError) as err:  # a literal out of range: at compile time
-        got = err
-    if isinstance(expected, Exception) or isinstance(got, Exception):
-        if isinstance(expected, Exception) != isinstance(got, Exception):
-            raise Mismatch("decimal arithmetic", f"{text}: engine {got!r}, decimal {expected!r}")
-        return "both error"
-    if got != expected or str(got) != str(expected):
-        raise Mismatch("decimal arithmetic", f"{text}: engine {got}, decimal {expected}")
-    return "agree"
+    got = _engine(text)
+    same = not isinstance(got, Exception) and got == expected and str(got) == str(expected)
+    return _compare("decimal arithmetic", "decimal", text, got, expected, same)
 
 
 def shift(value: Any, sign: int, n: int, unit: str) -> Any:
@@ -407,23 +420,13 @@ def in_calendar(value: Any) -> Any:
 
 
 def run_calendar(text: str, oracle: Any) -> str:
-    from policyengine.expr import ExprError, ExprRuntimeError, compile_expression
-
     try:
         expected: Any = oracle()
     except (ValueError, OverflowError) as err:
         expected = err
-    try:
-        got: Any = compile_expression(text)({})
-    except (ExprError, ExprRuntimeError) as err:  # a literal out of range: at compile time
-        got = err
-    if isinstance(expected, Exception) or isinstance(got, Exception):
-        if isinstance(expected, Exception) != isinstance(got, Exception):
-            raise Mismatch("calendar arithmetic", f"{text}: engine {got!r}, oracle {expected!r}")
-        return "both error"
-    if got != expected or type(got) is not type(expected) or str(got) != str(expected):
-        raise Mismatch("calendar arithmetic", f"{text}: engine {got!r}, oracle {expected!r}")
-    return "agree"
+    got = _engine(text)
+    same = got == expected and type(got) is type(expected) and str(got) == str(expected)
+    return _compare("calendar arithmetic", "oracle", text, got, expected, same)
 
 
 # ----------------------------------------------------------------------------- the loop
