@@ -106,6 +106,8 @@ class Requirements:
             and self.credits[i]
             and (r.min is not None or r.per_year is not None)
         ]
+        # what records match, by (period, record key, date, credits): one Requirements
+        # serves one evaluation, where a key names one record
         self._cache: dict[tuple[Any, ...], tuple[bool, ...]] = {}
         # requirements a maximum flow does not decide (see feasible())
         self._beyond_flow = any(
