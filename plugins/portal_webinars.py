@@ -3,9 +3,10 @@
 One row per member and webinar: member id, webinar id and title, and either the
 start and end timestamps of the viewing or the minutes watched (with a date).
 Credits come from the minutes by the policy's ``records.conversion`` rule (or an
-``options.conversion`` of the same shape), see ``policyengine.conversion``. Portal
-webinars are recorded automatically: status ``approved``, source ``portal``, kind
-``webinar``, recorded on the day they were earned.
+``options.conversion`` of the same shape), see ``policyengine.records.conversion``;
+when the policy has several rules (``when``), the minutes are passed on and the policy
+converts each record. Portal webinars are recorded automatically: status ``approved``,
+source ``portal``, kind ``webinar``, recorded on the day they were earned.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from policyengine.sources import (
     SourceOptionError,
     conversion_rule,
     mapping_option,
+    policy_converts,
     source_options,
 )
 
@@ -71,6 +73,8 @@ class PortalWebinars(CsvSource):
     def check_options(self, options: Mapping[str, Any], policy: Policy | None) -> None:
         conversion = conversion_rule(options, policy)
         if not conversion:
+            if policy_converts(policy):
+                return  # several rules (`when`): the policy converts each record's minutes
             raise SourceOptionError(
                 "path",
                 "portal_webinars needs a minutes-to-credits rule",
@@ -84,9 +88,9 @@ class PortalWebinars(CsvSource):
     def record(
         self, row: Mapping[str, Any], where: Location, context: RowContext
     ) -> tuple[Mapping[str, Any] | None, Sequence[Diagnostic]]:
+        # None when the policy's rules convert each record (check_options, run before
+        # any row is read, refuses a source with neither)
         conversion = conversion_rule(context.options, context.policy)
-        # check_options, run before any row is read, refuses a source without a rule
-        assert conversion is not None
         problems: list[str] = []
         times: dict[str, dt.datetime] = {}
         for key in ("start", "end"):
@@ -118,6 +122,10 @@ class PortalWebinars(CsvSource):
             return None, [Diagnostic(p, where, code="source.portal") for p in problems]
         assert minutes is not None and earned is not None
         when = earned.isoformat() if isinstance(earned, dt.datetime) else earned
+        # without a rule here the policy converts the minutes (several rules, `when`)
+        credits: dict[str, Decimal] = {}
+        if conversion is not None:
+            credits["credits"] = credits_from_minutes(minutes, conversion)
         return {
             "id": row.get("id") or f"portal-{member}-{webinar}",
             "member": member,
@@ -129,7 +137,7 @@ class PortalWebinars(CsvSource):
             "earned": when,
             "recorded": when,
             "minutes": minutes,
-            "credits": credits_from_minutes(minutes, conversion),
+            **credits,
         }, []
 
 

@@ -48,7 +48,9 @@ def credit(rid: str, earned_on: str, credits: Any = 1, **extra: Any) -> dict:
 def evaluate_holder(policy: Any, holder: dict, records: list[dict], as_of: str) -> tuple[dict, Any]:
     """Evaluate ``holder`` with ``records`` (documents, as in a holder file) under
     ``policy`` as of the ISO date ``as_of``: the evaluation as a dict, and the result."""
-    h, recs = holder_from_document({"holder": holder, "records": records}, policy.tz)
+    h, recs = holder_from_document(
+        {"holder": holder, "records": records}, policy.tz, extra_fields=policy.record_fields
+    )
     result = evaluate(policy, h, recs, dt.date.fromisoformat(as_of))
     doc = result.as_dict()
     check_evaluation_output(doc)

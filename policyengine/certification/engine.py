@@ -40,7 +40,7 @@ from policyengine.certification.status import holder_status, policy_status
 from policyengine.certification.tally import Tally
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.policy.model import Policy
-from policyengine.records.conversion import credits_from_minutes
+from policyengine.records.conversion import convert
 from policyengine.records.model import Holder, Record, record_values
 
 MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
@@ -83,10 +83,8 @@ class _Run:
             value = rules.credits(self._record_scope(r))
             assert isinstance(value, Decimal)
             return value
-        if rules.conversion is not None and r.credits is None:
-            return credits_from_minutes(
-                r.fields.get("minutes", Decimal(0)), rules.conversion.as_mapping()
-            )
+        if rules.conversions and r.credits is None:
+            return convert(rules.conversions, self._record_scope(r), r.fields)
         return r.credits if r.credits is not None else Decimal(0)
 
     def _counts(self, r: Record) -> bool:

@@ -121,6 +121,12 @@ def _walk(
                 if "x-expression" in branch:
                     yield path, node, _TYPE_NAMES[branch["x-expression"]]
             return
+        if key in sch:
+            # a rule or a list of rules: the branches take different JSON types, so at
+            # most one of them finds anything in the node
+            for branch in sch[key]:
+                yield from _walk(node, branch, root, path)
+            return
     if "x-expression" in sch and isinstance(node, str):
         yield path, node, _TYPE_NAMES[sch["x-expression"]]
         return
@@ -209,11 +215,23 @@ class _Sections:
         )
 
     def records(self) -> RecordRules:
-        conversion = _get(self.data, "records", "conversion")
+        raw = _get(self.data, "records", "conversion")
+        listed = raw if isinstance(raw, list) else [] if raw is None else [raw]
+        conversions = []
+        for i, rule in enumerate(listed):
+            here = "records.conversion" + (f".{i}" if isinstance(raw, list) else "")
+            numbers = {k: v for k, v in rule.items() if k not in ("when", "units")}
+            conversions.append(
+                Conversion(
+                    **numbers,
+                    units=self.rule(f"{here}.units"),
+                    when=self.rule(f"{here}.when"),
+                )
+            )
         return RecordRules(
             counts_when=self.rule("records.counts_when"),
             credits=self.rule("records.credits"),
-            conversion=None if conversion is None else Conversion(**dict(conversion)),
+            conversions=tuple(conversions),
             fields=self.declared,
         )
 

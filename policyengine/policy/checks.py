@@ -44,6 +44,7 @@ def cross_checks(data: Any) -> Iterator[Diagnostic]:
     """Rules the schema cannot say: unique ids, one of length/end, valid durations,
     numbers in the numeric range."""
     yield from number_checks(data)
+    yield from conversion_checks(data)
     for kind in ("initial", "renewal"):
         period = (data.get("periods") or {}).get(kind)
         if period is None:
@@ -68,6 +69,45 @@ def cross_checks(data: Any) -> Iterator[Diagnostic]:
                     code="policy.duplicate-id",
                 )
             seen.setdefault(ident, i)
+
+
+def conversion_checks(data: Any) -> Iterator[Diagnostic]:
+    """Each ``records.conversion`` rule converts from minutes or from ``units``, and in
+    a list only the last rule may go without ``when`` (the rules after it would never
+    be used)."""
+    raw = value_at(data, ("records", "conversion"))
+    listed = raw if isinstance(raw, list) else [] if raw is None else [raw]
+    base: list[str | int] = ["records", "conversion"]
+    for i, rule in enumerate(listed):
+        if not isinstance(rule, Mapping):
+            continue  # the schema says so
+        here = [*base, i] if isinstance(raw, list) else base
+        if ("minutes_per_credit" in rule) == ("credits_per_unit" in rule):
+            yield Diagnostic(
+                "a conversion rule needs exactly one of 'minutes_per_credit' and "
+                "'credits_per_unit'",
+                locate(data, here),
+                hint="minutes_per_credit: 50 converts minutes; credits_per_unit: 15 with "
+                "units: record.semester_units converts another quantity",
+                code="policy.conversion",
+            )
+        elif ("units" in rule) != ("credits_per_unit" in rule):
+            key = "units" if "units" in rule else "credits_per_unit"
+            yield Diagnostic(
+                "'units' and 'credits_per_unit' go together"
+                + (" (minutes are converted with minutes_per_credit)" if key == "units" else ""),
+                locate_key(data, [*here, key]) or locate(data, here),
+                hint="units: record.semester_units gives the quantity, credits_per_unit: 15 "
+                "what one unit is worth",
+                code="policy.conversion",
+            )
+        if isinstance(raw, list) and "when" not in rule and i < len(raw) - 1:
+            yield Diagnostic(
+                f"conversion rule {i + 1} has no 'when', so the rules after it are never used",
+                locate(data, here),
+                hint="give it a 'when', or move it to the end of the list (the default rule)",
+                code="policy.conversion",
+            )
 
 
 # the keys whose values are durations ('3 years'), wherever they stand

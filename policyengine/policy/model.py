@@ -126,19 +126,31 @@ class Periods:
 
 @dataclass(frozen=True)
 class Conversion:
-    """``records.conversion``: minutes to credits (see ``records.conversion``)."""
+    """One ``records.conversion`` rule: minutes (or another quantity) to credits (see
+    ``records.conversion``). A policy may list several, each with a ``when``."""
 
-    minutes_per_credit: Decimal
+    minutes_per_credit: Decimal | None = None
     increment: Decimal | None = None
     rounding: Literal["down", "up", "half-up"] = "down"
     minimum: Decimal = Decimal(0)
+    # instead of minutes: credits = units * credits_per_unit (academic units to hours)
+    credits_per_unit: Decimal | None = None
+    units: Rule | None = None
+    when: Rule | None = None  # which records the rule is for (the first that matches)
+
+    @property
+    def plain(self) -> bool:
+        """A rule for every record, from minutes: what a credit source can apply
+        itself when it reads minutes."""
+        return self.when is None and self.minutes_per_credit is not None
 
     def as_mapping(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "minutes_per_credit": self.minutes_per_credit,
-            "rounding": self.rounding,
-            "minimum": self.minimum,
-        }
+        """The rule's numbers, in the shape ``records.conversion`` functions take."""
+        out: dict[str, Any] = {"rounding": self.rounding, "minimum": self.minimum}
+        if self.minutes_per_credit is not None:
+            out["minutes_per_credit"] = self.minutes_per_credit
+        if self.credits_per_unit is not None:
+            out["credits_per_unit"] = self.credits_per_unit
         if self.increment is not None:
             out["increment"] = self.increment
         return out
@@ -150,8 +162,18 @@ class RecordRules:
 
     counts_when: Rule | None = None
     credits: Rule | None = None
-    conversion: Conversion | None = None
+    # ``records.conversion``: one rule, or several tried in order (the first whose
+    # ``when`` is true converts a record given without credits)
+    conversions: tuple[Conversion, ...] = ()
     fields: Mapping[str, Type] = field(default_factory=dict)  # declared extra record fields
+
+    @property
+    def conversion(self) -> Conversion | None:
+        """The policy's one rule for every record, from minutes, if that is what it has
+        (credit sources convert minutes with it as they read them)."""
+        if len(self.conversions) == 1 and self.conversions[0].plain:
+            return self.conversions[0]
+        return None
 
 
 # ----------------------------------------------------------------------------- allocation

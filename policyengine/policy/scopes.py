@@ -313,7 +313,8 @@ PLACES: tuple[Place, ...] = (
     Place(
         "records.*",
         ("record", "holder", "const"),
-        "`records.counts_when` and `records.credits`: each record, before any period",
+        "`records.counts_when`, `records.credits` and a conversion rule's `when` and "
+        "`units`: each record, before any period",
     ),
     Place(
         "adjustments.*",

@@ -12,11 +12,12 @@ direction. No ``float`` is ever involved.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from policyengine.decimals import check_number, round_fraction
+from policyengine.policy.model import Conversion
 
 # The shape of ``records.conversion``, for sources taking a conversion option.
 CONVERSION_SCHEMA = {
@@ -59,6 +60,24 @@ def tidy(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+def convert(
+    rules: Sequence[Conversion], scope: Mapping[str, Any], fields: Mapping[str, Any]
+) -> Decimal:
+    """Credits of a record given without credits, by the first of a policy's
+    ``records.conversion`` rules whose ``when`` is true in ``scope`` (what
+    ``records.*`` expressions see); 0 when none is. ``fields`` are the record's own
+    (its ``minutes``)."""
+    for rule in rules:
+        if rule.when is not None and rule.when(scope) is not True:
+            continue
+        if rule.units is not None:
+            units = rule.units(scope)
+            assert isinstance(units, Decimal)
+            return credits_from_units(units, rule.as_mapping())
+        return credits_from_minutes(fields.get("minutes", Decimal(0)), rule.as_mapping())
+    return Decimal(0)
+
+
 def credits_from_minutes(minutes: Decimal, conversion: Mapping[str, Any]) -> Decimal:
     """Credits for ``minutes`` under ``conversion`` (a policy's ``records.conversion``).
 
@@ -68,6 +87,25 @@ def credits_from_minutes(minutes: Decimal, conversion: Mapping[str, Any]) -> Dec
     if "minutes_per_credit" not in conversion:
         raise ValueError("conversion needs minutes_per_credit")
     per_credit = _number(conversion["minutes_per_credit"], "minutes_per_credit", positive=True)
+    return _rounded(_CONTEXT.divide(minutes, per_credit), conversion)
+
+
+def credits_from_units(units: Decimal, conversion: Mapping[str, Any]) -> Decimal:
+    """Credits for ``units`` (e.g. academic quarter units) under a rule with
+    ``credits_per_unit`` (e.g. 10): the product, then the rule's increment, rounding
+    and minimum as for minutes.
+
+    Raises ValueError when the rule or the units are not usable numbers.
+    """
+    units = _number(units, "units", positive=False)
+    if "credits_per_unit" not in conversion:
+        raise ValueError("conversion needs credits_per_unit")
+    per_unit = _number(conversion["credits_per_unit"], "credits_per_unit", positive=True)
+    return _rounded(_CONTEXT.multiply(units, per_unit), conversion)
+
+
+def _rounded(exact: Decimal, conversion: Mapping[str, Any]) -> Decimal:
+    """``exact`` credits to the rule's increment in its direction, 0 below its minimum."""
     rounding = str(conversion.get("rounding", "down"))
     if rounding not in ROUNDINGS:
         raise ValueError(f"conversion rounding must be down, up or half-up, not '{rounding}'")
@@ -75,10 +113,10 @@ def credits_from_minutes(minutes: Decimal, conversion: Mapping[str, Any]) -> Dec
     if conversion.get("increment") is None:
         # to the numeric range's six decimals, in the rule's direction: 10 minutes at 60
         # per credit are 0.166666 credits (down), not 60 digits of sixes
-        credits = round_fraction(_CONTEXT.divide(minutes, per_credit), ROUNDINGS[rounding])
+        credits = round_fraction(exact, ROUNDINGS[rounding])
     else:
         increment = _number(conversion["increment"], "increment", positive=True)
-        steps = _CONTEXT.divide(minutes, _CONTEXT.multiply(per_credit, increment))
+        steps = _CONTEXT.divide(exact, increment)
         credits = steps.to_integral_value(rounding=ROUNDINGS[rounding]) * increment
     if credits < minimum:
         return Decimal(0)

@@ -29,6 +29,7 @@ from policyengine.sources.options import (
     file_format,
     format_option,
     mapping_option,
+    policy_converts,
     source_options,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "mapping_option",
     "normalize",
     "plain_value",
+    "policy_converts",
     "read_input",
     "record_as_dict",
     "record_fields",

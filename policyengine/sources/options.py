@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from policyengine.policy.model import Policy
 
-__all__ = ["conversion_rule", "file_format", "format_option", "mapping_option", "source_options"]
+__all__ = [
+    "conversion_rule",
+    "file_format",
+    "format_option",
+    "mapping_option",
+    "policy_converts",
+    "source_options",
+]
 
 
 def source_options(
@@ -60,10 +67,18 @@ def file_format(options: Mapping[str, Any], path: Path) -> str:
 
 def conversion_rule(options: Mapping[str, Any], policy: Policy | None) -> Mapping[str, Any] | None:
     """The minutes-to-credits rule: ``options['conversion']``, else the policy's
-    ``records.conversion`` (see ``policyengine.conversion``), else None."""
+    ``records.conversion`` when it is one rule for every record (see
+    ``policyengine.records.conversion``), else None: a policy with several rules
+    (``when``) converts each record itself (``policy_converts``)."""
     given: Mapping[str, Any] | None = options.get("conversion")
     if given:
         return given
     if policy is None or policy.records.conversion is None:
         return None
     return policy.records.conversion.as_mapping()
+
+
+def policy_converts(policy: Policy | None) -> bool:
+    """Whether the policy turns records given without credits into credits itself
+    (any ``records.conversion``): a source may then pass minutes on without credits."""
+    return policy is not None and bool(policy.records.conversions)

@@ -71,8 +71,8 @@ DEFAULTS = [
         "hide_option",
         "/properties/cart/properties/rules/items/properties/hide_option",
     ),
-    (model.Conversion, "rounding", "/properties/records/properties/conversion/properties/rounding"),
-    (model.Conversion, "minimum", "/properties/records/properties/conversion/properties/minimum"),
+    (model.Conversion, "rounding", "/$defs/conversionRule/properties/rounding"),
+    (model.Conversion, "minimum", "/$defs/conversionRule/properties/minimum"),
 ]
 
 

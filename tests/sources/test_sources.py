@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from policyengine import load_policy, plugins_loader
+from policyengine.certification.engine import evaluate
 from policyengine.cli.main import main
 from policyengine.errors import PolicyError
+from policyengine.records.model import Holder
 from policyengine.sources import SourceOptionError, SourceResult
 from policyengine.sources.sources_file import load_sources_file
 from tests.helpers import POLICIES
@@ -188,6 +190,30 @@ def test_portal_webinars_conversion_option_and_mapping(tmp_path: Path) -> None:
     assert [(r.fields["member"], r.credits, r.earned_on) for r in result.records] == [
         ("M9", Decimal(2), dt.date(2024, 5, 1))
     ]
+
+
+def test_portal_webinars_with_several_rules_pass_minutes_for_the_policy(tmp_path: Path) -> None:
+    """A policy whose conversion rules depend on the record (``when``): the source reads
+    the minutes, leaves the credits out, and the policy converts each record."""
+    text = (POLICIES / "werc-crp.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "records:\n",
+        "records:\n  conversion:\n"
+        "    - {when: 'record.kind == \"webinar\"', minutes_per_credit: 60, increment: 0.5}\n"
+        "    - {minutes_per_credit: 50}\n",
+        1,
+    )
+    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+    pol = load_policy(str(tmp_path / "p.yaml"), ENV)
+    path = write(tmp_path / "webinars.csv", PORTAL_CSV)
+    result = read("portal_webinars", tmp_path, pol, path=str(path))
+    got = {r.fields["webinar_id"]: (r.credits, r.fields["minutes"]) for r in result.records}
+    assert got == {"W1": (None, 60), "W2": (None, 75), "W4": (None, 49)}
+    holder = Holder("M1", {"designated_on": dt.date(2024, 1, 1)})
+    evaluation = evaluate(pol, holder, result.records, dt.date(2024, 6, 1))
+    credits = {o.record.fields["webinar_id"]: o.credits for o in evaluation.outcomes}
+    # webinars by the first rule: 60 minutes a credit, in halves, rounded down
+    assert credits == {"W1": Decimal(1), "W2": Decimal(1), "W4": Decimal("0.5")}
 
 
 def test_portal_webinars_needs_a_conversion_rule(tmp_path: Path) -> None:
