@@ -26,9 +26,10 @@ from policyengine.decimals import ZERO
 
 ROOT = "root"
 # An allocation node: ROOT, a category (its requirement index), a category's year
-# ("year", index, year) or a cap ("cap", index); graph-internal nodes are tuples too.
+# ("year", index, year) or a cap ("cap", index[, group]); graph-internal nodes are tuples too.
 Node = int | str | tuple[Any, ...]
-Cap = tuple[str, int]  # ("cap", requirement index)
+# ("cap", requirement index), or ("cap", requirement index, group) for a cap per group
+Cap = tuple[Any, ...]
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,10 @@ def carry(
     budgets = dict(measurement.assignment.cap_left)
     for a in untaken:
         caps = requirements.caps_of(a, source.values(), holder, source.number)
-        amount = min([a.credits, *(budgets[c] for c in caps)])
-        for c in caps:
-            budgets[c] -= amount
+        # a group of a cap per group that no applied record is in has all of it left
+        amount = min([a.credits, *(budgets.get(c, full) for c, full in caps.items())])
+        for c, full in caps.items():
+            budgets[c] = budgets.get(c, full) - amount
         spare.append((a, amount))
     spare.sort(key=lambda x: (x[0].effective_on, x[0].record.recorded_on, x[0].record.order))
     moved: list[Applied] = []

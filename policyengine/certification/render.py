@@ -50,6 +50,14 @@ def evaluation_text(ev: Evaluation) -> str:
                 f"  {r['label']}: {decimal_text(r['counted'])}{need} {r['measure']}"
                 + ("" if r["met"] else " — " + _shortfall(r, end, ev.as_of))
             )
+            if "cap_per" in r:
+                reached = "; ".join(
+                    f"{g['group']}: {decimal_text(g['counted'])}" for g in r["capped_groups"]
+                )
+                lines.append(
+                    f"    at most {decimal_text(r['cap'])} per {r['cap_per']}"
+                    + (f" — reached by {reached}" if reached else "")
+                )
             for y in r.get("per_year", []):
                 lines.append(
                     f"    year {y['year']} ({y['start']} to {y['end']}): "

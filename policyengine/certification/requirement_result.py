@@ -55,6 +55,10 @@ class RequirementResult:
     cap: Decimal | None
     courses_missing: tuple[str, ...] = ()
     years: tuple[YearResult, ...] = ()
+    # a cap per group (``per``): the expression, and the groups that reached the cap
+    # with what each counted
+    cap_per: str | None = None
+    capped_groups: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def met(self) -> bool:
@@ -80,6 +84,11 @@ class RequirementResult:
             out["missing"] = str(self.missing)
         if self.cap is not None:
             out["cap"] = str(self.cap)
+        if self.cap_per is not None:
+            out["cap_per"] = self.cap_per
+            out["capped_groups"] = [
+                {"group": g, "counted": str(amount)} for g, amount in self.capped_groups
+            ]
         if self.courses_missing:
             out["courses_missing"] = list(self.courses_missing)
         if self.years:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from policyengine.certification.requirement_result import (
 )
 from policyengine.decimals import ZERO
 from policyengine.errors import Diagnostic, PolicyError
+from policyengine.expr.values import format_value
 from policyengine.policy.model import Amount, Policy, Requirement, resolve_amount
 from policyengine.records.model import Record, record_values
 
@@ -98,7 +99,15 @@ class Requirements:
         ids = {r.id: i for i, r in enumerate(self.items)}
         self.within = {i: ids[r.within] for i, r in enumerate(self.items) if r.within is not None}
         self.credits = [r.counts_credits for r in self.items]
-        self.roots = [i for i, r in enumerate(self.items) if r.where is None and self.credits[i]]
+        # the total: no `where`; one with only a cap (`max: 8, per: record.earned_on`
+        # for every record) is a cap, not a total
+        self.roots = [
+            i
+            for i, r in enumerate(self.items)
+            if r.where is None
+            and self.credits[i]
+            and not (r.has_cap and r.min is None and r.per_year is None)
+        ]
         self.categories = [
             i
             for i, r in enumerate(self.items)
@@ -109,6 +118,7 @@ class Requirements:
         # what records match, by (period, record key, date, credits): one Requirements
         # serves one evaluation, where a key names one record
         self._cache: dict[tuple[Any, ...], tuple[bool, ...]] = {}
+        self._groups: dict[tuple[Any, ...], object] = {}  # the same, for `per` values
         # requirements a maximum flow does not decide (see feasible())
         self._beyond_flow = any(
             not r.counts_credits
@@ -226,11 +236,57 @@ class Requirements:
 
     def caps_of(
         self, a: Applied, period: Scope, holder: Mapping[str, Any], period_no: int
-    ) -> list[al.Cap]:
-        """The caps (allocation nodes) covering ``a``."""
+    ) -> dict[al.Cap, Decimal]:
+        """The caps (allocation nodes) covering ``a``, with the credits each allows."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
+        _tree, _years, caps = self.build(scope, period)
         match = self.matches(a, scope, period_no)
-        return [("cap", i) for i, req in enumerate(self.items) if match[i] and req.has_cap]
+        return {c: caps[("cap", c[1])] for c in self.unit_caps(a, match, caps, scope, period_no)}
+
+    def unit_caps(
+        self,
+        a: Applied,
+        match: tuple[bool, ...],
+        caps: Mapping[al.Cap, Decimal],
+        scope: Scope,
+        period_no: int,
+    ) -> tuple[al.Cap, ...]:
+        """The caps covering ``a``: ``("cap", i)``, or ``("cap", i, group)`` for a cap
+        per group (``per``), one node per value of its expression."""
+        out: list[al.Cap] = []
+        for c in caps:
+            i = c[1]
+            if not match[i]:
+                continue
+            per = self.items[i].per
+            out.append(c if per is None else ("cap", i, self._group(a, i, scope, period_no)))
+        return tuple(out)
+
+    def _group(self, a: Applied, i: int, scope: Scope, period_no: int) -> object:
+        """The value of requirement ``i``'s ``per`` for ``a`` (lists as tuples)."""
+        cache_key = ("per", i, period_no, a.key, a.effective_on, a.credits)
+        hit = self._groups.get(cache_key, _NONE)
+        if hit is not _NONE:
+            return hit
+        per = self.items[i].per
+        assert per is not None
+        value = per({**scope, "record": a.values()})
+        if isinstance(value, list):
+            value = tuple(value)
+        self._groups[cache_key] = value
+        return value
+
+    def flow_caps(
+        self, caps: Mapping[al.Cap, Decimal], units: Sequence[al.Unit]
+    ) -> dict[al.Cap, Decimal]:
+        """The cap nodes the allocation works with: each cap, and each group of a cap per
+        group that some unit is in, with its requirement's amount."""
+        out = {c: amount for c, amount in caps.items() if self.items[c[1]].per is None}
+        for u in units:
+            for c in u.caps:
+                if c not in out:
+                    out[c] = caps[("cap", c[1])]
+        return out
 
     # -- measuring -----------------------------------------------------------------
     def feasible(
@@ -252,9 +308,11 @@ class Requirements:
         for a in applied:
             match = self.matches(a, scope, period_no)
             u = self.unit(a, match, years, tree, period_no)
-            units.append(al.Unit(u.key, u.credits, u.nodes, tuple(c for c in caps if match[c[1]])))
+            units.append(
+                al.Unit(u.key, u.credits, u.nodes, self.unit_caps(a, match, caps, scope, period_no))
+            )
         try:
-            return mf.flow_fills(tree, units, caps)
+            return mf.flow_fills(tree, units, self.flow_caps(caps, units))
         except al.CapsNotNested as err:
             raise self._caps_error(err, applied) from None
 
@@ -278,9 +336,10 @@ class Requirements:
             self.unit(a, m, years, tree, period_no) for a, m in zip(applied, matches, strict=True)
         ]
         unit_caps = [
-            al.Unit(u.key, u.credits, u.nodes, tuple(c for c in caps if m[c[1]]))
-            for u, m in zip(units, matches, strict=True)
+            al.Unit(u.key, u.credits, u.nodes, self.unit_caps(a, m, caps, scope, period_no))
+            for a, u, m in zip(applied, units, matches, strict=True)
         ]
+        allocated = self.flow_caps(caps, unit_caps)
         use_flow = self.optimal if optimal is None else optimal
         if use_flow:
             later = frozenset(
@@ -289,11 +348,11 @@ class Requirements:
                 if spare_first is not None and spare_first(a)
             )
             try:
-                _filled, assignment = mf.max_flow_fill(tree, unit_caps, caps, later)
+                _filled, assignment = mf.max_flow_fill(tree, unit_caps, allocated, later)
             except al.CapsNotNested as err:
                 raise self._caps_error(err, applied) from None
         else:
-            assignment = al.first_fit(tree, unit_caps, caps)
+            assignment = al.first_fit(tree, unit_caps, allocated)
         return self.measurement(scope, tree, years, caps, applied, matches, unit_caps, assignment)
 
     def measurement(
@@ -320,6 +379,9 @@ class Requirements:
             self._result(i, scope, tree, assignment, counts, applied, matches, years, caps)
             for i in range(len(self.items))
         ]
+        for i, req in enumerate(self.items):
+            if req.per is not None and ("cap", i) in caps:
+                results[i] = _with_groups(results[i], req.per.text, unit_caps, assignment, i)
         capped = {}
         for u in unit_caps:
             if u.caps:
@@ -439,6 +501,34 @@ class Requirements:
                 code="allocation.caps",
             )
         )
+
+
+_NONE = object()  # not in a cache (None is a value)
+
+
+def _with_groups(
+    result: RequirementResult,
+    per: str,
+    units: Sequence[al.Unit],
+    assignment: al.Assignment,
+    i: int,
+) -> RequirementResult:
+    """``result`` of a cap per group, with the expression and the groups that reached
+    the cap (what each group counted, for those)."""
+    got: dict[al.Cap, Decimal] = {}
+    for u in units:
+        for c in u.caps:
+            if c[1] == i and len(c) == 3:
+                got[c] = got.get(c, ZERO) + assignment.given(u.key)
+    cap = result.cap
+    reached = tuple(
+        sorted(
+            (format_value(c[2]), amount)
+            for c, amount in got.items()
+            if cap is not None and amount >= cap
+        )
+    )
+    return replace(result, cap_per=per, capped_groups=reached)
 
 
 def progress(results: Sequence[RequirementResult]) -> tuple[tuple[Decimal, Decimal, int], ...]:

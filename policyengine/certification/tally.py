@@ -73,9 +73,10 @@ class Tally:
         }
         self.tree, self.years, self.caps = requirements.build(self.scope, period)
         self.required = [requirements.number(r.min, self.scope) for r in requirements.items]
-        self.state = _State(self.caps, len(requirements.items))
+        plain = requirements.flow_caps(self.caps, ())  # caps per group join as records do
+        self.state = _State(plain, len(requirements.items))
         # the first-fit assignment of the records added, for measurement()
-        self.assignment = al.Assignment(cap_left=dict(self.caps))
+        self.assignment = al.Assignment(cap_left=dict(plain))
         self.applied: list[Applied] = []
         self.matched: list[tuple[bool, ...]] = []
         self.units: list[al.Unit] = []
@@ -133,7 +134,10 @@ class Tally:
         reqs = self.reqs
         match = reqs.matches(a, self.scope, self.period_no)
         unit = reqs.unit(a, match, self.years, self.tree, self.period_no)
-        caps = tuple(c for c in self.caps if match[c[1]])
+        caps = reqs.unit_caps(a, match, self.caps, self.scope, self.period_no)
+        for c in caps:  # the first record of a cap's group: the group has all of it
+            if c not in s.cap_left:
+                s.cap_left[c] = self.caps[("cap", c[1])]
         if record:
             self.applied.append(a)
             self.matched.append(match)

@@ -47,7 +47,14 @@ from policyengine.policy.model import (
 )
 from policyengine.policy.rule import Rule, expression_diagnostic
 
-_TYPE_NAMES = {"bool": T.BOOL, "number": T.NUMBER, "date": T.DATE, "string": T.STRING}
+# "any": an expression of any type (a cap's `per`, whose values only name groups)
+_TYPE_NAMES: dict[str, T.Type | None] = {
+    "bool": T.BOOL,
+    "number": T.NUMBER,
+    "date": T.DATE,
+    "string": T.STRING,
+    "any": None,
+}
 
 
 def load_policy(path: str, env: Environment) -> Policy:
@@ -93,7 +100,7 @@ def build_policy(path: str, data: LocDict, env: Environment) -> Policy:
     return _Sections(path, data, rules, declared).policy(tz, constants, env)
 
 
-def iter_expressions(data: Mapping[Any, Any]) -> Iterator[tuple[str, Any, T.Type]]:
+def iter_expressions(data: Mapping[Any, Any]) -> Iterator[tuple[str, Any, T.Type | None]]:
     """Every expression of a policy document: (dotted path, text, expected type).
 
     The JSON Schema marks expression strings with ``x-expression: <type>``; walking the
@@ -106,7 +113,7 @@ def iter_expressions(data: Mapping[Any, Any]) -> Iterator[tuple[str, Any, T.Type
 
 def _walk(
     node: Any, sch: Any, root: dict[str, Any], path: str
-) -> Iterator[tuple[str, Any, T.Type]]:
+) -> Iterator[tuple[str, Any, T.Type | None]]:
     if not isinstance(sch, dict):
         return
     if "$ref" in sch:
@@ -252,6 +259,7 @@ class _Sections:
                     min=self.amount(f"{here}.min", raw.get("min")),
                     max=self.amount(f"{here}.max", raw.get("max")),
                     max_share=None if raw.get("max_share") is None else Decimal(raw["max_share"]),
+                    per=self.rule(f"{here}.per"),
                     per_year=None
                     if per_year is None
                     else PerYear(

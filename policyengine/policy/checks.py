@@ -178,6 +178,14 @@ def requirement_checks(data: Any) -> Iterator[Diagnostic]:
                     code="policy.within",
                 )
         for i, req in enumerate(items):
+            if "per" in req and "max" not in req and "max_share" not in req:
+                yield Diagnostic(
+                    "'per' makes a cap per group, and this requirement has no cap",
+                    locate_key(data, [*base, i, "per"]),
+                    hint="add max: 8 for at most 8 credits counted per group (a minimum per "
+                    "group is not supported)",
+                    code="policy.cap-per",
+                )
             if "where" not in req and req.get("carried_may_count") is False:
                 yield Diagnostic(
                     "carried credits always count toward the total (a requirement without 'where')",

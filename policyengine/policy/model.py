@@ -60,6 +60,7 @@ class Requirement:
     min: Amount | None = None
     max: Amount | None = None
     max_share: Decimal | None = None
+    per: Rule | None = None  # the cap applies to each group of records with one value of it
     per_year: PerYear | None = None
     courses: tuple[str, ...] = ()
     carried_may_count: bool = True

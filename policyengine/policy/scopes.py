@@ -332,7 +332,8 @@ PLACES: tuple[Place, ...] = (
     Place(
         "*",
         ("record", "period", "holder", "const"),
-        "validity rules, requirement filters (`where`) and `carry_over.where`",
+        "validity rules, requirement filters (`where`), a cap's groups (`per`) and "
+        "`carry_over.where`",
     ),
 )
 
