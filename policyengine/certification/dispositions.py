@@ -163,6 +163,19 @@ def not_yet_earned(r: Record, as_of: dt.date) -> Disposition:
     )
 
 
+def also_counts(d: Disposition, later: Sequence[Period]) -> Disposition:
+    """The same disposition, saying which later periods' look-back windows also count
+    the record."""
+
+    def text() -> str:
+        names = [f"the {q.label}" for q in later]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        whose = "window holds" if len(names) == 1 else "windows hold"
+        return f"{d.text}; it also counts for {listed}, whose look-back {whose} it"
+
+    return Disposition(d.code, text)
+
+
 def with_notes(d: Disposition, notes: list[str]) -> Disposition:
     """The same disposition, its sentence followed by ``notes`` (declined or refused
     changes of the record's date)."""

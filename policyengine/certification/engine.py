@@ -283,6 +283,10 @@ class _Run:
     def by_earned_period(self, eligible: list[Record]) -> None:
         """``unused: discard``: each record goes to the period its effective date falls in."""
         apply_all = self.apply_all
+        assert self.policy.periods is not None
+        # a look-back window: each period takes every record its window holds, whichever
+        # other periods took it too
+        overlap = self.policy.periods.look_back is not None
         p = self.periods[0]
         carried: list[Applied] = []
         while True:
@@ -290,11 +294,15 @@ class _Run:
                 break  # a future period: laid out, not begun
             p.began_on = p.start
             p.applied.extend(carried)
-            placed = self._placed()
+            placed = set() if overlap else self._placed()
             inside = [
                 r
                 for r in eligible
-                if p.contains(self.effective[r.id])
+                if (
+                    p.window_start <= self.effective[r.id] <= p.end
+                    if overlap
+                    else p.contains(self.effective[r.id])
+                )
                 and r.id not in placed
                 and not self._superseded(r, eligible)
             ]
@@ -417,9 +425,18 @@ class _Run:
 
     # -- dispositions ------------------------------------------------------------
     def dispositions(self, eligible: list[Record]) -> None:
-        placed = {
-            a.record.id: (p, a) for p in self.periods for a in p.applied if a.carried_from is None
-        }
+        # the first period a record was applied to (with a look-back window it may count
+        # in later ones too: ``also``)
+        placed: dict[str, tuple[Period, Applied]] = {}
+        also: dict[str, list[Period]] = {}
+        for p in self.periods:
+            for a in p.applied:
+                if a.carried_from is not None:
+                    continue
+                if a.record.id in placed:
+                    also.setdefault(a.record.id, []).append(p)
+                else:
+                    placed[a.record.id] = (p, a)
         carried = {
             a.record.id: (p, a)
             for p in self.periods
@@ -445,6 +462,9 @@ class _Run:
                     p, a.late, None if moved is None else (moved[1].credits, moved[0])
                 )
                 o.counted_toward = self._toward(p, a)
+                if r.id in also:
+                    o.also_applied_to = [q.number for q in also[r.id]]
+                    o.disposition = why.also_counts(o.disposition, also[r.id])
             elif moved is not None:
                 o.period = moved[0].number
                 o.disposition = why.carried_over(moved[1].credits, moved[0])

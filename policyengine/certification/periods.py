@@ -5,8 +5,9 @@ Periods are calendar days, start and end *inclusive* (a three-year cycle startin
 the first renewal period starts where the policy's ``renewal.start`` expression says;
 later ones follow back to back (the day after the previous end) or, with the
 ``rolling`` layout, the day after the previous period was completed. ``periods.grace``
-keeps a period open after its end (``grace_end``, inclusive) and ``periods.window``
-opens it late (``window_start``): see docs/requirements.md.
+keeps a period open after its end (``grace_end``, inclusive), ``periods.window``
+opens it late (``window_start``) and ``periods.look_back`` measures it over a window
+that may reach over earlier periods: see docs/requirements.md.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ class Period:
     start: dt.date
     end: dt.date
     grace_end: dt.date  # end + grace (inclusive); = end without a grace period
-    window_start: dt.date  # end + 1 day - window; = start without a window
+    # end + 1 day - window (or - look_back: then it may be before start); = start
+    # without either
+    window_start: dt.date
     # filled in by the evaluator
     completed_on: dt.date | None = None
     became_complete_on: dt.date | None = None  # replay time at which it became complete
@@ -116,7 +119,11 @@ def _make(
     assert policy.periods is not None
     grace, window = policy.periods.grace, policy.periods.window
     grace_end = add_duration(end, grace) if grace is not None else end
-    if window is None:
+    look_back = policy.periods.look_back
+    if look_back is not None:  # may reach over earlier periods, or before the first
+        counted_back = end if policy.periods.window_from == "end" else _day_after(end, rules)
+        window_start = add_duration(counted_back, -look_back)
+    elif window is None:
         window_start = start
     elif policy.periods.window_from == "end":  # "N months before the last valid day"
         window_start = max(start, add_duration(end, -window))

@@ -96,6 +96,7 @@ class Requirements:
         self.policy = policy
         self.items: list[Requirement] = list(policy.requirements_for(period_kind).items)
         self.optimal = policy.allocation.order == "optimal"
+        self.look_back = policy.periods is not None and policy.periods.look_back is not None
         ids = {r.id: i for i, r in enumerate(self.items)}
         self.within = {i: ids[r.within] for i, r in enumerate(self.items) if r.within is not None}
         self.credits = [r.counts_credits for r in self.items]
@@ -181,6 +182,8 @@ class Requirements:
             (self.number(self.items[i].min, scope) or ZERO for i in self.roots), default=ZERO
         )
         years: dict[int, list[tuple[dt.date, dt.date, Decimal]]] = {}
+        # the years a period's records can fall in: a look-back window's, from its start
+        span = period["window_start"] if self.look_back else period["start"]
         for i, req in enumerate(self.items):
             if req.per_year is not None and self.credits[i]:
                 kind = req.per_year.years
@@ -194,9 +197,7 @@ class Requirements:
                         )
                         or ZERO,
                     )
-                    for n, (start, end) in enumerate(
-                        period_years(period["start"], period["end"], kind), 1
-                    )
+                    for n, (start, end) in enumerate(period_years(span, period["end"], kind), 1)
                 ]
                 if self.year_leaves(i):
                     node = i if i in self.categories else al.ROOT

@@ -62,6 +62,8 @@ class RecordOutcome:
     actions: list[dict[str, Any]] = field(default_factory=list)
     counted_toward: list[dict[str, str]] = field(default_factory=list)
     carried: dict[str, Any] | None = None
+    # with a look-back window: the later periods it also counts in (numbers)
+    also_applied_to: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         r = self.record
@@ -88,6 +90,8 @@ class RecordOutcome:
             out["counted_toward"] = self.counted_toward
         if self.carried is not None:
             out["carried"] = self.carried
+        if self.also_applied_to:
+            out["also_applied_to"] = self.also_applied_to
         return out
 
 

@@ -306,6 +306,7 @@ class _Sections:
             self.duration(section.get("window")),
             section.get("completion_date", "earned"),
             section.get("window_from", "day-after-end"),
+            self.duration(section.get("look_back")),
         )
 
     def carry_over(self) -> CarryOver | None:

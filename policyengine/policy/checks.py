@@ -45,6 +45,7 @@ def cross_checks(data: Any) -> Iterator[Diagnostic]:
     numbers in the numeric range."""
     yield from number_checks(data)
     yield from conversion_checks(data)
+    yield from look_back_checks(data)
     for kind in ("initial", "renewal"):
         period = (data.get("periods") or {}).get(kind)
         if period is None:
@@ -110,8 +111,40 @@ def conversion_checks(data: Any) -> Iterator[Diagnostic]:
             )
 
 
+def look_back_checks(data: Any) -> Iterator[Diagnostic]:
+    """A look-back window lets a record count in several periods: each period is
+    measured on its own records, so records must not move between periods (no
+    carry-forward, no carry-over), and it replaces ``window``."""
+    periods = data.get("periods") or {}
+    if "look_back" not in periods:
+        return
+    here = locate_key(data, ["periods", "look_back"])
+    if "window" in periods:
+        yield Diagnostic(
+            "'look_back' and 'window' both say which records a period counts; give one",
+            here,
+            hint="look_back may reach over earlier periods; window only narrows a period",
+            code="policy.look-back",
+        )
+    if (data.get("allocation") or {}).get("unused") != "discard":
+        yield Diagnostic(
+            "a look-back window needs allocation.unused: discard",
+            here,
+            hint="a record counts in every period whose window holds it, so it is never "
+            "carried forward to one: add allocation: {unused: discard}",
+            code="policy.look-back",
+        )
+    if "carry_over" in data:
+        yield Diagnostic(
+            "carry_over does not go with a look-back window",
+            locate_key(data, ["carry_over"]) or here,
+            hint="with look_back a record already counts in every later window that holds it",
+            code="policy.look-back",
+        )
+
+
 # the keys whose values are durations ('3 years'), wherever they stand
-_DURATIONS = ("length", "grace", "window", "valid_for", "expires_after")
+_DURATIONS = ("length", "grace", "window", "look_back", "valid_for", "expires_after")
 
 
 def number_checks(data: Any) -> Iterator[Diagnostic]:

@@ -115,6 +115,9 @@ class Periods:
     completion_date: Literal["earned", "recorded"] = "earned"
     # what `window` counts back from: the first expired day (end + 1 day) or the end
     window_from: Literal["day-after-end", "end"] = "day-after-end"
+    # a look-back window (may reach over earlier periods: records count in every period
+    # whose window holds them), counted back like `window`
+    look_back: Duration | None = None
 
     def of(self, kind: str) -> PeriodRules:
         rules = self.initial if kind == "initial" else self.renewal
