@@ -71,7 +71,25 @@ def outside(periods: Sequence[Period], day: dt.date, as_of: dt.date) -> Disposit
             "after-last-period",
             lambda: f"earned {day}, after the cycle ended {last.end}; it does not count",
         )
-    return Disposition("not-applied", lambda: f"earned {day}; not applied to any period")
+    return in_lapse(periods, day) or Disposition(
+        "not-applied", lambda: f"earned {day}; not applied to any period"
+    )
+
+
+def in_lapse(periods: Sequence[Period], day: dt.date) -> Disposition | None:
+    """``not-applied`` for a record earned between a lapsed chain of periods and the
+    restart of the next (``periods.restart``); None for any other day."""
+    after = next((p for p in reversed(periods) if p.grace_end < day), None)
+    before = next((p for p in periods if p.start > day), None)
+    if after is None or before is None or before.chain <= after.chain:
+        return None
+    return Disposition(
+        "not-applied",
+        lambda: (
+            f"earned {day}, while the certification had lapsed (after the {after.label}; "
+            f"the periods restarted {before.start}); it does not count"
+        ),
+    )
 
 
 def by_status(r: Record) -> Disposition:
@@ -174,6 +192,13 @@ def also_counts(d: Disposition, later: Sequence[Period]) -> Disposition:
         return f"{d.text}; it also counts for {listed}, whose look-back {whose} it"
 
     return Disposition(d.code, text)
+
+
+def restarted(d: Disposition, first: Period) -> Disposition:
+    """The same disposition, saying the record restarted the holder's periods."""
+    return Disposition(
+        d.code, lambda: f"{d.text}; it restarted the periods after the lapse: {first.label}"
+    )
 
 
 def with_notes(d: Disposition, notes: list[str]) -> Disposition:

@@ -35,6 +35,7 @@ from policyengine.certification.carryover import carry, may_carry
 from policyengine.certification.periods import Period, initial_period, next_period
 from policyengine.certification.requirement_result import RequirementResult
 from policyengine.certification.requirements import Applied, Measurement, Requirements
+from policyengine.certification.restart import lapsed, latest_chain, restart_after
 from policyengine.certification.result import Evaluation, RecordOutcome
 from policyengine.certification.status import holder_status, policy_status
 from policyengine.certification.tally import Tally
@@ -70,6 +71,9 @@ class _Run:
         self.results: dict[int, list[RequirementResult]] = {}
         self.measurements: dict[int, Measurement] = {}
         self.apply_all = policy.allocation.apply == "all"
+        # periods.restart: a lapsed chain ends, or a record starts a new one
+        self._restarts = policy.periods is not None and policy.periods.restart is not None
+        self.restarted_by: dict[str, Period] = {}  # record id -> the period it started
         self.discards = policy.allocation.unused == "discard"
 
     # -- records ---------------------------------------------------------------
@@ -263,6 +267,20 @@ class _Run:
             self._judge()
         return nxt
 
+    def _restart(self, p: Period, known: Sequence[Record], now: dt.date) -> Period | None:
+        """After ``p``: with ``periods.restart``, a lapsed chain ends unless a record
+        restarts it (a new chain); otherwise the next period as usual."""
+        if not lapsed(p, now):
+            return self._extend()
+        found = restart_after(self.policy, self.holder, p, known, self.effective, now)
+        if found is None:
+            return None
+        period, record = found
+        self.periods.append(period)
+        self.restarted_by[record.id] = period
+        self._judge()
+        return period
+
     def _renewal_location(self) -> Location | None:
         periods = self.policy.periods
         return None if periods is None or periods.renewal is None else periods.renewal.location
@@ -320,7 +338,7 @@ class _Run:
                 self._apply_late(p, late)
             if p.end >= self.as_of:
                 break
-            nxt = self._extend()
+            nxt = self._restart(p, eligible, self.as_of) if self._restarts else self._extend()
             if nxt is None:
                 break
             placed = self._placed()
@@ -414,7 +432,15 @@ class _Run:
                 ]
                 self._apply(current, candidates, t, apply_all)
                 if current.completed_on is None:
-                    break
+                    restarts = self._restarts and lapsed(current, t)
+                    nxt = self._restart(current, pool, t) if restarts else None
+                    if nxt is None:
+                        break
+                    current = nxt
+                    begin = max(current.start, t)
+                    if begin <= t:
+                        current.began_on = begin
+                    continue
                 current = self._extend()
                 if current is not None:
                     begin = max(current.start, t)
@@ -478,12 +504,16 @@ class _Run:
                     open_=r.id in self.unneeded_while_open,
                     credits=self.credits[r.id],
                 )
+            elif (lapse := why.in_lapse(self.periods, self.effective[r.id])) is not None:
+                o.disposition = lapse
             elif r.id in self.last_event:
                 o.disposition = why.invalid(
                     self.policy, self.effective[r.id], self.last_event[r.id][1]
                 )
             else:
                 o.disposition = why.outside(self.periods, self.effective[r.id], self.as_of)
+            if r.id in self.restarted_by:
+                o.disposition = why.restarted(o.disposition, self.restarted_by[r.id])
             notes = [d.reason for d in o.decisions if d.status in ("declined", "refused")]
             if notes:  # a change not allowed: say so on the record itself, not only below it
                 o.disposition = why.with_notes(o.disposition, notes)
@@ -519,7 +549,13 @@ def evaluate(
     else:
         run_.replay_in_recorded_order(eligible)
     run_.dispositions(eligible)
-    status, renewal = holder_status(run_.periods, run_.results, run_.holder, as_of)
+    # the status is about the latest chain of periods (periods.restart), certified since
+    # it began
+    chain = latest_chain(run_.periods)
+    seen_as = run_.holder
+    if chain and chain[0].chain > 1:
+        seen_as = {**run_.holder, "certified_on": chain[0].start}
+    status, renewal = holder_status(chain, run_.results, seen_as, as_of)
     status = policy_status(policy, status, run_.periods, run_.holder, as_of)
     outcomes = [run_.outcomes[r.id] for r in run_.records]
     suggest_actions(policy, run_.periods, outcomes, as_of, run_.holder)

@@ -43,6 +43,7 @@ class Period:
     began_on: dt.date | None = None
     applied: list[Any] = field(default_factory=list)
     late: bool = False  # completed by records earned in the grace period
+    chain: int = 1  # 1, then 2, ... for each restart after a lapse (periods.restart)
     carried_in: list[dict[str, Any]] = field(default_factory=list)
     carried_out: list[dict[str, Any]] = field(default_factory=list)
 
@@ -181,6 +182,29 @@ def next_period(
         assert previous is not None
         start = _day_after(previous.end, rules)
     return _make(policy, rules, number, renewal, start, holder)
+
+
+def restart_period(
+    policy: Policy, holder: Mapping[str, Any], previous: Period, start: dt.date
+) -> Period:
+    """The first period of a new chain after ``previous`` lapsed (``periods.restart``):
+    a first renewal period from ``start``."""
+    assert policy.periods is not None and policy.periods.renewal is not None
+    rules = policy.periods.renewal
+    if start <= previous.grace_end:
+        restart = policy.periods.restart
+        raise PolicyError(
+            Diagnostic(
+                f"the periods would restart on {start}, before the lapsed {previous.label} "
+                f"ended (it was open until {previous.grace_end}; holder {holder.get('id', '')})",
+                restart.start.location if restart and restart.start else rules.location,
+                hint="restart from the record's date or later, e.g. start: record.earned_on",
+                code="period.order",
+            )
+        )
+    period = _make(policy, rules, previous.number + 1, 1, start, holder)
+    period.chain = previous.chain + 1
+    return period
 
 
 def _day_after(day: dt.date, rules: PeriodRules) -> dt.date:

@@ -125,6 +125,8 @@ class Evaluation:
             out["late"] = p.late
         if p.window_start != p.start:
             out["window_start"] = p.window_start.isoformat()
+        if p.chain > 1:  # restarted after a lapse (periods.restart)
+            out["chain"] = p.chain
         if p.carried_in:
             out["carried_in"] = p.carried_in
         if p.carried_out:

@@ -43,6 +43,7 @@ from policyengine.policy.model import (
     RecordRules,
     Requirement,
     RequirementList,
+    Restart,
     StatusRule,
 )
 from policyengine.policy.rule import Rule, expression_diagnostic
@@ -307,7 +308,14 @@ class _Sections:
             section.get("completion_date", "earned"),
             section.get("window_from", "day-after-end"),
             self.duration(section.get("look_back")),
+            self.restart(),
         )
+
+    def restart(self) -> Restart | None:
+        when = self.rule("periods.restart.when")
+        if when is None:
+            return None
+        return Restart(when, self.rule("periods.restart.start"))
 
     def carry_over(self) -> CarryOver | None:
         raw = self.data.get("carry_over")

@@ -105,6 +105,14 @@ class PeriodRules:
 
 
 @dataclass(frozen=True)
+class Restart:
+    """``periods.restart``: what starts a new chain of periods after a lapse."""
+
+    when: Rule
+    start: Rule | None = None  # the new chain's first day (default: the record's date)
+
+
+@dataclass(frozen=True)
 class Periods:
     initial: PeriodRules | None
     renewal: PeriodRules | None
@@ -118,6 +126,7 @@ class Periods:
     # a look-back window (may reach over earlier periods: records count in every period
     # whose window holds them), counted back like `window`
     look_back: Duration | None = None
+    restart: Restart | None = None
 
     def of(self, kind: str) -> PeriodRules:
         rules = self.initial if kind == "initial" else self.renewal

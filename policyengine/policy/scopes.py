@@ -296,6 +296,12 @@ PLACES: tuple[Place, ...] = (
     Place("periods.initial.start", ("holder", "const"), "when the initial period starts"),
     Place("periods.renewal.start", ("holder", "const"), "when the first renewal period starts"),
     Place(
+        "periods.restart.*",
+        ("record", "holder", "const"),
+        "`periods.restart`: the record that restarts the periods after a lapse, and the "
+        "new chain's first day",
+    ),
+    Place(
         "periods.*.end",
         ("holder", "const", "period_start"),
         "when a period ends (instead of `length`)",
