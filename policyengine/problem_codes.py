@@ -175,3 +175,38 @@ def problem_code(name: str) -> ProblemCode:
 def by_id(id: str) -> ProblemCode | None:
     """The code with id ``id`` (``PE390``), None when there is none."""
     return _BY_ID.get(id)
+
+
+def reference_markdown() -> str:
+    """docs/problem-codes.md: every code with its names, severity and summary
+    (``tests/test_problem_codes.py`` says how to regenerate it)."""
+    lines = [
+        "# Problem codes",
+        "",
+        "<!-- generated from policyengine/problem_codes.py: tests/test_problem_codes.py",
+        "     fails when this file is not current, and says how to regenerate it -->",
+        "",
+        "Every diagnostic has a stable problem code: `PE` and three digits. It is the rule",
+        "id in `-o sarif`, the `title` of a `-o github` annotation, the `type` of a JUnit",
+        "failure, `problem_code` in `-o json` (next to `code`, the name the engine gives",
+        "the problem), and what a `# policyengine: ignore[PE390]` comment names. A code",
+        "never changes meaning and is never reused. Ranges: PE0xx general, PE1xx YAML and",
+        "schemas, PE2xx expressions, PE3xx policies, PE4xx holders, records and accounts,",
+        "PE5xx credit sources, PE6xx scenarios, tests and diffs, PE7xx batch input.",
+        "",
+        "Only warnings can be acknowledged: a `# policyengine: ignore[CODE, ...]` comment",
+        "at the end of the line a warning points at (or alone on the line above it)",
+        "suppresses it; `validate` reports an ignore that matches no warning (PE010), names",
+        "an error (PE011) or an unknown code (PE012). Warnings do not make `validate` fail.",
+        "A name ending in `.` stands for every name it starts that has no entry of its own.",
+        "",
+        "| Code | Severity | Names | What |",
+        "|---|---|---|---|",
+    ]
+    for code in PROBLEM_CODES:
+        names = ", ".join(f"`{n}`" for n in code.names)
+        lines.append(
+            f'| <a id="{code.id.lower()}"></a>{code.id} | {code.severity} | {names} '
+            f"| {code.summary} |"
+        )
+    return "\n".join(lines) + "\n"
