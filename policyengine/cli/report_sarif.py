@@ -57,6 +57,20 @@ def _location(where: Location, width: int, root: str) -> dict[str, Any]:
     }
 
 
+def information_uri() -> str | None:
+    """The project's home page from the installed distribution's ``Project-URL``
+    metadata (SARIF viewers link the tool's name to it), None when it names none."""
+    from importlib import metadata  # start-up: only -o sarif reads distribution metadata
+
+    for dist in sorted(metadata.packages_distributions().get("policyengine", [])):
+        entries: list[str] = metadata.metadata(dist).get_all("Project-URL") or []
+        for entry in entries:
+            label, _, url = entry.partition(",")
+            if label.strip().lower() in ("homepage", "home", "repository", "source"):
+                return url.strip()
+    return None
+
+
 def sarif_log(findings: list[Diagnostic], command: str, root: str | None = None) -> dict[str, Any]:
     """The SARIF log of ``findings`` from ``policyengine COMMAND`` run in ``root``."""
     root = os.path.abspath(root or os.getcwd())
@@ -85,19 +99,21 @@ def sarif_log(findings: list[Diagnostic], command: str, root: str | None = None)
         if d.location is not None:
             result["locations"] = [_location(d.location, d.width, root)]
         results.append(result)
+    driver: dict[str, Any] = {
+        "name": "policyengine",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "rules": rules,
+    }
+    home = information_uri()
+    if home:
+        driver["informationUri"] = home
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "policyengine",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": rules,
-                    }
-                },
+                "tool": {"driver": driver},
                 "automationDetails": {"id": f"policyengine/{command}/"},
                 "originalUriBaseIds": {SRCROOT: {"uri": Path(root).as_uri().rstrip("/") + "/"}},
                 "columnKind": "unicodeCodePoints",
