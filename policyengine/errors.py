@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
+from policyengine.problem_codes import ProblemCode, problem_code
+
 
 @dataclass(frozen=True, order=True)
 class Location:
@@ -33,6 +35,7 @@ class Location:
 class _DiagnosticDictKeys(TypedDict):
     severity: str
     code: str
+    problem_code: str
     message: str
 
 
@@ -47,20 +50,34 @@ class DiagnosticDict(_DiagnosticDictKeys, total=False):
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One problem found in one place."""
+    """One problem found in one place.
+
+    ``code`` names the kind of problem where the engine raised it (``schema.type``);
+    :attr:`problem` is its stable ``PE###`` code (``policyengine/problem_codes.py``)."""
 
     message: str
     location: Location | None = None
     hint: str | None = None
     code: str = "error"
-    severity: str = "error"  # "error" or "warning"
+    severity: str = "error"  # "error", "warning" (validate exits 0), or "note"
     source_line: str | None = field(default=None, compare=False)
     # how many characters the caret line underlines (at least one)
     width: int = field(default=1, compare=False)
 
+    @property
+    def problem(self) -> ProblemCode:
+        """The stable problem code of this diagnostic (see docs/problem-codes.md)."""
+        return problem_code(self.code)
+
+    @property
+    def problem_code(self) -> str:
+        """``PE###``: what SARIF, JUnit, GitHub and JSON output show, and what a
+        ``# policyengine: ignore[PE###]`` comment names."""
+        return self.problem.id
+
     def render(self, with_source: bool = True) -> str:
         where = f"{self.location}: " if self.location else ""
-        label = "" if self.severity == "error" else f"{self.severity}: "
+        label = "" if self.severity == "error" else f"{self.severity}[{self.problem_code}]: "
         lines = [f"{where}{label}{self.message}"]
         if with_source and self.source_line is not None and self.location is not None:
             text = self.source_line.rstrip("\n")
@@ -74,6 +91,7 @@ class Diagnostic:
         out: DiagnosticDict = {
             "severity": self.severity,
             "code": self.code,
+            "problem_code": self.problem_code,
             "message": self.message,
         }
         if self.location is not None:

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. A module may import from its own package and from any lower layer;
 # packages in the same layer are siblings and may not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
+    ("problem_codes",),
     ("errors", "decimals"),
     ("load", "schema"),
     ("expr",),

@@ -2,7 +2,8 @@
 
 ``policyengine validate policies/`` checks every document of a policy repository
 against its own schema (``load/kinds.py`` tells the kind), then what a schema cannot
-say: a policy is compiled (expressions, cross-checks) and a sources file's sources and
+say: a policy is compiled (expressions, cross-checks) and linted (``lints.py``: warnings,
+which ``ignores.py`` lets a comment acknowledge), and a sources file's sources and
 options are checked against the environment's credit sources. The input files a
 sources file names (an xAPI statement array, a records list) are data, not documents:
 ``check_files`` reports them as inputs of that sources file instead of guessing their
@@ -17,8 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from policyengine.ci.ignores import apply_ignores
+from policyengine.ci.lints import policy_warnings
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.load.kinds import KINDS, document_kind, load_document
+from policyengine.load.nodes import source_text
 from policyengine.load.paths import Confinement
 from policyengine.load.schema import validate_against
 from policyengine.policy.build import build_policy
@@ -30,10 +34,10 @@ def _check_policy(
     path: str, data: Any, env: Environment, _confinement: Confinement | None
 ) -> list[Diagnostic]:
     try:
-        build_policy(path, data, env)
+        policy = build_policy(path, data, env)
     except PolicyError as err:
         return err.diagnostics
-    return []
+    return policy_warnings(policy, data)
 
 
 def _check_sources(
@@ -49,7 +53,15 @@ CHECKS = {"policy": _check_policy, "sources": _check_sources}
 def check_document(
     path: str, data: Any, env: Environment, confinement: Confinement | None = None
 ) -> tuple[str | None, list[Diagnostic]]:
-    """Validate loaded data of any kind; returns (kind, diagnostics)."""
+    """Validate loaded data of any kind; returns (kind, diagnostics): errors, and the
+    warnings no ``# policyengine: ignore[...]`` comment acknowledges (``ignores.py``)."""
+    kind, diagnostics = _check_document(path, data, env, confinement)
+    return kind, apply_ignores(path, source_text(data), diagnostics)
+
+
+def _check_document(
+    path: str, data: Any, env: Environment, confinement: Confinement | None
+) -> tuple[str | None, list[Diagnostic]]:
     kind = document_kind(data)
     if kind is None:
         return None, [

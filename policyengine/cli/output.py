@@ -14,6 +14,7 @@ UTF-8 at all.
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
@@ -44,7 +45,7 @@ def diagnostic_lines(d: Diagnostic, with_source: bool = True) -> list[str]:
     """The lines of ``d.render()``, each escaped; the caret still points at the column
     (counted in the escaped source line)."""
     where = f"{d.location}: " if d.location else ""
-    label = "" if d.severity == "error" else f"{d.severity}: "
+    label = "" if d.severity == "error" else f"{d.severity}[{d.problem_code}]: "
     lines = [escape_controls(f"{where}{label}{d.message}")]
     if with_source and d.source_line is not None and d.location is not None:
         text = d.source_line.rstrip("\n")
@@ -75,19 +76,25 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+GITHUB_LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
 def github_annotation(d: Diagnostic) -> str:
-    """A GitHub Actions workflow command: ``::error file=F,line=L,col=C::message``."""
-    level = "warning" if d.severity == "warning" else "error"
+    """A GitHub Actions workflow command:
+    ``::error file=F,line=L,col=C,endColumn=E,title=PE###::message``."""
+    level = GITHUB_LEVELS.get(d.severity, "error")
     props = []
     if d.location is not None:
         props = [
-            f"file={escape_property(d.location.file)}",
+            f"file={escape_property(os.path.normpath(d.location.file))}",
             f"line={d.location.line}",
             f"col={d.location.col}",
         ]
+        if d.width > 1:  # the last column underlined (SARIF's endColumn is the one after)
+            props.append(f"endColumn={d.location.col + d.width - 1}")
+    props.append(f"title={escape_property(d.problem_code)}")
     message = d.message + (f" (hint: {d.hint})" if d.hint else "")
-    head = f"::{level} {','.join(props)}" if props else f"::{level}"
-    return f"{head}::{escape_data(message)}"
+    return f"::{level} {','.join(props)}::{escape_data(message)}"
 
 
 def dumps(obj: Any) -> str:

@@ -1,198 +1,77 @@
-"""The formats for CI systems: ``-o github`` (workflow-command annotations), ``-o junit``
-(JUnit XML for test reports) and ``-o markdown`` (a pull-request comment).
+"""``-o github``: GitHub Actions workflow commands (annotations) for ``validate``,
+``test`` and ``diff``.
 
-What comes from files is escaped for each (``output.py``): GitHub's ``%``/CR/LF
-encoding in annotations; in JUnit, attribute values shown with escapes and element
-text line by line, so that the XML is well-formed (XML 1.0 forbids most C0
-characters); in Markdown, each line escaped and ``|`` in table cells."""
+GitHub shows at most 10 annotations of each level per step, so at most
+:data:`LIMIT` lines are printed: the first findings (``findings.py``) and a closing
+``::notice`` that gives the totals and says how many were left out. When
+``$GITHUB_STEP_SUMMARY`` names a file (it does in every Actions step), the whole
+report is appended to it as Markdown (``report_markdown.py``), so nothing is lost.
+What comes from files is escaped with GitHub's own ``%``/CR/LF encoding
+(``output.py``). Each annotation's ``title`` is its problem code (``PE131``).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
 
-from policyengine.cli.output import (
-    diagnostic_lines,
-    escape_controls,
-    escape_data,
-    escape_property,
-    github_annotation,
+from policyengine.cli.findings import impact_findings, scenario_findings, validation_findings
+from policyengine.cli.output import escape_data, github_annotation
+from policyengine.cli.report_markdown import (
+    impact_markdown,
+    scenarios_markdown,
+    validation_markdown,
 )
-from policyengine.cli.report_text import impact_totals, impact_value
+from policyengine.cli.report_text import impact_totals
 from policyengine.cli.reporting import ImpactResult, Reporter, ScenariosResult, ValidationResult
+from policyengine.errors import Diagnostic
 
-if TYPE_CHECKING:
-    from policyengine.ci.scenarios.files import ScenarioResult
-    from policyengine.errors import Diagnostic
+LIMIT = 10  # annotations GitHub shows per step (of each level; we keep to 10 in all)
+
+
+def github_lines(findings: list[Diagnostic], closing: str | None, limit: int = LIMIT) -> list[str]:
+    """At most ``limit`` workflow commands: the findings, then ``closing`` as a notice;
+    when they do not fit, the first ``limit - 1`` and a notice saying how many more."""
+    lines = [github_annotation(d) for d in findings]
+    if closing is None and len(lines) <= limit:
+        return lines
+    shown = lines[: limit - 1] if len(lines) > limit - 1 else lines
+    rest = len(lines) - len(shown)
+    parts = [closing] if closing else []
+    if rest:
+        parts.append(
+            f"{rest} more not annotated (GitHub shows {limit} per step): "
+            "see the job summary or the text output"
+        )
+    return [*shown, f"::notice::{escape_data('; '.join(parts))}"]
 
 
 class GithubReporter(Reporter):
-    """GitHub Actions annotations (``::error file=F,line=L,col=C::message``)."""
+    """GitHub Actions annotations (``::error file=F,line=L,col=C,title=PE###::message``)."""
 
     name = "github"
 
+    def _write(self, lines: list[str], markdown: str) -> None:
+        self.out.write("".join(line + "\n" for line in lines))
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            try:
+                with open(summary, "a", encoding="utf-8") as f:
+                    f.write(markdown + "\n")
+            except OSError as exc:
+                self.err.write(
+                    f"policyengine: cannot write the job summary to {summary}: "
+                    f"{exc.strerror or exc}\n"
+                )
+
     def report_validation(self, result: ValidationResult) -> None:
-        for c in result.files:
-            for d in c.diagnostics:
-                self.out.write(github_annotation(d) + "\n")
-
-    def report_impact(self, result: ImpactResult) -> None:
-        for d in result.errors:
-            self.out.write(github_annotation(d) + "\n")
-        lines = []
-        for p in result.impacts:
-            for h in p.changed:
-                text = "; ".join(
-                    f"{c.what}: {impact_value(c.old)} -> {impact_value(c.new)}" for c in h.changes
-                )
-                msg = f"{p.new}: outcome of {p.noun} {h.holder} ({h.label}) changes: {text}"
-                props = ""
-                if h.location:
-                    props = (
-                        f" file={escape_property(h.location.file)},line={h.location.line},"
-                        f"title={escape_property('policy impact')}"
-                    )
-                lines.append(f"::warning{props}::{escape_data(msg)}")
-        lines.append(f"::notice::{impact_totals(result.impacts)} changed")
-        self.out.write("\n".join(lines) + "\n")
-
-
-def _lines(lines: list[str]) -> str:
-    """Element text: line by line, each escaped."""
-    return "\n".join(escape_controls(line) for line in lines)
-
-
-def junit_xml(
-    results: list[ScenarioResult], errors: list[Diagnostic], durations: bool = False
-) -> str:
-    """JUnit XML: one testsuite per scenario file, one testcase per scenario. ``time``
-    attributes only with ``durations`` (JUnit readers accept their absence), so that
-    the same input gives the same bytes."""
-    import xml.etree.ElementTree as ET
-
-    esc = escape_controls
-
-    def time(seconds: float) -> dict[str, str]:
-        return {"time": f"{seconds:.4f}"} if durations else {}
-
-    suites = ET.Element("testsuites", name="policyengine test")
-    by_file: dict[str, list[ScenarioResult]] = {}
-    for r in results:
-        by_file.setdefault(r.scenario.file, []).append(r)
-    totals = {"tests": 0, "failures": 0, "errors": 0}
-    for path, rs in by_file.items():
-        failures = sum(r.outcome == "failed" for r in rs)
-        errs = sum(r.outcome == "error" for r in rs)
-        suite = ET.SubElement(
-            suites,
-            "testsuite",
-            {
-                "name": esc(path),
-                "tests": str(len(rs)),
-                "failures": str(failures),
-                "errors": str(errs),
-                "skipped": "0",
-                **time(sum(r.seconds for r in rs)),
-            },
-        )
-        totals["tests"] += len(rs)
-        totals["failures"] += failures
-        totals["errors"] += errs
-        for r in rs:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                {
-                    "name": esc(r.scenario.name),
-                    "classname": esc(path),
-                    "file": esc(path),
-                    "line": str(r.scenario.line),
-                    **time(r.seconds),
-                },
-            )
-            if r.outcome == "failed":
-                first = r.mismatches[0]
-                message = esc(f"{r.scenario.where}: {first.text()}")
-                el = ET.SubElement(case, "failure", type="mismatch", message=message)
-                el.text = _lines(
-                    [f"{m.location or r.scenario.where}: {m.text()}" for m in r.mismatches]
-                )
-            elif r.outcome == "error":
-                message = esc(r.errors[0].render(with_source=False))
-                el = ET.SubElement(case, "error", type="error", message=message)
-                el.text = "\n".join(line for d in r.errors for line in diagnostic_lines(d))
-    if errors:
-        suite = ET.SubElement(
-            suites,
-            "testsuite",
-            {
-                "name": "invalid files",
-                "tests": str(len(errors)),
-                "failures": "0",
-                "errors": str(len(errors)),
-                "skipped": "0",
-                **time(0),
-            },
-        )
-        totals["tests"] += len(errors)
-        totals["errors"] += len(errors)
-        for d in errors:
-            where = esc(d.location.file) if d.location else "?"
-            case = ET.SubElement(suite, "testcase", name=f"load {where}", classname=where)
-            message = esc(d.render(with_source=False))
-            el = ET.SubElement(case, "error", type="invalid-file", message=message)
-            el.text = "\n".join(diagnostic_lines(d))
-    for key, value in totals.items():
-        suites.set(key, str(value))
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
-
-
-class JunitReporter(Reporter):
-    """JUnit XML, which CI systems show as a test report."""
-
-    name = "junit"
+        self._write(github_lines(validation_findings(result), None), validation_markdown(result))
 
     def report_scenarios(self, result: ScenariosResult) -> None:
-        self.out.write(junit_xml(result.results, result.errors, result.durations))
-
-
-def _cell(value: Any) -> str:
-    return escape_controls(impact_value(value)).replace("|", "\\|")
-
-
-class MarkdownReporter(Reporter):
-    """Markdown for a pull-request comment; problems go to stderr as text."""
-
-    name = "markdown"
+        closing = f"{result.passed} passed, {result.failed} failed"
+        if result.coverage is not None:
+            closing += f"; coverage {result.coverage:.1f}%"
+        self._write(github_lines(scenario_findings(result), closing), scenarios_markdown(result))
 
     def report_impact(self, result: ImpactResult) -> None:
-        for d in result.errors:
-            self.err.write("".join(line + "\n" for line in diagnostic_lines(d)))
-        lines = [
-            "### Policy impact",
-            "",
-            f"{impact_totals(result.impacts, bold=True)} change their outcome.",
-            "",
-        ]
-        for p in result.impacts:
-            if p.note:
-                lines += [f"`{p.new}`: {p.note}", ""]
-                continue
-            lines.append(f"#### `{p.new}` — {len(p.changed)} of {p.holders} {p.noun}s change")
-            lines.append("")
-            if not p.changed:
-                lines += ["No outcome changes.", ""]
-                continue
-            lines += [
-                f"| {p.noun.capitalize()} | Where | What | Old | New |",
-                "|---|---|---|---|---|",
-            ]
-            for h in p.changed:
-                for i, c in enumerate(h.changes):
-                    who = f"{_cell(h.holder)} — {_cell(h.label)}" if i == 0 else ""
-                    where = f"`{h.location}`" if i == 0 and h.location else ""
-                    lines.append(
-                        f"| {who} | {where} | `{_cell(c.what)}` | {_cell(c.old)} | {_cell(c.new)} |"
-                    )
-            lines.append("")
-        self.out.write("\n".join(escape_controls(line) for line in lines))
+        closing = f"{impact_totals(result.impacts)} changed"
+        self._write(github_lines(impact_findings(result), closing), impact_markdown(result))

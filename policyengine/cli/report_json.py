@@ -53,13 +53,14 @@ class JsonReporter(Reporter):
                     {
                         "path": c.path,
                         "kind": c.kind,
-                        "valid": not c.diagnostics,
+                        "valid": all(d.severity != "error" for d in c.diagnostics),
                         "problems": [x.as_dict() for x in c.diagnostics],
                         **({"input_of": owners[c.path]} if c.path in owners else {}),
                     }
                     for c in result.files
                 ],
                 "problems": problems,
+                "warnings": result.warnings,
                 "valid": problems == 0,
             }
         )

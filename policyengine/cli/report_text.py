@@ -121,10 +121,11 @@ class TextReporter(Reporter):
                 )
             else:
                 lines.append(f"{c.path}: ok ({c.kind})")
-        files, problems = len(result.files), result.problems
+        files, problems, warnings = len(result.files), result.problems, result.warnings
         lines.append(
             f"{files} file{'s' if files != 1 else ''} checked, "
             f"{problems} problem{'s' if problems != 1 else ''}"
+            + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
         )
         self._write(lines)
 

@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import argparse
 
-from policyengine.cli.report_ci import GithubReporter, JunitReporter, MarkdownReporter
+from policyengine.cli.report_ci import GithubReporter
 from policyengine.cli.report_json import JsonReporter
+from policyengine.cli.report_junit import JunitReporter
+from policyengine.cli.report_markdown import MarkdownReporter
+from policyengine.cli.report_sarif import SarifReporter
 from policyengine.cli.report_text import TextReporter
 from policyengine.cli.reporting import KINDS, Reporter
 
 REPORTERS: dict[str, type[Reporter]] = {
     cls.name: cls
-    for cls in (TextReporter, JsonReporter, GithubReporter, JunitReporter, MarkdownReporter)
+    for cls in (
+        TextReporter,
+        JsonReporter,
+        GithubReporter,
+        SarifReporter,
+        JunitReporter,
+        MarkdownReporter,
+    )
 }
 
 

@@ -59,7 +59,12 @@ class ValidationResult:
 
     @property
     def problems(self) -> int:
-        return sum(len(c.diagnostics) for c in self.files)
+        """Errors: what makes ``validate`` exit 1 (warnings do not)."""
+        return sum(d.severity == "error" for c in self.files for d in c.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity != "error" for c in self.files for d in c.diagnostics)
 
     @property
     def owners(self) -> dict[str, str]:
@@ -114,6 +119,8 @@ class ScenariosResult:
     errors: list[Diagnostic]
     recorder: Recorder | None  # with --coverage
     durations: bool = False  # --durations: wall-clock times (output no longer identical)
+    coverage: float | None = None  # the total coverage percentage, with --coverage
+    fail_under: float | None = None  # --fail-under: reported as a failure when not met
 
     @property
     def passed(self) -> int:

@@ -23,6 +23,7 @@ __all__ = [
     "line_text",
     "locate",
     "locate_key",
+    "source_text",
     "to_plain",
 ]
 
@@ -235,3 +236,9 @@ def line_text(data: object, line: int) -> str | None:
     """Source line ``line`` (1-based) of the file ``data`` (a Loc* value) was loaded from."""
     src = getattr(data, "_src", None)
     return src.line_text(line) if isinstance(src, _Source) else None
+
+
+def source_text(data: object) -> str | None:
+    """The whole text of the file ``data`` (a Loc* value) was loaded from."""
+    src = getattr(data, "_src", None)
+    return src.text if isinstance(src, _Source) else None

@@ -60,16 +60,19 @@ def test_json_and_holders_dir(cli, pair):
     assert doc["changed"] == len(p["holders_changed"]) and doc["holders"] == p["holders"]
 
 
-def test_github_output(cli, pair):
+def test_github_output_points_at_the_edited_policy_line(cli, pair):
+    """One annotation at the policy line whose value changed (the line a pull request
+    shows), not one per holder at the scenario lines; the totals close the output."""
     old, new = pair
     _code, out, _ = cli("diff", old, new, "-o", "github")
     lines = out.splitlines()
-    tests = new.parent / "werc-crp.tests.yaml"
-    line = next(i for i, t in enumerate(tests.read_text().splitlines(), 1) if SHORT in t)
-    ann = next(x for x in lines if f",line={line}," in x)
-    assert ann.startswith(f"::warning file={tests},line={line},title=policy impact::")
-    assert "renewal.can_invoice: false -> true" in ann
-    assert lines[-1].startswith("::notice::") and lines[-1].endswith("of 17 holders changed")
+    line = next(i for i, t in enumerate(new.read_text().splitlines(), 1) if "min: 25" in t)
+    [ann] = [x for x in lines if x.startswith("::warning")]
+    assert ann.startswith(f"::warning file={new},line={line},col=10,title=PE660::")
+    assert "requirements[0].min: 30 -> 25: the outcome of 16 of 17 holders changes: m-1 (" in ann
+    assert "and 13 more" in ann
+    assert lines[-1] == "::notice::16 of 17 holders changed"
+    assert len(lines) == 2
 
 
 def test_markdown_output(cli, pair):
@@ -233,10 +236,10 @@ def test_higher_item_cost_in_json_github_and_markdown(cli, package_pair):
 
     _code, out, _ = cli("diff", old, new, "-o", "github")
     ann = out.splitlines()[0]
-    assert ann.startswith(
-        f"::warning file={new.parent / (PKG + '.tests.yaml')},line=18,title=policy impact::"
-    )
-    assert "outcome of account m-1001 (scenario " in ann
+    line = next(i for i, t in enumerate(new.read_text().splitlines(), 1) if "item.credits * 2" in t)
+    assert ann.startswith(f"::warning file={new},line={line},")
+    assert "cart.item_cost: item.credits -> item.credits * 2: the outcome of " in ann
+    assert "m-1001 (scenario " in ann
     assert "decision.total_credits: 7.5 -> 15" in ann
     assert out.splitlines()[-1] == f"::notice::{p['changed']} of 19 accounts changed"
 

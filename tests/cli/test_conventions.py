@@ -164,10 +164,12 @@ def test_problems_in_files_still_exit_1(capsys: pytest.CaptureFixture[str], tmp_
 
 
 def test_each_command_offers_the_formats_its_reporters_implement() -> None:
-    assert list(REPORTERS) == ["text", "json", "github", "junit", "markdown"]
-    assert formats("validation") == ("text", "json", "github")
-    assert formats("scenarios") == ("text", "json", "junit")
-    assert formats("impact") == ("text", "json", "github", "markdown")
+    assert list(REPORTERS) == ["text", "json", "github", "sarif", "junit", "markdown"]
+    # the same names on validate, test and diff; diff has no junit (docs/ci.md says why)
+    every = ("text", "json", "github", "sarif", "junit", "markdown")
+    assert formats("validation") == every
+    assert formats("scenarios") == every
+    assert formats("impact") == ("text", "json", "github", "sarif", "markdown")
     for kind in ("evaluations", "adjustments", "balance", "redemption", "records", "plugins"):
         assert formats(kind) == ("text", "json")
 
@@ -175,14 +177,16 @@ def test_each_command_offers_the_formats_its_reporters_implement() -> None:
 def test_every_reporter_writes_to_the_streams_it_is_given() -> None:
     import io
 
-    from policyengine.cli.reporting import ValidationResult
+    from policyengine.cli.reporting import ImpactResult, ValidationResult
 
     out, err = io.StringIO(), io.StringIO()
     REPORTERS["json"](out, err).report_validation(ValidationResult([]))
-    assert out.getvalue() == '{\n  "files": [],\n  "problems": 0,\n  "valid": true\n}\n'
+    assert out.getvalue() == (
+        '{\n  "files": [],\n  "problems": 0,\n  "valid": true,\n  "warnings": 0\n}\n'
+    )
     assert err.getvalue() == ""
     with pytest.raises(NotImplementedError):
-        REPORTERS["junit"](out, err).report_validation(ValidationResult([]))
+        REPORTERS["junit"](out, err).report_impact(ImpactResult([], []))
 
 
 # ----------------------------------------------------------------------------- structure

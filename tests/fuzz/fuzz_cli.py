@@ -59,6 +59,8 @@ def slots(root: Path) -> list[tuple[str, str, list[str]]]:
     return [
         ("validate", ".yaml", ["validate", f]),
         ("validate -o github", ".json", ["validate", "-o", "github", f]),
+        ("validate -o sarif", ".yaml", ["validate", "-o", "sarif", f]),
+        ("validate -o junit", ".yaml", ["validate", "-o", "junit", f]),
         ("evaluate policy", ".yaml", ["evaluate", f, "--holder", holder, "--as-of", AS_OF]),
         ("evaluate --holder", ".yaml", ["evaluate", crp, "--holder", f, "--as-of", AS_OF]),
         (
@@ -70,8 +72,11 @@ def slots(root: Path) -> list[tuple[str, str, list[str]]]:
         ("adjustments --holder", ".yaml", ["adjustments", crp, "--holder", f, "--as-of", AS_OF]),
         ("test", ".tests.yaml", ["test", f]),
         ("test junit coverage", ".tests.yaml", ["test", "--coverage", "-o", "junit", f]),
+        ("test sarif", ".tests.yaml", ["test", "-o", "sarif", f]),
         ("diff old", ".yaml", ["diff", f, crp]),
         ("diff new", ".yaml", ["diff", crp, f, "-o", "markdown"]),
+        ("diff new sarif", ".yaml", ["diff", crp, f, "-o", "sarif"]),
+        ("diff new github", ".yaml", ["diff", crp, f, "-o", "github"]),
         ("diff --holders", ".yaml", ["diff", crp, crp, "--holders", f, "--as-of", AS_OF]),
         ("diff --accounts", ".yaml", ["diff", pkg, pkg, "--accounts", f, "--at", AT]),
         (

@@ -60,6 +60,11 @@ DURATION = re.compile(r"\d+\s+(day|week|month|year)s?")
 VALUE = re.compile(r"(:\s+)(\S[^\n#]*)")
 
 
+# every -o format of validate and test (diff has no junit)
+TEST_FORMATS = ["text", "json", "github", "sarif", "junit", "markdown"]
+DIFF_FORMATS = ["text", "json", "github", "sarif", "markdown"]
+
+
 def _line_op(fn: Callable[[list[str], random.Random], None]) -> Callable[[str, random.Random], str]:
     def op(text: str, rng: random.Random) -> str:
         lines = text.splitlines(keepends=True) or [""]
@@ -288,7 +293,7 @@ def _commands(state: State, rel: Path, rng: random.Random) -> list[list[str]]:
             ],
         ]
     if name.endswith(".tests.yaml"):
-        return [["test", path, "-o", rng.choice(["text", "json", "junit"]), "--coverage"]]
+        return [["test", path, "-o", rng.choice(TEST_FORMATS), "--coverage"]]
     if rel.parts[0] == "holders":
         policy = str(root / policy_for(name))
         return [
@@ -316,10 +321,10 @@ def _commands(state: State, rel: Path, rng: random.Random) -> list[list[str]]:
     if len(rel.parts) == 1:  # a policy
         tests = root / name.replace(".yaml", ".tests.yaml")
         old = str(state.pristine / name) if state.pristine else path
-        fmt = rng.choice(["text", "json", "github", "markdown"])
+        fmt = rng.choice(DIFF_FORMATS)
         out = [["diff", old, path, "-o", fmt, "--as-of", AS_OF]]
         if tests.exists():
-            out.append(["test", str(tests), "-o", rng.choice(["text", "json", "junit"])])
+            out.append(["test", str(tests), "-o", rng.choice(TEST_FORMATS)])
         return out
     return []
 
@@ -335,9 +340,7 @@ def run_one(state: State, rel: Path, data: bytes, rng: random.Random) -> str:
             # the loader's contract: PolicyError (validate reports it below)
             with contextlib.suppress(UnicodeDecodeError, PolicyError):
                 load_yaml_text(data.decode("utf-8"), str(path))
-        code, _out, _err = run_main(
-            ["validate", str(path), "-o", rng.choice(["text", "json", "github"])]
-        )
+        code, _out, _err = run_main(["validate", str(path), "-o", rng.choice(TEST_FORMATS)])
         if code != 0 and rel not in state.inputs_of:
             return "invalid"
         for args in _commands(state, rel, rng):

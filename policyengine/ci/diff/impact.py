@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from policyengine.ci.diff.edits import PolicyEdit
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.policy.model import Policy
 
@@ -59,6 +60,8 @@ class PolicyImpact:
     note: str | None = None  # e.g. "new policy: nothing to compare"
     skipped: list[tuple[str, Diagnostic]] = field(default_factory=list)  # (label, why)
     kind: str = "certification"
+    # the values of the policy file that differ, where the new file has them (edits.py)
+    edits: list[PolicyEdit] = field(default_factory=list)
 
     @property
     def noun(self) -> str:

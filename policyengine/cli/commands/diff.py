@@ -18,6 +18,7 @@ import os
 
 from policyengine import dates
 from policyengine.ci.diff.certification import holder_file_subjects, scenario_subjects
+from policyengine.ci.diff.edits import PolicyEdit, policy_edits
 from policyengine.ci.diff.impact import PolicyImpact, git_show, impact
 from policyengine.ci.diff.inputs import InputPathError, files_of_kind
 from policyengine.ci.diff.packages import account_subjects
@@ -26,7 +27,7 @@ from policyengine.cli.reporters import add_output_option, reporter
 from policyengine.cli.reporting import ImpactResult
 from policyengine.errors import Diagnostic, PolicyError, UsageError
 from policyengine.load.kinds import document_kind, iter_files
-from policyengine.load.yaml_loader import load_yaml_file
+from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text
 from policyengine.policy.build import load_policy, load_policy_text
 
 NAME = "diff"
@@ -75,8 +76,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_output_option(
         parser,
         "impact",
-        "text (default), json, github annotations, or "
-        "markdown (a table for a pull-request comment)",
+        "text (default), json, github (annotations at the edited policy lines), sarif "
+        "(code scanning), or markdown (a table for a pull-request comment); no junit: an "
+        "outcome change is what a policy edit is for, not a failed test (docs/ci.md)",
     )
     parser.add_argument(
         "--exit-code",
@@ -131,6 +133,13 @@ def _subject_files(
     return found.files
 
 
+def _edits(new_path: str, old: str | tuple[str, str]) -> list[PolicyEdit]:
+    """The values that differ between the two versions (both loaded already, so they
+    load again without problems)."""
+    old_data = load_yaml_text(*old) if isinstance(old, tuple) else load_yaml_file(old)
+    return policy_edits(old_data, load_yaml_file(new_path))
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.base and len(args.paths) != 2:
         raise UsageError("give OLD NEW policy files, or --base REV [PATH...]")
@@ -175,7 +184,9 @@ def run(args: argparse.Namespace) -> int:
                 subjects += list(holder_file_subjects(holders, as_of))
             if accounts is not None:
                 subjects += list(account_subjects(accounts, carts, args.at))
-            impacts.append(impact(old_policy, new, subjects))
+            found = impact(old_policy, new, subjects)
+            found.edits = _edits(new_path, old)
+            impacts.append(found)
         except PolicyError as err:
             errors.extend(err.diagnostics)
     reporter(args.output).report_impact(ImpactResult(impacts, errors))

@@ -57,7 +57,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_output_option(
         parser,
         "scenarios",
-        "text for people (default), json for machines, junit (JUnit XML) for CI systems",
+        "text for people (default), json for machines, github (annotations), sarif (code "
+        "scanning), junit (JUnit XML test report), markdown (job summary); docs/ci.md",
     )
     parser.add_argument(
         "--coverage",
@@ -138,7 +139,14 @@ def run(args: argparse.Namespace) -> int:
     cov_pct = None
     if recorder is not None:
         cov_pct = percent([i for p in sorted(recorder.policies) for i in recorder.items(p)])
-    result = ScenariosResult(results, errors, recorder, durations=args.durations)
+    result = ScenariosResult(
+        results,
+        errors,
+        recorder,
+        durations=args.durations,
+        coverage=cov_pct,
+        fail_under=args.fail_under,
+    )
     reporter(args.output).report_scenarios(result)
     if errors:
         return 2

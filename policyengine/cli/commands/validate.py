@@ -5,8 +5,8 @@ sources, their options, input files that exist). Files that a sources file in th
 same run names as its inputs are listed as inputs, not checked as documents.
 The files found in a directory, and the files the documents name, must be inside the
 repository root: the directory given (``--root`` sets it), or an ``--allow-outside``
-path (docs/security.md). Exit 0 when every file is valid, 1 when any has a problem, 2
-when no file was found.
+path (docs/security.md). Exit 0 when every file is valid (warnings allowed), 1 when
+any has an error, 2 when no file was found.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_output_option(
         parser,
         "validation",
-        "text for people (default), json for machines, github for CI annotations",
+        "text for people (default), json for machines, github (annotations), sarif (code "
+        "scanning), junit (JUnit XML, a case per file), markdown (job summary); docs/ci.md",
     )
     add_confinement_options(parser)
 
@@ -40,4 +41,4 @@ def run(args: argparse.Namespace) -> int:
     reporter(args.output).report_validation(result)
     if not result.files:
         raise UsageError("no YAML or JSON files found")
-    return 1 if result.problems else 0
+    return 1 if result.problems else 0  # warnings alone do not fail
