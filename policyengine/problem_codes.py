@@ -109,6 +109,9 @@ PROBLEM_CODES: tuple[ProblemCode, ...] = (
     _c("PE312", "package.item-cost", "a cart item's cost cannot be worked out"),
     _c("PE313", "package.policy-kind", "a credit-package command is given another kind of policy"),
     _c("PE314", "policy.", "a policy cross-check fails"),
+    _c("PE315", "policy.conversion", "a records.conversion rule is incomplete or unreachable"),
+    _c("PE316", "policy.look-back", "periods.look_back is combined with what it excludes"),
+    _c("PE317", "policy.cap-per", "a requirement has 'per' but no cap"),
     _c(
         "PE390",
         "policy.unused-constant",
