@@ -121,10 +121,15 @@ class TextReporter(Reporter):
                 )
             else:
                 lines.append(f"{c.path}: ok ({c.kind})")
-        files, problems = len(result.files), result.problems
+        files, problems, skipped = len(result.files), result.problems, len(result.skipped)
         lines.append(
             f"{files} file{'s' if files != 1 else ''} checked, "
             f"{problems} problem{'s' if problems != 1 else ''}"
+            + (
+                f", {skipped} skipped (not policyengine documents; -o json lists them)"
+                if skipped
+                else ""
+            )
         )
         self._write(lines)
 
