@@ -179,7 +179,10 @@ def test_every_reporter_writes_to_the_streams_it_is_given() -> None:
 
     out, err = io.StringIO(), io.StringIO()
     REPORTERS["json"](out, err).report_validation(ValidationResult([]))
-    assert out.getvalue() == '{\n  "files": [],\n  "problems": 0,\n  "skipped": [],\n  "valid": true\n}\n'
+    assert (
+        out.getvalue()
+        == '{\n  "files": [],\n  "problems": 0,\n  "skipped": [],\n  "valid": true\n}\n'
+    )
     assert err.getvalue() == ""
     with pytest.raises(NotImplementedError):
         REPORTERS["junit"](out, err).report_validation(ValidationResult([]))
