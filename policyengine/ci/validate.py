@@ -115,6 +115,9 @@ def check_found(
     among them are not documents, and are listed as inputs (their rows are read by
     ``policyengine records``). ``confinement``: where the files may be, and those the
     documents name."""
+    named = {os.path.normpath(f.path) for f in found if f.named}
+    # a file both named and found by a walk is checked once, as named
+    found = [f for f in found if f.named or os.path.normpath(f.path) not in named]
     loaded = [(f, *load_document(f.path, confinement)) for f in found]
     inputs: dict[str, str] = {}
     for f, data, problems in loaded:
