@@ -9,19 +9,30 @@ sources file names (an xAPI statement array, a records list) are data, not docum
 ``check_files`` reports them as inputs of that sources file instead of guessing their
 kind. A :class:`~policyengine.load.paths.Confinement` says where the files may be that
 the documents name (and that a directory walk finds): see docs/security.md.
+
+A file a directory walk found that is not a policyengine document (docker-compose.yml,
+mkdocs.yml, a JSON Schema: ``load/kinds.py`` tells) is skipped, not reported; a file
+named on the command line is always checked.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from policyengine.ci.ignores import apply_ignores
 from policyengine.ci.lints import policy_warnings
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.load.kinds import KINDS, document_kind, load_document
+from policyengine.load.kinds import (
+    KINDS,
+    Found,
+    document_kind,
+    load_document,
+    looks_like_document,
+    walked_kind,
+)
 from policyengine.load.nodes import source_text
 from policyengine.load.paths import Confinement
 from policyengine.load.schema import validate_against
@@ -103,22 +114,42 @@ class Checked:
 def check_files(
     paths: Iterable[str], env: Environment, confinement: Confinement | None = None
 ) -> list[Checked]:
-    """Validate files of every kind; inputs of the sources files among them are not
-    documents, and are listed as inputs (their rows are read by ``policyengine records``).
-    ``confinement``: where the files may be, and those the documents name."""
-    loaded = [(path, *load_document(path, confinement)) for path in paths]
+    """Validate the files ``paths`` names, each as if named on the command line (see
+    :func:`check_found`)."""
+    return check_found([Found(path, True) for path in paths], env, confinement)[0]
+
+
+def check_found(
+    found: Sequence[Found], env: Environment, confinement: Confinement | None = None
+) -> tuple[list[Checked], list[str]]:
+    """Validate files of every kind: what was checked, and the paths of the files a walk
+    found that are not policyengine documents (skipped). Inputs of the sources files
+    among them are not documents, and are listed as inputs (their rows are read by
+    ``policyengine records``). ``confinement``: where the files may be, and those the
+    documents name."""
+    named = {os.path.normpath(f.path) for f in found if f.named}
+    # a file both named and found by a walk is checked once, as named
+    found = [f for f in found if f.named or os.path.normpath(f.path) not in named]
+    loaded = [(f, *load_document(f.path, confinement)) for f in found]
     inputs: dict[str, str] = {}
-    for path, data, problems in loaded:
+    for f, data, problems in loaded:
         if not problems and document_kind(data) == "sources":
-            for name in input_files(path, data):
-                inputs.setdefault(os.path.normpath(name), path)
-    out = []
-    for path, data, problems in loaded:
+            for name in input_files(f.path, data):
+                inputs.setdefault(os.path.normpath(name), f.path)
+    out, skipped = [], []
+    for f, data, problems in loaded:
+        path = f.path
         owner = inputs.get(os.path.normpath(path))
         if owner is not None and os.path.normpath(owner) != os.path.normpath(path):
             out.append(Checked(path, "input", [], owner))
+        elif not f.named and (
+            walked_kind(data) is None
+            if not problems
+            else not looks_like_document(path, confinement)
+        ):
+            skipped.append(path)
         elif problems:
             out.append(Checked(path, None, problems))
         else:
             out.append(Checked(path, *check_document(path, data, env, confinement)))
-    return out
+    return out, skipped

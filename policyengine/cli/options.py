@@ -7,6 +7,7 @@ command module imports another.
 - ``balance`` and ``redeem`` (credit-package policies): POLICY, ``--account``, ``--at``,
   ``-o`` (:func:`add_package_options`) and the policy and instant
   (:func:`load_package_inputs`);
+- ``validate`` and ``test``: ``--exclude GLOB`` (:func:`add_exclude_option`);
 - ``validate``, ``test``, ``evaluate``, ``adjustments``, ``records`` and ``batch``:
   ``--root`` and ``--allow-outside`` (:func:`add_confinement_options`), and the
   :class:`~policyengine.load.paths.Confinement` they make (:func:`confinement`): where
@@ -33,6 +34,19 @@ from policyengine.policy.build import load_policy
 from policyengine.policy.model import Policy
 from policyengine.records.model import Holder, Record, load_holder
 from policyengine.sources.sources_file import holder_from_sources
+
+
+def add_exclude_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--exclude GLOB`` (repeatable): files and directories to leave out."""
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help=f"leave out {what} matching GLOB: a path, a path below the directory given, or "
+        "a file or directory name (e.g. drafts, '*.draft.yaml', 'policies/old/*'); repeat for "
+        "more",
+    )
 
 
 def add_confinement_options(parser: argparse.ArgumentParser) -> None:

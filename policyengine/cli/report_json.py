@@ -60,6 +60,7 @@ class JsonReporter(Reporter):
                     for c in result.files
                 ],
                 "problems": problems,
+                "skipped": result.skipped,
                 "warnings": result.warnings,
                 "valid": problems == 0,
             }

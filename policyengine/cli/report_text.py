@@ -122,10 +122,16 @@ class TextReporter(Reporter):
             else:
                 lines.append(f"{c.path}: ok ({c.kind})")
         files, problems, warnings = len(result.files), result.problems, result.warnings
+        skipped = len(result.skipped)
         lines.append(
             f"{files} file{'s' if files != 1 else ''} checked, "
             f"{problems} problem{'s' if problems != 1 else ''}"
             + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
+            + (
+                f", {skipped} skipped (not policyengine documents; -o json lists them)"
+                if skipped
+                else ""
+            )
         )
         self._write(lines)
 

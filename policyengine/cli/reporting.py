@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from policyengine.errors import Diagnostic
@@ -53,9 +53,11 @@ KINDS = (
 
 @dataclass(frozen=True)
 class ValidationResult:
-    """``validate``: every file looked at, with its kind and problems."""
+    """``validate``: every file checked, with its kind and problems; ``skipped``: the
+    files a directory walk found that are not policyengine documents."""
 
     files: list[Checked]
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> int:

@@ -182,7 +182,8 @@ def test_every_reporter_writes_to_the_streams_it_is_given() -> None:
     out, err = io.StringIO(), io.StringIO()
     REPORTERS["json"](out, err).report_validation(ValidationResult([]))
     assert out.getvalue() == (
-        '{\n  "files": [],\n  "problems": 0,\n  "valid": true,\n  "warnings": 0\n}\n'
+        '{\n  "files": [],\n  "problems": 0,\n  "skipped": [],\n  "valid": true,\n'
+        '  "warnings": 0\n}\n'
     )
     assert err.getvalue() == ""
     with pytest.raises(NotImplementedError):

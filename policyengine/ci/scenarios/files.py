@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,6 +34,7 @@ from policyengine.ci.coverage import Recorder, requirement_id
 from policyengine.ci.scenarios.expect import Mismatch, match_evaluation, match_package
 from policyengine.ci.scenarios.packages import PACKAGE_EXPECT, package_outcome, sub_document
 from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.load.kinds import walk_files
 from policyengine.load.paths import Confinement, PathRefused, named_file
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, locate
@@ -98,17 +99,12 @@ def is_scenario_file(path: str) -> bool:
     return path.endswith(SUFFIXES)
 
 
-def find_files(paths: Iterable[str]) -> Iterator[str]:
-    """Scenario files named, and ``*.tests.yaml`` files under directories, sorted."""
-    for raw in paths:
-        if os.path.isdir(raw):
-            found: list[str] = []
-            for root, dirs, files in os.walk(raw):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(os.path.join(root, f) for f in files if is_scenario_file(f))
-            yield from sorted(found)
-        else:
-            yield raw
+def find_files(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str]:
+    """Scenario files named, and ``*.tests.yaml`` files under directories (as a
+    ``validate`` walk finds them), sorted, without those ``exclude`` matches."""
+    for found in walk_files(paths, exclude):
+        if found.named or is_scenario_file(found.path):
+            yield found.path
 
 
 def default_policy_path(path: str) -> str:

@@ -1,13 +1,18 @@
-"""``policyengine schema``: print a JSON Schema shipped with the package (for editors)."""
+"""``policyengine schema [KIND]``: print a shipped JSON Schema, self-contained (for
+editors and check-jsonschema); ``--all DIR`` writes every one to ``DIR/KIND.schema.json``.
+
+The schemas that refer to others (scenarios takes a holder, an account and a cart)
+are printed with those bundled into their ``$defs`` (``schema/export.py``), so a file
+saved from this command works without the network.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from policyengine.cli.output import dumps
 from policyengine.errors import UsageError
-from policyengine.load.schema import load_schema
+from policyengine.schema.export import KINDS, export, schema_text
 
 NAME = "schema"
 HELP = "print the JSON Schema of policy files (or of another document kind)"
@@ -17,26 +22,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "document",
         nargs="?",
-        default="policy",
-        choices=(
-            "policy",
-            "holder",
-            "account",
-            "cart",
-            "scenarios",
-            "sources",
-            "evaluation",
-            "balance",
-            "redemption",
-        ),
-        help="which document's schema to print (default: policy)",
+        default=None,
+        choices=KINDS,
+        metavar="KIND",
+        help=f"which schema to print: {', '.join(KINDS)} (default: policy)",
+    )
+    parser.add_argument(
+        "--all",
+        metavar="DIR",
+        dest="directory",
+        help="write every schema to DIR/KIND.schema.json instead (and list the files)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        schema = load_schema(args.document)
-    except FileNotFoundError:
-        raise UsageError(f"no schema for '{args.document}' yet") from None
-    sys.stdout.write(dumps(schema))
+    if args.directory is not None:
+        if args.document is not None:
+            raise UsageError("give either KIND or --all DIR, not both")
+        try:
+            written = export(args.directory)
+        except OSError as err:
+            raise UsageError(f"cannot write to {args.directory}: {err.strerror}") from None
+        sys.stdout.write("".join(f"{path}\n" for path in written))
+        return 0
+    sys.stdout.write(schema_text(args.document or "policy"))
     return 0

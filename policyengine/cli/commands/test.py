@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from policyengine.ci.coverage import Recorder, percent
 from policyengine.ci.scenarios.files import (
@@ -26,7 +26,7 @@ from policyengine.ci.scenarios.files import (
     load_file,
     run_file,
 )
-from policyengine.cli.options import add_confinement_options, confinement
+from policyengine.cli.options import add_confinement_options, add_exclude_option, confinement
 from policyengine.cli.reporters import add_output_option, reporter
 from policyengine.cli.reporting import ScenariosResult
 from policyengine.errors import Diagnostic, PolicyError, UsageError
@@ -77,15 +77,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="PCT",
         help="with --coverage: exit 1 when the total coverage is below PCT",
     )
+    add_exclude_option(parser, "scenario files (and, with --coverage, policies)")
     add_confinement_options(parser)
 
 
 def untested_policies(
-    paths: list[str], tested: set[str], files: Confinement | None = None
+    paths: list[str],
+    tested: set[str],
+    files: Confinement | None = None,
+    exclude: Sequence[str] = (),
 ) -> Iterator[str]:
     """Policy files under the directories of ``paths`` that no scenario file tests (and,
-    with ``files``, that do not lead outside it)."""
-    for path in iter_files([p for p in paths if os.path.isdir(p)]):
+    with ``files``, that do not lead outside it; not matched by ``exclude``)."""
+    for path in iter_files([p for p in paths if os.path.isdir(p)], exclude):
         if is_scenario_file(path) or os.path.normpath(path) in tested:
             continue
         if files is not None and not files.admits(path):
@@ -105,8 +109,9 @@ def _register_untested(
     errors: list[Diagnostic],
     env: Environment,
     files: Confinement,
+    exclude: Sequence[str],
 ) -> None:
-    for path in untested_policies(paths, tested, files):
+    for path in untested_policies(paths, tested, files, exclude):
         try:
             policy = load_policy(path, env)
         except PolicyError as err:
@@ -121,8 +126,14 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_under is not None and not args.coverage:
         raise UsageError("--fail-under needs --coverage")
     confined = confinement(args, paths, directories_are_root=True)
+    if not args.paths and not os.path.exists(paths[0]):
+        raise UsageError(
+            "policies/ (the default) does not exist: name the files or directories that hold "
+            "the scenario files (*.tests.yaml), e.g. 'policyengine test certs/' (in "
+            ".pre-commit-config.yaml: args: [certs/])"
+        )
     recorder = Recorder() if args.coverage else None
-    files = list(find_files(paths))
+    files = list(find_files(paths, args.exclude))
     errors: list[Diagnostic] = []
     results: list[ScenarioResult] = []
     tested: set[str] = set()
@@ -135,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
             errors.extend(err.diagnostics)
             tested.add(os.path.normpath(default_policy_path(path)))  # not "untested"
     if recorder is not None:
-        _register_untested(recorder, paths, tested, errors, args.env, confined)
+        _register_untested(recorder, paths, tested, errors, args.env, confined, args.exclude)
     cov_pct = None
     if recorder is not None:
         cov_pct = percent([i for p in sorted(recorder.policies) for i in recorder.items(p)])
