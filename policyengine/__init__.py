@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from policyengine.policy.model import Policy
     from policyengine.records.model import Holder, Record
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place: pyproject.toml reads it
 
 __all__ = [
     "Diagnostic",
