@@ -113,9 +113,6 @@ def add_certification_options(parser: argparse.ArgumentParser, kind: str) -> Non
         help="evaluate as of the end of this day (default: today in the policy's time zone)",
     )
     add_output_option(parser, kind, "text for people (default) or json for machines")
-    parser.add_argument(
-        "--json", dest="output", action="store_const", const="json", help="same as -o json"
-    )
     add_confinement_options(parser)
 
 

@@ -9,14 +9,21 @@ escape sequences rewrite a terminal. So each reporter escapes every line it prin
 (``\\n``, ``\\x1b``, ``\\u2028``): the text stays readable and no line is forged. Tab is
 kept. Lone surrogates (a YAML ``"\\ud800"``) are escaped too: they cannot be written as
 UTF-8 at all.
+
+Colour (``color.py``) is added after escaping, by :func:`write_lines`, to the lines
+:func:`diagnostic_lines` marks: errors, warnings, their carets and hints.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
 
+from policyengine.cli import color
+from policyengine.cli.color import StyledLine
 from policyengine.errors import Diagnostic
 
 # C0 controls but tab, DEL and C1 controls, the Unicode line and paragraph separators,
@@ -45,22 +52,47 @@ def diagnostic_lines(d: Diagnostic, with_source: bool = True) -> list[str]:
     (counted in the escaped source line)."""
     where = f"{d.location}: " if d.location else ""
     label = "" if d.severity == "error" else f"{d.severity}: "
-    lines = [escape_controls(f"{where}{label}{d.message}")]
+    level = "warning" if d.severity == "warning" else "error"
+    lines: list[str] = [StyledLine(escape_controls(f"{where}{label}{d.message}"), level)]
     if with_source and d.source_line is not None and d.location is not None:
         text = d.source_line.rstrip("\n")
         start = d.location.col - 1
         before = escape_controls(text[:start])
         marked = escape_controls(text[start : start + max(1, d.width)])
         lines.append(f"    {escape_controls(text)}")
-        lines.append("    " + " " * len(before) + "^" * max(1, len(marked), d.width))
+        caret = "    " + " " * len(before) + "^" * max(1, len(marked), d.width)
+        lines.append(StyledLine(caret, f"caret-{level}"))
     if d.hint:
-        lines.append(escape_controls(f"  hint: {d.hint}"))
+        lines.append(StyledLine(escape_controls(f"  hint: {d.hint}"), "hint"))
     return lines
+
+
+def write_lines(stream: TextIO, lines: Iterable[str]) -> None:
+    """Each line escaped and followed by a newline; the lines :func:`diagnostic_lines`
+    styled are painted when colour is on for ``stream`` (``color.py``)."""
+    colored = color.enabled(stream)
+    stream.write(
+        "".join(
+            (
+                color.paint(escape_controls(line), color.style_of(line))
+                if colored
+                else escape_controls(line)
+            )
+            + "\n"
+            for line in lines
+        )
+    )
 
 
 def render(d: Diagnostic, with_source: bool = True) -> str:
     """``d.render()`` with control characters escaped (see :func:`diagnostic_lines`)."""
     return "\n".join(diagnostic_lines(d, with_source))
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: TextIO | None = None) -> None:
+    """Each diagnostic rendered to ``stream`` (stderr), coloured on a terminal."""
+    out = sys.stderr if stream is None else stream
+    write_lines(out, (line for d in diagnostics for line in diagnostic_lines(d)))
 
 
 def escape_data(text: str) -> str:

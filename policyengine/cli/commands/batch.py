@@ -27,6 +27,7 @@ from policyengine.batch.output import WRITERS
 from policyengine.batch.run import Settings
 from policyengine.batch.run import run as run_batch
 from policyengine.cli.options import add_confinement_options, as_of_date, confinement
+from policyengine.cli.reporters import add_json_alias
 from policyengine.errors import Diagnostic, PolicyError, UsageError
 from policyengine.policy.build import load_policy
 
@@ -55,6 +56,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="jsonl",
         help="jsonl (default: one JSON object per holder and line), csv, or json (one document)",
     )
+    add_json_alias(parser)
     parser.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     parser.add_argument(
         "--jobs",
