@@ -19,7 +19,7 @@ from typing import Any
 
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.load.kinds import KINDS, document_kind, load_document
-from policyengine.load.paths import Confinement
+from policyengine.load.paths import STDIN, STDIN_NAME, Confinement
 from policyengine.load.schema import validate_against
 from policyengine.policy.build import build_policy
 from policyengine.policy.environment import Environment
@@ -103,10 +103,11 @@ def check_files(
     out = []
     for path, data, problems in loaded:
         owner = inputs.get(os.path.normpath(path))
+        shown = STDIN_NAME if path == STDIN else path  # `-` is standard input
         if owner is not None and os.path.normpath(owner) != os.path.normpath(path):
-            out.append(Checked(path, "input", [], owner))
+            out.append(Checked(shown, "input", [], owner))
         elif problems:
-            out.append(Checked(path, None, problems))
+            out.append(Checked(shown, None, problems))
         else:
-            out.append(Checked(path, *check_document(path, data, env, confinement)))
+            out.append(Checked(shown, *check_document(shown, data, env, confinement)))
     return out

@@ -117,6 +117,8 @@ def github_annotation(d: Diagnostic) -> str:
             f"line={d.location.line}",
             f"col={d.location.col}",
         ]
+    elif d.path is not None:  # a file that could not be read: the file, no line
+        props = [f"file={escape_property(d.path)}"]
     message = d.message + (f" (hint: {d.hint})" if d.hint else "")
     head = f"::{level} {','.join(props)}" if props else f"::{level}"
     return f"{head}::{escape_data(message)}"
