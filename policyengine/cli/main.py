@@ -123,22 +123,23 @@ class CommandParser(argparse.ArgumentParser):
         return super().format_help()
 
 
-def add_global_options(parser: argparse.ArgumentParser, default: Any) -> None:
+def add_global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
     """``--plugins-dir`` and ``--color``, accepted before the command and after it.
 
     The top-level parser sets the defaults; each command's parser adds the same
-    options with the default ``argparse.SUPPRESS``, so that only a value given after
-    the command replaces the one given (or defaulted) before it."""
+    options with the default ``argparse.SUPPRESS`` (``after_command``), so that only a
+    value given after the command replaces the one given (or defaulted) before it."""
+    suppress = argparse.SUPPRESS if after_command else None
     parser.add_argument(
         "--plugins-dir",
         metavar="DIR",
-        default=default if default is argparse.SUPPRESS else None,
+        default=suppress,
         help="also load plugins from the *.py files in DIR (see docs/plugins.md)",
     )
     parser.add_argument(
         "--color",
         choices=color.MODES,
-        default=default if default is argparse.SUPPRESS else "auto",
+        default=suppress or "auto",
         help="colour errors and warnings: auto (default: on a terminal, unless NO_COLOR "
         "is set), always or never",
     )
@@ -150,12 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate and evaluate continuing-education and certification policies.",
     )
     parser.add_argument("--version", action="version", version=f"policyengine {__version__}")
-    add_global_options(parser, None)
+    add_global_options(parser, after_command=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     sub.required = True
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, description=command.help)
-        add_global_options(p, argparse.SUPPRESS)
+        add_global_options(p, after_command=True)
         p.command = command
     return parser
 
