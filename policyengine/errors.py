@@ -61,11 +61,6 @@ class Diagnostic:
     # in ``file=`` of a GitHub annotation and ``file`` of JSON, as a location's is
     path: str | None = None
 
-    @property
-    def file(self) -> str | None:
-        """The file the diagnostic is about: its location's, else ``path``."""
-        return self.location.file if self.location is not None else self.path
-
     def render(self, with_source: bool = True) -> str:
         where = f"{self.location}: " if self.location else ""
         label = "" if self.severity == "error" else f"{self.severity}: "
