@@ -11,14 +11,18 @@ The stable Python API (see the README)::
     result = pe.evaluate(policy, holder, records, dt.date(2025, 9, 1))
 
 Names are imported on first use, so ``import policyengine`` (and the command line's
-start) does not pay for the YAML loader, JSON Schema and the expression parser.
+start) does not pay for the YAML loader, JSON Schema and the expression parser: the
+functions import their implementation when called, and the result types (``Policy``,
+``Evaluation``, ...) are imported by the module's ``__getattr__`` when first named.
+The whole API is documented in docs/api.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from policyengine.errors import Diagnostic, Location, PolicyError
@@ -33,15 +37,25 @@ if TYPE_CHECKING:
     from policyengine.policy.model import Policy
     from policyengine.records.model import Holder, Record
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place: pyproject.toml reads it
 
 __all__ = [
+    "Account",
+    "Balance",
+    "Cart",
     "Diagnostic",
+    "Environment",
+    "Evaluation",
+    "Holder",
     "Location",
+    "Policy",
     "PolicyError",
+    "Record",
+    "RedemptionDecision",
     "__version__",
     "balance",
     "evaluate",
+    "evaluate_batch",
     "holder_from_dict",
     "hookimpl",
     "load_account",
@@ -52,6 +66,31 @@ __all__ = [
     "load_policy_text",
     "redeem",
 ]
+
+# The result types, by the module that defines them: imported when first named
+# (``policyengine.Evaluation``), for start-up cost (see the module docstring).
+_TYPES = {
+    "Account": "policyengine.packages.files",
+    "Balance": "policyengine.packages.ledger",
+    "Cart": "policyengine.packages.files",
+    "Environment": "policyengine.policy.environment",
+    "Evaluation": "policyengine.certification.result",
+    "Holder": "policyengine.records.model",
+    "Policy": "policyengine.policy.model",
+    "Record": "policyengine.records.model",
+    "RedemptionDecision": "policyengine.packages.redeem",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TYPES:
+        return getattr(importlib.import_module(_TYPES[name]), name)
+    raise AttributeError(f"module 'policyengine' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_TYPES})
+
 
 # The functions below import their implementation when called, for start-up cost (see
 # the module docstring), not to break import cycles.
@@ -140,3 +179,42 @@ def balance(policy: Policy, account: Account, at: dt.datetime) -> Balance:
     from policyengine.packages.ledger import balance as of  # start-up cost
 
     return of(policy, account, at)
+
+
+def evaluate_batch(
+    policy: str | os.PathLike[str],
+    holders: Iterable[str | os.PathLike[str]],
+    as_of: dt.date,
+    *,
+    jobs: int = 1,
+    plugins_dir: str | os.PathLike[str] | None = None,
+    explain: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Evaluate a whole membership, streamed: one output record per holder, in input
+    order, as ``policyengine batch`` writes them (docs/batch.md). ``holders``: JSONL
+    files (one holder document a line), holder files, sources files or directories of
+    them. ``jobs``: worker processes (each compiles the policy from its path once).
+    A holder whose data is bad gives an error record and the run goes on; a policy
+    that does not load, or is not a certification policy, raises PolicyError.
+
+    (Not named ``batch``: that is the subpackage ``policyengine.batch``, which its own
+    import would bind over a function of the same name.)"""
+    from policyengine.batch.inputs import tasks  # start-up cost
+    from policyengine.batch.run import Settings, run  # start-up cost
+    from policyengine.plugins_loader import load_environment as load_env  # start-up cost
+    from policyengine.policy.build import load_policy as load  # start-up cost
+
+    path = os.path.abspath(policy)
+    plugins = os.fspath(plugins_dir) if plugins_dir is not None else None
+    compiled = load(path, load_env(plugins))
+    if compiled.kind != "certification":
+        raise PolicyError(
+            Diagnostic(
+                f"{os.fspath(policy)} is a {compiled.kind} policy; batch needs a "
+                "certification policy",
+                compiled.kind_location,
+                code="usage",
+            )
+        )
+    settings = Settings(path, plugins, as_of, explain)
+    return run(settings, tasks([os.fspath(h) for h in holders]), max(1, jobs), compiled)

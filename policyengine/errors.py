@@ -63,6 +63,9 @@ class Diagnostic:
     source_line: str | None = field(default=None, compare=False)
     # how many characters the caret line underlines (at least one)
     width: int = field(default=1, compare=False)
+    # the file a problem without a position is about (one that cannot be read): named
+    # in ``file=`` of a GitHub annotation and ``file`` of JSON, as a location's is
+    path: str | None = None
 
     @property
     def problem(self) -> ProblemCode:
@@ -98,6 +101,8 @@ class Diagnostic:
             out["file"] = self.location.file
             out["line"] = self.location.line
             out["col"] = self.location.col
+        elif self.path is not None:
+            out["file"] = self.path
         if self.hint:
             out["hint"] = self.hint
         return out

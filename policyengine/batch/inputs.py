@@ -124,6 +124,7 @@ def open_jsonl(path: str) -> BinaryIO:
                 f"cannot read {path}: {err.strerror or err}",
                 code="batch.input",
                 hint=hint if isinstance(err, NotRegularFile) else None,
+                path=path,
             )
         ) from None
 

@@ -34,7 +34,7 @@ from policyengine.load.kinds import (
     walked_kind,
 )
 from policyengine.load.nodes import source_text
-from policyengine.load.paths import Confinement
+from policyengine.load.paths import STDIN, STDIN_NAME, Confinement
 from policyengine.load.schema import validate_against
 from policyengine.policy.build import build_policy
 from policyengine.policy.environment import Environment
@@ -140,8 +140,9 @@ def check_found(
     for f, data, problems in loaded:
         path = f.path
         owner = inputs.get(os.path.normpath(path))
+        shown = STDIN_NAME if path == STDIN else path  # `-` is standard input
         if owner is not None and os.path.normpath(owner) != os.path.normpath(path):
-            out.append(Checked(path, "input", [], owner))
+            out.append(Checked(shown, "input", [], owner))
         elif not f.named and (
             walked_kind(data) is None
             if not problems
@@ -149,7 +150,7 @@ def check_found(
         ):
             skipped.append(path)
         elif problems:
-            out.append(Checked(path, None, problems))
+            out.append(Checked(shown, None, problems))
         else:
-            out.append(Checked(path, *check_document(path, data, env, confinement)))
+            out.append(Checked(shown, *check_document(shown, data, env, confinement)))
     return out, skipped

@@ -11,6 +11,9 @@ Exit codes: 0 ok, 1 problems, 2 usage error. Problems in the user's files arrive
 1); a bad command-line value arrives as :class:`UsageError` and is printed as
 ``policyengine COMMAND: message`` (exit 2). Neither reaches the user as a traceback,
 and control characters in either are escaped (``output.py``).
+
+``--plugins-dir`` and ``--color`` may be given before the command or after it.
+Diagnostics are coloured on a terminal (``--color``, ``NO_COLOR``: ``color.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from policyengine import __version__
-from policyengine.cli.output import escape_controls, render
+from policyengine.cli import color
+from policyengine.cli.output import escape_controls, print_diagnostics
 from policyengine.errors import PolicyError, UsageError
 
 
@@ -119,28 +123,51 @@ class CommandParser(argparse.ArgumentParser):
         return super().format_help()
 
 
+def add_global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """``--plugins-dir`` and ``--color``, accepted before the command and after it.
+
+    The top-level parser sets the defaults; each command's parser adds the same
+    options with the default ``argparse.SUPPRESS`` (``after_command``), so that only a
+    value given after the command replaces the one given (or defaulted) before it."""
+    suppress = argparse.SUPPRESS if after_command else None
+    parser.add_argument(
+        "--plugins-dir",
+        metavar="DIR",
+        default=suppress,
+        help="also load plugins from the *.py files in DIR (see docs/plugins.md)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=color.MODES,
+        default=suppress or "auto",
+        help="colour errors and warnings: auto (default: on a terminal, unless NO_COLOR "
+        "is set), always or never",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policyengine",
         description="Validate and evaluate continuing-education and certification policies.",
     )
     parser.add_argument("--version", action="version", version=f"policyengine {__version__}")
-    parser.add_argument(
-        "--plugins-dir",
-        metavar="DIR",
-        help="also load plugins from the *.py files in DIR (see docs/plugins.md)",
-    )
+    add_global_options(parser, after_command=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     sub.required = True
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, description=command.help)
+        add_global_options(p, after_command=True)
         p.command = command
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = BY_NAME[args.command]
+    with color.using(args.color):
+        return _run(BY_NAME[args.command], args)
+
+
+def _run(command: Command, args: argparse.Namespace) -> int:
     try:
         # --plugins-dir files are loaded whenever they are given: they were asked for.
         # The environment the plugins make is handed to the command (args.env): nothing
@@ -153,8 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.env = args.plugins.environment
         return int(command.load().run(args))
     except PolicyError as err:
-        for d in err.diagnostics:
-            print(render(d), file=sys.stderr)
+        print_diagnostics(err.diagnostics)
         return 1
     except UsageError as err:
         print(escape_controls(f"policyengine {command.name}: {err}"), file=sys.stderr)

@@ -24,12 +24,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from policyengine import dates
 from policyengine.cli.reporters import add_output_option
 from policyengine.errors import Diagnostic, PolicyError, UsageError
-from policyengine.load.paths import REGULAR_HINT, Confinement, NotRegularFile, open_regular
+from policyengine.load.paths import (
+    REGULAR_HINT,
+    STDIN,
+    Confinement,
+    NotRegularFile,
+    open_regular,
+)
 from policyengine.policy.build import load_policy
 from policyengine.policy.model import Policy
 from policyengine.records.model import Holder, Record, load_holder
@@ -127,24 +133,35 @@ def add_certification_options(parser: argparse.ArgumentParser, kind: str) -> Non
         help="evaluate as of the end of this day (default: today in the policy's time zone)",
     )
     add_output_option(parser, kind, "text for people (default) or json for machines")
-    parser.add_argument(
-        "--json", dest="output", action="store_const", const="json", help="same as -o json"
-    )
     add_confinement_options(parser)
 
 
-def as_of_date(text: str | None, policy: Policy) -> dt.date:
-    """The day of ``--as-of``; today in the policy's time zone when not given."""
+def as_of_date(text: str | None, policy: Policy | None) -> dt.date:
+    """The day of ``--as-of`` (exactly YYYY-MM-DD, else UsageError); today in the
+    policy's time zone when not given (in UTC without a policy)."""
     if text is None:
-        return dt.datetime.now(policy.tz).date()
+        return dt.datetime.now(policy.tz if policy is not None else dt.timezone.utc).date()
     try:
         return dates.parse_date(text)
     except ValueError as err:
         raise UsageError(f"--as-of: {err}") from None
 
 
+def stdin_once(named: dict[str, Sequence[str | None]]) -> None:
+    """UsageError when ``-`` (standard input) is given to more than one of the file
+    options ``named`` (option name -> the paths given to it): it can be read once."""
+    given = [name for name, paths in named.items() for path in paths if path == STDIN]
+    if len(given) > 1:
+        raise UsageError(
+            f"standard input (-) can be read only once; it was given to {', '.join(given)}"
+        )
+
+
 def _readable(path: str, what: str) -> None:
-    """Name the file in the message when it cannot be opened at all (or is a FIFO)."""
+    """Name the file in the message when it cannot be opened at all (or is a FIFO).
+    Standard input (``-``) is read when the file is loaded."""
+    if path == STDIN:
+        return
     try:
         with open_regular(path):
             pass
@@ -156,6 +173,7 @@ def _readable(path: str, what: str) -> None:
                 if isinstance(err, NotRegularFile)
                 else "check the path and permissions",
                 code="io",
+                path=path,
             )
         ) from None
 
@@ -163,7 +181,11 @@ def _readable(path: str, what: str) -> None:
 def load_certification_inputs(
     args: argparse.Namespace,
 ) -> tuple[Policy, dt.date, list[tuple[Holder, list[Record]]]]:
-    """The policy, the as-of date and each holder with records, from the arguments."""
+    """The policy, the as-of date and each holder with records, from the arguments.
+    Usage errors (a malformed ``--as-of``, ``-`` twice) come before any file is read."""
+    stdin_once({"POLICY": [args.policy], "--holder": args.holder, "--sources": args.sources})
+    if args.as_of is not None:
+        as_of_date(args.as_of, None)  # its form, before anything is read
     files = confinement(args, [args.policy, *args.holder, *args.sources])
     _readable(args.policy, "policy")
     for path in args.holder:
@@ -222,6 +244,18 @@ def load_package_inputs(args: argparse.Namespace) -> tuple[Policy, dt.datetime, 
     works on; UsageError when ``--at`` is not usable. The account is read by the
     command: ``redeem --record`` reads it under a lock (it must be a regular file: the
     lock would wait on a FIFO for ever)."""
+    stdin_once(
+        {
+            "POLICY": [args.policy],
+            "--account": [args.account],
+            "--cart": [getattr(args, "cart", None)],
+        }
+    )
+    if args.at is not None:
+        try:  # its form, before anything is read (the policy's zone matters only later)
+            dates.parse_datetime(args.at, dt.timezone.utc)
+        except ValueError as err:
+            raise UsageError(f"--at: {err}") from None
     _readable(args.account, "account")
     policy = load_policy(args.policy, args.env)
     at, given = parse_at(args.at, policy)

@@ -9,6 +9,9 @@ escape sequences rewrite a terminal. So each reporter escapes every line it prin
 (``\\n``, ``\\x1b``, ``\\u2028``): the text stays readable and no line is forged. Tab is
 kept. Lone surrogates (a YAML ``"\\ud800"``) are escaped too: they cannot be written as
 UTF-8 at all.
+
+Colour (``color.py``) is added after escaping, by :func:`write_lines`, to the lines
+:func:`diagnostic_lines` marks: errors, warnings, their carets and hints.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
 
+from policyengine.cli import color
+from policyengine.cli.color import StyledLine
 from policyengine.errors import Diagnostic
 
 # C0 controls but tab, DEL and C1 controls, the Unicode line and paragraph separators,
@@ -46,22 +53,47 @@ def diagnostic_lines(d: Diagnostic, with_source: bool = True) -> list[str]:
     (counted in the escaped source line)."""
     where = f"{d.location}: " if d.location else ""
     label = "" if d.severity == "error" else f"{d.severity}[{d.problem_code}]: "
-    lines = [escape_controls(f"{where}{label}{d.message}")]
+    level = "warning" if d.severity == "warning" else "error"
+    lines: list[str] = [StyledLine(escape_controls(f"{where}{label}{d.message}"), level)]
     if with_source and d.source_line is not None and d.location is not None:
         text = d.source_line.rstrip("\n")
         start = d.location.col - 1
         before = escape_controls(text[:start])
         marked = escape_controls(text[start : start + max(1, d.width)])
         lines.append(f"    {escape_controls(text)}")
-        lines.append("    " + " " * len(before) + "^" * max(1, len(marked), d.width))
+        caret = "    " + " " * len(before) + "^" * max(1, len(marked), d.width)
+        lines.append(StyledLine(caret, f"caret-{level}"))
     if d.hint:
-        lines.append(escape_controls(f"  hint: {d.hint}"))
+        lines.append(StyledLine(escape_controls(f"  hint: {d.hint}"), "hint"))
     return lines
+
+
+def write_lines(stream: TextIO, lines: Iterable[str]) -> None:
+    """Each line escaped and followed by a newline; the lines :func:`diagnostic_lines`
+    styled are painted when colour is on for ``stream`` (``color.py``)."""
+    colored = color.enabled(stream)
+    stream.write(
+        "".join(
+            (
+                color.paint(escape_controls(line), color.style_of(line))
+                if colored
+                else escape_controls(line)
+            )
+            + "\n"
+            for line in lines
+        )
+    )
 
 
 def render(d: Diagnostic, with_source: bool = True) -> str:
     """``d.render()`` with control characters escaped (see :func:`diagnostic_lines`)."""
     return "\n".join(diagnostic_lines(d, with_source))
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: TextIO | None = None) -> None:
+    """Each diagnostic rendered to ``stream`` (stderr), coloured on a terminal."""
+    out = sys.stderr if stream is None else stream
+    write_lines(out, (line for d in diagnostics for line in diagnostic_lines(d)))
 
 
 def escape_data(text: str) -> str:
@@ -92,6 +124,8 @@ def github_annotation(d: Diagnostic) -> str:
         ]
         if d.width > 1:  # the last column underlined (SARIF's endColumn is the one after)
             props.append(f"endColumn={d.location.col + d.width - 1}")
+    elif d.path is not None:  # a file that could not be read: the file, no line
+        props = [f"file={escape_property(d.path)}"]
     props.append(f"title={escape_property(d.problem_code)}")
     message = d.message + (f" (hint: {d.hint})" if d.hint else "")
     return f"::{level} {','.join(props)}::{escape_data(message)}"

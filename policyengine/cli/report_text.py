@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from policyengine.certification.render import evaluation_text
-from policyengine.cli.output import diagnostic_lines, escape_controls
+from policyengine.cli.output import diagnostic_lines, escape_controls, write_lines
 from policyengine.cli.package_text import balance_lines, decision_lines, header
 from policyengine.cli.reporting import (
     AdjustmentsResult,
@@ -103,9 +103,9 @@ class TextReporter(Reporter):
     name = "text"
 
     def _write(self, lines: Iterable[str], stream: str = "out") -> None:
-        """Each line escaped, each followed by a newline."""
-        out = self.out if stream == "out" else self.err
-        out.write("".join(escape_controls(line) + "\n" for line in lines))
+        """Each line escaped, each followed by a newline; diagnostics coloured when
+        colour is on for the stream (``color.py``)."""
+        write_lines(self.out if stream == "out" else self.err, lines)
 
     def report_validation(self, result: ValidationResult) -> None:
         owners = result.owners

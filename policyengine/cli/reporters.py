@@ -3,7 +3,8 @@
 ``REPORTERS`` maps each ``-o`` name to its :class:`~policyengine.cli.reporting.Reporter`
 class; its order is the order ``--help`` lists the choices in. A command's ``-o``
 offers every format whose reporter can show that command's kind of result, so adding
-a format means writing its class and adding it here.
+a format means writing its class and adding it here. Every command whose ``-o``
+offers ``json`` also takes ``--json`` as its alias.
 """
 
 from __future__ import annotations
@@ -39,8 +40,19 @@ def formats(kind: str) -> tuple[str, ...]:
 
 
 def add_output_option(parser: argparse.ArgumentParser, kind: str, help: str) -> None:
-    """``-o/--output FORMAT`` (default text) with the formats that can show ``kind``."""
-    parser.add_argument("-o", "--output", choices=formats(kind), default="text", help=help)
+    """``-o/--output FORMAT`` (default text) with the formats that can show ``kind``,
+    and ``--json`` for ``-o json`` (every command with ``-o json`` has it)."""
+    choices = formats(kind)
+    parser.add_argument("-o", "--output", choices=choices, default="text", help=help)
+    if "json" in choices:
+        add_json_alias(parser)
+
+
+def add_json_alias(parser: argparse.ArgumentParser) -> None:
+    """``--json``: the same as ``-o json``."""
+    parser.add_argument(
+        "--json", dest="output", action="store_const", const="json", help="same as -o json"
+    )
 
 
 def reporter(name: str) -> Reporter:

@@ -168,4 +168,4 @@ def load_document(
     except PolicyError as err:
         return None, err.diagnostics
     except OSError as err:
-        return None, [Diagnostic(f"cannot read {path}: {err.strerror}", code="io")]
+        return None, [Diagnostic(f"cannot read {path}: {err.strerror}", code="io", path=path)]

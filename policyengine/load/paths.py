@@ -18,6 +18,9 @@ here, so that:
   :class:`NotRegularFile` otherwise;
 * no more than the caller's limit is read (:class:`FileTooLarge` past it).
 
+A path typed as ``-`` is standard input (:func:`read_regular`), read once and shown
+as ``<stdin>`` in diagnostics.
+
 The last two are :class:`OSError` subclasses whose ``strerror`` says what is wrong, so
 a caller that already reports ``OSError`` (a missing file) reports these the same way.
 :func:`excerpt` cuts what a hint quotes from a file to MAX_QUOTE characters.
@@ -28,9 +31,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from policyengine.errors import Diagnostic, PolicyError
 from policyengine.load.nodes import YamlKey, line_text, locate
@@ -39,6 +44,8 @@ __all__ = [
     "MAX_QUOTE",
     "OUTSIDE_HINT",
     "REGULAR_HINT",
+    "STDIN",
+    "STDIN_NAME",
     "Confinement",
     "FileTooLarge",
     "NotRegularFile",
@@ -48,6 +55,7 @@ __all__ = [
     "named_file",
     "open_regular",
     "read_regular",
+    "read_stdin",
 ]
 
 MAX_QUOTE = 80  # characters of a file a hint may quote
@@ -58,6 +66,14 @@ OUTSIDE_HINT = (
 )
 
 REGULAR_HINT = "policyengine reads regular files only (not FIFOs, devices or directories)"
+
+# The path a user types for standard input, and the name diagnostics give it. Only
+# paths typed on the command line can be it: a file named inside another is resolved
+# against that file's directory, so its '-' is a file of that name.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+# what each standard input stream gave (see read_stdin); weak, so a test's stream goes
+_STDIN_READ: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
 
 # Opening must not wait (a FIFO without a writer) or make a terminal ours.
 _OPEN_FLAGS = (
@@ -127,9 +143,30 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
+def read_stdin(max_bytes: int) -> bytes:
+    """Standard input's bytes (the path ``-``): read once per stream, and the same bytes
+    given to every later reader (a command may look at a file twice, e.g. for its kind
+    and then to load it); FileTooLarge past ``max_bytes``."""
+    stream: Any = getattr(sys.stdin, "buffer", sys.stdin)
+    if stream is None:
+        raise OSError(errno.EBADF, "there is no standard input", STDIN)
+    data = _STDIN_READ.get(stream)
+    if data is None:
+        read = stream.read(max_bytes + 1)
+        # a text stream without a buffer (a test's StringIO) gives str
+        data = read.encode("utf-8") if isinstance(read, str) else bytes(read)
+        _STDIN_READ[stream] = data
+    if len(data) > max_bytes:
+        raise FileTooLarge(STDIN, len(data), max_bytes)
+    return data
+
+
 def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
-    """The bytes of the regular file ``path``; FileTooLarge when it has more than
-    ``max_bytes`` (however large, no more than ``max_bytes + 1`` are read)."""
+    """The bytes of the regular file ``path`` (``-``: standard input, see
+    :func:`read_stdin`); FileTooLarge when it has more than ``max_bytes`` (however
+    large, no more than ``max_bytes + 1`` are read)."""
+    if os.fspath(path) == STDIN:
+        return read_stdin(max_bytes)
     with open_regular(path) as handle:
         data = handle.read(max_bytes + 1)
         if len(data) > max_bytes:

@@ -62,7 +62,14 @@ from policyengine.load.nodes import (  # line_text ... to_plain are re-exported 
     locate_key,
     to_plain,
 )
-from policyengine.load.paths import REGULAR_HINT, FileTooLarge, NotRegularFile, read_regular
+from policyengine.load.paths import (
+    REGULAR_HINT,
+    STDIN,
+    STDIN_NAME,
+    FileTooLarge,
+    NotRegularFile,
+    read_regular,
+)
 
 __all__ = [
     "LocDict",
@@ -567,9 +574,10 @@ def load_yaml_text(
 
 
 def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> YamlData:
-    """Read ``path`` (a regular file, see ``load/paths.py``; its size checked on the raw
-    bytes first) and parse it as UTF-8 YAML."""
-    filename = os.fspath(path)
+    """Read ``path`` (a regular file, see ``load/paths.py``, or ``-``: standard input,
+    named ``<stdin>`` in diagnostics; its size checked on the raw bytes first) and parse
+    it as UTF-8 YAML."""
+    filename = STDIN_NAME if os.fspath(path) == STDIN else os.fspath(path)
     max_bytes = limits.get("max_bytes", 2_000_000)
     try:
         data = read_regular(path, max_bytes)
@@ -584,6 +592,7 @@ def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> YamlData:
                 if isinstance(exc, NotRegularFile)
                 else "check the path and permissions",
                 "yaml.io",
+                path=filename,
             )
         ) from None
     try:

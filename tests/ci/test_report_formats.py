@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 from lxml import etree
 
+import policyengine
 from tests.helpers import POLICIES
 
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -73,7 +74,7 @@ def test_validate_sarif_is_valid_and_points_at_the_problem(cli, repo, monkeypatc
     doc = check_sarif(out)
     [run] = doc["runs"]
     driver = run["tool"]["driver"]
-    assert (driver["name"], driver["version"]) == ("policyengine", "0.1.0")
+    assert (driver["name"], driver["version"]) == ("policyengine", policyengine.__version__)
     [rule] = driver["rules"]
     assert (rule["id"], rule["name"]) == ("PE131", "schema.unknown-key")
     [result] = run["results"]

@@ -27,11 +27,11 @@ def test_example_plugin_is_discovered_through_its_entry_point(monkeypatch, capsy
     monkeypatch.delenv("POLICYENGINE_PLUGINS", raising=False)
     info = {p.name: p for p in plugins_loader.load_plugins().plugins()}["example"]
     assert info.origin == "entry point"
-    assert info.where.startswith("policyengine-example-plugin 0.1.0")
+    assert info.where.startswith("credit-policy-engine-example-plugin 0.2.0")
     assert info.sources == ("conference_attendance",)
     assert info.functions == ("business_days_between",)
     assert main(["plugins"]) == 0
-    assert "example  (entry point: policyengine-example-plugin" in capsys.readouterr().out
+    assert "example  (entry point: credit-policy-engine-example-plugin" in capsys.readouterr().out
     # the allowlist can leave it out
     monkeypatch.setenv("POLICYENGINE_PLUGINS", "")
     assert "conference_attendance" not in plugins_loader.load_plugins().sources

@@ -10,6 +10,9 @@ message with a hint, never an ``OSError``.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +21,7 @@ import pytest
 from policyengine import dates
 from policyengine.errors import PolicyError
 from policyengine.records.model import load_holder
+from tests.helpers import ROOT
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -251,3 +255,44 @@ def test_policy_with_a_bad_zone_is_a_diagnostic(tmp_path: Path) -> None:
         assert diag.message.startswith("unknown time zone") and diag.location is not None
         assert (diag.location.line, diag.location.col) == (9, 11)
         assert diag.hint is not None and diag.hint.startswith(hint)
+
+
+# ----------------------------------------------------------------------------- no system zones
+
+_VALIDATE_ALL = (
+    "import os, sys, zoneinfo\n"
+    "assert zoneinfo.TZPATH and not any(os.listdir(p) for p in zoneinfo.TZPATH)\n"
+    "from policyengine.cli.main import main\n"
+    "sys.exit(main(['validate', 'policies/']))\n"
+)
+
+
+def _without_system_zones(tmp_path: Path, prelude: str = "") -> subprocess.CompletedProcess[str]:
+    """``validate policies/`` where zoneinfo finds no system zone database (as on
+    Windows or a slim container): PYTHONTZPATH names an empty directory."""
+    empty = tmp_path / "no-zoneinfo"
+    empty.mkdir()
+    return subprocess.run(
+        [sys.executable, "-c", prelude + _VALIDATE_ALL],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONTZPATH": str(empty), "NO_COLOR": "1"},
+        timeout=300,
+        check=False,
+    )
+
+
+def test_bundled_policies_validate_without_a_system_zone_database(tmp_path: Path) -> None:
+    """The tzdata dependency carries the zones: every bundled policy still loads."""
+    done = _without_system_zones(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.endswith(" 0 problems\n") and "unknown time zone" not in done.stdout
+
+
+def test_without_tzdata_either_the_zones_are_unknown(tmp_path: Path) -> None:
+    """What the test above guards against: with tzdata hidden too, zoneinfo knows no zone
+    and every policy fails on its time zone (so the test above can fail)."""
+    done = _without_system_zones(tmp_path, prelude="import sys\nsys.modules['tzdata'] = None\n")
+    assert done.returncode == 1
+    assert "unknown time zone 'America/New_York'" in done.stdout

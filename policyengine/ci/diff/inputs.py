@@ -46,7 +46,7 @@ class Inputs:
 def _io_problem(path: str, err: OSError | str) -> Diagnostic:
     why = err if isinstance(err, str) else (err.strerror or str(err))
     hint = "check the path and permissions"
-    return Diagnostic(f"cannot read {path}: {why}", code="io", hint=hint)
+    return Diagnostic(f"cannot read {path}: {why}", code="io", hint=hint, path=path)
 
 
 def _load(path: str) -> tuple[Any, list[Diagnostic]]:

@@ -35,7 +35,7 @@ from policyengine.ci.scenarios.expect import Mismatch, match_evaluation, match_p
 from policyengine.ci.scenarios.packages import PACKAGE_EXPECT, package_outcome, sub_document
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.load.kinds import walk_files
-from policyengine.load.paths import Confinement, PathRefused, named_file
+from policyengine.load.paths import STDIN, STDIN_NAME, Confinement, PathRefused, named_file
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, locate
 from policyengine.policy.build import load_policy
@@ -128,7 +128,9 @@ def load_file(path: str, confinement: Confinement | None = None) -> ScenarioFile
     try:
         data = load_yaml_file(path)
     except OSError as err:
-        raise PolicyError(Diagnostic(f"cannot read {path}: {err.strerror}", code="io")) from None
+        raise PolicyError(
+            Diagnostic(f"cannot read {path}: {err.strerror}", code="io", path=path)
+        ) from None
     if not isinstance(data, dict) or "scenarios" not in data:
         raise PolicyError(
             Diagnostic(
@@ -193,7 +195,16 @@ def load_file(path: str, confinement: Confinement | None = None) -> ScenarioFile
                     )
                 )
         scenarios.append(Scenario(name, path, loc.line if loc else 0, i, sc))
-    if not os.path.exists(policy_path):
+    if path == STDIN and "policy" not in data:
+        problems.append(
+            Diagnostic(
+                "a scenario file read from standard input does not say which policy it tests",
+                Location(STDIN_NAME, 1, 1),
+                hint="set 'policy:' to the policy's path (relative to the current directory)",
+                code="scenarios.policy",
+            )
+        )
+    elif not os.path.exists(policy_path):
         problems.append(
             Diagnostic(
                 f"the policy file {policy_path} does not exist",

@@ -27,7 +27,9 @@ from policyengine.batch.output import WRITERS
 from policyengine.batch.run import Settings
 from policyengine.batch.run import run as run_batch
 from policyengine.cli.options import add_confinement_options, as_of_date, confinement
+from policyengine.cli.reporters import add_json_alias
 from policyengine.errors import Diagnostic, PolicyError, UsageError
+from policyengine.load.paths import STDIN
 from policyengine.policy.build import load_policy
 
 NAME = "batch"
@@ -55,6 +57,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="jsonl",
         help="jsonl (default: one JSON object per holder and line), csv, or json (one document)",
     )
+    add_json_alias(parser)
     parser.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     parser.add_argument(
         "--jobs",
@@ -93,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     if args.engine != "dask" and (args.scheduler or args.partitions):
         raise UsageError("--scheduler and --partitions need --engine dask")
+    if args.policy == STDIN:  # each worker loads the policy again, from its path
+        raise UsageError("batch needs POLICY to be a file, not - (standard input)")
+    if args.as_of is not None:
+        as_of_date(args.as_of, None)  # its form, before anything is read
     files = confinement(args, [args.policy, *args.holders])
     policy = load_policy(args.policy, args.env)
     if policy.kind != "certification":

@@ -175,7 +175,14 @@ def run(args: argparse.Namespace) -> int:
                 old_policy = load_policy_text(*old, args.env)
             else:
                 if not os.path.exists(old):
-                    raise PolicyError(Diagnostic(f"cannot read {old}", code="io"))
+                    raise PolicyError(
+                        Diagnostic(
+                            f"cannot read {old}: No such file or directory",
+                            hint="check the path",
+                            code="io",
+                            path=old,
+                        )
+                    )
                 old_policy = load_policy(old, args.env)
             subjects = list(scenario_subjects(new_path))
             if not subjects and isinstance(old, str):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from policyengine.cli.options import add_confinement_options, confinement
+from policyengine.cli.options import add_confinement_options, confinement, stdin_once
 from policyengine.cli.reporters import add_output_option, reporter
 from policyengine.cli.reporting import RecordsResult
 from policyengine.policy.build import load_policy
@@ -34,6 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    stdin_once({"SOURCES_FILE": [args.sources], "--policy": [args.policy]})
     files = confinement(args, [args.sources, args.policy])
     policy = load_policy(args.policy, args.env)
     records, problems, stats = load_sources_file(

@@ -17,6 +17,8 @@ import os
 from policyengine.cli.options import add_package_options, load_package_inputs
 from policyengine.cli.reporters import reporter
 from policyengine.cli.reporting import RedemptionResult
+from policyengine.errors import UsageError
+from policyengine.load.paths import STDIN
 from policyengine.packages import (
     RedemptionDecision,
     load_account,
@@ -78,6 +80,11 @@ def _decide_and_record(
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.record and args.account == STDIN:
+        raise UsageError(
+            "--record needs --account to be a file (it is locked while the "
+            "redemption is written), not - (standard input)"
+        )
     policy, at, given = load_package_inputs(args)
     cart = load_cart(args.cart)
     account, d, recorded = _decide_and_record(args, policy, cart, at)
