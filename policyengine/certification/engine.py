@@ -33,6 +33,7 @@ from policyengine.certification import optimal
 from policyengine.certification.actions import suggest_actions
 from policyengine.certification.carryover import carry, may_carry
 from policyengine.certification.periods import Period, initial_period, next_period
+from policyengine.certification.registrations import completing_day, to_withdraw, withdrawn_on
 from policyengine.certification.requirement_result import RequirementResult
 from policyengine.certification.requirements import Applied, Measurement, Requirements
 from policyengine.certification.restart import lapsed, latest_chain, restart_after
@@ -71,6 +72,7 @@ class _Run:
         self.results: dict[int, list[RequirementResult]] = {}
         self.measurements: dict[int, Measurement] = {}
         self.apply_all = policy.allocation.apply == "all"
+        self._registrations = policy.allocation.current_registration_only
         # periods.restart: a lapsed chain ends, or a record starts a new one
         self._restarts = policy.periods is not None and policy.periods.restart is not None
         self.restarted_by: dict[str, Period] = {}  # record id -> the period it started
@@ -246,6 +248,7 @@ class _Run:
         if p.kind == "initial":
             self.holder["certified_on"] = p.completed_on
         p.became_complete_on = t
+        p.known_complete_on = min(t, completing_day(p))
         p.late = any(a.late for a in p.applied)
 
     def _extend(self) -> Period | None:
@@ -292,10 +295,51 @@ class _Run:
         return [{"requirement": name, "credits": str(amount)} for name, amount in m.toward(a.key)]
 
     def _superseded(self, r: Record, known: Sequence[Record]) -> bool:
+        """Whether a later registration of ``r``'s course is among ``known`` (a record
+        not applied yet is then never offered; see ``registrations``)."""
         if not self.policy.allocation.current_registration_only or not r.course:
             return False
-        current = max((k.registration or 1 for k in known if k.course == r.course), default=1)
-        return (r.registration or 1) < current
+        return withdrawn_on(r, known) is not None
+
+    def _withdraw(self, known: Sequence[Record], t: dt.date) -> None:
+        """Replay day ``t``: a later registration recorded by now withdraws an earlier
+        one from every period not complete before today (``registrations``)."""
+        for p in self.periods:
+            if p.completed_on is not None:
+                continue
+            keep = [
+                a
+                for a in p.applied
+                if a.carried_from is not None
+                or (day := withdrawn_on(a.record, known)) is None
+                or day > t
+            ]
+            if len(keep) != len(p.applied):
+                p.applied[:] = keep
+                m = self._measure(p, p.applied)
+                self.results[p.number], self.measurements[p.number] = m.results, m
+
+    def _apply_registrations(
+        self, p: Period, inside: list[Record], eligible: Sequence[Record], apply_all: bool
+    ) -> None:
+        """``unused: discard``: apply ``inside`` to ``p``, then withdraw the earlier
+        registrations whose later one was recorded before ``p`` was complete, and apply
+        again without them, until none is left to withdraw (each round can only make the
+        period complete later)."""
+        start = list(p.applied)  # what was carried in
+        withdrawn: set[str] = set()
+        while True:
+            offered = [r for r in inside if r.id not in withdrawn]
+            self._apply(p, offered, self.as_of, apply_all)
+            more = to_withdraw(offered, p, eligible) if self._registrations else set()
+            if not more:
+                return
+            withdrawn |= more
+            p.applied[:] = start
+            p.completed_on = p.became_complete_on = p.known_complete_on = None
+            p.late = False
+            if p.kind == "initial":
+                self.holder.pop("certified_on", None)
 
     # -- the two allocation modes ------------------------------------------------
     def by_earned_period(self, eligible: list[Record]) -> None:
@@ -322,13 +366,12 @@ class _Run:
                     else p.contains(self.effective[r.id])
                 )
                 and r.id not in placed
-                and not self._superseded(r, eligible)
             ]
             for r in inside:
                 if self.effective[r.id] < p.window_start:
                     self.last_event[r.id] = ("before-window", p)
             inside = [r for r in inside if self.effective[r.id] >= p.window_start]
-            self._apply(p, inside, self.as_of, apply_all)
+            self._apply_registrations(p, inside, eligible, apply_all)
             if p.completed_on is None and p.grace_end > p.end and self.as_of > p.end:
                 late = [
                     r
@@ -385,11 +428,13 @@ class _Run:
         placed = self._placed()
         changed = set()
         for r in pool:
-            if r.id in placed or self._superseded(r, known):
+            if r.id in placed:
                 continue
             day = self.effective[r.id]
             q = next((q for q in done if q.contains(day) and self._valid(r, q)), None)
-            if q is not None:
+            # an earlier registration stays in a period complete before its later one
+            # was recorded (registrations)
+            if q is not None and not (self._registrations and to_withdraw([r], q, known)):
                 q.applied.append(self._applied(r, q))
                 changed.add(q.number)
         for q in done:
@@ -423,6 +468,8 @@ class _Run:
                 pool.append(arrivals[i])
                 known.append(arrivals[i])
                 i += 1
+            if self._registrations:
+                self._withdraw(known, t)
             if current.began_on is None and begin <= t:
                 current.began_on = begin
             while current is not None and current.began_on is not None:
@@ -447,6 +494,12 @@ class _Run:
                     if begin <= t:
                         current.began_on = begin
         if apply_all:
+            # records recorded after the last period was laid out (a `limit` reached)
+            # are known by now too: they may belong to a completed period
+            while i < len(arrivals) and max(arrivals[i].recorded_on, t0) <= self.as_of:
+                pool.append(arrivals[i])
+                known.append(arrivals[i])
+                i += 1
             self._apply_to_completed(pool, known)
 
     # -- dispositions ------------------------------------------------------------

@@ -40,6 +40,8 @@ class Period:
     # filled in by the evaluator
     completed_on: dt.date | None = None
     became_complete_on: dt.date | None = None  # replay time at which it became complete
+    # the day its completing records were all recorded (registrations.complete_before)
+    known_complete_on: dt.date | None = None
     began_on: dt.date | None = None
     applied: list[Any] = field(default_factory=list)
     late: bool = False  # completed by records earned in the grace period
