@@ -1,0 +1,329 @@
+"""The state of one evaluation and the steps both allocation modes take with it.
+
+``Run`` holds what an evaluation of one holder builds up: the periods laid out, each
+record's effective date, credits and last event, the results and measurements of each
+period. Its methods are the steps ``modes.py`` combines: reading a record (counts,
+credits, validity for a period), applying records to a period (first-fit with a
+``Tally``, or optimal), completing a period, laying out the next one (or restarting
+after a lapse), and the registration rule. Discarded after the evaluation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from policyengine.certification import adjustments as adj
+from policyengine.certification import optimal
+from policyengine.certification.carryover import may_carry
+from policyengine.certification.periods import Period, next_period
+from policyengine.certification.registrations import completing_day, to_withdraw, withdrawn_on
+from policyengine.certification.requirement_result import RequirementResult
+from policyengine.certification.requirements import Applied, Measurement, Requirements
+from policyengine.certification.restart import lapsed, restart_after
+from policyengine.certification.result import RecordOutcome
+from policyengine.certification.tally import Tally
+from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.policy.model import Policy
+from policyengine.records.conversion import convert
+from policyengine.records.model import Holder, Record, record_values
+
+MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
+
+
+class Run:
+    """State of one evaluation; discarded afterwards."""
+
+    def __init__(self, policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date):
+        self.policy = policy
+        self.holder = dict(holder.fields)
+        self.as_of = as_of
+        self.records = sorted(records, key=lambda r: r.order)
+        self.adjusted = [r for r in self.records if r.adjustments]
+        self.effective: dict[str, dt.date] = {r.id: r.earned_on for r in self.records}
+        self.periods: list[Period] = []
+        self.outcomes: dict[str, RecordOutcome] = {}
+        self.credits: dict[str, Decimal] = {}
+        # the last thing that happened to a record not applied: (code, period)
+        self.last_event: dict[str, tuple[str, Period]] = {}
+        # records found not needed while their period was still incomplete (they add
+        # nothing it lacks: worth 0 credits, or only toward what is met or capped)
+        self.unneeded_while_open: set[str] = set()
+        # carry_over.where of a period's records: {period number: {record key: answer}}
+        self.may_carry_known: dict[int, dict[tuple[object, ...], bool]] = {}
+        self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
+        self.results: dict[int, list[RequirementResult]] = {}
+        self.measurements: dict[int, Measurement] = {}
+        self.apply_all = policy.allocation.apply == "all"
+        self.registrations = policy.allocation.current_registration_only
+        # periods.restart: a lapsed chain ends, or a record starts a new one
+        self.restarts = policy.periods is not None and policy.periods.restart is not None
+        self.restarted_by: dict[str, Period] = {}  # record id -> the period it started
+        self.discards = policy.allocation.unused == "discard"
+
+    # -- records ---------------------------------------------------------------
+    def _record_scope(self, r: Record) -> dict[str, object]:
+        """What ``records.*`` rules see: the record as recorded, before any period."""
+        return {**self.policy.base_values(), "holder": self.holder, "record": record_values(r)}
+
+    def credits_of(self, r: Record) -> Decimal:
+        rules = self.policy.records
+        if rules.credits is not None:
+            value = rules.credits(self._record_scope(r))
+            assert isinstance(value, Decimal)
+            return value
+        if rules.conversions and r.credits is None:
+            return convert(rules.conversions, self._record_scope(r), r.fields)
+        return r.credits if r.credits is not None else Decimal(0)
+
+    def counts(self, r: Record) -> bool:
+        rule = self.policy.records.counts_when
+        return rule is None or rule(self._record_scope(r)) is True
+
+    def judge(self) -> None:
+        """(Re)derive effective dates against the periods laid out so far. A record
+        without adjustments keeps its earned date, whatever the periods are."""
+        for r in self.adjusted:
+            day, decisions = adj.effective_date(
+                self.policy, r, self.periods, self.holder, self.as_of
+            )
+            self.effective[r.id] = day
+            self.outcomes[r.id].decisions = decisions
+
+    def applied_as(self, r: Record, p: Period) -> Applied:
+        day = self.effective[r.id]
+        return Applied(r, day, self.credits[r.id], late=p.end < day <= p.grace_end)
+
+    def valid(self, r: Record, p: Period) -> bool:
+        assert self.policy.periods is not None
+        rule = self.policy.periods.of(p.kind).validity
+        if rule is None:
+            return p.window_start <= self.effective[r.id] <= p.grace_end
+        values = {
+            **self.policy.base_values(),
+            "holder": self.holder,
+            "period": p.values(),
+            "record": self.applied_as(r, p).values(),
+        }
+        return rule(values) is True
+
+    # -- periods ---------------------------------------------------------------
+    def measure(self, p: Period, applied: Sequence[Applied]) -> Measurement:
+        return self.requirements[p.kind].measure(
+            applied, p.values(), self.holder, p.number, spare_first=self._may_carry(p)
+        )
+
+    def _may_carry(self, p: Period) -> Callable[[Applied], bool] | None:
+        """Which of ``p``'s records may carry over (``carry_over.where``; never late or
+        already carried ones): optimal allocation leaves their credits unneeded where
+        others can meet the same minimums, so that what may carry, does."""
+        may = may_carry(self.policy, self.holder, p) if self.discards else None
+        if may is None:
+            return None
+        # a period measures the same records often: each answer is kept for the period
+        known = self.may_carry_known.setdefault(p.number, {})
+
+        def cached(a: Applied) -> bool:
+            key = (a.record.id, a.credits, a.effective_on, a.late, a.carried_from)
+            if key not in known:
+                known[key] = may(a)
+            return known[key]
+
+        return cached
+
+    def apply(self, p: Period, candidates: list[Record], t: dt.date, apply_all: bool) -> None:
+        valid = []
+        for r in candidates:
+            if self.valid(r, p):
+                valid.append(r)
+            else:
+                self.last_event[r.id] = ("not-valid", p)
+        valid.sort(key=lambda r: (self.effective[r.id], r.recorded_on, r.order))
+        if self.requirements[p.kind].optimal:
+            self._apply_optimal(p, valid, t, apply_all)
+            return
+        tally = self._tally(p)
+        if apply_all:
+            self._apply_all(p, [self.applied_as(r, p) for r in valid], t, tally)
+            return
+        for r in valid:
+            if tally.complete():
+                self.last_event[r.id] = ("not-needed", p)
+                continue
+            a = self.applied_as(r, p)
+            if tally.helps(a):
+                tally.add(a)
+                p.applied.append(a)
+                if p.completed_on is None and tally.complete():
+                    self.complete(p, t)
+            else:
+                self.last_event[r.id] = ("not-needed", p)
+                self.unneeded_while_open.add(r.id)
+        if p.completed_on is None and tally.complete():
+            self.complete(p, t)
+        m = tally.measurement()
+        self.results[p.number] = m.results
+        self.measurements[p.number] = m
+
+    def _tally(self, p: Period) -> Tally:
+        return Tally(self.requirements[p.kind], p.values(), self.holder, p.number, p.applied)
+
+    def _apply_all(self, p: Period, candidates: list[Applied], t: dt.date, tally: Tally) -> None:
+        """Every valid record is applied; first-fit never revises an earlier record, so
+        the completion date is where the shortest complete prefix ends."""
+        added = 0  # how many candidates the tally holds already
+        if p.completed_on is None:
+            n = tally.first_complete(candidates)
+            if n is None:
+                added = len(candidates)
+            else:
+                p.applied.extend(candidates[:n])
+                self.complete(p, t)
+                candidates, added = candidates[n:], 0
+        for a in candidates[added:]:
+            tally.add(a)
+        p.applied.extend(candidates)
+        m = tally.measurement()
+        self.results[p.number], self.measurements[p.number] = m.results, m
+
+    def _apply_optimal(self, p: Period, valid: list[Record], t: dt.date, apply_all: bool) -> None:
+        reqs = self.requirements[p.kind]
+        fixed = list(p.applied)
+        candidates = [self.applied_as(r, p) for r in valid]
+        choice = optimal.choose(
+            fixed,
+            candidates,
+            lambda lst: self.measure(p, lst),
+            apply_all,
+            lambda a, _m: reqs.beyond_credits(a, p.values(), self.holder, p.number),
+            feasible=lambda lst: reqs.feasible(lst, p.values(), self.holder, p.number),
+            exclusive=self.discards,
+        )
+        if choice.completing is not None and p.completed_on is None:
+            p.applied[:] = fixed + (candidates[: choice.completing] if apply_all else choice.taken)
+            self.complete(p, t)
+        p.applied[:] = fixed + choice.taken
+        taken = {a.record.id for a in choice.taken}
+        for r in valid:
+            if r.id not in taken:
+                self.last_event[r.id] = ("not-needed", p)
+                if choice.completing is None:
+                    self.unneeded_while_open.add(r.id)
+        self.results[p.number] = choice.measurement.results
+        self.measurements[p.number] = choice.measurement
+
+    def complete(self, p: Period, t: dt.date) -> None:
+        """Mark ``p`` complete at replay time ``t``. The completion date is the last applied
+        item's completion date (``periods.completion_date: recorded``: the date it was
+        recorded), or the period start when every item predates it; for the initial
+        period in that case the ``certification_date`` option decides (seed 002)."""
+        assert self.policy.periods is not None
+        if self.policy.periods.completion_date == "recorded":  # never before it was earned
+            last = max(
+                (max(a.effective_on, a.record.recorded_on) for a in p.applied), default=p.start
+            )
+        else:
+            last = max((a.effective_on for a in p.applied), default=p.start)
+        if last < p.start and p.kind == "initial" and self.policy.certification_date == "last-item":
+            p.completed_on = last
+        else:
+            p.completed_on = max(p.start, last)
+        if p.kind == "initial":
+            self.holder["certified_on"] = p.completed_on
+        p.became_complete_on = t
+        p.known_complete_on = min(t, completing_day(p))
+        p.late = any(a.late for a in p.applied)
+
+    def extend(self) -> Period | None:
+        previous = self.periods[-1] if self.periods else None
+        if len(self.periods) >= MAX_PERIODS:
+            raise PolicyError(
+                Diagnostic(
+                    f"more than {MAX_PERIODS} periods would be laid out for holder "
+                    f"{self.holder.get('id', '')} up to {self.as_of} (the last starts "
+                    f"{self.periods[-1].start}); evaluation stopped",
+                    self._renewal_location(),
+                    hint="check the period length and the as-of date",
+                    code="period.too-many",
+                )
+            )
+        nxt = next_period(self.policy, self.holder, previous)
+        if nxt is not None:
+            self.periods.append(nxt)
+            self.judge()
+        return nxt
+
+    def next_or_restart(self, p: Period, known: Sequence[Record], now: dt.date) -> Period | None:
+        """After ``p``: with ``periods.restart``, a lapsed chain ends unless a record
+        restarts it (a new chain); otherwise the next period as usual."""
+        if not lapsed(p, now):
+            return self.extend()
+        found = restart_after(self.policy, self.holder, p, known, self.effective, now)
+        if found is None:
+            return None
+        period, record = found
+        self.periods.append(period)
+        self.restarted_by[record.id] = period
+        self.judge()
+        return period
+
+    def _renewal_location(self) -> Location | None:
+        periods = self.policy.periods
+        return None if periods is None or periods.renewal is None else periods.renewal.location
+
+    def toward(self, p: Period, a: Applied) -> list[dict[str, str]]:
+        m = self.measurements.get(p.number)
+        if m is None:
+            return []
+        return [{"requirement": name, "credits": str(amount)} for name, amount in m.toward(a.key)]
+
+    def superseded(self, r: Record, known: Sequence[Record]) -> bool:
+        """Whether a later registration of ``r``'s course is among ``known`` (a record
+        not applied yet is then never offered; see ``registrations``)."""
+        if not self.policy.allocation.current_registration_only or not r.course:
+            return False
+        return withdrawn_on(r, known) is not None
+
+    def withdraw(self, known: Sequence[Record], t: dt.date) -> None:
+        """Replay day ``t``: a later registration recorded by now withdraws an earlier
+        one from every period not complete before today (``registrations``)."""
+        for p in self.periods:
+            if p.completed_on is not None:
+                continue
+            keep = [
+                a
+                for a in p.applied
+                if a.carried_from is not None
+                or (day := withdrawn_on(a.record, known)) is None
+                or day > t
+            ]
+            if len(keep) != len(p.applied):
+                p.applied[:] = keep
+                m = self.measure(p, p.applied)
+                self.results[p.number], self.measurements[p.number] = m.results, m
+
+    def apply_with_registrations(
+        self, p: Period, inside: list[Record], eligible: Sequence[Record], apply_all: bool
+    ) -> None:
+        """``unused: discard``: apply ``inside`` to ``p``, then withdraw the earlier
+        registrations whose later one was recorded before ``p`` was complete, and apply
+        again without them, until none is left to withdraw (each round can only make the
+        period complete later)."""
+        start = list(p.applied)  # what was carried in
+        withdrawn: set[str] = set()
+        while True:
+            offered = [r for r in inside if r.id not in withdrawn]
+            self.apply(p, offered, self.as_of, apply_all)
+            more = to_withdraw(offered, p, eligible) if self.registrations else set()
+            if not more:
+                return
+            withdrawn |= more
+            p.applied[:] = start
+            p.completed_on = p.became_complete_on = p.known_complete_on = None
+            p.late = False
+            if p.kind == "initial":
+                self.holder.pop("certified_on", None)
+
+    def placed(self) -> set[str]:
+        return {a.record.id for q in self.periods for a in q.applied if a.carried_from is None}
