@@ -205,3 +205,34 @@ def test_the_text_output_names_the_groups_that_reached_the_cap(tmp_path):
     text = evaluation_text(result)
     assert "  At most 8 hours a day: 8 credits\n" in text
     assert "    at most 8 per record.earned_on — reached by 2024-03-01: 8\n" in text
+
+
+def test_an_untaken_record_in_a_new_group_carries_over_within_its_cap(tmp_path):
+    """until-complete: the 2021-12-01 record is not needed; its day has no applied
+    record, so the day's cap is untouched and 5 credits carry over (at most 8 would)."""
+    pol = policy_from_snippet(
+        tmp_path,
+        """\
+        periods:
+          renewal: {start: "date(2021, 1, 1)", length: 1 year}
+        allocation: {unused: discard}
+        carry_over: {max: 10}
+        requirements:
+          - id: total
+            min: 8
+          - id: daily
+            max: 8
+            per: record.earned_on
+        """,
+    )
+    records = [
+        {"id": "a", "earned_on": "2021-03-01", "credits": 8},
+        {"id": "b", "earned_on": "2021-12-01", "credits": 5},
+        {"id": "c", "earned_on": "2021-12-02", "credits": 12},
+    ]
+    doc, _ = evaluate_holder(pol, {"id": "h"}, records, "2022-06-01")
+    # b: 5 (under its day's 8); c: 8 of 12 (its day's cap), but only 5 fit under max 10
+    assert period(doc, 2)["carried_in"] == [
+        {"record": "b", "credits": "5", "from_period": 1},
+        {"record": "c", "credits": "5", "from_period": 1},
+    ]
