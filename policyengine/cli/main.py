@@ -77,7 +77,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "expr",
-        "evaluate an expression (built-in functions only) and print its value",
+        "evaluate an expression, alone or in a policy's scope against a holder's data",
         plugins=False,
     ),
     Command(
