@@ -128,7 +128,9 @@ def _reorder_map(
     leads = []
     for i, (line, col) in enumerate(where):
         floor = where[i - 1][0] + 1 if i else start
-        leads.append(line if (top and i == 0) else _lead(lines, line, col, floor, ctx))
+        lead = _lead(lines, line, col, floor, ctx)
+        # the comments opening a file are its header: they stay on top
+        leads.append(line if (top and i == 0 and lead == start) else lead)
     bounds = [*leads, end]
     for i, k in enumerate(keys):  # inner mappings first: they stay within their block
         if _is_block(m[k]):
@@ -275,7 +277,8 @@ def format_text(text: str, schema: str | None, label: str) -> str:
         lines = text.splitlines(keepends=True)
         data = _yaml().load(text)
         _reorder_map(data, shape, 0, len(lines), lines, _content_lines(text), top=True)
-        data = _yaml().load("".join(lines))
+        if "".join(lines) != text:  # read again: positions and comments as now laid out
+            data = _yaml().load("".join(lines))
         _normalize(data, shape)
         out = io.StringIO()
         _yaml().dump(data, out)

@@ -128,8 +128,8 @@ def _diff(outcome: Outcome) -> str:
     lines = difflib.unified_diff(
         outcome.original.splitlines(keepends=True),
         outcome.formatted.splitlines(keepends=True),
-        f"{outcome.path}",
-        f"{outcome.path} (formatted)",
+        outcome.path,
+        outcome.path,
     )
     return "".join(escape_controls(line, keep="\n\t") for line in lines)
 
