@@ -10,9 +10,12 @@ the period ``evaluate`` applied the record to.
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 import pytest
+
+from tests.helpers import ROOT
 
 # (policy, holder file, as-of): every bundled holder with the policy it is written for
 BUNDLED = [
@@ -259,3 +262,21 @@ def test_json_is_deterministic_and_names_what_was_bound(cli: Any) -> None:
         "as_of": "2024-01-01",
     }
     assert cli(*CRP, "record.credits", *SECOND, "--record", "webinar-2023", "--json") == first
+
+
+def test_the_documented_session_is_real(cli: Any) -> None:
+    """docs/expressions.md shows `policyengine expr` runs and what they print."""
+    text = (ROOT / "docs" / "expressions.md").read_text(encoding="utf-8")
+    section = text.split("## Trying an expression on a holder's data")[1]
+    block = section.split("```sh\n")[1].split("```")[0]
+    runs = block.split("$ ")[1:]
+    assert len(runs) == 2
+    for run in runs:
+        command, _, expected = run.partition("\n")
+        while command.endswith("\\"):
+            more, _, expected = expected.partition("\n")
+            command = command[:-1] + more
+        args = shlex.split(command)
+        assert args[0] == "policyengine"
+        done = cli(*args[1:])
+        assert (done.returncode, done.stdout, done.stderr) == (0, expected, "")

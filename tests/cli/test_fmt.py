@@ -7,6 +7,7 @@ byte for byte as they do on the originals.
 
 from __future__ import annotations
 
+import io
 import shutil
 import stat
 import subprocess
@@ -161,3 +162,23 @@ def test_a_broken_file_is_reported_and_left_alone(cli: Any, tmp_path: Path) -> N
 def test_no_yaml_files_is_a_usage_error(cli: Any, tmp_path: Path) -> None:
     done = cli("fmt", tmp_path)
     assert (done.returncode, done.stderr) == (2, "policyengine fmt: no YAML files found\n")
+
+
+def test_standard_input_is_formatted_to_standard_output(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, formatted: Path
+) -> None:
+    """``fmt -``, as an editor's format-on-save runs it."""
+    original = (POLICIES / "werc-crp.yaml").read_text(encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", io.StringIO(original))
+    done = cli("fmt", "-")
+    expected = (formatted / "werc-crp.yaml").read_text(encoding="utf-8")
+    assert (done.returncode, done.stdout, done.stderr) == (0, expected, "")
+    monkeypatch.setattr("sys.stdin", io.StringIO(original))
+    assert cli("fmt", "--check", "-") == (1, "would reformat <stdin>\n", "")
+    monkeypatch.setattr("sys.stdin", io.StringIO(expected))
+    assert cli("fmt", "--check", "-") == (0, "", "")
+    monkeypatch.setattr("sys.stdin", io.StringIO("services: {web: {image: nginx}}\n"))
+    done = cli("fmt", "-")
+    assert done.returncode == 1
+    assert done.stderr.startswith("<stdin>: cannot tell what kind of document this is\n")
+    assert cli("fmt", "-", "policies").returncode == 2

@@ -7,7 +7,9 @@ directory is walked for ``*.yaml``/``*.yml`` files; those that are not policyeng
 documents (a CI workflow, a source's records list) are skipped and counted, and so are
 JSON files. A file named on the command line must be a document.
 
-Without options each file that changes is rewritten in place (``reformatted PATH``).
+``-`` reads one document from standard input and prints it formatted (an editor's
+format-on-save). Without options each file that changes is rewritten in place
+(``reformatted PATH``).
 ``--check`` writes nothing and lists the files that would change (``would reformat
 PATH``); ``--diff`` writes nothing and prints a unified diff of each. Exit 0 when
 nothing would change (or everything was rewritten), 1 when ``--check``/``--diff``
@@ -29,15 +31,22 @@ from policyengine.cli.output import escape_controls, render
 from policyengine.errors import Diagnostic, PolicyError, UsageError
 from policyengine.load.kinds import KINDS, document_kind, iter_files, load_document
 from policyengine.load.paths import Confinement
+from policyengine.load.yaml_loader import load_yaml_text
 
 NAME = "fmt"
 HELP = "format policy and other policyengine YAML files: key order, indentation, quoting"
 
 YAML_SUFFIXES = (".yaml", ".yml")
+STDIN = "<stdin>"  # how diagnostics and the diff name standard input
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or directories; - reads one document from standard input and prints it",
+    )
     parser.add_argument(
         "--check",
         action="store_true",
@@ -134,7 +143,35 @@ def _diff(outcome: Outcome) -> str:
     return "".join(escape_controls(line, keep="\n\t") for line in lines)
 
 
+def _stdin(args: argparse.Namespace) -> int:
+    """``fmt -``: the formatted document on stdout (an editor's format-on-save)."""
+    original = sys.stdin.read()
+    data = load_yaml_text(original, STDIN)
+    kind = document_kind(data)
+    if kind is None:
+        raise PolicyError(
+            Diagnostic(
+                f"{STDIN}: cannot tell what kind of document this is",
+                hint="fmt formats policies, holder, account, cart, scenario and sources files",
+                code="document.kind",
+            )
+        )
+    outcome = Outcome(STDIN, original, format_text(original, KINDS[kind][1], STDIN))
+    if args.diff:
+        sys.stdout.write(_diff(outcome))
+    elif args.check:
+        if outcome.changed:
+            print(f"would reformat {STDIN}")
+    else:
+        sys.stdout.write(outcome.formatted)
+    return 1 if outcome.changed and (args.check or args.diff) else 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if "-" in args.paths:
+        if args.paths != ["-"]:
+            raise UsageError("'-' (standard input) cannot be given with other paths")
+        return _stdin(args)
     files = confinement(args, args.paths, directories_are_root=True)
     named = {os.path.normpath(p) for p in args.paths if not os.path.isdir(p)}
     outcomes = [_format(p, os.path.normpath(p) in named, files) for p in iter_files(args.paths)]
