@@ -5,7 +5,8 @@ What changes, and nothing else:
 - **key order**: each mapping's keys in the order its JSON Schema lists them
   (``key_order.py``); keys the schema does not list follow, as they were. A block
   mapping is reordered as text, each key moving with the comment lines written just
-  above it at its own indentation, so comments stay with what they describe;
+  above it at its own indentation, so comments stay with what they describe. A
+  document with aliases (``*name``) keeps its order: an alias must follow its anchor;
 - **indentation**: two spaces a level, a list's dashes two spaces in from their key;
   full-line comments take the indentation of the line they precede;
 - **quoting**: a string is written plain where that reads back as the same string,
@@ -33,7 +34,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.compat import ordereddict
 from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.events import ScalarEvent
+from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from policyengine.ci.key_order import Shape
@@ -169,7 +170,7 @@ def _plain_reads_back(text: str) -> bool:
 
 def _plain_allowed(text: str) -> bool:
     """Whether YAML allows ``text`` plain, in a block and in a flow collection alike."""
-    found = Emitter(io.StringIO()).analyze_scalar(text)
+    found = Emitter(io.StringIO(), allow_unicode=True).analyze_scalar(text)
     return bool(found.allow_block_plain and found.allow_flow_plain)
 
 
@@ -208,14 +209,23 @@ def _normalize(value: Any, shape: Shape) -> None:
 # ----------------------------------------------------------------------------- comments
 
 
-def _content_lines(text: str) -> set[int]:
-    """Lines (0-based) that continue a multi-line scalar: a ``#`` there is text."""
-    out: set[int] = set()
+def _scan(text: str) -> tuple[set[int], bool]:
+    """The lines (0-based) that continue a multi-line scalar, where a ``#`` is text, and
+    whether the document repeats a node by alias (``*name``): moving keys could put an
+    alias before its anchor, so such a document keeps its key order."""
+    lines: set[int] = set()
+    aliases = False
     for event in YAML().parse(io.StringIO(text)):
         if isinstance(event, ScalarEvent):
             first, last = event.start_mark, event.end_mark
-            out.update(range(first.line + 1, last.line + (1 if last.column > 0 else 0)))
-    return out
+            lines.update(range(first.line + 1, last.line + (1 if last.column > 0 else 0)))
+        aliases = aliases or isinstance(event, AliasEvent)
+    return lines, aliases
+
+
+def _content_lines(text: str) -> set[int]:
+    """Lines (0-based) that continue a multi-line scalar: a ``#`` there is text."""
+    return _scan(text)[0]
 
 
 def _indent_comments(text: str) -> str:
@@ -270,13 +280,14 @@ def format_text(text: str, schema: str | None, label: str) -> str:
     key order). Raises :class:`PolicyError` when ``text`` is not YAML the project reads,
     or when the result would not mean the same (the file is then left as it is)."""
     before = _meaning(load_yaml_text(text, label))  # the project's own errors first
-    shape = Shape.of(schema) if schema is not None else Shape()
     if not text.endswith("\n"):
         text += "\n"
     try:
+        content, aliases = _scan(text)
+        shape = Shape.of(schema) if schema is not None and not aliases else Shape()
         lines = text.splitlines(keepends=True)
         data = _yaml().load(text)
-        _reorder_map(data, shape, 0, len(lines), lines, _content_lines(text), top=True)
+        _reorder_map(data, shape, 0, len(lines), lines, content, top=True)
         if "".join(lines) != text:  # read again: positions and comments as now laid out
             data = _yaml().load("".join(lines))
         _normalize(data, shape)

@@ -158,6 +158,8 @@ def test_indentation_becomes_two_spaces_with_comments_alongside() -> None:
         ("'a: b'", '"a: b"'),
         ("''", '""'),
         ("' padded '", '" padded "'),
+        ('"été"', "été"),
+        ('"a\\x1bb"', '"a\\eb"'),
         # what YAML 1.1 (the project's loader) reads as something else stays quoted
         ("'yes'", '"yes"'),
         ("'off'", '"off"'),
@@ -285,3 +287,9 @@ def test_any_key_order_formats_to_the_schema_order_once_for_all(path: Path, seed
     assert load_yaml_text(once, "a") == load_yaml_text(text, "b")
     top = list(load_yaml_text(once, "a"))
     assert top == Shape.of(schema).sorted_keys(top)
+
+
+def test_a_document_with_aliases_keeps_its_key_order() -> None:
+    """Moving keys could put `*hours` before `&hours`; the rest is still formatted."""
+    text = "kind: certification\nformat: 1\nconstants:\n    a: &hours 30\n    b: *hours\n"
+    assert fmt(text) == "kind: certification\nformat: 1\nconstants:\n  a: &hours 30\n  b: *hours\n"
