@@ -8,14 +8,15 @@ What changes, and nothing else:
   above it at its own indentation, so comments stay with what they describe. A
   document with aliases (``*name``) keeps its order: an alias must follow its anchor;
 - **indentation**: two spaces a level, a list's dashes two spaces in from their key;
-  full-line comments take the indentation of the line they precede;
+  full-line comments take the indentation of the line right below them;
 - **quoting**: a string is written plain where that reads back as the same string,
   else in double quotes, or single quotes when it holds a ``"`` or ``\\`` (a string
   needing escapes keeps double quotes); ``null`` is written ``null``; a one-key
   mapping in a flow list keeps its braces.
 
-Reading and writing go through ruamel.yaml's round-trip mode, which keeps comments,
-flow and block styles and the text of numbers. The result must mean exactly what the
+Reading and writing go through ruamel.yaml's round-trip mode, which keeps comments and
+flow and block styles; numbers, dates and timestamps keep the text they were written as
+(``_AsWritten``), anchors and aliases stay. The result must mean exactly what the
 input meant: both are read with the project's own loader and compared value by value
 (with each value's type, and each number's text); a difference is reported and the file
 left as it is, never written.
@@ -35,7 +36,11 @@ from ruamel.yaml.compat import ordereddict
 from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import AliasEvent, ScalarEvent
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    ScalarString,
+    SingleQuotedScalarString,
+)
 
 from policyengine.ci.key_order import Shape
 from policyengine.errors import Diagnostic, Location, PolicyError
@@ -46,12 +51,34 @@ _STR = "tag:yaml.org,2002:str"
 _PYYAML_RESOLVER = yaml.resolver.Resolver()
 
 
+class _AsWritten(ScalarString):
+    """A number, date or timestamp, kept as the text it was written as: ruamel.yaml
+    would build a value and write it back its own way (``1.2e3``, an impossible date).
+    Its anchor (``&name``) is kept too, so its aliases still name it."""
+
+    __slots__ = ("tag",)
+    tag: Any  # the node's tag (a ruamel.yaml Tag): it stays implicit, so it is written plain
+
+
+def _as_written(_constructor: Any, node: Any) -> _AsWritten:
+    value: _AsWritten = _AsWritten(node.value, anchor=node.anchor)
+    value.tag = node.tag
+    return value
+
+
+def _represent_as_written(representer: Any, value: _AsWritten) -> Any:
+    return representer.represent_scalar(value.tag, str(value), anchor=value.yaml_anchor(any=True))
+
+
 def _yaml() -> YAML:
-    y = YAML()  # round-trip: comments, styles and number formats survive
+    y = YAML()  # round-trip: comments and styles survive
     y.indent(mapping=2, sequence=4, offset=2)
     y.width = WIDTH
     y.preserve_quotes = True
     y.brace_single_entry_mapping_in_flow_sequence = True
+    for kind in ("int", "float", "timestamp"):
+        y.constructor.add_constructor(f"tag:yaml.org,2002:{kind}", _as_written)
+    y.representer.add_representer(_AsWritten, _represent_as_written)
     y.representer.add_representer(
         type(None), lambda r, _d: r.represent_scalar("tag:yaml.org,2002:null", "null")
     )
@@ -123,8 +150,8 @@ def _reorder_map(
     m: CommentedMap, shape: Shape, start: int, end: int, lines: list[str], ctx: set[int], top: bool
 ) -> None:
     keys = list(m)
-    if not keys or not _is_block(m):
-        return
+    if not keys or not _is_block(m) or any(isinstance(k, (dict, list)) for k in keys):
+        return  # empty, flow (see _normalize), or with a mapping or list as a key
     where = [m.lc.key(k) for k in keys]
     leads = []
     for i, (line, col) in enumerate(where):
@@ -275,6 +302,18 @@ def _differences(before: Any, after: Any, path: str = "") -> Iterator[str]:
 # ----------------------------------------------------------------------------- the formatter
 
 
+def _cannot(message: str, where: Location | None) -> PolicyError:
+    return PolicyError(
+        Diagnostic(
+            f"cannot format this file: {message}",
+            where,
+            hint="the round-trip YAML reader and writer (ruamel.yaml) failed on it; "
+            "the file is left as it is",
+            code="fmt.yaml",
+        )
+    )
+
+
 def format_text(text: str, schema: str | None, label: str) -> str:
     """``text`` formatted; ``schema``: the name of its kind's JSON Schema (None: keep the
     key order). Raises :class:`PolicyError` when ``text`` is not YAML the project reads,
@@ -287,7 +326,8 @@ def format_text(text: str, schema: str | None, label: str) -> str:
         shape = Shape.of(schema) if schema is not None and not aliases else Shape()
         lines = text.splitlines(keepends=True)
         data = _yaml().load(text)
-        _reorder_map(data, shape, 0, len(lines), lines, content, top=True)
+        if isinstance(data, CommentedMap):
+            _reorder_map(data, shape, 0, len(lines), lines, content, top=True)
         if "".join(lines) != text:  # read again: positions and comments as now laid out
             data = _yaml().load("".join(lines))
         _normalize(data, shape)
@@ -296,14 +336,9 @@ def format_text(text: str, schema: str | None, label: str) -> str:
     except MarkedYAMLError as err:  # what the project reads but ruamel.yaml does not
         mark = err.problem_mark or err.context_mark
         where = Location(label, mark.line + 1, mark.column + 1) if mark is not None else None
-        raise PolicyError(
-            Diagnostic(
-                f"cannot format this file: {err.problem or err.context}",
-                where,
-                hint="the round-trip YAML reader refused it; the file is left as it is",
-                code="fmt.yaml",
-            )
-        ) from None
+        raise _cannot(f"{err.problem or err.context}", where) from None
+    except Exception as err:  # noqa: BLE001 - ruamel.yaml's own failures on odd input
+        raise _cannot(f"{label}: {type(err).__name__}: {err}", None) from None
     formatted = _indent_comments(out.getvalue())
     changed = sorted(set(_differences(before, _meaning(load_yaml_text(formatted, label)))))
     if changed:

@@ -172,6 +172,12 @@ def test_indentation_becomes_two_spaces_with_comments_alongside() -> None:
         ("'true'", '"true"'),
         # plain scalars keep their text
         ("1.50", "1.50"),
+        ("1.2e3", "1.2e3"),
+        (".5", ".5"),
+        ("0x1F", "0x1F"),
+        ("012", "012"),
+        ("2025-02-30", "2025-02-30"),
+        ("2025-03-01T10:00:00-08:00", "2025-03-01T10:00:00-08:00"),
         ("2020-01-01", "2020-01-01"),
         ("~", "null"),
         ("", "null"),
@@ -290,6 +296,9 @@ def test_any_key_order_formats_to_the_schema_order_once_for_all(path: Path, seed
 
 
 def test_a_document_with_aliases_keeps_its_key_order() -> None:
-    """Moving keys could put `*hours` before `&hours`; the rest is still formatted."""
+    """Moving keys could put `*hours` before `&hours`; the rest is still formatted, and
+    the anchors and aliases stay (so a second run sees them too)."""
     text = "kind: certification\nformat: 1\nconstants:\n    a: &hours 30\n    b: *hours\n"
-    assert fmt(text) == "kind: certification\nformat: 1\nconstants:\n  a: &hours 30\n  b: *hours\n"
+    out = "kind: certification\nformat: 1\nconstants:\n  a: &hours 30\n  b: *hours\n"
+    assert fmt(text) == out
+    assert fmt(out) == out
