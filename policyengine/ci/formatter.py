@@ -152,6 +152,8 @@ def _reorder_map(
     keys = list(m)
     if not keys or not _is_block(m) or any(isinstance(k, (dict, list)) for k in keys):
         return  # empty, flow (see _normalize), or with a mapping or list as a key
+    if len({str(k) for k in keys}) < len(keys):
+        return  # keys alike as text (1 and "1"): the schema names neither
     where = [m.lc.key(k) for k in keys]
     leads = []
     for i, (line, col) in enumerate(where):
