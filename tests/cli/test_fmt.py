@@ -11,6 +11,7 @@ import io
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,18 @@ def test_standard_input_is_formatted_to_standard_output(
     assert done.returncode == 1
     assert done.stderr.startswith("<stdin>: cannot tell what kind of document this is\n")
     assert cli("fmt", "-", "policies").returncode == 2
+
+
+def test_as_a_separate_process(formatted: Path) -> None:
+    """The real command, as an editor or a hook runs it: a pipe in, a pipe out."""
+    done = subprocess.run(
+        [sys.executable, "-m", "policyengine", "fmt", "-"],
+        input=(POLICIES / "werc-crp.yaml").read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (formatted / "werc-crp.yaml").read_text(encoding="utf-8")
