@@ -80,8 +80,13 @@ COMMANDS: tuple[Command, ...] = (
         "show which holders' (or accounts') outcomes change between two versions of a policy",
     ),
     Command(
+        "fmt",
+        "format policy and other policyengine YAML files: key order, indentation, quoting",
+        plugins=False,
+    ),
+    Command(
         "expr",
-        "evaluate an expression (built-in functions only) and print its value",
+        "evaluate an expression, alone or in a policy's scope against a holder's data",
         plugins=False,
     ),
     Command(

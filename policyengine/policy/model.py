@@ -18,8 +18,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from policyengine.errors import Location
+from policyengine.expr import types as T
 from policyengine.expr.types import Type
 from policyengine.expr.values import Duration
+from policyengine.policy import scopes
 from policyengine.policy.environment import Environment
 from policyengine.policy.rule import Rule
 
@@ -323,6 +325,27 @@ class Policy:
     def record_fields(self) -> dict[str, Type]:
         """Every optional record field records may carry: the sources' and the policy's."""
         return {**self.env.record_fields, **self.records.fields}
+
+    @property
+    def constant_types(self) -> dict[str, Type]:
+        """Each constant's type, as the checker saw it (from its value: ``build._constants``)."""
+        out: dict[str, Type] = {}
+        for name, value in self.constants.items():
+            if isinstance(value, bool):
+                out[name] = T.BOOL
+            elif isinstance(value, Decimal):
+                out[name] = T.NUMBER
+            elif isinstance(value, dt.date):
+                out[name] = T.DATE
+            else:
+                out[name] = T.STRING
+        return out
+
+    def names_at(self, path: str) -> dict[str, Type]:
+        """The names an expression at the dotted ``path`` of this policy sees, with their
+        types: the same the checker gave the policy's own expressions there."""
+        types = scopes.object_types(self.record_fields, self.constant_types)
+        return scopes.scope_for(path, types)
 
     def base_values(self) -> dict[str, Any]:
         """Values every expression of this policy may read (``const``)."""

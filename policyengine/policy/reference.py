@@ -70,6 +70,60 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+# How an administrator tries an expression on real data before writing it in a policy.
+TRYING = [
+    "",
+    "## Trying an expression on a holder's data",
+    "",
+    "`policyengine expr` evaluates an expression and prints its value. Alone it knows only",
+    "the functions (`policyengine expr '2024-02-29 + 1 year'` prints `2025-02-28`). With",
+    "`--policy POLICY` it sees what a requirement's `where`, a validity rule and",
+    "`carry_over.where` see in that policy (the place `*` above: `record`, `period`,",
+    "`holder`, `const`, and the plugins' functions), and `--holder FILE` gives them a",
+    "holder's data as the engine has it when it evaluates the holder as of `--as-of`",
+    "(default today in the policy's time zone):",
+    "",
+    "- `record` is the record `--record ID` names, with the earned date that counts (after",
+    "  the staff adjustments the policy accepts) and the credits that count (after",
+    "  `records.credits` or the minutes conversion), as in `evaluate`'s output;",
+    "- `period` is period `--period N`, numbered as in `evaluate`'s output; without it,",
+    "  the period the record was applied to (else the one its date falls in), else the",
+    "  holder's current period;",
+    "- `holder` has `certified_on` once the initial period is complete.",
+    "",
+    "```sh",
+    "$ policyengine expr 'record.category == \"ethics\"' --policy policies/cpa-uaa.yaml \\",
+    "    --holder policies/holders/cpa-uaa-licensed-2018.yaml --record p1-ethics-2019",
+    "true",
+    "$ policyengine expr 'record.earned_on > period.end - 1 year' \\",
+    "    --policy policies/cpa-uaa.yaml \\",
+    "    --holder policies/holders/cpa-uaa-licensed-2018.yaml --record p2-tax-2023 \\",
+    "    --as-of 2024-06-01 -o json",
+    "{",
+    '  "as_of": "2024-06-01",',
+    '  "holder": "cpa-2018",',
+    '  "period": 2,',
+    '  "record": "p2-tax-2023",',
+    '  "type": "bool",',
+    '  "value": true',
+    "}",
+    "```",
+    "",
+    "A name whose data was not given is an error at its column that says what to pass",
+    "(exit 2): `record` without `--record` lists the holder's record ids; `record`,",
+    "`period` or `holder` without `--holder` asks for one. A misspelt field or a type",
+    "mismatch is reported as `validate` reports it in a policy, with the column inside",
+    "the expression (exit 1):",
+    "",
+    "```",
+    "<expr>:1:1: 'record' needs a record: pass --record ID",
+    '    record.category == "ethics"',
+    "    ^^^^^^",
+    "  hint: the records of holder cpa-2018: p1-tax-2019, p1-ethics-2019, p1-audit-2020, ...",
+    "```",
+]
+
+
 def _type(t: object) -> str:
     return f"`{t}`"
 
@@ -169,7 +223,7 @@ def render(functions: FunctionRegistry | None = None) -> str:
     for fn in functions:
         for expression, result in EXAMPLES.get(fn.name, ()):
             out.append(f"{expression:<{width}}  ->  {result}")
-    out += ["```", ""]
+    out += ["```", *TRYING, ""]
     return "\n".join(out)
 
 

@@ -13,7 +13,17 @@ from policyengine.cli.commands import expr as expr_command
 def run_direct(
     text: str, as_json: bool, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, str, str]:
-    code = expr_command.run(argparse.Namespace(expression=text, json=as_json))
+    args = argparse.Namespace(
+        expression=text,
+        output="json" if as_json else "text",
+        policy=None,
+        holder=None,
+        record=None,
+        period=None,
+        as_of=None,
+        env=None,
+    )
+    code = expr_command.run(args)
     out, err = capsys.readouterr()
     return code, out, err
 

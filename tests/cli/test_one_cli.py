@@ -79,6 +79,8 @@ EXIT_CODES: dict[str, tuple[list[str], list[str] | None, list[str]]] = {
         [CRP, CRP, "--as-of", "2025/09/01"],
     ),
     "expr": (["1 + 1"], ["1 +"], []),
+    # FORMATTED: a copy of werc-crp.yaml, which fmt rewrites (the bundled file stays)
+    "fmt": (["FORMATTED"], ["--check", CRP], ["--check"]),
     "schema": (["policy"], None, ["bogus"]),  # reads no file: nothing to find
     "plugins": ([], None, ["-o", "junit"]),
     "records": (
@@ -103,6 +105,10 @@ def test_every_command_exits_0_ok_1_problems_2_usage(
     changed.write_text(_text(CRP).replace("min: 30", "min: 28", 1), encoding="utf-8")
     ok, problem, usage = EXIT_CODES[command]
     problem = [str(changed) if a == "CHANGED" else a for a in problem or []] or None
+    copy = tmp_path / "copy" / "werc-crp.yaml"
+    copy.parent.mkdir()
+    copy.write_text(_text(CRP), encoding="utf-8")
+    ok = [str(copy) if a == "FORMATTED" else a for a in ok]
     code, out, err = cli(command, *ok)
     assert code == 0, err
     assert out

@@ -98,6 +98,14 @@ def slots(root: Path) -> list[tuple[str, str, list[str]]]:
         ("batch csv out", ".yaml", ["batch", crp, f, "--as-of", AS_OF, "-o", "csv", "--explain"]),
         ("batch policy", ".yaml", ["batch", f, str(root / "holders"), "--as-of", AS_OF]),
         ("--plugins-dir", ".py", ["--plugins-dir", "@plugins", "plugins"]),
+        ("fmt", ".yaml", ["fmt", f]),
+        ("fmt --diff", ".tests.yaml", ["fmt", "--diff", f]),
+        ("expr --policy", ".yaml", ["expr", "const.cycle_month", "--policy", f]),
+        (
+            "expr --holder",
+            ".yaml",
+            ["expr", "record.credits", "--policy", crp, "--holder", f, "--record", "r"],
+        ),
     ]
 
 
