@@ -155,6 +155,9 @@ PROBLEM_CODES: tuple[ProblemCode, ...] = (
     _c("PE702", "batch.json", "a batch line is not JSON"),
     _c("PE703", "batch.encoding", "batch input is not UTF-8"),
     _c("PE704", "batch.too-large", "a batch line is larger than the limit"),
+    _c("PE801", "fmt.yaml", "fmt cannot read the file as YAML"),
+    _c("PE802", "fmt.meaning", "the formatted file would mean something else: left as it is"),
+    _c("PE803", "fmt.not-yaml", "a file named to fmt is not a policyengine YAML document"),
 )
 
 _BY_NAME = {name: code for code in PROBLEM_CODES for name in code.names}
