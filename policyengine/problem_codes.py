@@ -9,7 +9,8 @@ meaning and are never reused: a new kind of problem gets a new id.
 
 Ranges: PE0xx general (files, paths, git, plugins, ignore comments), PE1xx YAML and
 document schemas, PE2xx expressions, PE3xx policies, PE4xx holders, records and
-accounts, PE5xx credit sources, PE6xx scenarios, tests and diffs, PE7xx batch input.
+accounts, PE5xx credit sources, PE6xx scenarios, tests and diffs, PE7xx batch input, PE8xx
+formatting.
 
 A name ending in ``.`` is a family: it stands for every name it starts (``source.``
 covers ``source.csv``, ``source.path`` ...) that has no entry of its own.
@@ -198,7 +199,8 @@ def reference_markdown() -> str:
         "the problem), and what a `# policyengine: ignore[PE390]` comment names. A code",
         "never changes meaning and is never reused. Ranges: PE0xx general, PE1xx YAML and",
         "schemas, PE2xx expressions, PE3xx policies, PE4xx holders, records and accounts,",
-        "PE5xx credit sources, PE6xx scenarios, tests and diffs, PE7xx batch input.",
+        "PE5xx credit sources, PE6xx scenarios, tests and diffs, PE7xx batch input, PE8xx",
+        "formatting.",
         "",
         "Only warnings can be acknowledged: a `# policyengine: ignore[CODE, ...]` comment",
         "at the end of the line a warning points at (or alone on the line above it)",
