@@ -32,6 +32,7 @@ ROW = 22  # a period's bar
 GAP = 8
 LANE = 16  # a lane of record dots
 DOT = 5
+ARROW = 12  # the shortest arrow drawn for a moved record
 COUNTED = ("applied", "carried-over")
 ONE_DAY = dt.timedelta(days=1)
 
@@ -184,6 +185,16 @@ def _lanes(spans: Sequence[tuple[Fraction, Fraction]]) -> list[int]:
     return lanes
 
 
+def _arrow(cx: Fraction, ox: Fraction) -> tuple[Fraction, Fraction]:
+    """The arrow of a record moved from ``ox`` to ``cx``: it ends at the edge of the dot
+    and points the way the record was moved, ARROW long at least (a move of a day or two
+    is less than a pixel on a long axis)."""
+    way = 1 if cx >= ox else -1
+    end = cx - way * (DOT + 1)
+    start = ox if (end - ox) * way >= ARROW else end - way * ARROW
+    return start, end
+
+
 def moved_direction(r: Mapping[str, Any]) -> str | None:
     """``backdate`` or ``pushdate`` for a record shown at another date than it was
     earned (the accepted adjustment's word), else None."""
@@ -209,8 +220,9 @@ def _records(doc: Mapping[str, Any], s: Scale, y0: int, ids: str) -> tuple[str, 
     spans = []
     for i in order:
         effective, earned = _record_dates(doc["records"][i])
-        a, b = sorted((s.x(effective), s.x(earned)))
-        spans.append((a - DOT - 1, b + DOT + 1))
+        cx, ox = s.x(effective), s.x(earned)
+        ends = [cx, ox] if cx == ox else [cx, ox, *_arrow(cx, ox)]
+        spans.append((min(ends) - DOT - 1, max(ends) + DOT + 1))
     lanes = _lanes(spans)
     out = [f'<text class="label" x="{LEFT - 8}" y="{y0 + 12}" text-anchor="end">Records</text>\n']
     for i, lane in zip(order, lanes, strict=True):
@@ -223,10 +235,10 @@ def _records(doc: Mapping[str, Any], s: Scale, y0: int, ids: str) -> tuple[str, 
         direction = moved_direction(r)
         if direction is not None:
             ox = s.x(earned)
-            toward = cx + (DOT + 1 if ox > cx else -DOT - 1)
+            x1, x2 = _arrow(cx, ox)
             parts.append(
                 f'<circle class="moved-from" cx="{px(ox)}" cy="{cy}" r="{DOT - 1}"/>'
-                f'<line class="move" x1="{px(ox)}" y1="{cy}" x2="{px(toward)}" y2="{cy}" '
+                f'<line class="move" x1="{px(x1)}" y1="{cy}" x2="{px(x2)}" y2="{cy}" '
                 f'marker-end="url(#arrow-{ids})"/>'
             )
         parts.append(f'<circle class="mark {counted}" cx="{px(cx)}" cy="{cy}" r="{DOT}"/>')
