@@ -42,12 +42,14 @@ HOLDER_FILE = "holder.yaml"  # ... and the holder's
 CONTEXT = 3  # lines shown before and after a line with a diagnostic
 TEXTAREAS = {POLICY_FILE: "policy", HOLDER_FILE: "holder"}  # file -> textarea id and field
 
-# Clicking a diagnostic selects its line in the textarea (the only script of the page).
+# Clicking a diagnostic selects its line in the textarea and scrolls to it (the page's
+# only script; without it, the link goes to the line in the listing below).
 SCRIPT = """
-document.querySelectorAll("a[data-line]").forEach(function (a) { a.onclick = function () {
+document.querySelectorAll("a[data-line]").forEach(function (a) { a.onclick = function (e) {
   var t = document.getElementById(a.dataset.area), lines = t.value.split("\\n");
   var n = Math.min(+a.dataset.line, lines.length) - 1, at = lines.slice(0, n).join("\\n").length;
-  at += n > 0 ? 1 : 0; t.focus(); t.setSelectionRange(at, at + lines[n].length); }; });
+  at += n > 0 ? 1 : 0; e.preventDefault(); t.focus(); t.setSelectionRange(at, at + lines[n].length);
+  t.scrollTop = t.scrollHeight * n / lines.length - t.clientHeight / 2; }; });
 """
 
 

@@ -54,6 +54,7 @@ svg .label { font-weight: 600; }
   border-radius: 50%; }
 .legend span:not([style]):not(.hollow)::before { display: none; }
 td.date { white-space: nowrap; }
+table.records td:first-child { min-width: 200px; }
 .meter { width: 260px; }
 .meter .track { fill: #eceff1; } .meter .fill.met { fill: var(--complete); }
 .meter .fill.unmet { fill: var(--in-progress); } .meter .fill.capped { fill: var(--grace); }
