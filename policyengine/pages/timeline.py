@@ -190,7 +190,7 @@ def timeline_documents(docs: Sequence[Mapping[str, Any]]) -> str:
         heading = f"<h1>{text(docs[0]['policy']['name'])}</h1>\n"
     else:
         names = sorted({d["policy"]["name"] for d in docs})
-        title = f"{', '.join(names)}: {len(docs)} holders"
+        title = f"{', '.join(names)}: {len(docs)} holders" if docs else "No holders"
         heading = f"<h1>{text(title)}</h1>\n"
     body = heading + "".join(timeline_section(d, str(n)) for n, d in enumerate(docs, 1))
     return document(title, body)
