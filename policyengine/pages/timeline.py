@@ -117,7 +117,8 @@ def _moved(r: Mapping[str, Any]) -> str:
 def _notes(r: Mapping[str, Any]) -> str:
     notes = [a["explanation"] for a in r.get("adjustments", [])]
     notes += [a["text"] for a in r.get("actions", [])]
-    return "".join(f"<br><small>{text(n)}</small>" for n in notes)
+    # a declined change is already told in the record's own sentence
+    return "".join(f"<br><small>{text(n)}</small>" for n in notes if n not in r["explanation"])
 
 
 def _records(doc: Mapping[str, Any], ids: str) -> str:
