@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("plugins", "plugins_loader"),
     ("batch",),
     ("ci",),
+    ("pages",),
     ("cli",),
     ("__main__",),
 )

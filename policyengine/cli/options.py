@@ -132,7 +132,10 @@ def add_certification_options(parser: argparse.ArgumentParser, kind: str) -> Non
         metavar="DATE",
         help="evaluate as of the end of this day (default: today in the policy's time zone)",
     )
-    add_output_option(parser, kind, "text for people (default) or json for machines")
+    pages = {"evaluations": ", or html: a page with each holder's timeline (docs/pages.md)"}
+    add_output_option(
+        parser, kind, f"text for people (default), json for machines{pages.get(kind, '')}"
+    )
     add_confinement_options(parser)
 
 
@@ -226,7 +229,10 @@ def add_package_options(parser: argparse.ArgumentParser, kind: str) -> None:
         help="the instant to answer for, ISO 8601 (e.g. 2025-03-01T10:00:00); without an "
         "offset it is local time in the policy's time zone. Default: now (printed).",
     )
-    add_output_option(parser, kind, "text for people (default), json for machines")
+    pages = {"redemption": ", or html: a checkout preview page (docs/pages.md)"}
+    add_output_option(
+        parser, kind, f"text for people (default), json for machines{pages.get(kind, '')}"
+    )
 
 
 def parse_at(text: str | None, policy: Policy) -> tuple[dt.datetime, bool]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from policyengine.cli.report_ci import GithubReporter
+from policyengine.cli.report_html import HtmlReporter
 from policyengine.cli.report_json import JsonReporter
 from policyengine.cli.report_junit import JunitReporter
 from policyengine.cli.report_markdown import MarkdownReporter
@@ -28,6 +29,7 @@ REPORTERS: dict[str, type[Reporter]] = {
         SarifReporter,
         JunitReporter,
         MarkdownReporter,
+        HtmlReporter,
     )
 }
 

@@ -164,14 +164,16 @@ def test_problems_in_files_still_exit_1(capsys: pytest.CaptureFixture[str], tmp_
 
 
 def test_each_command_offers_the_formats_its_reporters_implement() -> None:
-    assert list(REPORTERS) == ["text", "json", "github", "sarif", "junit", "markdown"]
+    assert list(REPORTERS) == ["text", "json", "github", "sarif", "junit", "markdown", "html"]
     # the same names on validate, test and diff; diff has no junit (docs/ci.md says why)
     every = ("text", "json", "github", "sarif", "junit", "markdown")
     assert formats("validation") == every
     assert formats("scenarios") == every
     assert formats("impact") == ("text", "json", "github", "sarif", "markdown")
-    for kind in ("evaluations", "adjustments", "balance", "redemption", "records", "plugins"):
+    for kind in ("adjustments", "balance", "records", "plugins"):
         assert formats(kind) == ("text", "json")
+    # the pages (docs/pages.md): a holder's timeline, a checkout preview
+    assert formats("evaluations") == formats("redemption") == ("text", "json", "html")
 
 
 def test_every_reporter_writes_to_the_streams_it_is_given() -> None:
