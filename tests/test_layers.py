@@ -27,9 +27,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("certification", "packages", "sources"),
     ("hookspecs",),
     ("plugins", "plugins_loader"),
-    ("batch",),
+    ("batch", "ledger_db"),
     ("ci",),
     ("cli",),
+    ("service",),
     ("__main__",),
 )
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
-from policyengine.errors import Diagnostic, PolicyError, UsageError
+from policyengine.errors import Diagnostic, PolicyError
 from policyengine.expr.values import format_decimal
 from policyengine.packages import (
     Account,
@@ -334,29 +334,3 @@ class LedgerStore(ABC):
             if self._is_unique_violation(err) and not isinstance(err, PolicyError):
                 raise IdempotencyConflict(key) from None
             raise
-
-
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def open_ledger(url: str) -> LedgerStore:
-    """The ledger at ``url``: ``postgresql://...`` (PostgreSQL, needs psycopg from the
-    ``serve`` extra), ``sqlite:///PATH`` or a plain file path (SQLite)."""
-    if url.startswith(POSTGRES_SCHEMES):
-        try:
-            from policyengine.ledger_db.postgres import PostgresLedger  # optional: psycopg
-        except ImportError:
-            raise UsageError(
-                "--ledger postgresql://... needs the PostgreSQL driver: "
-                "pip install 'credit-policy-engine[serve]' (psycopg)"
-            ) from None
-        return PostgresLedger(url)
-    from policyengine.ledger_db.sqlite import SqliteLedger  # start-up: only what is used
-
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
-    if "://" in path:
-        raise UsageError(
-            f"--ledger: unknown database URL {url!r}; use a file path, sqlite:///PATH or "
-            "postgresql://USER@HOST:PORT/DB"
-        )
-    return SqliteLedger(path)

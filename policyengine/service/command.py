@@ -70,13 +70,15 @@ def _imports() -> None:
 
 def run(args: argparse.Namespace) -> int:
     _imports()
-    import uvicorn  # optional: the serve extra (checked above)
+    # optional: uvicorn and starlette (the serve extra) are imported only here, after
+    # _imports() named what is missing; so --help works on a core install
+    import uvicorn
 
-    from policyengine.ledger_db import open_ledger
-    from policyengine.service.app import create_app
-    from policyengine.service.auth import is_loopback, load_tokens
-    from policyengine.service.policies import LivePolicies
-    from policyengine.service.state import ServiceState
+    from policyengine.ledger_db import open_ledger  # optional: psycopg for postgresql
+    from policyengine.service.app import create_app  # optional: starlette
+    from policyengine.service.auth import is_loopback, load_tokens  # optional: starlette
+    from policyengine.service.policies import LivePolicies  # optional: starlette
+    from policyengine.service.state import ServiceState  # optional: starlette
 
     if not os.path.isdir(args.policy_dir):
         raise UsageError(f"{args.policy_dir} is not a directory")
