@@ -128,8 +128,17 @@ def postgres_url() -> Iterator[str]:
     try:
         run(str(bindir / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "postgres")
         opts = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=on"
-        run(str(bindir / "pg_ctl"), "-D", str(data / "db"), "-o", opts, "-l",
-            str(data / "log"), "-w", "start")
+        run(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data / "db"),
+            "-o",
+            opts,
+            "-l",
+            str(data / "log"),
+            "-w",
+            "start",
+        )
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):

@@ -58,7 +58,7 @@ def conforms(client: TestClient, response: Any, path: str, method: str) -> None:
     spec = _spec(client)
     op = spec["paths"][path][method]
     documented = op["responses"][str(response.status_code)]
-    (media, content), = documented["content"].items()
+    ((media, content),) = documented["content"].items()
     assert response.headers["content-type"].startswith(media)
     schema = {**content["schema"], "components": spec["components"]}
     jsonschema.Draft202012Validator(schema).validate(response.json())
@@ -68,8 +68,13 @@ def test_openapi_document_is_valid_openapi_3_1(client: TestClient) -> None:
     spec = _spec(client)
     assert spec["openapi"] == "3.1.0"
     validate_spec(spec)  # raises on any problem
-    for path in ("/v1/policies", "/v1/policies/{policy_id}/evaluate", "/v1/validate",
-                 "/v1/policies/{policy_id}/redemptions", "/v1/accounts/{account_id}/balance"):
+    for path in (
+        "/v1/policies",
+        "/v1/policies/{policy_id}/evaluate",
+        "/v1/validate",
+        "/v1/policies/{policy_id}/redemptions",
+        "/v1/accounts/{account_id}/balance",
+    ):
         assert path in spec["paths"]
 
 
@@ -95,8 +100,15 @@ def test_evaluate_is_the_json_of_evaluate_json(client: TestClient, cli, policy_d
     r = client.post("/v1/policies/werc-crp/evaluate?as_of=2025-09-01", content=body)
     assert r.status_code == 200, r.text
     conforms(client, r, "/v1/policies/{policy_id}/evaluate", "post")
-    done = cli("evaluate", policy_dir / "werc-crp.yaml", "--holder", HOLDER, "--as-of", "2025-09-01",
-               "--json")
+    done = cli(
+        "evaluate",
+        policy_dir / "werc-crp.yaml",
+        "--holder",
+        HOLDER,
+        "--as-of",
+        "2025-09-01",
+        "--json",
+    )
     # the same document but where records come from: the CLI names the holder file's
     # lines, a posted body has no file ("record N")
     assert without_origins(r.json()) == without_origins(json.loads(done.stdout))
@@ -111,16 +123,30 @@ def without_origins(doc: Any) -> Any:
     return doc
 
 
-def test_redeem_decides_like_the_cli_and_records_nothing(client: TestClient, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_redeem_decides_like_the_cli_and_records_nothing(
+    client: TestClient, cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     account = yaml.safe_load(DANA.read_text())
-    r = client.post("/v1/policies/western-cpe-package/redeem",
-                    json={"account": json.loads(json.dumps(account, default=str)), "cart": CART, "at": AT})
+    r = client.post(
+        "/v1/policies/western-cpe-package/redeem",
+        json={"account": json.loads(json.dumps(account, default=str)), "cart": CART, "at": AT},
+    )
     assert r.status_code == 200, r.text
     conforms(client, r, "/v1/policies/{policy_id}/redeem", "post")
     cart = tmp_path / "cart.yaml"
     cart.write_text(yaml.safe_dump({"cart": CART}))
-    done = cli("redeem", "policies/western-cpe-package.yaml", "--account", DANA, "--cart", cart,
-               "--at", AT, "-o", "json")
+    done = cli(
+        "redeem",
+        "policies/western-cpe-package.yaml",
+        "--account",
+        DANA,
+        "--cart",
+        cart,
+        "--at",
+        AT,
+        "-o",
+        "json",
+    )
     ours, theirs = r.json()["decision"], json.loads(done.stdout)["decision"]
     assert without_origins(ours) == without_origins(theirs)
     assert r.json()["decision"]["allowed"] is True
@@ -179,10 +205,10 @@ def test_refused_redemption_is_a_problem_with_the_decision(client: TestClient) -
     assert _available(client) == "26"
 
 
-@pytest.mark.parametrize(
-    ("token", "status"), [(None, 401), ("wrong", 401)]
-)
-def test_writing_needs_a_known_token_and_writes_nothing(client: TestClient, token: str | None, status: int) -> None:
+@pytest.mark.parametrize(("token", "status"), [(None, 401), ("wrong", 401)])
+def test_writing_needs_a_known_token_and_writes_nothing(
+    client: TestClient, token: str | None, status: int
+) -> None:
     _import_dana(client)
     r = _redeem(client, "key-auth", token=token)
     assert r.status_code == status
@@ -204,7 +230,9 @@ def test_staff_may_adjust_shop_may_not(client: TestClient) -> None:
     assert r.json()["balance"]["available"] == "12.5"
 
 
-def test_validate_gives_validate_json_with_line_and_column(client: TestClient, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_validate_gives_validate_json_with_line_and_column(
+    client: TestClient, cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     text = PACKAGE_TEXT().replace("valid_for: 365 days", "valid_for: 365 dayz")
     r = client.post("/v1/validate?name=policy.yaml", content=text.encode())
     assert r.status_code == 200
@@ -229,7 +257,9 @@ def test_validate_gives_validate_json_with_line_and_column(client: TestClient, c
         (b"x" * 300_000, 413, "body"),
     ],
 )
-def test_bad_requests_are_problems_never_tracebacks(client: TestClient, body: bytes, status: int, field: str) -> None:
+def test_bad_requests_are_problems_never_tracebacks(
+    client: TestClient, body: bytes, status: int, field: str
+) -> None:
     r = client.post("/v1/policies/werc-crp/evaluate?as_of=2025-09-01", content=body)
     assert r.status_code == status
     assert r.headers["content-type"] == "application/problem+json"
@@ -248,7 +278,11 @@ def test_schema_errors_point_into_the_body(client: TestClient) -> None:
 
 
 def test_unknown_things_are_404_problems(client: TestClient) -> None:
-    for path in ("/v1/policies/nope", "/v1/accounts/nobody/balance?policy=western-cpe-package", "/nope"):
+    for path in (
+        "/v1/policies/nope",
+        "/v1/accounts/nobody/balance?policy=western-cpe-package",
+        "/nope",
+    ):
         r = client.get(path)
         assert r.status_code == 404, path
         assert r.headers["content-type"] == "application/problem+json"

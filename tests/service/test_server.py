@@ -43,8 +43,12 @@ async def _burst(url: str, account: str, prefix: str, n: int, done: list[tuple[s
 
         async def one(i: int) -> None:
             key = f"{prefix}-{i}"
-            body = {"account_id": account, "cart": {"acknowledged_terms": True,
-                    "items": [_item(key)]}, "at": AT, "redemption_id": key}
+            body = {
+                "account_id": account,
+                "cart": {"acknowledged_terms": True, "items": [_item(key)]},
+                "at": AT,
+                "redemption_id": key,
+            }
             try:
                 r = await client.post(
                     f"/v1/policies/{POLICY}/redemptions",
@@ -94,7 +98,9 @@ def test_two_clients_race_for_150_credits_sqlite(serve, policy_dir: Path, tmp_pa
     _exactly_150_of_400(server)
 
 
-def test_two_clients_race_for_150_credits_postgres(serve, policy_dir: Path, tmp_path: Path, pg_ledger: str) -> None:  # type: ignore[no-untyped-def]
+def test_two_clients_race_for_150_credits_postgres(
+    serve, policy_dir: Path, tmp_path: Path, pg_ledger: str
+) -> None:  # type: ignore[no-untyped-def]
     server = serve(policy_dir, pg_ledger, tmp_path / "log").start()
     _exactly_150_of_400(server)
 
@@ -102,8 +108,19 @@ def test_two_clients_race_for_150_credits_postgres(serve, policy_dir: Path, tmp_
 def _ledger_ids(ledger: str, tmp_path: Path) -> list[str]:
     out = tmp_path / "export.json"
     subprocess.run(
-        [sys.executable, "-m", "policyengine", "ledger", "export", str(ROOT / "policies" /
-         f"{POLICY}.yaml"), "m-kill", "--ledger", ledger, "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "policyengine",
+            "ledger",
+            "export",
+            str(ROOT / "policies" / f"{POLICY}.yaml"),
+            "m-kill",
+            "--ledger",
+            ledger,
+            "--out",
+            str(out),
+        ],
         check=True,
         timeout=120,
     )
@@ -113,10 +130,16 @@ def _ledger_ids(ledger: str, tmp_path: Path) -> list[str]:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_sigkill_mid_burst_loses_no_committed_redemption(
-    serve, policy_dir: Path, tmp_path: Path, backend: str, request: pytest.FixtureRequest  # type: ignore[no-untyped-def]
+    serve,
+    policy_dir: Path,
+    tmp_path: Path,
+    backend: str,
+    request: pytest.FixtureRequest,  # type: ignore[no-untyped-def]
 ) -> None:
     ledger = (
-        str(tmp_path / "ledger.sqlite3") if backend == "sqlite" else request.getfixturevalue("pg_ledger")
+        str(tmp_path / "ledger.sqlite3")
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_ledger")
     )
     server = serve(policy_dir, ledger, tmp_path / "log").start()
     _buy(server, "m-kill", 1000)
@@ -143,8 +166,12 @@ def test_sigkill_mid_burst_loses_no_committed_redemption(
     for key in sorted(set(recorded))[:5]:
         r = httpx.post(
             f"{again.url}/v1/policies/{POLICY}/redemptions",
-            json={"account_id": "m-kill", "cart": {"acknowledged_terms": True,
-                  "items": [_item(key)]}, "at": AT, "redemption_id": key},
+            json={
+                "account_id": "m-kill",
+                "cart": {"acknowledged_terms": True, "items": [_item(key)]},
+                "at": AT,
+                "redemption_id": key,
+            },
             headers={"Idempotency-Key": key, "Authorization": f"Bearer {SHOP}"},
             timeout=30,
         )
@@ -176,7 +203,9 @@ def test_sighup_reloads_only_a_valid_policy_set(serve, policy_dir: Path, tmp_pat
     assert name.startswith("Reloaded")
 
 
-def test_non_loopback_without_a_token_is_refused(cli, policy_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_non_loopback_without_a_token_is_refused(
+    cli, policy_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("POLICYENGINE_SHOP_TOKEN", raising=False)
     monkeypatch.delenv("POLICYENGINE_STAFF_TOKEN", raising=False)
     done = cli("serve", policy_dir, "--host", "0.0.0.0", "--port", "1")
@@ -186,15 +215,17 @@ def test_non_loopback_without_a_token_is_refused(cli, policy_dir: Path, monkeypa
 
 def test_ledger_import_export_round_trip(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from policyengine.packages.files import account_document, load_account
-    from policyengine.policy.build import load_policy
     from policyengine.plugins_loader import load_environment
+    from policyengine.policy.build import load_policy
 
     ledger = str(tmp_path / "l.sqlite3")
     account = ROOT / "policies" / "accounts" / "dana-two-packages.yaml"
     policy = ROOT / "policies" / f"{POLICY}.yaml"
     assert cli("ledger", "import", policy, account, "--ledger", ledger).returncode == 0
     out = tmp_path / "out.yaml"
-    assert cli("ledger", "export", policy, "m-1001", "--ledger", ledger, "--out", out).returncode == 0
+    assert (
+        cli("ledger", "export", policy, "m-1001", "--ledger", ledger, "--out", out).returncode == 0
+    )
     tz = load_policy(str(policy), load_environment()).tz
     exported = account_document(load_account(str(out), tz), tz)
     assert exported == account_document(load_account(str(account), tz), tz)
