@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 
 from policyengine.errors import PolicyError
+from policyengine.load.nodes import LocDict
 from policyengine.load.yaml_loader import load_yaml_text
 from policyengine.service.problems import Problem, bad_field
 
@@ -91,6 +92,22 @@ def located(text: str, step: Callable[[Any], T], plain: Any) -> T:
         except PolicyError:
             raise first from None
         return step(positioned)  # raises again, with positions
+
+
+def wrapped(doc: Any, name: str) -> Any:
+    """``{name: doc[name]}``: a member of the body as the document it would be in a file
+    (a cart's ``cart:`` mapping). From a positioned body the wrapper keeps the member's
+    position and source, so diagnostics still point into the body."""
+    if not isinstance(doc, LocDict):
+        return {name: doc[name]}
+    out = LocDict({name: doc[name]})
+    out.loc = doc.loc
+    if name in doc.value_locs:
+        out.value_locs[name] = doc.value_locs[name]
+    if name in doc.key_locs:
+        out.key_locs[name] = doc.key_locs[name]
+    out._src = doc._src
+    return out
 
 
 def member(data: Mapping[str, Any], name: str, kind: type, required: bool = True) -> Any:

@@ -40,7 +40,7 @@ from policyengine.load.yaml_loader import load_yaml_text
 from policyengine.packages import Account, RedemptionDecision, balance, redeem
 from policyengine.packages.files import Purchase, account_from_document, cart_from_document
 from policyengine.records.model import holder_from_document
-from policyengine.service.bodies import json_object, located, member
+from policyengine.service.bodies import json_object, located, member, wrapped
 from policyengine.service.problems import Problem, bad_field, not_found
 from policyengine.service.state import ServiceState
 
@@ -176,11 +176,11 @@ async def _cart_request(request: Request, state: ServiceState) -> _CartRequest:
     member(body, "cart", dict)
 
     def cart(doc: Any) -> Any:
-        wrapped = {"cart": doc["cart"]}
-        problems = validate_against(wrapped, "cart")
+        document = wrapped(doc, "cart")
+        problems = validate_against(document, "cart")
         if problems:
             raise PolicyError(problems)
-        return cart_from_document(wrapped, path="request")
+        return cart_from_document(document, path="request")
 
     try:
         parsed = located(text, cart, body)

@@ -301,3 +301,35 @@ def test_a_bad_policy_change_keeps_the_old_set(client: TestClient, policy_dir: P
     assert live.reload() is True
     assert client.get("/v1/policies/western-cpe-package").json()["name"].startswith("Renamed")
     shutil.copy(ROOT / "policies" / "western-cpe-package.yaml", target)
+
+
+def test_cart_errors_point_into_the_body(client: TestClient) -> None:
+    body = (
+        '{"at": "2025-03-01T10:00:00", "account_id": "m-1001",\n'
+        ' "cart": {"acknowledged_terms": true, "items": [\n'
+        '   {"id": "a", "title": "A", "product_type": "webcast", "credits": "x"}]}}'
+    )
+    r = client.post("/v1/policies/western-cpe-package/redeem", content=body)
+    assert r.status_code == 422
+    conforms(client, r, "/v1/policies/{policy_id}/redeem", "post")
+    assert r.json()["field"] == "/cart"
+    assert (r.json()["line"], r.json()["col"]) == (3, 69)
+    assert r.json()["errors"][0]["message"] == "expected a number, got a string ('x')"
+
+
+def test_redeem_decides_on_a_ledger_account(client: TestClient) -> None:
+    _import_dana(client)
+    body = {"account_id": "m-1001", "cart": CART, "at": AT}
+    r = client.post("/v1/policies/western-cpe-package/redeem", json=body)
+    assert r.status_code == 200
+    assert r.json()["decision"]["balance_after"]["available"] == "23"
+    assert _available(client) == "26"  # a decision records nothing
+
+
+def test_beyond_loopback_reads_need_a_token(client: TestClient) -> None:
+    client.app_state.reads_need_token = True  # type: ignore[attr-defined]
+    r = client.get("/v1/policies")
+    assert r.status_code == 401 and r.json()["field"] == "Authorization"
+    r = client.get("/v1/policies", headers={"Authorization": f"Bearer {SHOP}"})
+    assert r.status_code == 200
+    assert client.get("/openapi.json").status_code == 200  # the description stays open

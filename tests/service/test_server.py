@@ -234,3 +234,18 @@ def test_ledger_import_export_round_trip(cli, tmp_path: Path) -> None:  # type: 
     assert again.returncode == 1 and "already in the ledger" in again.stderr
     missing = cli("ledger", "export", policy, "nobody", "--ledger", ledger)
     assert missing.returncode == 1 and "no account 'nobody'" in missing.stderr
+
+
+def test_a_changed_policy_file_is_picked_up_without_a_signal(
+    serve, policy_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    server = serve(policy_dir, str(tmp_path / "l.sqlite3"), tmp_path / "log").start()
+    target = policy_dir / f"{POLICY}.yaml"
+    target.write_text(target.read_text().replace("name: Western CPE", "name: Changed Western CPE"))
+    deadline = time.monotonic() + 30
+    name = ""
+    while time.monotonic() < deadline and not name.startswith("Changed"):
+        time.sleep(0.1)
+        name = httpx.get(f"{server.url}/v1/policies/{POLICY}", timeout=30).json()["name"]
+    assert name.startswith("Changed")
+    assert "policies reloaded" in (tmp_path / "log").read_text()
