@@ -160,7 +160,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "required": True,
                 "content": {"application/yaml": {"schema": {"type": "string"}}},
             },
-            "responses": {"200": json_response("Validation"), **problem_responses(413)},
+            "responses": {"200": json_response("Validation"), **problem_responses(413, 422)},
         },
     ),
 )

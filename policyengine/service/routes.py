@@ -35,6 +35,7 @@ from policyengine.cli.reporting import (
 )
 from policyengine.errors import PolicyError
 from policyengine.ledger_db import IdempotencyConflict, UnknownAccount
+from policyengine.load.kinds import document_kind
 from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_text
 from policyengine.packages import Account, RedemptionDecision, balance, redeem
@@ -356,6 +357,9 @@ async def validate_text(request: Request) -> Response:
         except PolicyError as err:
             checked = Checked(label, None, err.diagnostics)
         else:
+            if document_kind(data) not in ("policy", None):
+                # a sources or scenario file names other files: the service reads none
+                raise bad_field("body", "POST /v1/validate checks policy text only")
             checked = Checked(label, *check_document(label, data, state.env))
         return _reported(lambda r: r.report_validation(ValidationResult([checked])))
 

@@ -333,3 +333,11 @@ def test_beyond_loopback_reads_need_a_token(client: TestClient) -> None:
     r = client.get("/v1/policies", headers={"Authorization": f"Bearer {SHOP}"})
     assert r.status_code == 200
     assert client.get("/openapi.json").status_code == 200  # the description stays open
+
+
+def test_validate_takes_policy_text_only(client: TestClient) -> None:
+    sources = "sources:\n  - source: csv\n    input: /etc/passwd\n"
+    r = client.post("/v1/validate", content=sources.encode())
+    assert r.status_code == 422
+    assert r.json()["detail"] == "POST /v1/validate checks policy text only"
+    conforms(client, r, "/v1/validate", "post")
