@@ -251,7 +251,9 @@ def test_a_changed_policy_file_is_picked_up_without_a_signal(
     assert "policies reloaded" in (tmp_path / "log").read_text()
 
 
-def test_serve_without_the_extra_says_how_to_install_it(cli, policy_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_serve_without_the_extra_says_how_to_install_it(
+    cli, policy_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # as on a core install: import fails
     done = cli("serve", policy_dir)
     assert done.returncode == 2
