@@ -114,6 +114,11 @@ PROBLEM_CODES: tuple[ProblemCode, ...] = (
     _c("PE316", "policy.look-back", "periods.look_back is combined with what it excludes"),
     _c("PE317", "policy.cap-per", "a requirement has 'per' but no cap"),
     _c(
+        "PE318",
+        "serve.duplicate-id serve.no-policies serve.",
+        "a directory given to serve has no policies, or two with one id",
+    ),
+    _c(
         "PE390",
         "policy.unused-constant",
         "a constant is declared but no expression reads it",

@@ -27,10 +27,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("certification", "packages", "sources"),
     ("hookspecs",),
     ("plugins", "plugins_loader"),
-    ("batch",),
+    ("batch", "ledger_db"),
     ("ci",),
     ("pages",),
     ("cli",),
+    ("service",),
     ("__main__",),
 )
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}

@@ -52,10 +52,12 @@ class Command:
     name: str
     help: str
     plugins: bool = True
+    # a command that lives above the cli layer (the service) names its own module
+    module_name: str | None = None
 
     @property
     def module(self) -> str:
-        return f"policyengine.cli.commands.{self.name}"
+        return self.module_name or f"policyengine.cli.commands.{self.name}"
 
     def load(self) -> CommandModule:
         return cast(CommandModule, importlib.import_module(self.module))
@@ -96,6 +98,15 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("plugins", "list the loaded plugins, where they came from and what they registered"),
     Command("records", "read records through a sources file and show them normalized"),
+    Command(
+        "ledger",
+        "move an account file's history into the ledger database and out again",
+    ),
+    Command(
+        "serve",
+        "serve policies over HTTP: evaluate, redeem, record redemptions in a ledger database",
+        module_name="policyengine.service.command",
+    ),
 )
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 

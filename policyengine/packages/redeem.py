@@ -61,6 +61,7 @@ __all__ = [
     "RedemptionDecision",
     "balance_data",
     "decision_data",
+    "next_redemption_id",
     "package_data",
     "record_redemption",
     "redeem",
@@ -294,6 +295,16 @@ def _event(
 def _with_redemption(account: Account, event: Redemption) -> Account:
     order = max((e.order for e in account.events), default=-1) + 1
     return replace(account, events=(*account.events, replace(event, order=order)))
+
+
+def next_redemption_id(account: Account) -> str:
+    """The id a new redemption gets when none is given: ``redemption-N``, N one more than
+    the account's redemptions (or the first such id not taken)."""
+    ids = {e.id for e in account.events}
+    n = sum(isinstance(e, Redemption) for e in account.events) + 1
+    while f"redemption-{n}" in ids:
+        n += 1
+    return f"redemption-{n}"
 
 
 def record_redemption(

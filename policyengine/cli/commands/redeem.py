@@ -23,10 +23,11 @@ from policyengine.packages import (
     RedemptionDecision,
     load_account,
     load_cart,
+    next_redemption_id,
     record_redemption,
     redeem,
 )
-from policyengine.packages.files import Account, Cart, Redemption, write_account
+from policyengine.packages.files import Account, Cart, write_account
 from policyengine.packages.ledger_file import locked_all
 from policyengine.policy.model import Policy
 
@@ -50,14 +51,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _next_id(account: Account) -> str:
-    ids = {e.id for e in account.events}
-    n = sum(isinstance(e, Redemption) for e in account.events) + 1
-    while f"redemption-{n}" in ids:
-        n += 1
-    return f"redemption-{n}"
-
-
 def _decide_and_record(
     args: argparse.Namespace, policy: Policy, cart: Cart, at: dt.datetime
 ) -> tuple[Account, RedemptionDecision, dict[str, str] | None]:
@@ -73,7 +66,7 @@ def _decide_and_record(
         d = redeem(policy, account, cart, at)
         if not d.allowed:
             return account, d, None
-        rid = args.redemption_id or _next_id(account)
+        rid = args.redemption_id or next_redemption_id(account)
         updated = record_redemption(policy, account, cart, at, rid)
         write_account(args.record, updated, policy.tz)
         return account, d, {"id": rid, "path": args.record}
