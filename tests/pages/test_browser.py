@@ -27,6 +27,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 
 from policyengine import (
     evaluate,
@@ -152,6 +154,18 @@ def browser() -> Iterator[WebDriver]:
         driver.quit()
 
 
+def submit(driver: WebDriver) -> None:
+    """Post the playground's form and wait for the answer page: a click does not wait
+    for the navigation it starts (on a loaded machine the next look-up would still see
+    the old page)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 60).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
 def screenshot(driver: WebDriver, name: str) -> Path:
     """The whole page (the window made as tall as the document), kept as an artifact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -226,7 +240,7 @@ def test_the_playground_round_trip(browser, site):
     as_of = browser.find_element(By.ID, "as_of")
     as_of.clear()
     as_of.send_keys(AS_OF.isoformat())
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit(browser)
     # the diagnostics of validate, at their line
     link = browser.find_element(By.CSS_SELECTOR, "ul.diagnostics a[data-line]")
     assert link.text == "policy.yaml:44:10"
@@ -245,7 +259,7 @@ def test_the_playground_round_trip(browser, site):
     )
     assert selected == ["policy", "    min: thirty"]
     ActionChains(browser).send_keys("    min: 30").perform()
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit(browser)
     assert browser.find_element(By.CSS_SELECTOR, "p.ok").text == "Both files are valid."
     assert js(browser, "return document.getElementById('policy').value") == POLICY
     want = run_playground(POLICY, HOLDER, AS_OF).evaluation
