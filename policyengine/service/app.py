@@ -206,11 +206,13 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 class _ReadTokens(BaseHTTPMiddleware):
-    """Beyond loopback, every /v1 request needs a token of some role."""
+    """Beyond loopback, every /v1 request (and the playground) needs a token of some
+    role."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         state: ServiceState = request.app.state.service
-        if state.reads_need_token and request.url.path.startswith("/v1/"):
+        path = request.url.path
+        if state.reads_need_token and (path.startswith("/v1/") or path == "/playground"):
             try:
                 state.tokens.require(request.headers.get("authorization"), "shop")
             except Problem as problem:

@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from policyengine.ledger_db import open_ledger  # optional: psycopg for postgresql
     from policyengine.service.app import create_app  # optional: starlette
     from policyengine.service.auth import is_loopback, load_tokens  # optional: starlette
+    from policyengine.service.page_routes import PAGE_ENDPOINTS  # optional: starlette
     from policyengine.service.policies import LivePolicies  # optional: starlette
     from policyengine.service.state import ServiceState  # optional: starlette
 
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     policies = LivePolicies(args.policy_dir, args.env)
     ledger = open_ledger(args.ledger)
     state = ServiceState(policies, ledger, tokens, args.env, args.max_body, not local)
-    app = create_app(state)
+    app = create_app(state, PAGE_ENDPOINTS)
     interval = args.reload_interval if args.reload_interval > 0 else 1e9
     watcher = threading.Thread(target=policies.watch, args=(interval,), daemon=True)
     watcher.start()

@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from policyengine import dates
 from policyengine.certification.engine import evaluate
+from policyengine.certification.result import Evaluation
 from policyengine.ci.validate import Checked, check_document
 from policyengine.cli.report_json import JsonReporter
 from policyengine.cli.reporting import (
@@ -129,6 +130,17 @@ def exact_json(doc: Any) -> str:
 
 
 async def evaluate_holder(request: Request) -> Response:
+    """POST /v1/policies/{id}/evaluate: the JSON of ``evaluate --json``."""
+    result = await holder_evaluation(request)
+    return _json(
+        await run_in_threadpool(
+            _reported, lambda r: r.report_evaluations(EvaluationsResult([result]))
+        )
+    )
+
+
+async def holder_evaluation(request: Request) -> Evaluation:
+    """The evaluation of the holder posted to a policy's evaluate (or view) route."""
     state: ServiceState = request.app.state.service
     policy = _policy(state, request, "certification")
     raw = request.query_params.get("as_of")
@@ -148,12 +160,11 @@ async def evaluate_holder(request: Request) -> Response:
             raise PolicyError(problems)
         return holder_from_document(doc, policy.tz, extra_fields=policy.record_fields)
 
-    def run() -> str:
+    def run() -> Evaluation:
         who, records = located(text, holder, data)
-        result = evaluate(policy, who, records, as_of)
-        return _reported(lambda r: r.report_evaluations(EvaluationsResult([result])))
+        return evaluate(policy, who, records, as_of)
 
-    return _json(await run_in_threadpool(run))
+    return await run_in_threadpool(run)
 
 
 # ----------------------------------------------------------------------------- packages
@@ -192,6 +203,14 @@ async def _cart_request(request: Request, state: ServiceState) -> _CartRequest:
 
 async def decide_redemption(request: Request) -> Response:
     """POST /v1/policies/{id}/redeem: the decision on a cart, nothing recorded."""
+    req, acct, decision = await cart_decision(request)
+    result = RedemptionResult(req.policy, acct, req.at, req.at_given, decision, None, None)
+    return _json(await run_in_threadpool(_reported, lambda r: r.report_redemption(result)))
+
+
+async def cart_decision(request: Request) -> tuple[_CartRequest, Account, RedemptionDecision]:
+    """The request posted to a policy's redeem (or checkout view) route, the account it
+    names or gives, and the decision on its cart (nothing recorded)."""
     state: ServiceState = request.app.state.service
     req = await _cart_request(request, state)
     policy = req.policy
@@ -213,13 +232,11 @@ async def decide_redemption(request: Request) -> Response:
         account_id = member(req.body, "account_id", str)
         return _history(state, account_id, policy)
 
-    def run() -> str:
+    def run() -> tuple[_CartRequest, Account, RedemptionDecision]:
         acct = account()
-        decision = redeem(policy, acct, req.cart, req.at)
-        result = RedemptionResult(policy, acct, req.at, req.at_given, decision, None, None)
-        return _reported(lambda r: r.report_redemption(result))
+        return req, acct, redeem(policy, acct, req.cart, req.at)
 
-    return _json(await run_in_threadpool(run))
+    return await run_in_threadpool(run)
 
 
 def _history(state: ServiceState, account_id: str, policy: Any) -> Account:

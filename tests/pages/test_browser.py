@@ -13,17 +13,13 @@ Skipped only where no Chromium is installed: ``.ci/run`` installs ``chromium`` a
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -49,15 +45,10 @@ from policyengine.pages import (
     timelines_page,
 )
 from policyengine.pages.timeline_svg import record_title
-from tests.helpers import POLICIES, ROOT
+from tests.browser import MISSING, WHY, chromium, screenshot
+from tests.helpers import POLICIES
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="no Chromium and chromedriver on this machine (.ci/run installs them)",
-)
-ARTIFACTS = ROOT / "test-artifacts" / "pages"
+pytestmark = pytest.mark.skipif(MISSING, reason=WHY)
 POLICY = (POLICIES / "werc-crp.yaml").read_text(encoding="utf-8")
 HOLDER = (POLICIES / "holders/werc-crp-seed-examples.yaml").read_text(encoding="utf-8")
 BROKEN = POLICY.replace("min: 30", "min: thirty", 1)
@@ -142,16 +133,8 @@ def site() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(arg)
-    options.add_argument("--window-size=1200,900")
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def submit(driver: WebDriver) -> None:
@@ -164,18 +147,6 @@ def submit(driver: WebDriver) -> None:
     WebDriverWait(driver, 60).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
-
-
-def screenshot(driver: WebDriver, name: str) -> Path:
-    """The whole page (the window made as tall as the document), kept as an artifact."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1200, min(int(height) + 120, 6000))
-    path = ARTIFACTS / f"{name}.png"
-    assert driver.save_screenshot(str(path))
-    driver.set_window_size(1200, 900)
-    assert path.stat().st_size > 10_000
-    return path
 
 
 def js(driver: WebDriver, script: str, *args: object) -> object:
