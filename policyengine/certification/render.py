@@ -77,6 +77,8 @@ def evaluation_text(ev: Evaluation) -> str:
         # "3. renewal period 2": the number JSON gives (status.period) and the name the
         # sentences use
         name = "initial period" if p.kind == "initial" else f"renewal period {p.renewal_number}"
+        if p.chain > 1:  # periods.restart: the periods after a lapse start again
+            name += " after the restart" if p.chain == 2 else f" after restart {p.chain - 1}"
         lines.append(
             f"  {p.number}. {name}, {d['start']} to {d['end']}: {d['status']}{done}"
             f"{late}; {len(p.applied)} applied{total}"

@@ -95,3 +95,14 @@ def test_a_restart_before_the_lapse_ended_is_refused(tmp_path):
     assert "the periods would restart on 2023-04-01, before the lapsed renewal period 2" in str(
         err.value
     )
+
+
+def test_the_text_output_names_the_restarted_chain(tmp_path):
+    from policyengine.certification.render import evaluation_text
+
+    pol = policy_from_snippet(tmp_path, BODY.format(unused="discard"))
+    records = [*RECORDS[:2], {"id": "exam", "earned_on": "2025-04-01", "kind": "exam"}]
+    _, result = evaluate_holder(pol, HOLDER, records, "2025-12-31")
+    text = evaluation_text(result)
+    assert "  2. renewal period 2, 2021-03-15 to 2024-03-14: expired" in text
+    assert "  3. renewal period 1 after the restart, 2025-04-01 to 2028-03-31: in-progress" in text
