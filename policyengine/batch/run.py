@@ -57,7 +57,9 @@ def evaluate_task(
     """One holder's output record, or its error record."""
     try:
         holder, records = read_task(task, policy, confinement)
-        return summary(evaluate(policy, holder, records, as_of), task.where, explain)
+        # without --explain nothing about single records is shown: not worked out
+        result = evaluate(policy, holder, records, as_of, record_outcomes=explain)
+        return summary(result, task.where, explain)
     except PolicyError as err:
         return error_record(task.where, err.diagnostics)
 

@@ -105,9 +105,20 @@ def dispositions(run: Run, eligible: list[Record]) -> None:
 
 
 def evaluate(
-    policy: Policy, holder: Holder, records: Sequence[Record], as_of: dt.date
+    policy: Policy,
+    holder: Holder,
+    records: Sequence[Record],
+    as_of: dt.date,
+    *,
+    record_outcomes: bool = True,
 ) -> Evaluation:
-    """Evaluate ``holder``'s ``records`` under ``policy`` as of the end of ``as_of``."""
+    """Evaluate ``holder``'s ``records`` under ``policy`` as of the end of ``as_of``.
+
+    ``record_outcomes=False``: the holder's status, periods and requirement results
+    only, for a caller that shows nothing about single records (``batch`` without
+    ``--explain``): no record's disposition, the credits it counted toward, or the staff
+    actions that would make it count are worked out, and the evaluation lists no
+    records (``outcomes`` is empty)."""
     run_ = Run(policy, holder, records, as_of)
     for r in run_.records:
         run_.outcomes[r.id] = RecordOutcome(r)
@@ -133,7 +144,8 @@ def evaluate(
         by_earned_period(run_, eligible)
     else:
         replay_in_recorded_order(run_, eligible)
-    dispositions(run_, eligible)
+    if record_outcomes:
+        dispositions(run_, eligible)
     # the status is about the latest chain of periods (periods.restart), certified since
     # it began
     chain = latest_chain(run_.periods)
@@ -142,6 +154,6 @@ def evaluate(
         seen_as = {**run_.holder, "certified_on": chain[0].start}
     status, renewal = holder_status(chain, run_.results, seen_as, as_of)
     status = policy_status(policy, status, run_.periods, run_.holder, as_of)
-    outcomes = [run_.outcomes[r.id] for r in run_.records]
+    outcomes = [run_.outcomes[r.id] for r in run_.records] if record_outcomes else []
     suggest_actions(policy, run_.periods, outcomes, as_of, run_.holder)
     return Evaluation(policy, holder, as_of, run_.periods, run_.results, outcomes, status, renewal)
