@@ -324,6 +324,9 @@ class Run:
             p.late = False
             if p.kind == "initial":
                 self.holder.pop("certified_on", None)
+            for r in inside:  # what the round said of them is said again
+                self.last_event.pop(r.id, None)
+                self.unneeded_while_open.discard(r.id)
 
     def placed(self) -> set[str]:
         return {a.record.id for q in self.periods for a in q.applied if a.carried_from is None}
