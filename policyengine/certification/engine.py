@@ -31,6 +31,7 @@ from policyengine.certification import dispositions as why
 from policyengine.certification.actions import suggest_actions
 from policyengine.certification.modes import by_earned_period, replay_in_recorded_order
 from policyengine.certification.periods import Period, initial_period
+from policyengine.certification.registrations import withdrawal_days
 from policyengine.certification.requirements import Applied
 from policyengine.certification.restart import latest_chain
 from policyengine.certification.result import Evaluation, RecordOutcome
@@ -83,7 +84,7 @@ def dispositions(run: Run, eligible: list[Record]) -> None:
             o.disposition = why.carried_over(moved[1].credits, moved[0])
         elif r.id in run.last_event and run.last_event[r.id][0] == "before-window":
             o.disposition = why.before_window(run.effective[r.id], run.last_event[r.id][1])
-        elif run.superseded(r, eligible):
+        elif run.superseded(r, run.as_of):
             o.disposition = why.superseded_registration(r)
         elif r.id in run.last_event and run.last_event[r.id][0] == "not-needed":
             o.disposition = why.not_needed(
@@ -140,6 +141,8 @@ def evaluate(
         else:
             run_.credits[r.id] = run_.credits_of(r)
             eligible.append(r)
+    if run_.registrations:
+        run_.withdrawal = withdrawal_days(eligible)
     if run_.discards:
         by_earned_period(run_, eligible)
     else:

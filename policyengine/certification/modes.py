@@ -50,12 +50,12 @@ def by_earned_period(run: Run, eligible: list[Record]) -> None:
             if run.effective[r.id] < p.window_start:
                 run.last_event[r.id] = ("before-window", p)
         inside = [r for r in inside if run.effective[r.id] >= p.window_start]
-        run.apply_with_registrations(p, inside, eligible, apply_all)
+        run.apply_with_registrations(p, inside, apply_all)
         if p.completed_on is None and p.grace_end > p.end and run.as_of > p.end:
             late = [
                 r
                 for r in eligible
-                if p.in_grace(run.effective[r.id]) and not run.superseded(r, eligible)
+                if p.in_grace(run.effective[r.id]) and not run.superseded(r, run.as_of)
             ]
             apply_late(run, p, late)
         if p.end >= run.as_of:
@@ -98,7 +98,7 @@ def apply_late(run: Run, p: Period, late: list[Record]) -> None:
             run.last_event.pop(r.id, None)
 
 
-def apply_to_completed(run: Run, pool: list[Record], known: list[Record]) -> None:
+def apply_to_completed(run: Run, pool: list[Record]) -> None:
     """``apply: all``, once the replay is over: a record no period took (recorded after
     the period it was earned in completed, and not valid for a later one) is applied
     to that period, as every valid record is; it no longer ends as not valid for a
@@ -115,7 +115,7 @@ def apply_to_completed(run: Run, pool: list[Record], known: list[Record]) -> Non
         q = next((q for q in done if q.contains(day) and run.valid(r, q)), None)
         # an earlier registration stays in a period complete before its later one
         # was recorded (registrations)
-        if q is not None and not (run.registrations and to_withdraw([r], q, known)):
+        if q is not None and not to_withdraw([r], q, run.withdrawal):
             q.applied.append(run.applied_as(r, q))
             changed.add(q.number)
     for q in done:
@@ -132,7 +132,6 @@ def replay_in_recorded_order(run: Run, eligible: list[Record]) -> None:
         eligible, key=lambda r: (max(r.recorded_on, t0), run.effective[r.id], r.order)
     )
     pool: list[Record] = []
-    known: list[Record] = []
     i = 0
     current: Period | None = run.periods[0]
     begin = run.periods[0].start
@@ -145,17 +144,14 @@ def replay_in_recorded_order(run: Run, eligible: list[Record]) -> None:
         t = min(times)
         while i < len(arrivals) and max(arrivals[i].recorded_on, t0) <= t:
             pool.append(arrivals[i])
-            known.append(arrivals[i])
             i += 1
-        if run.registrations:
-            run.withdraw(known, t)
+        if run.withdrawal:
+            run.withdraw(t)
         if current.began_on is None and begin <= t:
             current.began_on = begin
         while current is not None and current.began_on is not None:
             applied_ids = run.placed()
-            candidates = [
-                r for r in pool if r.id not in applied_ids and not run.superseded(r, known)
-            ]
+            candidates = [r for r in pool if r.id not in applied_ids and not run.superseded(r, t)]
             run.apply(current, candidates, t, apply_all)
             if current.completed_on is None:
                 restarts = run.restarts and lapsed(current, t)
@@ -177,6 +173,5 @@ def replay_in_recorded_order(run: Run, eligible: list[Record]) -> None:
         # are known by now too: they may belong to a completed period
         while i < len(arrivals) and max(arrivals[i].recorded_on, t0) <= run.as_of:
             pool.append(arrivals[i])
-            known.append(arrivals[i])
             i += 1
-        apply_to_completed(run, pool, known)
+        apply_to_completed(run, pool)

@@ -16,20 +16,36 @@ same data they agree (tests/certification/test_registrations.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 
 from policyengine.certification.periods import Period
 from policyengine.records.model import Record
 
 
-def withdrawn_on(r: Record, known: Iterable[Record]) -> dt.date | None:
-    """The day a later registration of ``r``'s course among ``known`` was first
-    recorded; None when ``r`` has no course or no later registration is known."""
-    if not r.course:
-        return None
-    mine = r.registration or 1
-    days = [k.recorded_on for k in known if k.course == r.course and (k.registration or 1) > mine]
-    return min(days, default=None)
+def withdrawal_days(records: Iterable[Record]) -> dict[str, dt.date]:
+    """For each of ``records`` with a course and a later registration of it among
+    ``records``: the day that later registration was first recorded (record id -> day).
+    One pass per course, so a long history costs no more than a sort."""
+    by_course: dict[str, list[Record]] = {}
+    for r in records:
+        if r.course:
+            by_course.setdefault(r.course, []).append(r)
+    out: dict[str, dt.date] = {}
+    for taken in by_course.values():
+        taken.sort(key=_number, reverse=True)
+        first: dt.date | None = None  # recorded first, of the registrations above
+        for _, same in itertools.groupby(taken, key=_number):
+            group = list(same)
+            if first is not None:
+                out.update((r.id, first) for r in group)
+            recorded = min(r.recorded_on for r in group)
+            first = recorded if first is None else min(first, recorded)
+    return out
+
+
+def _number(r: Record) -> int:
+    return r.registration or 1
 
 
 def complete_before(p: Period, day: dt.date) -> bool:
@@ -45,13 +61,16 @@ def completing_day(p: Period) -> dt.date:
     return max(days)
 
 
-def to_withdraw(candidates: Sequence[Record], p: Period, known: Sequence[Record]) -> set[str]:
-    """Of ``candidates`` offered to ``p``, the ids a later registration withdraws: those
-    whose later registration was recorded before ``p`` was complete (or ``p`` is not),
-    and those recorded no earlier than their later registration (never current)."""
+def to_withdraw(
+    candidates: Sequence[Record], p: Period, withdrawal: Mapping[str, dt.date]
+) -> set[str]:
+    """Of ``candidates`` offered to ``p``, the ids a later registration withdraws
+    (``withdrawal``: :func:`withdrawal_days`): those whose later registration was
+    recorded before ``p`` was complete (or ``p`` is not), and those recorded no earlier
+    than their later registration (never current)."""
     out = set()
     for r in candidates:
-        day = withdrawn_on(r, known)
+        day = withdrawal.get(r.id)
         if day is not None and (r.recorded_on >= day or not complete_before(p, day)):
             out.add(r.id)
     return out

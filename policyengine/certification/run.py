@@ -18,7 +18,7 @@ from policyengine.certification import adjustments as adj
 from policyengine.certification import optimal
 from policyengine.certification.carryover import may_carry
 from policyengine.certification.periods import Period, next_period
-from policyengine.certification.registrations import completing_day, to_withdraw, withdrawn_on
+from policyengine.certification.registrations import completing_day, to_withdraw
 from policyengine.certification.requirement_result import RequirementResult
 from policyengine.certification.requirements import Applied, Measurement, Requirements
 from policyengine.certification.restart import lapsed, restart_after
@@ -57,6 +57,10 @@ class Run:
         self.measurements: dict[int, Measurement] = {}
         self.apply_all = policy.allocation.apply == "all"
         self.registrations = policy.allocation.current_registration_only
+        # current_registration_only: the day each earlier registration's later one was
+        # recorded (registrations.withdrawal_days of the records that count; set by
+        # engine.evaluate)
+        self.withdrawal: dict[str, dt.date] = {}
         # periods.restart: a lapsed chain ends, or a record starts a new one
         self.restarts = policy.periods is not None and policy.periods.restart is not None
         self.restarted_by: dict[str, Period] = {}  # record id -> the period it started
@@ -278,14 +282,13 @@ class Run:
             return []
         return [{"requirement": name, "credits": str(amount)} for name, amount in m.toward(a.key)]
 
-    def superseded(self, r: Record, known: Sequence[Record]) -> bool:
-        """Whether a later registration of ``r``'s course is among ``known`` (a record
-        not applied yet is then never offered; see ``registrations``)."""
-        if not self.policy.allocation.current_registration_only or not r.course:
-            return False
-        return withdrawn_on(r, known) is not None
+    def superseded(self, r: Record, now: dt.date) -> bool:
+        """Whether a later registration of ``r``'s course was recorded by ``now`` (a
+        record not applied yet is then never offered; see ``registrations``)."""
+        day = self.withdrawal.get(r.id)
+        return day is not None and day <= now
 
-    def withdraw(self, known: Sequence[Record], t: dt.date) -> None:
+    def withdraw(self, t: dt.date) -> None:
         """Replay day ``t``: a later registration recorded by now withdraws an earlier
         one from every period not complete before today (``registrations``)."""
         for p in self.periods:
@@ -294,18 +297,14 @@ class Run:
             keep = [
                 a
                 for a in p.applied
-                if a.carried_from is not None
-                or (day := withdrawn_on(a.record, known)) is None
-                or day > t
+                if a.carried_from is not None or not self.superseded(a.record, t)
             ]
             if len(keep) != len(p.applied):
                 p.applied[:] = keep
                 m = self.measure(p, p.applied)
                 self.results[p.number], self.measurements[p.number] = m.results, m
 
-    def apply_with_registrations(
-        self, p: Period, inside: list[Record], eligible: Sequence[Record], apply_all: bool
-    ) -> None:
+    def apply_with_registrations(self, p: Period, inside: list[Record], apply_all: bool) -> None:
         """``unused: discard``: apply ``inside`` to ``p``, then withdraw the earlier
         registrations whose later one was recorded before ``p`` was complete, and apply
         again without them, until none is left to withdraw (each round can only make the
@@ -315,7 +314,7 @@ class Run:
         while True:
             offered = [r for r in inside if r.id not in withdrawn]
             self.apply(p, offered, self.as_of, apply_all)
-            more = to_withdraw(offered, p, eligible) if self.registrations else set()
+            more = to_withdraw(offered, p, self.withdrawal) if self.withdrawal else set()
             if not more:
                 return
             withdrawn |= more
