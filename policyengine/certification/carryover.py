@@ -65,8 +65,8 @@ def carry(
         if a.carried_from is None and not a.late:
             spare.append((a, measurement.assignment.given(a.key) - measurement.needed(a.key)))
     budgets = dict(measurement.assignment.cap_left)
-    for a in untaken:
-        caps = requirements.caps_of(a, source.values(), holder, source.number)
+    covering = requirements.caps_of(untaken, source.values(), holder, source.number)
+    for a, caps in zip(untaken, covering, strict=True):
         # a group of a cap per group that no applied record is in has all of it left
         amount = min([a.credits, *(budgets.get(c, full) for c, full in caps.items())])
         for c, full in caps.items():

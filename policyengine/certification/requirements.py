@@ -236,13 +236,22 @@ class Requirements:
         return False
 
     def caps_of(
-        self, a: Applied, period: Scope, holder: Mapping[str, Any], period_no: int
-    ) -> dict[al.Cap, Decimal]:
-        """The caps (allocation nodes) covering ``a``, with the credits each allows."""
+        self,
+        applied: Sequence[Applied],
+        period: Scope,
+        holder: Mapping[str, Any],
+        period_no: int,
+    ) -> list[dict[al.Cap, Decimal]]:
+        """For each of ``applied``: the caps (allocation nodes) covering it, with the
+        credits each allows."""
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
         _tree, _years, caps = self.build(scope, period)
-        match = self.matches(a, scope, period_no)
-        return {c: caps[("cap", c[1])] for c in self.unit_caps(a, match, caps, scope, period_no)}
+        out = []
+        for a in applied:
+            match = self.matches(a, scope, period_no)
+            covering = self.unit_caps(a, match, caps, scope, period_no)
+            out.append({c: caps[("cap", c[1])] for c in covering})
+        return out
 
     def unit_caps(
         self,
