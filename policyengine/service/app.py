@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,7 +25,13 @@ from starlette.routing import Route
 
 from policyengine.errors import PolicyError
 from policyengine.service import routes
-from policyengine.service.openapi import Endpoint, json_response, problem_responses, ref
+from policyengine.service.openapi import (
+    Endpoint,
+    json_response,
+    parameter,
+    problem_responses,
+    request_body,
+)
 from policyengine.service.openapi import document as openapi_document
 from policyengine.service.problems import Problem
 from policyengine.service.state import ServiceState
@@ -35,23 +40,12 @@ log = logging.getLogger("policyengine.serve")
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
-def _body(schema: str, media: str = "application/json") -> dict[str, Any]:
-    return {"required": True, "content": {media: {"schema": ref(schema)}}}
-
-
-def _param(name: str, where: str, description: str, required: bool = False) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": where,
-        "required": required or where == "path",
-        "description": description,
-        "schema": {"type": "string"},
-    }
-
-
-POLICY_ID = _param("policy_id", "path", "the policy's id (GET /v1/policies lists them)")
-ACCOUNT_ID = _param("account_id", "path", "the account's id in the ledger")
-POLICY_Q = _param("policy", "query", "the credit-package policy (needed when several are served)")
+POLICY_ID = parameter("policy_id", "path", "the policy's id (GET /v1/policies lists them)")
+ACCOUNT_ID = parameter("account_id", "path", "the account's id in the ledger")
+POLICY_Q = parameter(
+    "policy", "query", "the credit-package policy (needed when several are served)"
+)
+AS_OF = parameter("as_of", "query", "YYYY-MM-DD; default: today in the policy's zone")
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -78,9 +72,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "summary": "Evaluate a holder's records (the JSON of evaluate --json)",
             "parameters": [
                 POLICY_ID,
-                _param("as_of", "query", "YYYY-MM-DD; default: today in the policy's zone"),
+                AS_OF,
             ],
-            "requestBody": _body("Holder"),
+            "requestBody": request_body("Holder"),
             "responses": {
                 "200": json_response("Evaluation"),
                 **problem_responses(400, 404, 413, 422),
@@ -94,7 +88,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         {
             "summary": "May this cart be paid with credits? (redeem -o json; records nothing)",
             "parameters": [POLICY_ID],
-            "requestBody": _body("RedeemRequest"),
+            "requestBody": request_body("RedeemRequest"),
             "responses": {
                 "200": json_response("Redemption"),
                 **problem_responses(400, 404, 413, 422),
@@ -109,7 +103,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "summary": "Record a redemption in the ledger, once per Idempotency-Key",
             "parameters": [
                 POLICY_ID,
-                _param(
+                parameter(
                     "Idempotency-Key",
                     "header",
                     "the same key again returns the first response and records nothing",
@@ -117,7 +111,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 ),
             ],
             "security": BEARER,
-            "requestBody": _body("RedemptionRequest"),
+            "requestBody": request_body("RedemptionRequest"),
             "responses": {
                 "201": json_response("Redemption", "recorded (or the first response to this key)"),
                 **problem_responses(400, 401, 403, 404, 409, 413, 422),
@@ -130,7 +124,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         routes.account_balance,
         {
             "summary": "An account's packages and credits (balance -o json)",
-            "parameters": [ACCOUNT_ID, POLICY_Q, _param("at", "query", "ISO 8601; default now")],
+            "parameters": [ACCOUNT_ID, POLICY_Q, parameter("at", "query", "ISO 8601; default now")],
             "responses": {"200": json_response("Balance"), **problem_responses(404, 422)},
         },
     ),
@@ -142,7 +136,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "summary": "Staff: record a package purchase (makes the account when new)",
             "parameters": [ACCOUNT_ID, POLICY_Q],
             "security": BEARER,
-            "requestBody": _body("PurchaseRequest"),
+            "requestBody": request_body("PurchaseRequest"),
             "responses": {
                 "201": json_response("Balance", "recorded; the balance after it"),
                 **problem_responses(400, 401, 403, 404, 413, 422),
@@ -155,7 +149,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         routes.validate_text,
         {
             "summary": "Check a policy's YAML text (the JSON of validate -o json)",
-            "parameters": [_param("name", "query", "the file name diagnostics give")],
+            "parameters": [parameter("name", "query", "the file name diagnostics give")],
             "requestBody": {
                 "required": True,
                 "content": {"application/yaml": {"schema": {"type": "string"}}},

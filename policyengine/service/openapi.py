@@ -162,6 +162,22 @@ def problem_responses(*codes: int) -> dict[str, Any]:
     return {str(c): {"description": words[c], "content": content} for c in codes}
 
 
+def request_body(schema: str, media: str = "application/json") -> dict[str, Any]:
+    """A required request body of the component schema ``schema``."""
+    return {"required": True, "content": {media: {"schema": ref(schema)}}}
+
+
+def parameter(name: str, where: str, description: str, required: bool = False) -> dict[str, Any]:
+    """A string parameter in the path (always required), the query or a header."""
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
 def json_response(schema: str, description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
 

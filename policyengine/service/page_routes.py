@@ -29,8 +29,9 @@ from policyengine.pages import (
     timeline_page,
 )
 from policyengine.service import routes
+from policyengine.service.app import AS_OF, POLICY_ID
 from policyengine.service.bodies import read_body
-from policyengine.service.openapi import Endpoint, problem_responses, ref
+from policyengine.service.openapi import Endpoint, parameter, problem_responses, request_body
 from policyengine.service.problems import not_found
 from policyengine.service.state import ServiceState
 
@@ -93,14 +94,6 @@ def _page(summary: str, codes: tuple[int, ...]) -> dict[str, Any]:
     }
 
 
-_POLICY_ID = {
-    "name": "policy_id",
-    "in": "path",
-    "required": True,
-    "description": "the policy's id (GET /v1/policies lists them)",
-    "schema": {"type": "string"},
-}
-
 PAGE_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "/v1/policies/{policy_id}/holders/view",
@@ -108,19 +101,8 @@ PAGE_ENDPOINTS: tuple[Endpoint, ...] = (
         holder_view,
         {
             "summary": "A holder's timeline as an HTML page (evaluate -o html)",
-            "parameters": [
-                _POLICY_ID,
-                {
-                    "name": "as_of",
-                    "in": "query",
-                    "description": "YYYY-MM-DD; default: today in the policy's zone",
-                    "schema": {"type": "string"},
-                },
-            ],
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": ref("Holder")}},
-            },
+            "parameters": [POLICY_ID, AS_OF],
+            "requestBody": request_body("Holder"),
             "responses": _page("the timeline page", (400, 404, 413, 422)),
         },
     ),
@@ -130,11 +112,8 @@ PAGE_ENDPOINTS: tuple[Endpoint, ...] = (
         checkout_view,
         {
             "summary": "The checkout preview of a cart as an HTML page (redeem -o html)",
-            "parameters": [_POLICY_ID],
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": ref("RedeemRequest")}},
-            },
+            "parameters": [POLICY_ID],
+            "requestBody": request_body("RedeemRequest"),
             "responses": _page("the checkout preview page", (400, 404, 413, 422)),
         },
     ),
@@ -145,12 +124,7 @@ PAGE_ENDPOINTS: tuple[Endpoint, ...] = (
         {
             "summary": "The policy playground (optionally starting from a served policy)",
             "parameters": [
-                {
-                    "name": "policy",
-                    "in": "query",
-                    "description": "a served policy's id: its text fills the policy box",
-                    "schema": {"type": "string"},
-                }
+                parameter("policy", "query", "a served policy's id: its text fills the policy box")
             ],
             "responses": _page("the playground page", (404,)),
         },
