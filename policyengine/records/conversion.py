@@ -84,9 +84,7 @@ def credits_from_minutes(minutes: Decimal, conversion: Mapping[str, Any]) -> Dec
     Raises ValueError when the rule or the minutes are not usable numbers.
     """
     minutes = _number(minutes, "minutes", positive=False)
-    if "minutes_per_credit" not in conversion:
-        raise ValueError("conversion needs minutes_per_credit")
-    per_credit = _number(conversion["minutes_per_credit"], "minutes_per_credit", positive=True)
+    per_credit = _rate(conversion, "minutes_per_credit")
     return _rounded(_CONTEXT.divide(minutes, per_credit), conversion)
 
 
@@ -98,10 +96,15 @@ def credits_from_units(units: Decimal, conversion: Mapping[str, Any]) -> Decimal
     Raises ValueError when the rule or the units are not usable numbers.
     """
     units = _number(units, "units", positive=False)
-    if "credits_per_unit" not in conversion:
-        raise ValueError("conversion needs credits_per_unit")
-    per_unit = _number(conversion["credits_per_unit"], "credits_per_unit", positive=True)
+    per_unit = _rate(conversion, "credits_per_unit")
     return _rounded(_CONTEXT.multiply(units, per_unit), conversion)
+
+
+def _rate(conversion: Mapping[str, Any], key: str) -> Decimal:
+    """The rule's ``minutes_per_credit`` or ``credits_per_unit``: a number above 0."""
+    if key not in conversion:
+        raise ValueError(f"conversion needs {key}")
+    return _number(conversion[key], key, positive=True)
 
 
 def _rounded(exact: Decimal, conversion: Mapping[str, Any]) -> Decimal:
