@@ -236,7 +236,7 @@ class Run:
         if p.kind == "initial":
             self.holder["certified_on"] = p.completed_on
         p.became_complete_on = t
-        p.known_complete_on = min(t, completing_day(p))
+        p.known_complete_on = completing_day(p)  # never after t: all were recorded by then
         p.late = any(a.late for a in p.applied)
 
     def extend(self) -> Period | None:
