@@ -9,7 +9,7 @@ test checks that docs/evaluation.md documents exactly these codes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from policyengine.certification.periods import Period
@@ -185,26 +185,29 @@ def also_counts(d: Disposition, later: Sequence[Period]) -> Disposition:
     """The same disposition, saying which later periods' look-back windows also count
     the record."""
 
-    def text() -> str:
+    def note() -> str:
         names = [f"the {q.label}" for q in later]
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         whose = "window holds" if len(names) == 1 else "windows hold"
-        return f"{d.text}; it also counts for {listed}, whose look-back {whose} it"
+        return f"it also counts for {listed}, whose look-back {whose} it"
 
-    return Disposition(d.code, text)
+    return _then(d, note)
 
 
 def restarted(d: Disposition, first: Period) -> Disposition:
     """The same disposition, saying the record restarted the holder's periods."""
-    return Disposition(
-        d.code, lambda: f"{d.text}; it restarted the periods after the lapse: {first.label}"
-    )
+    return _then(d, lambda: f"it restarted the periods after the lapse: {first.label}")
 
 
 def with_notes(d: Disposition, notes: list[str]) -> Disposition:
     """The same disposition, its sentence followed by ``notes`` (declined or refused
     changes of the record's date)."""
-    return Disposition(d.code, lambda: "; ".join([d.text, *notes]))
+    return _then(d, lambda: "; ".join(notes))
+
+
+def _then(d: Disposition, note: Callable[[], str]) -> Disposition:
+    """``d`` with ``note()`` after its sentence; both built only when read."""
+    return Disposition(d.code, lambda: f"{d.text}; {note()}")
 
 
 # Every code a record can end with (docs/evaluation.md, "Disposition codes").
