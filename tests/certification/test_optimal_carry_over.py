@@ -47,3 +47,21 @@ def test_all_of_the_late_records_surplus_carries(tmp_path, order):
         "y": "5",
     }
     assert rec(doc, "x-late")["carried"] == {"credits": "5", "from_period": 1, "to_period": 2}
+
+
+@pytest.mark.parametrize("order", ["optimal", "chronological"])
+def test_a_record_worth_0_credits_stays_applied_when_others_carry(tmp_path, order):
+    """A 0-credit record (45 minutes under a 1-credit minimum) is applied to its period
+    whether or not some of the period's credits carried over; it used to drop out of
+    the period once anything carried ("not applied to any period")."""
+    body = BODY.format(order=order).replace(
+        "requirements:",
+        "records:\n  conversion: {minutes_per_credit: 50, minimum: 1}\nrequirements:",
+    )
+    pol = policy_from_snippet(tmp_path, body)
+    records = [*RECORDS, {"id": "short", "minutes": 45, "earned_on": "2023-07-01"}]
+    for as_of in ("2023-12-01", "2024-02-01"):  # before and after anything carried
+        doc, _ = evaluate_holder(pol, {"id": "h", "designated_on": "2021-01-01"}, records, as_of)
+        short = rec(doc, "short")
+        assert (short["credits"], short["disposition"], short["period"]) == ("0", "applied", 1)
+    assert period(doc, 1)["carried_out"]  # something did carry
