@@ -36,14 +36,20 @@ def validity_rule(policy: Policy, p: Period) -> str:
     return str(expr.text) if expr is not None else f"earned from {p.start} to {p.end}"
 
 
+def _afterwards(policy: Policy) -> str:
+    """What becomes of a record its period did not take."""
+    if policy.allocation.unused == "discard":
+        return "it counts toward no other period (allocation.unused: discard)"
+    return "it stays available for later periods"
+
+
 def invalid(policy: Policy, day: dt.date, p: Period) -> Disposition:
     where = "before" if day < p.start else "after" if day > p.end else "outside"
     return Disposition(
         "not-valid",
         lambda: (
             f"completed {day}, {where} the validity window of the "
-            f"{p.label}: {validity_rule(policy, p)}; it stays available for "
-            "later periods"
+            f"{p.label}: {validity_rule(policy, p)}; {_afterwards(policy)}"
         ),
     )
 
@@ -145,7 +151,9 @@ def superseded_registration(r: Record) -> Disposition:
     )
 
 
-def not_needed(p: Period, open_: bool = False, credits: Decimal | None = None) -> Disposition:
+def not_needed(
+    policy: Policy, p: Period, open_: bool = False, credits: Decimal | None = None
+) -> Disposition:
     """Not used by ``p``: because it was complete, or (``open_``) because the record adds
     nothing it still lacks: it is worth 0 credits, or counts only toward what is met."""
     if open_ and credits is not None and credits == 0:
@@ -158,14 +166,12 @@ def not_needed(p: Period, open_: bool = False, credits: Decimal | None = None) -
             "not-needed",
             lambda: (
                 f"not needed: what it counts toward in the {p.label} is already met or capped;"
-                " it stays available for later periods"
+                f" {_afterwards(policy)}"
             ),
         )
     return Disposition(
         "not-needed",
-        lambda: (
-            f"not needed: the {p.label} was already complete; it stays available for later periods"
-        ),
+        lambda: f"not needed: the {p.label} was already complete; {_afterwards(policy)}",
     )
 
 

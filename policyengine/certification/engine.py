@@ -88,6 +88,7 @@ def dispositions(run: Run, eligible: list[Record]) -> None:
             o.disposition = why.superseded_registration(r)
         elif r.id in run.last_event and run.last_event[r.id][0] == "not-needed":
             o.disposition = why.not_needed(
+                run.policy,
                 run.last_event[r.id][1],
                 open_=r.id in run.unneeded_while_open,
                 credits=run.credits[r.id],

@@ -46,6 +46,7 @@ class Period:
     applied: list[Any] = field(default_factory=list)
     late: bool = False  # completed by records earned in the grace period
     chain: int = 1  # 1, then 2, ... for each restart after a lapse (periods.restart)
+    previous_end: dt.date | None = None  # the end of the period before it in its chain
     carried_in: list[dict[str, Any]] = field(default_factory=list)
     carried_out: list[dict[str, Any]] = field(default_factory=list)
 
@@ -64,7 +65,9 @@ class Period:
     def values(self) -> dict[str, Any]:
         """The period as expressions see it (``scopes.PERIOD``)."""
         return {
-            **period_start_values(self.number, self.kind, self.renewal_number, self.start),
+            **period_start_values(
+                self.number, self.kind, self.renewal_number, self.start, self.previous_end
+            ),
             "end": self.end,
             "grace_end": self.grace_end,
             "window_start": self.window_start,
@@ -75,16 +78,21 @@ class Period:
         return {**self.values(), "complete": self.completed_on is not None, "late": self.late}
 
 
-def period_start_values(number: int, kind: str, renewal: int, start: dt.date) -> dict[str, Any]:
+def period_start_values(
+    number: int, kind: str, renewal: int, start: dt.date, previous_end: dt.date | None = None
+) -> dict[str, Any]:
     """A period whose end is not known yet, as ``periods.*.end`` sees it
-    (``scopes.PERIOD_START``)."""
-    return {
+    (``scopes.PERIOD_START``); ``previous_end`` only when there is a period before it."""
+    values: dict[str, Any] = {
         "number": Decimal(number),
         "renewal_number": Decimal(renewal),
         "kind": kind,
         "first_renewal": renewal == 1,
         "start": start,
     }
+    if previous_end is not None:
+        values["previous_end"] = previous_end
+    return values
 
 
 def _end(
@@ -116,8 +124,9 @@ def _make(
     renewal: int,
     start: dt.date,
     holder: Mapping[str, Any],
+    previous_end: dt.date | None = None,
 ) -> Period:
-    start_values = period_start_values(number, rules.kind, renewal, start)
+    start_values = period_start_values(number, rules.kind, renewal, start, previous_end)
     end = _end(policy, rules, start_values, holder)
     assert policy.periods is not None
     grace, window = policy.periods.grace, policy.periods.window
@@ -132,7 +141,9 @@ def _make(
         window_start = max(start, add_duration(end, -window))
     else:  # "N months before the first expired day" (the day after the end)
         window_start = max(start, add_duration(_day_after(end, rules), -window))
-    return Period(number, rules.kind, renewal, start, end, grace_end, window_start)
+    return Period(
+        number, rules.kind, renewal, start, end, grace_end, window_start, previous_end=previous_end
+    )
 
 
 def _start(rule: Rule, values: Mapping[str, object]) -> dt.date:
@@ -183,7 +194,8 @@ def next_period(
     else:
         assert previous is not None
         start = _day_after(previous.end, rules)
-    return _make(policy, rules, number, renewal, start, holder)
+    before = None if previous is None else previous.end
+    return _make(policy, rules, number, renewal, start, holder, before)
 
 
 def restart_period(

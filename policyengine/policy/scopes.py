@@ -157,6 +157,13 @@ _PERIOD_START = (
     Field("kind", STRING, "initial or renewal"),
     Field("first_renewal", BOOL, "whether it is the first renewal period"),
     Field("start", DATE, "its first day (inclusive)"),
+    Field(
+        "previous_end",
+        DATE,
+        "the last day of the period before it in the holder's chain (a new expiry date "
+        "counted from the old one: add_months(period.previous_end, 24))",
+        optional=True,
+    ),
 )
 _PERIOD = (
     *_PERIOD_START,

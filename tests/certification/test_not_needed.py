@@ -82,7 +82,9 @@ def test_a_record_after_the_period_completed_keeps_its_sentence(tmp_path):
     )
     records = [credit("a", "2025-02-01", 2), credit("b", "2025-03-01", 3)]
     doc, _ = evaluate_holder(pol, HOLDER, records, "2025-06-01")
+    # with unused: discard it does not stay available (it used to say it did)
     assert rec(doc, "b")["explanation"] == (
         "not needed: the renewal period 1 (2025-01-01 to 2025-12-31) was already complete; "
-        "it stays available for later periods"
+        "it counts toward no other period (allocation.unused: discard)"
     )
+
