@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from policyengine.errors import PolicyError
 from tests.helpers import evaluate_holder, period, policy_from_snippet
 
 BODY = """\
@@ -50,3 +51,36 @@ def test_an_unknown_value_is_refused(tmp_path):
     with pytest.raises(PolicyError) as err:
         policy_from_snippet(tmp_path, BODY.format(option="  completion_date: reported\n"))
     assert "'reported' is not one of: earned, recorded" in str(err.value.diagnostics[0].message)
+
+
+PREVIOUS_END = """\
+periods:
+  renewal:
+    start: date(2021, 1, 1)
+    layout: rolling
+    end: {end}
+allocation: {{unused: discard}}
+requirements:
+  - id: total
+    min: 1
+"""
+
+
+def test_a_rolling_end_counted_from_the_previous_end(tmp_path):
+    """``period.previous_end``: the new end is one year after the old one, whenever the
+    period was completed ("use the certification expiry date")."""
+    end = (
+        "if period.renewal_number == 1 then date(2021, 12, 31) "
+        "else add_months(period.previous_end, 12)"
+    )
+    pol = policy_from_snippet(tmp_path, PREVIOUS_END.format(end=repr(end)))
+    records = [{"id": "a", "earned_on": "2021-03-01", "credits": 1}]
+    doc, _ = evaluate_holder(pol, {"id": "h"}, records, "2022-06-01")
+    assert (period(doc, 2)["start"], period(doc, 2)["end"]) == ("2021-03-02", "2022-12-31")
+
+
+def test_previous_end_is_absent_for_the_first_period(tmp_path):
+    pol = policy_from_snippet(tmp_path, PREVIOUS_END.format(end="period.previous_end"))
+    with pytest.raises(PolicyError) as info:
+        evaluate_holder(pol, {"id": "h"}, [], "2021-06-01")
+    assert "period has no value for field 'previous_end'" in str(info.value)

@@ -87,4 +87,3 @@ def test_a_record_after_the_period_completed_keeps_its_sentence(tmp_path):
         "not needed: the renewal period 1 (2025-01-01 to 2025-12-31) was already complete; "
         "it counts toward no other period (allocation.unused: discard)"
     )
-
