@@ -155,7 +155,7 @@ def test_a_walk_does_not_read_an_unrelated_file_outside_the_root(
     ("exclude", "left_out"),
     [
         (["holders"], 5),  # a directory name
-        (["*.tests.yaml"], 8),  # a file name
+        (["*.tests.yaml"], len(list(POLICIES.glob("*.tests.yaml")))),  # a file name
         (["policies/sources/*"], 8),  # a path below the directory given (sources + inputs)
         (["carts", "accounts/*.yaml"], 7),  # repeated
     ],
