@@ -65,11 +65,20 @@ def test_round_up_is_the_smallest_multiple_not_below(n: Decimal, step: Decimal) 
 @given(numbers(), numbers(positive=True))
 def test_round_half_up_is_the_nearest_multiple(n: Decimal, step: Decimal) -> None:
     r = round_half_up(n, step)
-    distance = abs(EXACT.subtract(n, r))
+    # copy_abs, not abs(): abs() rounds to the default context's 28 digits, and the
+    # result of a tie may need more (0.01 rounded to a step of 4.503599627370496E-38)
+    distance = EXACT.subtract(n, r).copy_abs()
     assert EXACT.multiply(distance, 2) <= step  # the nearest multiple
     if EXACT.multiply(distance, 2) == step:  # a tie: away from zero
-        assert abs(r) > abs(n)
+        assert r.copy_abs() > n.copy_abs()
     assert _multiple(r, step)
+
+
+def test_a_tie_needing_more_than_28_digits_rounds_away_from_zero() -> None:
+    n, step = Decimal("0.01"), Decimal("4.503599627370496E-38")
+    assert round_half_up(n, step) == Decimal(
+        "0.01000000000000000000000000000000000002251799813685248"
+    )
 
 
 @pytest.mark.parametrize(
