@@ -10,6 +10,9 @@ depends on: the package's schema files, ``load/schema.py``, the ``jsonschema`` a
 checkers installed, the decimal context and Python's version. The next process finds
 the name and skips the check: the same inputs give the same (empty) result. Only
 passes are recorded; a document with a problem is checked, and explained, every time.
+The same record serves plugins' option schemas that passed the draft 2020-12
+meta-schema (``schema.check_schema``: ~4 ms each, checked when a plugin registers a
+source and again for every sources-file entry using it).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from policyengine.load import schema
@@ -83,3 +84,26 @@ def test_an_empty_setting_turns_the_record_off(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("POLICYENGINE_CACHE_DIR", "")
     assert verdict_key(load_yaml_text(HOLDER, "h.yaml"), "holder", []) is None
     assert schema.validate_against(load_yaml_text(HOLDER, "h.yaml"), "holder") == []
+
+
+def test_a_schema_that_passed_the_meta_schema_is_not_checked_again(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    options = {"type": "object", "properties": {"path": {"type": "string", "minLength": 1}}}
+    schema.check_schema(options)
+    assert len(recorded(cache)) == 1
+
+    def refuse(value: object) -> None:
+        raise AssertionError("the meta-schema was checked")
+
+    monkeypatch.setattr(schema.Draft202012Validator, "check_schema", refuse)
+    schema.check_schema(options)
+    with pytest.raises(AssertionError, match="checked"):
+        schema.check_schema({**options, "minProperties": 1})
+
+
+def test_a_schema_that_fails_the_meta_schema_fails_every_time(cache: Path):
+    for _ in range(2):
+        with pytest.raises(jsonschema.SchemaError, match="is not of type 'integer'"):
+            schema.check_schema({"type": "string", "minLength": "one"})
+    assert recorded(cache) == []
