@@ -37,7 +37,7 @@ import yaml
 
 from policyengine import decimals, errors
 from policyengine.errors import Location, PolicyError
-from policyengine.load.cachedir import cache_dir
+from policyengine.load.cachedir import documents_cache_dir
 from policyengine.load.nodes import LocDict, LocList, LocStr, YamlData, _Source
 
 _MAGIC = b"policyengine-document-1\n"
@@ -65,7 +65,7 @@ def load_cached(text: str, filename: str, limits: tuple[int, ...], parse: Parse)
 
     ``text`` is what the loader parses (no byte-order mark) and ``limits`` every setting
     that can change the result. A document ``parse`` refuses raises as ``parse`` does."""
-    folder = cache_dir()
+    folder = documents_cache_dir()
     fingerprint = _fingerprint()
     if folder is None or fingerprint is None:
         return parse(text, filename)

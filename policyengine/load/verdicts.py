@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import cast
 
-from policyengine.load.cachedir import cache_dir
+from policyengine.load.cachedir import documents_cache_dir
 from policyengine.load.nodes import LocDict, LocList, LocStr, YamlData
 
 _MAGIC = b"policyengine-verdict-1\n"
@@ -42,7 +42,7 @@ def verdict_key(data: YamlData, schema_name: str, formats: list[str]) -> Path | 
     """Where a pass of ``data`` against the package schema ``schema_name`` is recorded
     (``formats``: the format checkers jsonschema has); None when there is no cache or
     ``data`` holds a value the loader does not make."""
-    folder = cache_dir()
+    folder = documents_cache_dir()
     fingerprint = _fingerprint()
     if folder is None or fingerprint is None or not _plain(data):
         return None

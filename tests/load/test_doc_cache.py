@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from policyengine.errors import PolicyError
 from policyengine.load import doc_cache
+from policyengine.load.cachedir import keeping_documents
 from policyengine.load.yaml_loader import LocDict, LocList, LocStr, load_yaml_file
 from tests.helpers import POLICIES
 
@@ -75,10 +77,11 @@ def shape(data: Any, seen: dict[int, int] | None = None) -> Any:
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "cache"
     monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(folder))
-    return folder
+    with keeping_documents():
+        yield folder
 
 
 def entries(cache: Path) -> list[Path]:
@@ -181,6 +184,17 @@ def test_an_empty_setting_turns_the_cache_off(tmp_path: Path, monkeypatch: pytes
     path.write_text("x: 1\n")
     assert load_yaml_file(path) == {"x": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.yaml"]
+
+
+def test_only_the_commands_that_ask_keep_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(folder))
+    path = tmp_path / "doc.yaml"
+    path.write_text("x: 1\n")
+    assert load_yaml_file(path) == {"x": 1}
+    with keeping_documents(False):
+        assert load_yaml_file(path) == {"x": 1}
+    assert entries(folder) == []
 
 
 def test_a_file_with_a_problem_is_not_cached_and_names_itself(

@@ -4,6 +4,7 @@ made of the loader's own values are recorded."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import jsonschema
 import pytest
 
 from policyengine.load import schema
+from policyengine.load.cachedir import keeping_documents
 from policyengine.load.verdicts import verdict_key
 from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text
 from tests.helpers import POLICIES
@@ -20,10 +22,11 @@ HOLDER = "holder: {id: m-1, name: Pat, designated_on: 2022-06-15}\n"
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "cache"
     monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(folder))
-    return folder
+    with keeping_documents():
+        yield folder
 
 
 def recorded(cache: Path) -> list[str]:
@@ -107,3 +110,13 @@ def test_a_schema_that_fails_the_meta_schema_fails_every_time(cache: Path):
         with pytest.raises(jsonschema.SchemaError, match="is not of type 'integer'"):
             schema.check_schema({"type": "string", "minLength": "one"})
     assert recorded(cache) == []
+
+
+def test_nothing_is_recorded_outside_the_commands_that_ask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(tmp_path / "cache"))
+    data = load_yaml_text(HOLDER, "h.yaml")
+    assert verdict_key(data, "holder", []) is None
+    assert schema.validate_against(data, "holder") == []
+    assert recorded(tmp_path / "cache") == []
