@@ -66,7 +66,7 @@ def load_cached(text: str, filename: str, limits: tuple[int, ...], parse: Parse)
     ``text`` is what the loader parses (no byte-order mark) and ``limits`` every setting
     that can change the result. A document ``parse`` refuses raises as ``parse`` does."""
     folder = documents_cache_dir()
-    fingerprint = _fingerprint()
+    fingerprint = _fingerprint() if folder is not None else None
     if folder is None or fingerprint is None:
         return parse(text, filename)
     digest = hashlib.sha256(fingerprint)

@@ -43,7 +43,7 @@ def verdict_key(data: YamlData, schema_name: str, formats: list[str]) -> Path | 
     (``formats``: the format checkers jsonschema has); None when there is no cache or
     ``data`` holds a value the loader does not make."""
     folder = documents_cache_dir()
-    fingerprint = _fingerprint()
+    fingerprint = _fingerprint() if folder is not None else None
     if folder is None or fingerprint is None or not _plain(data):
         return None
     context = decimal.getcontext()
