@@ -33,7 +33,6 @@ from types import ModuleType
 from typing import Any
 
 import pluggy
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from policyengine import hookspecs
@@ -41,6 +40,7 @@ from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr.functions import Function, FunctionRegistry, builtin_functions
 from policyengine.expr.types import Type
 from policyengine.load.paths import check_regular
+from policyengine.load.schema import check_schema
 from policyengine.policy.environment import Environment
 from policyengine.policy.scopes import RECORD
 from policyengine.sources.base import CreditSource
@@ -107,7 +107,7 @@ class SourceRegistry(Mapping[str, "type[CreditSource]"]):
                 "expression types (policyengine.expr.types)"
             )
         try:
-            Draft202012Validator.check_schema(dict(cls.options))
+            check_schema(dict(cls.options))
         except (SchemaError, TypeError, ValueError) as err:
             raise _fail(
                 f"plugin '{owner}': source '{name}' options is not a valid JSON "

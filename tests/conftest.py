@@ -3,6 +3,9 @@
 Third-party plugins installed in the environment (entry-point group ``policyengine``)
 must not change the project's own test results, so entry points are not loaded
 unless a test asks for them (``monkeypatch.setenv("POLICYENGINE_LOAD_ENTRYPOINTS", "1")``).
+Nor may the user's cache folder (lark's tables, loaded documents: ``load/cachedir.py``):
+the tests, and the commands they start, use a temporary one of their own
+(``POLICYENGINE_CACHE_DIR``), removed at the end.
 
 Fixtures:
 
@@ -19,8 +22,11 @@ Plain helpers (paths, evaluation shortcuts, policy snippets) are in ``tests/help
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,8 +35,11 @@ from pathlib import Path
 import pytest
 
 os.environ["POLICYENGINE_LOAD_ENTRYPOINTS"] = "0"
+os.environ["POLICYENGINE_CACHE_DIR"] = tempfile.mkdtemp(prefix="policyengine-test-cache-")
 
 from tests.helpers import ROOT, CliResult
+
+atexit.register(shutil.rmtree, os.environ["POLICYENGINE_CACHE_DIR"], ignore_errors=True)
 
 GRACE = 3.0  # seconds a reader may take to refuse a FIFO before it is unblocked
 

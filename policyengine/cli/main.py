@@ -29,6 +29,7 @@ from policyengine import __version__
 from policyengine.cli import color
 from policyengine.cli.output import escape_controls, print_diagnostics
 from policyengine.errors import PolicyError, UsageError
+from policyengine.load.cachedir import keeping_documents
 
 
 class CommandModule(Protocol):
@@ -52,6 +53,9 @@ class Command:
     name: str
     help: str
     plugins: bool = True
+    # keeps what it loaded in the per-user cache (load/cachedir.py): the commands that
+    # check a repository's files again and again, with most of them unchanged
+    cached: bool = False
     # a command that lives above the cli layer (the service) names its own module
     module_name: str | None = None
 
@@ -65,7 +69,9 @@ class Command:
 
 # Order is the order of ``policyengine --help``.
 COMMANDS: tuple[Command, ...] = (
-    Command("validate", "check policy, holder, account, cart, scenario and sources files"),
+    Command(
+        "validate", "check policy, holder, account, cart, scenario and sources files", cached=True
+    ),
     Command("evaluate", "evaluate holders' records against a certification or designation policy"),
     Command(
         "adjustments",
@@ -75,11 +81,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("redeem", "decide whether a cart may be paid with a member's prepaid credits"),
     Command("balance", "show a member's credit packages, balances and expiry dates as of a time"),
     Command(
-        "test", "run the scenario tests (*.tests.yaml) of policies; optionally report rule coverage"
+        "test",
+        "run the scenario tests (*.tests.yaml) of policies; optionally report rule coverage",
+        cached=True,
     ),
     Command(
         "diff",
         "show which holders' (or accounts') outcomes change between two versions of a policy",
+        cached=True,
     ),
     Command(
         "fmt",
@@ -184,6 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(command: Command, args: argparse.Namespace) -> int:
+    with keeping_documents(command.cached):
+        return _run_command(command, args)
+
+
+def _run_command(command: Command, args: argparse.Namespace) -> int:
     try:
         # --plugins-dir files are loaded whenever they are given: they were asked for.
         # The environment the plugins make is handed to the command (args.env): nothing

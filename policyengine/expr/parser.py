@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.metadata
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from lark.exceptions import (
 from lark.tree import Meta
 
 from policyengine.decimals import INTEGER_DIGITS, NUMBER_RANGE, in_range, number_shown
+from policyengine.load.cachedir import cache_dir
 
 from .nodes import (
     Aggregate,
@@ -122,29 +122,12 @@ def get_parser() -> Lark:
 
 
 def cache_file() -> Path | None:
-    """Where the parser tables are cached: ``$POLICYENGINE_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/policyengine``, else ``~/.cache/policyengine``. None (no cache) when
-    ``POLICYENGINE_CACHE_DIR`` is empty, or the folder cannot be made private to this
-    user (the cache is a pickle: a file someone else could write is never loaded)."""
-    configured = os.environ.get("POLICYENGINE_CACHE_DIR")
-    if configured == "":
-        return None
-    if configured:
-        folder = Path(configured)
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        folder = Path(base) / "policyengine"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
-        getuid = getattr(os, "getuid", None)
-        if getuid is not None and (info.st_uid != getuid() or info.st_mode & 0o022):
-            return None  # shared or writable by others: do not trust what is in it
-        if not os.access(folder, os.W_OK):
-            return None
-    except OSError:
-        return None
-    return folder / f"expr-lalr-{_version()}.pickle"
+    """Where the parser tables are cached: in the per-user cache folder
+    (:func:`policyengine.load.cachedir.cache_dir`); None when there is none (turned
+    off, or not private to this user: the cache is a pickle, so a file someone else
+    could write is never loaded)."""
+    folder = cache_dir()
+    return None if folder is None else folder / f"expr-lalr-{_version()}.pickle"
 
 
 def _version() -> str:

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, cast
 
 from jsonschema import Draft202012Validator, TypeChecker, validators
@@ -32,9 +33,10 @@ from referencing.jsonschema import DRAFT202012, SchemaRegistry
 
 from policyengine.errors import Diagnostic, Location, did_you_mean
 from policyengine.load.nodes import YamlData, YamlKey
+from policyengine.load.verdicts import known_valid, remember_valid, verdict_key
 from policyengine.load.yaml_loader import line_text, locate, locate_key
 
-__all__ = ["load_schema", "validate_against"]
+__all__ = ["check_schema", "load_schema", "validate_against"]
 
 _SUFFIX = ".schema.json"
 
@@ -58,6 +60,12 @@ _Validator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call
     Draft202012Validator,
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
+
+
+_FORMATS = Draft202012Validator.FORMAT_CHECKER
+# The name passes of the draft 2020-12 meta-schema are recorded under (no package
+# schema file is named so).
+_METASCHEMA = "$draft-2020-12-meta-schema"
 
 
 @cache
@@ -86,11 +94,9 @@ class _Checker:
 
     def __init__(self, schema: JsonSchema, registry: SchemaRegistry, checked: bool = False) -> None:
         if not checked:  # the package's own schemas are checked by the test suite instead
-            _Validator.check_schema(schema)
+            check_schema(schema)
         base = schema.get("$id", "") if isinstance(schema, dict) else ""
-        self.validator = _Validator(
-            schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
+        self.validator = _Validator(schema, registry=registry, format_checker=_FORMATS)
         resource = Resource.from_contents(schema, DRAFT202012)
         self.resolver = registry.with_resource(base, resource).resolver(base_uri=base)
 
@@ -132,6 +138,18 @@ class _Checker:
         return None
 
 
+def check_schema(schema: JsonSchema) -> None:
+    """Raise ``jsonschema.SchemaError`` unless ``schema`` is a valid draft 2020-12 JSON
+    Schema (``Draft202012Validator.check_schema``). A schema that passed before, in any
+    process, is not checked again (``load/verdicts.py``; the check is ~4 ms a schema)."""
+    known = verdict_key(schema, _METASCHEMA, sorted(_FORMATS.checkers))
+    if known is not None and known_valid(known):
+        return
+    Draft202012Validator.check_schema(schema)
+    if known is not None:
+        remember_valid(known)
+
+
 @cache
 def _checker(name: str) -> _Checker:
     return _Checker(load_schema(name), _registry(), checked=True)
@@ -154,8 +172,15 @@ def _decimalize(value: object) -> object:
 def validate_against(
     data: YamlData, schema_name: str, *, schema: JsonSchema | None = None
 ) -> list[Diagnostic]:
-    """Validate loaded YAML ``data``; one Diagnostic per problem, sorted by position."""
+    """Validate loaded YAML ``data``; one Diagnostic per problem, sorted by position.
+
+    A document that passed a package schema before, in any process, is not checked again
+    (``load/verdicts.py``)."""
+    known: Path | None = None
     if schema is None:
+        known = verdict_key(data, schema_name, sorted(_FORMATS.checkers))
+        if known is not None and known_valid(known):
+            return []
         checker = _checker(schema_name)
     else:
         try:
@@ -168,6 +193,8 @@ def validate_against(
         found.extend(_explain(error, data, checker))
     unique = list(dict.fromkeys(found))
     unique.sort(key=lambda d: (d.location is None, d.location or Location("", 0, 0), d.message))
+    if not unique and known is not None:
+        remember_valid(known)
     return unique
 
 

@@ -48,6 +48,7 @@ from yaml.scanner import Scanner
 
 from policyengine.decimals import NUMBER_RANGE, number_shown
 from policyengine.errors import Diagnostic, Location, PolicyError
+from policyengine.load.doc_cache import load_cached
 from policyengine.load.nodes import (  # line_text ... to_plain are re-exported (see __all__)
     _BREAK,
     _WS,
@@ -524,18 +525,29 @@ def _too_large(filename: str, size: int, limit: int) -> PolicyError:
     )
 
 
+MAX_BYTES, MAX_DEPTH, MAX_ALIAS_NODES = 2_000_000, 64, 10_000
+
+
 def load_yaml_text(
     text: str,
     filename: str,
     *,
-    max_bytes: int = 2_000_000,
-    max_depth: int = 64,
-    max_alias_nodes: int = 10_000,
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+    max_alias_nodes: int = MAX_ALIAS_NODES,
 ) -> YamlData:
     """Parse one YAML document from ``text``; raise PolicyError on any problem."""
+    return _parse(_sized(text, filename, max_bytes), filename, max_depth, max_alias_nodes)
+
+
+def _sized(text: str, filename: str, max_bytes: int) -> str:
+    """``text`` without a byte-order mark, once it is known not to be too large."""
     if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise _too_large(filename, len(text.encode("utf-8", "surrogatepass")), max_bytes)
-    text = text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff")
+
+
+def _parse(text: str, filename: str, max_depth: int, max_alias_nodes: int) -> YamlData:
     src = _Source(text, filename)
     try:
         loader = _Loader(src, max_depth)
@@ -573,12 +585,18 @@ def load_yaml_text(
         ) from None
 
 
-def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> YamlData:
+def load_yaml_file(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+    max_alias_nodes: int = MAX_ALIAS_NODES,
+) -> YamlData:
     """Read ``path`` (a regular file, see ``load/paths.py``, or ``-``: standard input,
     named ``<stdin>`` in diagnostics; its size checked on the raw bytes first) and parse
-    it as UTF-8 YAML."""
+    it as UTF-8 YAML. A document that loads is kept in the per-user cache
+    (``load/doc_cache.py``), so the next process reads the same text without parsing."""
     filename = STDIN_NAME if os.fspath(path) == STDIN else os.fspath(path)
-    max_bytes = limits.get("max_bytes", 2_000_000)
     try:
         data = read_regular(path, max_bytes)
     except FileTooLarge as exc:
@@ -609,4 +627,9 @@ def load_yaml_file(path: str | os.PathLike[str], **limits: int) -> YamlData:
                 "yaml.encoding",
             )
         ) from None
-    return load_yaml_text(text, filename, **limits)
+    return load_cached(
+        _sized(text, filename, max_bytes),
+        filename,
+        (max_depth, max_alias_nodes),
+        lambda text, name: _parse(text, name, max_depth, max_alias_nodes),
+    )
