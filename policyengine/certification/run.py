@@ -93,7 +93,8 @@ class Run:
                 self.policy, r, self.periods, self.holder, self.as_of
             )
             self.effective[r.id] = day
-            self.outcomes[r.id].decisions = decisions
+            if r.id in self.outcomes:  # not without record outcomes
+                self.outcomes[r.id].decisions = decisions
 
     def applied_as(self, r: Record, p: Period) -> Applied:
         day = self.effective[r.id]
