@@ -60,6 +60,18 @@ _CACHED = 65_536
 _DATES: dict[str, dt.date] = {}
 _NUMBERS: dict[str, Decimal] = {}
 _new_record = object.__new__
+# A plain record's fields before its values are read: record_from_mapping's keys, in its
+# order, with its defaults (the id is always given)
+_BLANK: dict[str, Any] = {
+    "id": "",
+    "status": "approved",
+    **dict.fromkeys(STRING_FIELDS, ""),
+    "registration": _ONE,
+    "credits": _ZERO,
+    "minutes": _ZERO,
+    "tags": (),
+}
+_BLANK_TEXTS = frozenset(_TEXTS)
 
 
 def _date(text: Any) -> dt.date | None:
@@ -143,11 +155,15 @@ def _record(raw: Any, keys: frozenset[str], index: int, origin: str) -> Record |
     """``record_from_mapping`` of a plain record, or None when it is not one or is bad."""
     if type(raw) is not dict or not raw.keys() <= keys:
         return None
+    # the fields in record_from_mapping's order, texts as given
+    fields: dict[str, Any] = _BLANK.copy()
     for key, value in raw.items():
         want = _TYPES[key]
         if want is not None and type(value) is not want:
             return None
-    rid = raw.get("id")
+        if key in _BLANK_TEXTS:
+            fields[key] = value
+    rid = fields["id"]
     if not rid:
         return None
     earned = _date(raw.get("earned_on"))
@@ -167,15 +183,14 @@ def _record(raw: Any, keys: frozenset[str], index: int, origin: str) -> Record |
         for tag in tags:
             if type(tag) is not str:
                 return None
-    # the fields in record_from_mapping's order
-    status = raw.get("status", "approved")
-    fields: dict[str, Any] = {"id": rid, "status": status}
-    for key in STRING_FIELDS:
-        fields[key] = raw.get(key, "")
-    fields["registration"] = Decimal(registration) if registration else _ONE
-    fields["credits"] = credits if credits is not None else _ZERO
-    fields["minutes"] = minutes if minutes is not None else _ZERO
-    fields["tags"] = tuple(tags) if tags else ()
+    if registration:
+        fields["registration"] = Decimal(registration)
+    if credits is not None:
+        fields["credits"] = credits
+    if minutes is not None:
+        fields["minutes"] = minutes
+    if tags:
+        fields["tags"] = tuple(tags)
     record = _new_record(Record)
     # what Record(...) sets, without the frozen dataclass's one __setattr__ per field
     # (tests/records/test_plain.py checks this names every field)
@@ -184,7 +199,7 @@ def _record(raw: Any, keys: frozenset[str], index: int, origin: str) -> Record |
         earned_on=earned,
         recorded_on=recorded,
         credits=credits,
-        status=status,
+        status=fields["status"],
         course=raw.get("course") or None,
         registration=registration,
         adjustments=(),
