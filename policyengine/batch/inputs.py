@@ -45,6 +45,7 @@ from policyengine.load.schema import validate_against
 from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text
 from policyengine.policy.model import Policy
 from policyengine.records.model import Holder, Record, holder_from_document, load_holder
+from policyengine.records.plain import plain_holder, plain_keys
 from policyengine.sources.sources_file import holder_from_sources
 
 MAX_LINE_BYTES = 2_000_000  # one JSONL holder: the limit of a holder file
@@ -228,6 +229,9 @@ def _fast(
         ) from None
     except NotFast:
         return None
+    plain = plain_holder(data, policy.tz, plain_keys(policy.record_fields), where)
+    if plain is not None:
+        return plain
     if not validator("holder")(data):
         return None
     try:

@@ -126,7 +126,10 @@ class Assignment:
         return out
 
     def given(self, key: str) -> Decimal:
-        return sum((a for _n, a in self.parts.get(key, [])), ZERO)
+        total = ZERO  # as sum(..., ZERO) adds: left to right, from ZERO
+        for _n, a in self.parts.get(key, ()):
+            total += a
+        return total
 
 
 def _usable(unit: Unit, cap_left: dict[Cap, Decimal]) -> Decimal:

@@ -122,8 +122,9 @@ def evaluate(
     actions that would make it count are worked out, and the evaluation lists no
     records (``outcomes`` is empty)."""
     run_ = Run(policy, holder, records, as_of)
-    for r in run_.records:
-        run_.outcomes[r.id] = RecordOutcome(r)
+    if record_outcomes:  # else no record's outcome is kept, or worked out
+        for r in run_.records:
+            run_.outcomes[r.id] = RecordOutcome(r)
     first = initial_period(policy, run_.holder)
     if first is not None:
         run_.periods.append(first)
@@ -132,16 +133,18 @@ def evaluate(
         run_.extend()
     eligible: list[Record] = []
     for r in run_.records:
-        o = run_.outcomes[r.id]
         if r.recorded_on > as_of:
-            o.disposition = why.not_yet_recorded(r, as_of)
+            not_counted = why.not_yet_recorded(r, as_of) if record_outcomes else None
         elif r.earned_on > as_of:
-            o.disposition = why.not_yet_earned(r, as_of)
+            not_counted = why.not_yet_earned(r, as_of) if record_outcomes else None
         elif not run_.counts(r):
-            o.disposition = why.by_status(r)
+            not_counted = why.by_status(r) if record_outcomes else None
         else:
             run_.credits[r.id] = run_.credits_of(r)
             eligible.append(r)
+            continue
+        if not_counted is not None:
+            run_.outcomes[r.id].disposition = not_counted
     if run_.registrations:
         run_.withdrawal = withdrawal_days(eligible)
     if run_.discards:

@@ -48,44 +48,68 @@ class _Graph:
         return self.cap[e ^ 1]
 
     def max_flow(self, s: Node, t: Node) -> Decimal:
+        adj, to, cap = self.adj, self.to, self.cap
         total = ZERO
         while True:
             level = {s: 0}
             queue = deque([s])
             while queue:
                 v = queue.popleft()
-                for e in self.adj.get(v, []):
-                    w = self.to[e]
-                    if self.cap[e] > 0 and w not in level:
-                        level[w] = level[v] + 1
+                up = level[v] + 1
+                for e in adj.get(v, ()):
+                    w = to[e]
+                    if cap[e] > 0 and w not in level:
+                        level[w] = up
                         queue.append(w)
             if t not in level:
                 return total
-            nxt = dict.fromkeys(level, 0)
-            while True:
-                got = self._push(s, t, Decimal("Infinity"), level, nxt)
-                if got <= 0:
-                    break
-                total += got
+            total = _blocking_flow(adj, to, cap, level, s, t, total)
 
-    def _push(
-        self, v: Node, t: Node, limit: Decimal, level: dict[Node, int], nxt: dict[Node, int]
-    ) -> Decimal:
-        """One augmenting path from ``v`` to ``t`` in the level graph (Dinic)."""
+
+def _blocking_flow(
+    adj: dict[Node, list[int]],
+    to: list[Node],
+    cap: list[Decimal],
+    level: dict[Node, int],
+    s: Node,
+    t: Node,
+    total: Decimal,
+) -> Decimal:
+    """``total`` plus the flow of each path of the level graph, augmented until none is
+    left (one Dinic phase)."""
+    nxt = dict.fromkeys(level, 0)
+
+    def push(v: Node, limit: Decimal) -> Decimal:
+        """One augmenting path from ``v`` to ``t``; the level graph never comes back to
+        ``v`` below it, so ``v``'s next edge is kept in a local meanwhile."""
         if v == t:
             return limit
-        edges = self.adj.get(v, [])
-        while nxt[v] < len(edges):
-            e = edges[nxt[v]]
-            w = self.to[e]
-            if self.cap[e] > 0 and level.get(w) == level[v] + 1:
-                got = self._push(w, t, min(limit, self.cap[e]), level, nxt)
+        edges = adj.get(v, ())
+        up = level[v] + 1
+        i = nxt[v]
+        while i < len(edges):
+            e = edges[i]
+            room = cap[e]
+            if room > 0 and level.get(to[e]) == up:
+                # min(limit, room): the first of equal values, as min() gives
+                got = push(to[e], room if room < limit else limit)
                 if got > 0:
-                    self.cap[e] -= got
-                    self.cap[e ^ 1] += got
+                    cap[e] -= got
+                    cap[e ^ 1] += got
+                    nxt[v] = i
                     return got
-            nxt[v] += 1
+            i += 1
+        nxt[v] = i
         return ZERO
+
+    while True:
+        got = push(s, _INFINITY)
+        if got <= 0:
+            return total
+        total += got
+
+
+_INFINITY = Decimal("Infinity")
 
 
 def cap_parents(units: Sequence[Unit], caps: dict[Cap, Decimal]) -> dict[Cap, Cap | None]:

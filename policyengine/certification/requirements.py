@@ -128,6 +128,16 @@ class Requirements:
             for i, r in enumerate(self.items)
         )
         self._order = {i: n for n, i in enumerate(self.categories)}
+        # no `where` and no `within`: every record matches every requirement (a carried
+        # one those it may count toward), decided without a cache
+        self._everything = (
+            None
+            if any(r.where is not None or r.within is not None for r in self.items)
+            else tuple(True for _ in self.items)
+        )
+        self._carried = tuple(r.carried_may_count for r in self.items)
+        # no categories and no years: no record has an allocation node below the total
+        self._flat = not self.categories and all(r.per_year is None for r in self.items)
 
     # -- numbers and filters -------------------------------------------------------
     def number(self, value: Amount | None, values: dict[str, Any]) -> Decimal | None:
@@ -151,6 +161,8 @@ class Requirements:
     def matches(self, a: Applied, scope: Scope, period_no: int) -> tuple[bool, ...]:
         """Whether ``a`` counts toward each requirement: its own ``where`` and those of
         the requirements it is within."""
+        if self._everything is not None:
+            return self._everything if a.carried_from is None else self._carried
         cache_key = ("within", period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)
         if hit is not None:
@@ -408,11 +420,19 @@ class Requirements:
     def unit(
         self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree, period_no: int
     ) -> al.Unit:
+        return al.Unit(a.key, a.credits, self.nodes(a, match, years, tree, period_no))
+
+    def nodes(
+        self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree, period_no: int
+    ) -> tuple[Any, ...]:
+        """The allocation nodes of ``a``'s unit (remembered per record and period)."""
+        if self._flat:
+            return ()
         cache_key = ("unit", period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)
         if hit is None:
             hit = self._cache[cache_key] = self._nodes(a, match, years, tree)
-        return al.Unit(a.key, a.credits, hit)
+        return hit
 
     def _nodes(
         self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree

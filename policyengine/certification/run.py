@@ -32,6 +32,19 @@ from policyengine.records.model import Holder, Record, record_values
 MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
 
 
+class _ByKind(dict[str, Requirements]):
+    """The requirement list of each kind of period ("initial", "renewal"), made when
+    first asked for (most holders' periods are all of one kind)."""
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def __missing__(self, kind: str) -> Requirements:
+        self[kind] = made = Requirements(self.policy, kind)
+        return made
+
+
 class Run:
     """State of one evaluation; discarded afterwards."""
 
@@ -52,7 +65,10 @@ class Run:
         self.unneeded_while_open: set[str] = set()
         # carry_over.where of a period's records: {period number: {record key: answer}}
         self.may_carry_known: dict[int, dict[tuple[object, ...], bool]] = {}
-        self.requirements = {k: Requirements(policy, k) for k in ("initial", "renewal")}
+        self.requirements = _ByKind(policy)
+        # what every records.* rule sees besides the record (holder: this run's, as it
+        # changes)
+        self._record_base = {**policy.base_values(), "holder": self.holder}
         self.results: dict[int, list[RequirementResult]] = {}
         self.measurements: dict[int, Measurement] = {}
         self.apply_all = policy.allocation.apply == "all"
@@ -69,7 +85,7 @@ class Run:
     # -- records ---------------------------------------------------------------
     def _record_scope(self, r: Record) -> dict[str, object]:
         """What ``records.*`` rules see: the record as recorded, before any period."""
-        return {**self.policy.base_values(), "holder": self.holder, "record": record_values(r)}
+        return {**self._record_base, "record": record_values(r)}
 
     def credits_of(self, r: Record) -> Decimal:
         rules = self.policy.records
@@ -93,7 +109,8 @@ class Run:
                 self.policy, r, self.periods, self.holder, self.as_of
             )
             self.effective[r.id] = day
-            self.outcomes[r.id].decisions = decisions
+            if r.id in self.outcomes:  # not without record outcomes
+                self.outcomes[r.id].decisions = decisions
 
     def applied_as(self, r: Record, p: Period) -> Applied:
         day = self.effective[r.id]

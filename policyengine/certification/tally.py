@@ -133,40 +133,40 @@ class Tally:
         :meth:`measurement` (a trial does not)."""
         reqs = self.reqs
         match = reqs.matches(a, self.scope, self.period_no)
-        unit = reqs.unit(a, match, self.years, self.tree, self.period_no)
-        caps = reqs.unit_caps(a, match, self.caps, self.scope, self.period_no)
+        nodes = reqs.nodes(a, match, self.years, self.tree, self.period_no)
+        caps = reqs.unit_caps(a, match, self.caps, self.scope, self.period_no) if self.caps else ()
         for c in caps:  # the first record of a cap's group: the group has all of it
             if c not in s.cap_left:
                 s.cap_left[c] = self.caps[("cap", c[1])]
+        key = a.key
         if record:
             self.applied.append(a)
             self.matched.append(match)
-            self.units.append(al.Unit(unit.key, unit.credits, unit.nodes, caps))
-            self.assignment.parts.setdefault(unit.key, [])
-        amount = unit.credits
+            self.units.append(al.Unit(key, a.credits, nodes, caps))
+            self.assignment.parts.setdefault(key, [])
+        amount = a.credits
         for c in caps:
             amount = min(amount, s.cap_left[c])
         amount = max(ZERO, amount)
         for c in caps:
             s.cap_left[c] -= amount
         given, rest = amount, amount
-        for node in (*unit.nodes, al.ROOT):
+        minimum, counted = self.tree.minimum, s.counted
+        for node in (*nodes, al.ROOT):
             if rest <= 0:
                 break
-            take = min(
-                rest, max(ZERO, self.tree.minimum.get(node, ZERO) - s.counted.get(node, ZERO))
-            )
+            take = min(rest, max(ZERO, minimum.get(node, ZERO) - counted.get(node, ZERO)))
             if take > 0:
                 self._count(s, node, take)
                 if record:
-                    self.assignment.give(unit.key, node, take, needed=True)
+                    self.assignment.give(key, node, take, needed=True)
                 rest -= take
         if rest > 0:  # surplus: counted where it fits first, needed by no minimum
-            node = unit.nodes[0] if unit.nodes else al.ROOT
+            node = nodes[0] if nodes else al.ROOT
             self._count(s, node, rest)
             if record:
-                self.assignment.give(unit.key, node, rest, needed=False)
-        if record:
+                self.assignment.give(key, node, rest, needed=False)
+        if record and caps:
             self.assignment.cap_left.update((c, s.cap_left[c]) for c in caps)
         s.total += given
         course = a.record.course

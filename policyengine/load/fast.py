@@ -37,11 +37,13 @@ class NotJson(NotFast):
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise NotFast(f"repeated key {key!r}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) < len(pairs):  # a key came twice: which one, for the message
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise NotFast(f"repeated key {key!r}")
+            seen.add(key)
     return out
 
 

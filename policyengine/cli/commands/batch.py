@@ -126,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
     out: TextIO = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout  # noqa: SIM115 - closed below, stdout is not ours to close
     try:
         writer = WRITERS[args.output](out, policy, as_of.isoformat())
-        counts = _write(writer, _progress(records, count(args.holders)))
+        # the total is for the progress line's ETA only: no extra pass when none is shown
+        total = count(args.holders) if sys.stderr.isatty() else None
+        counts = _write(writer, _progress(records, total))
     finally:
         if args.out:
             out.close()
