@@ -8,7 +8,8 @@ JSON document is parsed by the standard library (numbers with a fraction become 
 the fast path refuses is read again by the positional loader, whose diagnostics point
 at ``file:line:col`` — so the fast path decides nothing the slow one would decide
 otherwise, it only skips the positions of documents that have no problem.
-``tests/load/test_fast.py`` checks that both validators agree on mutated documents.
+``tests/load/test_fast.py`` checks, on mutated documents, that what the fast check
+accepts the full one accepts too.
 """
 
 from __future__ import annotations
