@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +73,6 @@ def shape(data: Any, seen: dict[int, int] | None = None) -> Any:
             [data.line_text_at(i) for i in offsets],
         )
     return (type(data).__name__, data)
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(folder))
-    with keeping_documents():
-        yield folder
 
 
 def entries(cache: Path) -> list[Path]:

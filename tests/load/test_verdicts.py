@@ -4,7 +4,6 @@ made of the loader's own values are recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,20 +12,11 @@ import jsonschema
 import pytest
 
 from policyengine.load import schema
-from policyengine.load.cachedir import keeping_documents
 from policyengine.load.verdicts import verdict_key
 from policyengine.load.yaml_loader import load_yaml_file, load_yaml_text
 from tests.helpers import POLICIES
 
 HOLDER = "holder: {id: m-1, name: Pat, designated_on: 2022-06-15}\n"
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(folder))
-    with keeping_documents():
-        yield folder
 
 
 def recorded(cache: Path) -> list[str]:
