@@ -40,7 +40,7 @@ from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr.functions import Function, FunctionRegistry, builtin_functions
 from policyengine.expr.types import Type
 from policyengine.load.paths import check_regular
-from policyengine.load.schema import check_schema
+from policyengine.load.schema import check_options_schema
 from policyengine.policy.environment import Environment
 from policyengine.policy.scopes import RECORD
 from policyengine.sources.base import CreditSource
@@ -107,7 +107,7 @@ class SourceRegistry(Mapping[str, "type[CreditSource]"]):
                 "expression types (policyengine.expr.types)"
             )
         try:
-            check_schema(dict(cls.options))
+            check_options_schema(dict(cls.options))
         except (SchemaError, TypeError, ValueError) as err:
             raise _fail(
                 f"plugin '{owner}': source '{name}' options is not a valid JSON "

@@ -36,7 +36,7 @@ from policyengine.load.nodes import YamlData, YamlKey
 from policyengine.load.verdicts import known_valid, remember_valid, verdict_key
 from policyengine.load.yaml_loader import line_text, locate, locate_key
 
-__all__ = ["check_schema", "load_schema", "validate_against"]
+__all__ = ["check_options_schema", "check_schema", "load_schema", "validate_against"]
 
 _SUFFIX = ".schema.json"
 
@@ -148,6 +148,13 @@ def check_schema(schema: JsonSchema) -> None:
     Draft202012Validator.check_schema(schema)
     if known is not None:
         remember_valid(known)
+
+
+def check_options_schema(schema: Mapping[str, object]) -> None:
+    """``check_schema`` of a plugin's options schema as :func:`validate_against` uses it
+    (floats as ``Decimal``): a schema registration accepts is one every later check
+    accepts (``minLength: 1.0`` is refused here, not at each sources-file entry)."""
+    check_schema(_decimalize_schema(schema))
 
 
 @cache

@@ -478,3 +478,30 @@ def test_the_csv_source_shown_in_the_guide_is_the_shipped_one():
     start = source.index("class LmsTranscript(CsvSource):")
     end = source.index("\n\n\n", start)
     assert source[start:end] in DOCS.read_text(encoding="utf-8")
+
+
+def test_an_options_schema_is_checked_at_registration_as_it_is_used(tmp_path: Path) -> None:
+    """Sources files are checked against the options schema with its floats as Decimal;
+    registration checks the same schema, so `minLength: 1.0` (a float where the
+    meta-schema wants an integer) is refused when the plugin registers, not later at
+    every sources-file entry."""
+    write_plugin(
+        tmp_path,
+        "floaty",
+        """
+        from policyengine import hookimpl
+        from policyengine.sources import CreditSource
+
+        class Floaty(CreditSource):
+            name = "floaty"
+            options = {"type": "object", "properties": {"x": {"type": "string", "minLength": 1.0}}}
+            def read(self, options, *, tz, policy=None):
+                return None
+
+        @hookimpl
+        def register_sources(register):
+            register(Floaty)
+    """,
+    )
+    with pytest.raises(PolicyError, match="options is not a valid JSON Schema"):
+        plugins_loader.load_plugins(tmp_path)
