@@ -13,7 +13,6 @@ nesting depth are bounded before anything recursive runs, so hostile input gives
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.metadata
 import re
 import threading
 from collections.abc import Callable
@@ -131,10 +130,11 @@ def cache_file() -> Path | None:
 
 
 def _version() -> str:
-    try:
-        return importlib.metadata.version("policyengine")
-    except importlib.metadata.PackageNotFoundError:
-        return "source"
+    # the package's own version (the distribution is named credit-policy-engine; a
+    # metadata look-up of "policyengine" found nothing and every version shared a file)
+    from policyengine import __version__  # the package is initialized by now
+
+    return __version__
 
 
 def _span(meta: Meta) -> tuple[int, int]:
