@@ -13,6 +13,7 @@ nesting depth are bounded before anything recursive runs, so hostile input gives
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import re
 import threading
 from collections.abc import Callable
@@ -109,9 +110,10 @@ def get_parser() -> Lark:
     if _parser is None:
         with _lock:
             if _parser is None:
-                cache = cache_file()
+                grammar = _grammar_text()
+                cache = cache_file(grammar)
                 _parser = Lark(
-                    _grammar_text(),
+                    grammar,
                     parser="lalr",
                     propagate_positions=True,
                     maybe_placeholders=True,
@@ -120,21 +122,17 @@ def get_parser() -> Lark:
     return _parser
 
 
-def cache_file() -> Path | None:
+def cache_file(grammar: str | None = None) -> Path | None:
     """Where the parser tables are cached: in the per-user cache folder
-    (:func:`policyengine.load.cachedir.cache_dir`); None when there is none (turned
-    off, or not private to this user: the cache is a pickle, so a file someone else
-    could write is never loaded)."""
+    (:func:`policyengine.load.cachedir.cache_dir`), named by the grammar's hash (two
+    installed versions with different grammars do not overwrite each other's tables);
+    None when there is none (turned off, or not private to this user: the cache is a
+    pickle, so a file someone else could write is never loaded)."""
     folder = cache_dir()
-    return None if folder is None else folder / f"expr-lalr-{_version()}.pickle"
-
-
-def _version() -> str:
-    # the package's own version (the distribution is named credit-policy-engine; a
-    # metadata look-up of "policyengine" found nothing and every version shared a file)
-    from policyengine import __version__  # the package is initialized by now
-
-    return __version__
+    if folder is None:
+        return None
+    text = _grammar_text() if grammar is None else grammar
+    return folder / f"expr-lalr-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}.pickle"
 
 
 def _span(meta: Meta) -> tuple[int, int]:
