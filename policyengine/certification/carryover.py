@@ -98,7 +98,7 @@ def carry(
             rest = a.credits
             if a.record.id in taken and a.carried_from is None:  # it keeps what it counted
                 rest = min(a.credits, measurement.assignment.given(a.key)) - taken[a.record.id]
-            if rest > 0 or a.record.id not in taken:  # a record worth 0 stays applied
+            if rest > 0 or a.record.id not in taken:  # not carried from: stays, even at 0
                 kept.append(replace(a, credits=rest))
         source.applied[:] = kept
     return moved
