@@ -78,16 +78,13 @@ class Outcome:
 def _format(path: str, named: bool, files: Confinement) -> Outcome:
     """Format one file (``named``: given on the command line, not found in a folder)."""
     if not path.endswith(YAML_SUFFIXES):
-        if not named:
-            return Outcome(path, skipped=True)
-        return Outcome(
+        return _not_formatted(
             path,
-            problems=(
-                Diagnostic(
-                    f"{path}: fmt formats YAML files (.yaml, .yml)",
-                    hint="a JSON document is left as its program wrote it",
-                    code="fmt.not-yaml",
-                ),
+            named,
+            Diagnostic(
+                f"{path}: fmt formats YAML files (.yaml, .yml)",
+                hint="a JSON document is left as its program wrote it",
+                code="fmt.not-yaml",
             ),
         )
     data, problems = load_document(path, files)
@@ -95,17 +92,14 @@ def _format(path: str, named: bool, files: Confinement) -> Outcome:
         return Outcome(path, problems=tuple(problems))
     kind = document_kind(data)
     if kind is None:
-        if not named:
-            return Outcome(path, skipped=True)
-        return Outcome(
+        return _not_formatted(
             path,
-            problems=(
-                Diagnostic(
-                    f"{path}: cannot tell what kind of document this is",
-                    hint="fmt formats policies, holder, account, cart, scenario and sources "
-                    "files; a file found in a directory that is none of them is skipped",
-                    code="document.kind",
-                ),
+            named,
+            Diagnostic(
+                f"{path}: cannot tell what kind of document this is",
+                hint="fmt formats policies, holder, account, cart, scenario and sources "
+                "files; a file found in a directory that is none of them is skipped",
+                code="document.kind",
             ),
         )
     with open(path, encoding="utf-8", newline="") as fh:
@@ -115,6 +109,11 @@ def _format(path: str, named: bool, files: Confinement) -> Outcome:
     except PolicyError as err:
         return Outcome(path, original, problems=tuple(err.diagnostics))
     return Outcome(path, original, formatted)
+
+
+def _not_formatted(path: str, named: bool, why: Diagnostic) -> Outcome:
+    """A file fmt does not format: a problem when it was named, skipped when found."""
+    return Outcome(path, problems=(why,)) if named else Outcome(path, skipped=True)
 
 
 def _write(path: str, text: str) -> None:
