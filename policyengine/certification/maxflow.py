@@ -30,70 +30,86 @@ from policyengine.decimals import ZERO
 
 
 class _Graph:
+    """A flow network over numbered vertices (each :data:`Node` gets a number when an
+    edge first names it); edge ``e``'s reverse is ``e ^ 1``."""
+
     def __init__(self) -> None:
-        self.adj: dict[Node, list[int]] = {}
-        self.to: list[Node] = []
+        self.ids: dict[Node, int] = {}
+        self.adj: list[list[int]] = []
+        self.to: list[int] = []
         self.cap: list[Decimal] = []
 
+    def vertex(self, n: Node) -> int:
+        v = self.ids.get(n)
+        if v is None:
+            v = self.ids[n] = len(self.adj)
+            self.adj.append([])
+        return v
+
     def edge(self, a: Node, b: Node, cap: Decimal) -> int:
-        self.adj.setdefault(a, []).append(len(self.to))
-        self.to.append(b)
+        va, vb = self.vertex(a), self.vertex(b)
+        e = len(self.to)
+        self.adj[va].append(e)
+        self.to.append(vb)
         self.cap.append(cap)
-        self.adj.setdefault(b, []).append(len(self.to))
-        self.to.append(a)
+        self.adj[vb].append(e + 1)
+        self.to.append(va)
         self.cap.append(ZERO)
-        return len(self.to) - 2
+        return e
 
     def flow_on(self, e: int) -> Decimal:
         return self.cap[e ^ 1]
 
-    def max_flow(self, s: Node, t: Node) -> Decimal:
+    def max_flow(self, source: Node, sink: Node) -> Decimal:
+        """Dinic's algorithm from the current flow: what it adds."""
         adj, to, cap = self.adj, self.to, self.cap
+        s, t = self.vertex(source), self.vertex(sink)
         total = ZERO
         while True:
-            level = {s: 0}
+            level = [-1] * len(adj)
+            level[s] = 0
             queue = deque([s])
             while queue:
                 v = queue.popleft()
                 up = level[v] + 1
-                for e in adj.get(v, ()):
+                for e in adj[v]:
                     w = to[e]
-                    if cap[e] > 0 and w not in level:
+                    if level[w] < 0 and cap[e] > ZERO:
                         level[w] = up
                         queue.append(w)
-            if t not in level:
+            if level[t] < 0:
                 return total
             total = _blocking_flow(adj, to, cap, level, s, t, total)
 
 
 def _blocking_flow(
-    adj: dict[Node, list[int]],
-    to: list[Node],
+    adj: list[list[int]],
+    to: list[int],
     cap: list[Decimal],
-    level: dict[Node, int],
-    s: Node,
-    t: Node,
+    level: list[int],
+    s: int,
+    t: int,
     total: Decimal,
 ) -> Decimal:
     """``total`` plus the flow of each path of the level graph, augmented until none is
     left (one Dinic phase)."""
-    nxt = dict.fromkeys(level, 0)
+    nxt = [0] * len(adj)
 
-    def push(v: Node, limit: Decimal) -> Decimal:
+    def push(v: int, limit: Decimal) -> Decimal:
         """One augmenting path from ``v`` to ``t``; the level graph never comes back to
         ``v`` below it, so ``v``'s next edge is kept in a local meanwhile."""
         if v == t:
             return limit
-        edges = adj.get(v, ())
+        edges = adj[v]
         up = level[v] + 1
         i = nxt[v]
         while i < len(edges):
             e = edges[i]
             room = cap[e]
-            if room > 0 and level.get(to[e]) == up:
+            if room > ZERO and level[to[e]] == up:
                 # min(limit, room): the first of equal values, as min() gives
                 got = push(to[e], room if room < limit else limit)
-                if got > 0:
+                if got > ZERO:
                     cap[e] -= got
                     cap[e ^ 1] += got
                     nxt[v] = i
@@ -104,7 +120,7 @@ def _blocking_flow(
 
     while True:
         got = push(s, _INFINITY)
-        if got <= 0:
+        if got <= ZERO:
             return total
         total += got
 
@@ -250,22 +266,24 @@ def _spare(g: _Graph, later: list[int], sink: Node) -> None:
     round lowers what ``later`` carry; none is left when no such path exists (a flow
     needing less of them differs from this one by such cycles)."""
     banned = set(later)
+    t = g.vertex(sink)
+    adj, to, cap = g.adj, g.to, g.cap
     changed = True
     while changed:
         changed = False
         for e in later:
-            head, tail = g.to[e], g.to[e ^ 1]
-            if g.cap[e ^ 1] <= 0:  # no flow through this group
+            head, tail = to[e], to[e ^ 1]
+            if cap[e ^ 1] <= ZERO:  # no flow through this group
                 continue
             # breadth-first from the tail to the group, in the residual graph
-            came: dict[Node, int] = {}
+            came: dict[int, int] = {}
             queue = deque([tail])
             seen = {tail}
             while queue and head not in seen:
                 v = queue.popleft()
-                for f in g.adj.get(v, []):
-                    w = g.to[f]
-                    if g.cap[f] <= 0 or w in seen or w == sink or f in banned or f == e ^ 1:
+                for f in adj[v]:
+                    w = to[f]
+                    if cap[f] <= ZERO or w in seen or w == t or f in banned or f == e ^ 1:
                         continue
                     seen.add(w)
                     came[w] = f
@@ -277,13 +295,13 @@ def _spare(g: _Graph, later: list[int], sink: Node) -> None:
             while v != tail:
                 f = came[v]
                 path.append(f)
-                v = g.to[f ^ 1]
-            amount = min([g.cap[e ^ 1], *(g.cap[f] for f in path)])
+                v = to[f ^ 1]
+            amount = min([cap[e ^ 1], *(cap[f] for f in path)])
             for f in path:
-                g.cap[f] -= amount
-                g.cap[f ^ 1] += amount
-            g.cap[e] += amount  # the group's inbound flow goes down by as much
-            g.cap[e ^ 1] -= amount
+                cap[f] -= amount
+                cap[f ^ 1] += amount
+            cap[e] += amount  # the group's inbound flow goes down by as much
+            cap[e ^ 1] -= amount
             changed = True
 
 

@@ -87,6 +87,8 @@ def by_earned_period(run: Run, eligible: list[Record]) -> None:
 def apply_late(run: Run, p: Period, late: list[Record]) -> None:
     """Records earned in ``p``'s grace period go to ``p`` only if they complete it (as
     many as that takes); otherwise they stay for the next period."""
+    if run.requirements[p.kind].optimal and not run.could_complete(p, late):
+        return  # what applying them and taking them back would leave: nothing changed
     applied = list(p.applied)
     results, measurement = run.results.get(p.number), run.measurements.get(p.number)
     run.apply(p, late, run.as_of, False)

@@ -120,6 +120,7 @@ class Requirements:
         # serves one evaluation, where a key names one record
         self._cache: dict[tuple[Any, ...], tuple[bool, ...]] = {}
         self._groups: dict[tuple[Any, ...], object] = {}  # the same, for `per` values
+        self._prepared: dict[tuple[Any, ...], tuple[tuple[bool, ...], al.Unit]] = {}
         # requirements a maximum flow does not decide (see feasible())
         self._beyond_flow = any(
             not r.counts_credits
@@ -326,13 +327,9 @@ class Requirements:
             return self.measure(applied, period, holder, period_no).feasible
         scope = {**self.policy.base_values(), "period": period, "holder": holder}
         tree, years, caps = self.build(scope, period)
-        units = []
-        for a in applied:
-            match = self.matches(a, scope, period_no)
-            u = self.unit(a, match, years, tree, period_no)
-            units.append(
-                al.Unit(u.key, u.credits, u.nodes, self.unit_caps(a, match, caps, scope, period_no))
-            )
+        if sum((a.credits for a in applied if a.credits > 0), ZERO) < tree.minimum[al.ROOT]:
+            return False  # not enough credits for the total, however they are shared
+        units = [self.prepared(a, scope, years, tree, caps, period_no)[1] for a in applied]
         try:
             return mf.flow_fills(tree, units, self.flow_caps(caps, units))
         except al.CapsNotNested as err:
@@ -353,20 +350,15 @@ class Requirements:
         policy = self.policy
         scope = {**policy.base_values(), "period": period, "holder": holder}
         tree, years, caps = self.build(scope, period)
-        matches = [self.matches(a, scope, period_no) for a in applied]
-        units = [
-            self.unit(a, m, years, tree, period_no) for a, m in zip(applied, matches, strict=True)
-        ]
-        unit_caps = [
-            al.Unit(u.key, u.credits, u.nodes, self.unit_caps(a, m, caps, scope, period_no))
-            for a, u, m in zip(applied, units, matches, strict=True)
-        ]
+        prepared = [self.prepared(a, scope, years, tree, caps, period_no) for a in applied]
+        matches = [match for match, _unit in prepared]
+        unit_caps = [unit for _match, unit in prepared]
         allocated = self.flow_caps(caps, unit_caps)
         use_flow = self.optimal if optimal is None else optimal
         if use_flow:
             later = frozenset(
                 u.key
-                for u, a in zip(units, applied, strict=True)
+                for u, a in zip(unit_caps, applied, strict=True)
                 if spare_first is not None and spare_first(a)
             )
             try:
@@ -417,10 +409,26 @@ class Requirements:
             i, depth = self.within[i], depth + 1
         return depth
 
-    def unit(
-        self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree, period_no: int
-    ) -> al.Unit:
-        return al.Unit(a.key, a.credits, self.nodes(a, match, years, tree, period_no))
+    def prepared(
+        self,
+        a: Applied,
+        scope: Scope,
+        years: Years,
+        tree: al.Tree,
+        caps: Mapping[al.Cap, Decimal],
+        period_no: int,
+    ) -> tuple[tuple[bool, ...], al.Unit]:
+        """Whether ``a`` counts toward each requirement, and its unit with the caps
+        covering it (remembered per record and period, as :meth:`matches` is)."""
+        cache_key = ("prepared", period_no, a.key, a.effective_on, a.credits)
+        hit = self._prepared.get(cache_key)
+        if hit is None:
+            match = self.matches(a, scope, period_no)
+            nodes = self.nodes(a, match, years, tree, period_no)
+            covering = self.unit_caps(a, match, caps, scope, period_no)
+            unit = al.Unit(a.key, a.credits, nodes, covering)
+            hit = self._prepared[cache_key] = (match, unit)
+        return hit
 
     def nodes(
         self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree, period_no: int

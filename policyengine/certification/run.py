@@ -187,6 +187,18 @@ class Run:
         self.results[p.number] = m.results
         self.measurements[p.number] = m
 
+    def could_complete(self, p: Period, more: list[Record]) -> bool:
+        """Whether ``p``'s applied records and the valid ones of ``more`` together meet
+        every requirement (optimal allocation, ``unused: discard``: when they do not,
+        :meth:`apply` takes every valid one and completes nothing)."""
+        assert self.discards
+        valid = sorted(
+            (r for r in more if self.valid(r, p)),
+            key=lambda r: (self.effective[r.id], r.recorded_on, r.order),
+        )
+        every = [*p.applied, *(self.applied_as(r, p) for r in valid)]
+        return self.requirements[p.kind].feasible(every, p.values(), self.holder, p.number)
+
     def _tally(self, p: Period) -> Tally:
         return Tally(self.requirements[p.kind], p.values(), self.holder, p.number, p.applied)
 
