@@ -47,7 +47,10 @@ class _Graph:
         return v
 
     def edge(self, a: Node, b: Node, cap: Decimal) -> int:
-        va, vb = self.vertex(a), self.vertex(b)
+        return self.link(self.vertex(a), self.vertex(b), cap)
+
+    def link(self, va: int, vb: int, cap: Decimal) -> int:
+        """An edge between two numbered vertices."""
         e = len(self.to)
         self.adj[va].append(e)
         self.to.append(vb)
@@ -175,25 +178,28 @@ def _network(
         sig = (u.nodes, tuple(sorted(map(str, u.caps))), u.key in spare_first)
         groups.setdefault(sig, []).append(u)
     g = _Graph()
-    source = ("source",)
+    source = g.vertex(("source",))
+    cap_vertex = {c: g.vertex(("cap", c)) for c in caps}
+    tree_vertex = {n: g.vertex(("tree", n)) for n in (*tree.parent, ROOT)}
     infinite = sum((u.credits for u in units), ZERO) + 1
     for c, cap in caps.items():
-        g.edge(("cap", parents[c]) if parents[c] is not None else source, ("cap", c), cap)
+        parent = parents[c]
+        g.link(source if parent is None else cap_vertex[parent], cap_vertex[c], cap)
     group_edges: dict[tuple[Any, ...], list[tuple[Node, int]]] = {}
     inbound: dict[tuple[Any, ...], int] = {}
-    for sig, members in groups.items():
-        node = ("group", sig)
+    for number, (sig, members) in enumerate(groups.items()):
+        node = g.vertex(("group", number))
         inner = _innermost(members[0].caps, parents)
-        inbound[sig] = g.edge(
-            ("cap", inner) if inner is not None else source,
+        inbound[sig] = g.link(
+            source if inner is None else cap_vertex[inner],
             node,
             sum((m.credits for m in members), ZERO),
         )
         group_edges[sig] = [
-            (n, g.edge(node, ("tree", n), infinite)) for n in (*members[0].nodes, ROOT)
+            (n, g.link(node, tree_vertex[n], infinite)) for n in (*members[0].nodes, ROOT)
         ]
-    for n in tree.parent:
-        g.edge(("tree", n), ("tree", tree.parent[n]), infinite)
+    for n, up in tree.parent.items():
+        g.link(tree_vertex[n], tree_vertex[up], infinite)
     return g, groups, group_edges, tree.demands(), inbound
 
 
