@@ -131,14 +131,14 @@ class Requirements:
         self._order = {i: n for n, i in enumerate(self.categories)}
         # no `where` and no `within`: every record matches every requirement (a carried
         # one those it may count toward), decided without a cache
-        self._everything = (
+        self.everything = (
             None
             if any(r.where is not None or r.within is not None for r in self.items)
             else tuple(True for _ in self.items)
         )
-        self._carried = tuple(r.carried_may_count for r in self.items)
+        self.carried = tuple(r.carried_may_count for r in self.items)
         # no categories and no years: no record has an allocation node below the total
-        self._flat = not self.categories and all(r.per_year is None for r in self.items)
+        self.flat = not self.categories and all(r.per_year is None for r in self.items)
 
     # -- numbers and filters -------------------------------------------------------
     def number(self, value: Amount | None, values: dict[str, Any]) -> Decimal | None:
@@ -162,8 +162,8 @@ class Requirements:
     def matches(self, a: Applied, scope: Scope, period_no: int) -> tuple[bool, ...]:
         """Whether ``a`` counts toward each requirement: its own ``where`` and those of
         the requirements it is within."""
-        if self._everything is not None:
-            return self._everything if a.carried_from is None else self._carried
+        if self.everything is not None:
+            return self.everything if a.carried_from is None else self.carried
         cache_key = ("within", period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)
         if hit is not None:
@@ -379,10 +379,13 @@ class Requirements:
         matches: list[tuple[bool, ...]],
         unit_caps: list[al.Unit],
         assignment: al.Assignment,
+        surplus: bool = True,
     ) -> Measurement:
         """What an assignment of ``applied``'s credits counts toward each requirement
-        (``assignment`` gets the surplus attributed, so it is the caller's no more)."""
-        al.add_surplus(assignment, unit_caps, tree)
+        (``assignment`` gets the surplus attributed, so it is the caller's no more;
+        ``surplus=False``: the caller knows there is none)."""
+        if surplus:
+            al.add_surplus(assignment, unit_caps, tree)
         names: dict[Any, str | None] = {i: self.items[i].id for i in self.categories}
         names[al.ROOT] = self.items[self.roots[0]].id if self.roots else None
         for node in tree.parent:
@@ -434,7 +437,7 @@ class Requirements:
         self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree, period_no: int
     ) -> tuple[Any, ...]:
         """The allocation nodes of ``a``'s unit (remembered per record and period)."""
-        if self._flat:
+        if self.flat:
             return ()
         cache_key = ("unit", period_no, a.key, a.effective_on, a.credits)
         hit = self._cache.get(cache_key)

@@ -80,6 +80,14 @@ class Tally:
         self.applied: list[Applied] = []
         self.matched: list[tuple[bool, ...]] = []
         self.units: list[al.Unit] = []
+        # one total, nothing else to share credits among: no categories, years, caps,
+        # courses or `where` (what _add does, without asking for nodes and caps)
+        self._plain = (
+            requirements.flat
+            and requirements.everything is not None
+            and not self.caps
+            and not any(r.courses for r in requirements.items)
+        )
         for a in applied:
             self.add(a)
 
@@ -114,6 +122,7 @@ class Tally:
             self.matched,
             self.units,
             self.assignment,
+            surplus=not self._plain,  # every credit is given as it is added
         )
 
     def first_complete(self, candidates: Sequence[Applied]) -> int | None:
@@ -131,6 +140,9 @@ class Tally:
     def _add(self, s: _State, a: Applied, record: bool = False) -> None:
         """First-fit ``a`` into ``s``; ``record``: also into the assignment kept for
         :meth:`measurement` (a trial does not)."""
+        if self._plain:
+            self._add_plain(s, a, record)
+            return
         reqs = self.reqs
         match = reqs.matches(a, self.scope, self.period_no)
         nodes = reqs.nodes(a, match, self.years, self.tree, self.period_no)
@@ -182,6 +194,37 @@ class Tally:
                 y = reqs.year_of(a, i, spans)
                 if y is not None:
                     s.year_got[(i, y)] = s.year_got.get((i, y), ZERO) + given
+
+    def _add_plain(self, s: _State, a: Applied, record: bool) -> None:
+        """:meth:`_add` when the total is the only allocation node (``_plain``): the same
+        steps, in the same order, so every sum is the same decimal."""
+        reqs, key, root = self.reqs, a.key, al.ROOT
+        match = reqs.everything if a.carried_from is None else reqs.carried
+        assert match is not None
+        if record:
+            self.applied.append(a)
+            self.matched.append(match)
+            self.units.append(al.Unit(key, a.credits, ()))
+            self.assignment.parts.setdefault(key, [])
+        amount = max(ZERO, a.credits)
+        rest, counted = amount, s.counted
+        if rest > 0:
+            take = min(rest, max(ZERO, self.tree.minimum.get(root, ZERO) - counted.get(root, ZERO)))
+            if take > 0:
+                counted[root] = counted.get(root, ZERO) + take
+                if record:
+                    self.assignment.give(key, root, take, needed=True)
+                rest -= take
+            if rest > 0:  # surplus: counted, needed by no minimum
+                counted[root] = counted.get(root, ZERO) + rest
+                if record:
+                    self.assignment.give(key, root, rest, needed=False)
+        s.total += amount
+        items, given = s.items, s.given
+        for i, matched in enumerate(match):
+            if matched:
+                items[i] += 1
+                given[i] += amount
 
     def _count(self, s: _State, node: al.Node, amount: Decimal) -> None:
         for n in self.tree.chain(node):
