@@ -28,6 +28,7 @@ from policyengine.certification.requirement_result import (
 )
 from policyengine.decimals import ZERO
 from policyengine.errors import Diagnostic, PolicyError
+from policyengine.expr.nodes import Name, walk
 from policyengine.expr.values import format_value
 from policyengine.policy.model import Amount, Policy, Requirement, resolve_amount
 from policyengine.records.model import Record, record_values
@@ -139,6 +140,12 @@ class Requirements:
         self.carried = tuple(r.carried_may_count for r in self.items)
         # no categories and no years: no record has an allocation node below the total
         self.flat = not self.categories and all(r.per_year is None for r in self.items)
+        # minimums and caps that read nothing but constants, no per-year minimums: every
+        # period of this kind has the same tree and caps (build() once)
+        self._static = all(
+            r.per_year is None and _constant(r.min) and _constant(r.max) for r in self.items
+        )
+        self._built: tuple[al.Tree, Years, dict[al.Cap, Decimal]] | None = None
 
     # -- numbers and filters -------------------------------------------------------
     def number(self, value: Amount | None, values: dict[str, Any]) -> Decimal | None:
@@ -187,6 +194,16 @@ class Requirements:
         return al.ROOT if j is None else j
 
     def build(self, scope: Scope, period: Scope) -> tuple[al.Tree, Years, dict[al.Cap, Decimal]]:
+        """The requirement tree, each requirement's years and the caps, for a period
+        (the same for every period when :attr:`_static`; no caller changes them)."""
+        if self._built is not None:
+            return self._built
+        built = self._build(scope, period)
+        if self._static:
+            self._built = built
+        return built
+
+    def _build(self, scope: Scope, period: Scope) -> tuple[al.Tree, Years, dict[al.Cap, Decimal]]:
         parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}
         minimum: dict[Any, Decimal] = {
             i: self.number(self.items[i].min, scope) or ZERO for i in self.categories
@@ -391,7 +408,7 @@ class Requirements:
         for node in tree.parent:
             if isinstance(node, tuple):
                 names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
-        counts = assignment.counts(tree)
+        counts = assignment.counts(tree) if self.categories else {}  # categories' only
         results = [
             self._result(i, scope, tree, assignment, counts, applied, matches, years, caps)
             for i in range(len(self.items))
@@ -495,10 +512,11 @@ class Requirements:
         elif i in self.categories:
             counted = counts.get(i, ZERO)
         elif i in self.roots:
-            counted = sum((assignment.given(a.key) for a in applied), ZERO)
+            given = assignment.given
+            counted = sum((given(a.key) for a in applied), ZERO)
         else:  # a cap or a label: what its records contribute
             counted = sum((assignment.given(applied[j].key) for j in mine), ZERO)
-        have = {applied[j].record.course for j in mine}
+        have = {applied[j].record.course for j in mine} if req.courses else set()
         year_results: list[YearResult] = []
         if i in years:
             for y, (start, end, each) in enumerate(years[i]):
@@ -545,6 +563,15 @@ class Requirements:
 
 
 _NONE = object()  # not in a cache (None is a value)
+
+
+def _constant(amount: Amount | None) -> bool:
+    """Whether ``amount`` is the same for every period and holder: a number, or an
+    expression that names nothing but ``const``."""
+    if amount is None or isinstance(amount, Decimal):
+        return True
+    names = [n for n in walk(amount.compiled.ast) if isinstance(n, Name)]
+    return all(n.name == "const" for n in names)
 
 
 def _with_groups(

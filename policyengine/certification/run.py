@@ -214,8 +214,7 @@ class Run:
                 p.applied.extend(candidates[:n])
                 self.complete(p, t)
                 candidates, added = candidates[n:], 0
-        for a in candidates[added:]:
-            tally.add(a)
+        tally.add_all(candidates[added:])
         p.applied.extend(candidates)
         m = tally.measurement()
         self.results[p.number], self.measurements[p.number] = m.results, m

@@ -130,18 +130,28 @@ class Tally:
         period (None when all of them do not); the candidates counted are added."""
         if self.complete():
             return 0
+        if self._plain:
+            return self._add_plain(self.state, candidates, record=True, stop=True)
         for n, a in enumerate(candidates, 1):
             self.add(a)
             if self.complete():
                 return n
         return None
 
+    def add_all(self, candidates: Sequence[Applied]) -> None:
+        """:meth:`add` each of ``candidates``, in order."""
+        if self._plain:
+            self._add_plain(self.state, candidates, record=True, stop=False)
+            return
+        for a in candidates:
+            self.add(a)
+
     # -- first-fit, one unit -------------------------------------------------------
     def _add(self, s: _State, a: Applied, record: bool = False) -> None:
         """First-fit ``a`` into ``s``; ``record``: also into the assignment kept for
         :meth:`measurement` (a trial does not)."""
         if self._plain:
-            self._add_plain(s, a, record)
+            self._add_plain(s, (a,), record, stop=False)
             return
         reqs = self.reqs
         match = reqs.matches(a, self.scope, self.period_no)
@@ -195,36 +205,52 @@ class Tally:
                 if y is not None:
                     s.year_got[(i, y)] = s.year_got.get((i, y), ZERO) + given
 
-    def _add_plain(self, s: _State, a: Applied, record: bool) -> None:
-        """:meth:`_add` when the total is the only allocation node (``_plain``): the same
-        steps, in the same order, so every sum is the same decimal."""
-        reqs, key, root = self.reqs, a.key, al.ROOT
-        match = reqs.everything if a.carried_from is None else reqs.carried
-        assert match is not None
-        if record:
-            self.applied.append(a)
-            self.matched.append(match)
-            self.units.append(al.Unit(key, a.credits, ()))
-            self.assignment.parts.setdefault(key, [])
-        amount = max(ZERO, a.credits)
-        rest, counted = amount, s.counted
-        if rest > 0:
-            take = min(rest, max(ZERO, self.tree.minimum.get(root, ZERO) - counted.get(root, ZERO)))
-            if take > 0:
-                counted[root] = counted.get(root, ZERO) + take
-                if record:
-                    self.assignment.give(key, root, take, needed=True)
-                rest -= take
-            if rest > 0:  # surplus: counted, needed by no minimum
-                counted[root] = counted.get(root, ZERO) + rest
-                if record:
-                    self.assignment.give(key, root, rest, needed=False)
-        s.total += amount
-        items, given = s.items, s.given
-        for i, matched in enumerate(match):
-            if matched:
-                items[i] += 1
-                given[i] += amount
+    def _add_plain(
+        self, s: _State, candidates: Sequence[Applied], record: bool, stop: bool
+    ) -> int | None:
+        """:meth:`_add` of each of ``candidates`` when the total is the only allocation
+        node (``_plain``): the same steps in the same order, so every sum is the same
+        decimal. ``stop``: stop once the period is complete and say after how many (None:
+        not complete, or not asked). No units are kept: :meth:`measurement` of a plain
+        tally needs none (no caps, no surplus)."""
+        reqs, root = self.reqs, al.ROOT
+        everything, carried = reqs.everything, reqs.carried
+        assert everything is not None and carried is not None
+        parts, needed = self.assignment.parts, self.assignment.needed
+        minimum = self.tree.minimum.get(root, ZERO)
+        counted, items, given = s.counted, s.items, s.given
+        total = s.total
+        for n, a in enumerate(candidates, 1):
+            key = a.key
+            match = everything if a.carried_from is None else carried
+            if record:
+                self.applied.append(a)
+                self.matched.append(match)
+                mine = parts.setdefault(key, [])
+            amount = max(ZERO, a.credits)
+            rest = amount
+            if rest > 0:
+                take = min(rest, max(ZERO, minimum - counted.get(root, ZERO)))
+                if take > 0:
+                    counted[root] = counted.get(root, ZERO) + take
+                    if record:
+                        _give(mine, needed, key, take, True)
+                    rest -= take
+                if rest > 0:  # surplus: counted, needed by no minimum
+                    counted[root] = counted.get(root, ZERO) + rest
+                    if record:
+                        _give(mine, needed, key, rest, False)
+            total += amount
+            for i, matched in enumerate(match):
+                if matched:
+                    items[i] += 1
+                    given[i] += amount
+            if stop:
+                s.total = total
+                if self._met(s):
+                    return n
+        s.total = total
+        return None
 
     def _count(self, s: _State, node: al.Node, amount: Decimal) -> None:
         for n in self.tree.chain(node):
@@ -276,3 +302,21 @@ class Tally:
                 if self._year(s, i, y) < each:
                     return False
         return True
+
+
+def _give(
+    parts: list[tuple[al.Node, Decimal]],
+    needed: dict[str, Decimal],
+    key: str,
+    amount: Decimal,
+    is_needed: bool,
+) -> None:
+    """``Assignment.give(key, ROOT, amount, is_needed)`` with the unit's parts at hand."""
+    for i, (n, a) in enumerate(parts):
+        if n == al.ROOT:
+            parts[i] = (n, a + amount)
+            break
+    else:
+        parts.append((al.ROOT, amount))
+    if is_needed:
+        needed[key] = needed.get(key, ZERO) + amount
