@@ -146,6 +146,12 @@ class Requirements:
             r.per_year is None and _constant(r.min) and _constant(r.max) for r in self.items
         )
         self._built: tuple[al.Tree, Years, dict[al.Cap, Decimal]] | None = None
+        self._minimums: list[Decimal | None] | None = None
+        # one total and nothing else to share credits among (no categories, years,
+        # `where` or courses): a Tally's fast path when no requirement caps either
+        self.plain = (
+            self.flat and self.everything is not None and not any(r.courses for r in self.items)
+        )
 
     # -- numbers and filters -------------------------------------------------------
     def number(self, value: Amount | None, values: dict[str, Any]) -> Decimal | None:
@@ -202,6 +208,15 @@ class Requirements:
         if self._static:
             self._built = built
         return built
+
+    def minimums(self, scope: Scope) -> list[Decimal | None]:
+        """Each requirement's minimum for a period (None: it has none)."""
+        if self._minimums is not None:
+            return self._minimums
+        out = [self.number(r.min, scope) for r in self.items]
+        if self._static:
+            self._minimums = out
+        return out
 
     def _build(self, scope: Scope, period: Scope) -> tuple[al.Tree, Years, dict[al.Cap, Decimal]]:
         parent: dict[Any, Any] = {i: self._parent(i) for i in self.categories}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from operator import attrgetter
 
 from policyengine.certification import adjustments as adj
 from policyengine.certification import optimal
@@ -52,7 +53,7 @@ class Run:
         self.policy = policy
         self.holder = dict(holder.fields)
         self.as_of = as_of
-        self.records = sorted(records, key=lambda r: r.order)
+        self.records = sorted(records, key=attrgetter("order"))
         self.adjusted = [r for r in self.records if r.adjustments]
         self.effective: dict[str, dt.date] = {r.id: r.earned_on for r in self.records}
         self.periods: list[Period] = []

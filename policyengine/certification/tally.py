@@ -72,7 +72,7 @@ class Tally:
             "holder": holder,
         }
         self.tree, self.years, self.caps = requirements.build(self.scope, period)
-        self.required = [requirements.number(r.min, self.scope) for r in requirements.items]
+        self.required = requirements.minimums(self.scope)
         plain = requirements.flow_caps(self.caps, ())  # caps per group join as records do
         self.state = _State(plain, len(requirements.items))
         # the first-fit assignment of the records added, for measurement()
@@ -82,12 +82,7 @@ class Tally:
         self.units: list[al.Unit] = []
         # one total, nothing else to share credits among: no categories, years, caps,
         # courses or `where` (what _add does, without asking for nodes and caps)
-        self._plain = (
-            requirements.flat
-            and requirements.everything is not None
-            and not self.caps
-            and not any(r.courses for r in requirements.items)
-        )
+        self._plain = requirements.plain and not self.caps
         for a in applied:
             self.add(a)
 
