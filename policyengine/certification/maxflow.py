@@ -53,11 +53,9 @@ class _Graph:
         """An edge between two numbered vertices."""
         e = len(self.to)
         self.adj[va].append(e)
-        self.to.append(vb)
-        self.cap.append(cap)
         self.adj[vb].append(e + 1)
-        self.to.append(va)
-        self.cap.append(ZERO)
+        self.to += (vb, va)
+        self.cap += (cap, ZERO)
         return e
 
     def flow_on(self, e: int) -> Decimal:
@@ -95,37 +93,43 @@ def _blocking_flow(
     total: Decimal,
 ) -> Decimal:
     """``total`` plus the flow of each path of the level graph, augmented until none is
-    left (one Dinic phase)."""
+    left (one Dinic phase). Depth-first from ``s`` along each vertex's next edge that
+    leads one level down with room; a vertex with none left is a dead end, and its
+    parent moves on to its next edge. Each path found carries its smallest room (the
+    first of equal values, as ``min`` gives), then the search starts again at ``s``."""
     nxt = [0] * len(adj)
-
-    def push(v: int, limit: Decimal) -> Decimal:
-        """One augmenting path from ``v`` to ``t``; the level graph never comes back to
-        ``v`` below it, so ``v``'s next edge is kept in a local meanwhile."""
+    path: list[int] = []
+    v = s
+    while True:
         if v == t:
-            return limit
+            limit = _INFINITY
+            for e in path:
+                room = cap[e]
+                limit = room if room < limit else limit
+            for e in reversed(path):
+                cap[e] -= limit
+                cap[e ^ 1] += limit
+            total += limit
+            path.clear()
+            v = s
+            continue
         edges = adj[v]
         up = level[v] + 1
-        i = nxt[v]
-        while i < len(edges):
+        i, n = nxt[v], len(edges)
+        while i < n:
             e = edges[i]
-            room = cap[e]
-            if room > ZERO and level[to[e]] == up:
-                # min(limit, room): the first of equal values, as min() gives
-                got = push(to[e], room if room < limit else limit)
-                if got > ZERO:
-                    cap[e] -= got
-                    cap[e ^ 1] += got
-                    nxt[v] = i
-                    return got
+            if cap[e] > ZERO and level[to[e]] == up:
+                break
             i += 1
         nxt[v] = i
-        return ZERO
-
-    while True:
-        got = push(s, _INFINITY)
-        if got <= ZERO:
+        if i < n:
+            path.append(edges[i])
+            v = to[edges[i]]
+        elif path:  # a dead end: back to the parent, which tries its next edge
+            v = to[path.pop() ^ 1]
+            nxt[v] += 1
+        else:
             return total
-        total += got
 
 
 _INFINITY = Decimal("Infinity")
