@@ -49,6 +49,7 @@ class Tree:
     parent: dict[Node, Node]
     minimum: dict[Node, Decimal]  # ROOT included
     _chains: dict[Node, tuple[Node, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _demands: dict[Node, Decimal] = field(default_factory=dict, compare=False, repr=False)
 
     def chain(self, node: Node) -> tuple[Node, ...]:
         """``node`` and its ancestors up to ROOT."""
@@ -64,7 +65,10 @@ class Tree:
         """Every node's own demand: its *need* less its children's needs, where a node
         needs its minimum, or its children's needs together when they ask for more (a
         category without a minimum whose child needs 2 needs 2). Without such a child
-        this is the minimum less the children's minimums."""
+        this is the minimum less the children's minimums. (Worked out once: the tree
+        does not change; do not change what it returns either.)"""
+        if self._demands:
+            return self._demands
         children: dict[Node, list[Node]] = {}
         for c, p in self.parent.items():
             children.setdefault(p, []).append(c)
@@ -78,6 +82,7 @@ class Tree:
             return need[n]
 
         visit(ROOT)
+        self._demands.update(out)
         return out
 
     def demand(self, node: Node) -> Decimal:

@@ -30,27 +30,15 @@ from policyengine.decimals import ZERO
 
 
 class _Graph:
-    """A flow network over numbered vertices (each :data:`Node` gets a number when an
-    edge first names it); edge ``e``'s reverse is ``e ^ 1``."""
+    """A flow network over ``size`` numbered vertices; edge ``e``'s reverse is ``e ^ 1``."""
 
-    def __init__(self) -> None:
-        self.ids: dict[Node, int] = {}
-        self.adj: list[list[int]] = []
+    def __init__(self, size: int) -> None:
+        self.adj: list[list[int]] = [[] for _ in range(size)]
         self.to: list[int] = []
         self.cap: list[Decimal] = []
 
-    def vertex(self, n: Node) -> int:
-        v = self.ids.get(n)
-        if v is None:
-            v = self.ids[n] = len(self.adj)
-            self.adj.append([])
-        return v
-
-    def edge(self, a: Node, b: Node, cap: Decimal) -> int:
-        return self.link(self.vertex(a), self.vertex(b), cap)
-
     def link(self, va: int, vb: int, cap: Decimal) -> int:
-        """An edge between two numbered vertices."""
+        """An edge from ``va`` to ``vb`` with room ``cap`` (and its reverse, empty)."""
         e = len(self.to)
         self.adj[va].append(e)
         self.adj[vb].append(e + 1)
@@ -61,10 +49,9 @@ class _Graph:
     def flow_on(self, e: int) -> Decimal:
         return self.cap[e ^ 1]
 
-    def max_flow(self, source: Node, sink: Node) -> Decimal:
+    def max_flow(self, s: int, t: int) -> Decimal:
         """Dinic's algorithm from the current flow: what it adds."""
         adj, to, cap = self.adj, self.to, self.cap
-        s, t = self.vertex(source), self.vertex(sink)
         total = ZERO
         while True:
             level = [-1] * len(adj)
@@ -161,63 +148,74 @@ def cap_parents(units: Sequence[Unit], caps: dict[Cap, Decimal]) -> dict[Cap, Ca
     return parents
 
 
-def _network(
-    tree: Tree,
-    units: Sequence[Unit],
-    caps: dict[Cap, Decimal],
-    spare_first: frozenset[str] = frozenset(),
-) -> tuple[
-    _Graph,
-    dict[tuple[Any, ...], list[Unit]],
-    dict[tuple[Any, ...], list[tuple[Node, int]]],
-    dict[Node, Decimal],
-    dict[tuple[Any, ...], int],
-]:
-    """The flow network: source -> caps (nested) -> merged units -> tree -> (demands).
-    Units merge when they reach the same nodes under the same caps (and are alike in
-    ``spare_first``); the last map gives each merged group's inbound edge."""
-    parents = cap_parents(units, caps)
-    groups: dict[tuple[Any, ...], list[Unit]] = {}
-    for u in units:
-        sig = (u.nodes, tuple(sorted(map(str, u.caps))), u.key in spare_first)
-        groups.setdefault(sig, []).append(u)
-    g = _Graph()
-    source = g.vertex(("source",))
-    cap_vertex = {c: g.vertex(("cap", c)) for c in caps}
-    tree_vertex = {n: g.vertex(("tree", n)) for n in (*tree.parent, ROOT)}
-    infinite = sum((u.credits for u in units), ZERO) + 1
-    for c, cap in caps.items():
-        parent = parents[c]
-        g.link(source if parent is None else cap_vertex[parent], cap_vertex[c], cap)
-    group_edges: dict[tuple[Any, ...], list[tuple[Node, int]]] = {}
-    inbound: dict[tuple[Any, ...], int] = {}
-    for number, (sig, members) in enumerate(groups.items()):
-        node = g.vertex(("group", number))
-        inner = _innermost(members[0].caps, parents)
-        inbound[sig] = g.link(
-            source if inner is None else cap_vertex[inner],
-            node,
-            sum((m.credits for m in members), ZERO),
-        )
-        group_edges[sig] = [
-            (n, g.link(node, tree_vertex[n], infinite)) for n in (*members[0].nodes, ROOT)
-        ]
-    for n, up in tree.parent.items():
-        g.link(tree_vertex[n], tree_vertex[up], infinite)
-    return g, groups, group_edges, tree.demands(), inbound
+class _Network:
+    """The flow network of one allocation: source -> caps (nested) -> merged units ->
+    tree -> sink. Vertex 0 is the source, then the caps, the tree's nodes, the groups
+    and last the sink; edges are added in that order too (the search order depends on
+    it: first the caps' edges, then each group's inbound edge and its edges into the
+    tree, then the tree's own, then the demands, deepest first)."""
+
+    def __init__(
+        self,
+        tree: Tree,
+        units: Sequence[Unit],
+        caps: dict[Cap, Decimal],
+        spare_first: frozenset[str] = frozenset(),
+    ) -> None:
+        """Units merge when they reach the same nodes under the same caps (and are alike
+        in ``spare_first``)."""
+        parents = cap_parents(units, caps)
+        groups: dict[tuple[Any, ...], list[Unit]] = {}
+        for u in units:
+            caps_of = tuple(sorted(map(str, u.caps))) if u.caps else ()
+            groups.setdefault((u.nodes, caps_of, u.key in spare_first), []).append(u)
+        self.groups = groups
+        cap_vertex = {c: k for k, c in enumerate(caps, 1)}
+        base = len(caps) + 1
+        self.tree_vertex = tree_vertex = {n: k for k, n in enumerate((*tree.parent, ROOT), base)}
+        base += len(tree_vertex)
+        self.sink = base + len(groups)
+        self.g = g = _Graph(self.sink + 1)
+        infinite = sum((u.credits for u in units), ZERO) + 1
+        for c, cap in caps.items():
+            parent = parents[c]
+            g.link(0 if parent is None else cap_vertex[parent], cap_vertex[c], cap)
+        # each group's edges into the tree, and its inbound edge
+        self.group_edges: dict[tuple[Any, ...], list[tuple[Node, int]]] = {}
+        self.inbound: dict[tuple[Any, ...], int] = {}
+        for node, (sig, members) in enumerate(groups.items(), base):
+            inner = _innermost(members[0].caps, parents)
+            self.inbound[sig] = g.link(
+                0 if inner is None else cap_vertex[inner],
+                node,
+                sum((m.credits for m in members), ZERO),
+            )
+            self.group_edges[sig] = [
+                (n, g.link(node, tree_vertex[n], infinite)) for n in (*members[0].nodes, ROOT)
+            ]
+        for n, up in tree.parent.items():
+            g.link(tree_vertex[n], tree_vertex[up], infinite)
+        self.demands = tree.demands()
+
+    def demand(self, n: Node) -> Decimal:
+        """An edge from tree node ``n`` to the sink carrying its own demand."""
+        amount = self.demands[n]
+        self.g.link(self.tree_vertex[n], self.sink, amount)
+        return amount
+
+    def max_flow(self) -> Decimal:
+        return self.g.max_flow(0, self.sink)
 
 
 def flow_fills(tree: Tree, units: Sequence[Unit], caps: dict[Cap, Decimal]) -> bool:
     """Whether some assignment meets every minimum (what :func:`max_flow_fill` answers
     first, without building the assignment). Raises CapsNotNested."""
-    g, _groups, _edges, demands, _inbound = _network(tree, units, caps)
-    sink = ("sink",)
+    net = _Network(tree, units, caps)
     total = ZERO
     for n in (*tree.parent, ROOT):
-        if demands[n] > 0:
-            g.edge(("tree", n), sink, demands[n])
-            total += demands[n]
-    return g.max_flow(("source",), sink) >= total
+        if net.demands[n] > 0:
+            total += net.demand(n)
+    return net.max_flow() >= total
 
 
 def max_flow_fill(
@@ -233,8 +231,8 @@ def max_flow_fill(
     others can meet the same demands (records that may carry over, which only unneeded
     credits do): among the assignments filling what this one fills, one that needs
     the least of them."""
-    g, groups, group_edges, demands, inbound = _network(tree, units, caps, spare_first)
-    source, sink = ("source",), ("sink",)
+    net = _Network(tree, units, caps, spare_first)
+    g, groups, demands = net.g, net.groups, net.demands
     # The most specific demands first: augmenting later never empties an edge into the
     # sink, so when not every minimum can be met the sub-categories are filled before
     # their parents' own demands (which requirement shows "missing" is then not arbitrary).
@@ -245,16 +243,15 @@ def max_flow_fill(
     demand_total = flow = ZERO
     for depth in sorted(by_depth, reverse=True):
         for n in by_depth[depth]:
-            g.edge(("tree", n), sink, demands[n])
-            demand_total += demands[n]
-        flow += g.max_flow(source, sink)
+            demand_total += net.demand(n)
+        flow += net.max_flow()
     filled = flow >= demand_total
     if spare_first:
-        _spare(g, [inbound[sig] for sig in groups if sig[2]], sink)
+        _spare(g, [net.inbound[sig] for sig in groups if sig[2]], net.sink)
     out = Assignment()
     for sig, members in groups.items():
-        for target, e in group_edges[sig]:
-            amount = g.flow_on(e)
+        for target, e in net.group_edges[sig]:
+            amount = g.cap[e ^ 1]  # the flow on e
             for m in members:  # earlier units first
                 if amount <= 0:
                     break
@@ -268,7 +265,7 @@ def max_flow_fill(
     return filled, out
 
 
-def _spare(g: _Graph, later: list[int], sink: Node) -> None:
+def _spare(g: _Graph, later: list[int], t: int) -> None:
     """Move flow off the inbound edges ``later`` (of groups whose credits should stay
     unneeded) onto other groups, keeping every other edge's flow into the sink: while a
     residual path leads from such an edge's tail to its group without passing the sink
@@ -276,7 +273,6 @@ def _spare(g: _Graph, later: list[int], sink: Node) -> None:
     round lowers what ``later`` carry; none is left when no such path exists (a flow
     needing less of them differs from this one by such cycles)."""
     banned = set(later)
-    t = g.vertex(sink)
     adj, to, cap = g.adj, g.to, g.cap
     changed = True
     while changed:
