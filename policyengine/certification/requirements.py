@@ -12,6 +12,7 @@ All arithmetic is exact (Decimal).
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -31,6 +32,7 @@ from policyengine.errors import Diagnostic, PolicyError
 from policyengine.expr.nodes import Name, walk
 from policyengine.expr.values import format_value
 from policyengine.policy.model import Amount, Policy, Requirement, resolve_amount
+from policyengine.policy.rule import Rule
 from policyengine.records.model import Record, record_values
 
 # What an expression scope holds (name -> value), as the rules are called with it.
@@ -145,8 +147,9 @@ class Requirements:
         self._static = all(
             r.per_year is None and _constant(r.min) and _constant(r.max) for r in self.items
         )
-        self._built: tuple[al.Tree, Years, dict[al.Cap, Decimal]] | None = None
-        self._minimums: list[Decimal | None] | None = None
+        # what build() and minimums() give every period, when _static (the same for every
+        # holder too: kept with the policy)
+        self._fixed = _FIXED.setdefault(policy, {}).setdefault(period_kind, _Fixed())
         # one total and nothing else to share credits among (no categories, years,
         # `where` or courses): a Tally's fast path when no requirement caps either
         self.plain = (
@@ -202,20 +205,20 @@ class Requirements:
     def build(self, scope: Scope, period: Scope) -> tuple[al.Tree, Years, dict[al.Cap, Decimal]]:
         """The requirement tree, each requirement's years and the caps, for a period
         (the same for every period when :attr:`_static`; no caller changes them)."""
-        if self._built is not None:
-            return self._built
+        if self._fixed.built is not None:
+            return self._fixed.built
         built = self._build(scope, period)
         if self._static:
-            self._built = built
+            self._fixed.built = built
         return built
 
     def minimums(self, scope: Scope) -> list[Decimal | None]:
         """Each requirement's minimum for a period (None: it has none)."""
-        if self._minimums is not None:
-            return self._minimums
+        if self._fixed.minimums is not None:
+            return self._fixed.minimums
         out = [self.number(r.min, scope) for r in self.items]
         if self._static:
-            self._minimums = out
+            self._fixed.minimums = out
         return out
 
     def _build(self, scope: Scope, period: Scope) -> tuple[al.Tree, Years, dict[al.Cap, Decimal]]:
@@ -580,13 +583,31 @@ class Requirements:
 _NONE = object()  # not in a cache (None is a value)
 
 
+@dataclass
+class _Fixed:
+    """What every period of one kind has when its minimums and caps read only constants
+    (the same for every holder: kept with the policy, never changed once made)."""
+
+    built: tuple[al.Tree, Years, dict[al.Cap, Decimal]] | None = None
+    minimums: list[Decimal | None] | None = None
+
+
+# Per policy and kind of period (Requirements._fixed); per rule: whether it reads only
+# constants.
+_FIXED: weakref.WeakKeyDictionary[Policy, dict[str, _Fixed]] = weakref.WeakKeyDictionary()
+_CONSTANT: weakref.WeakKeyDictionary[Rule, bool] = weakref.WeakKeyDictionary()
+
+
 def _constant(amount: Amount | None) -> bool:
     """Whether ``amount`` is the same for every period and holder: a number, or an
     expression that names nothing but ``const``."""
     if amount is None or isinstance(amount, Decimal):
         return True
-    names = [n for n in walk(amount.compiled.ast) if isinstance(n, Name)]
-    return all(n.name == "const" for n in names)
+    known = _CONSTANT.get(amount)
+    if known is None:
+        names = [n for n in walk(amount.compiled.ast) if isinstance(n, Name)]
+        known = _CONSTANT[amount] = all(n.name == "const" for n in names)
+    return known
 
 
 def _with_groups(
