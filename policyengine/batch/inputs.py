@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from policyengine.errors import Diagnostic, Location, PolicyError
-from policyengine.load.fast import NotFast, NotJson, parse_json, validator
+from policyengine.load.fast import NotFast, NotJson, one_colon_per_key, parse_json, validator
 from policyengine.load.kinds import document_kind, iter_files
 from policyengine.load.paths import (
     REGULAR_HINT,
@@ -213,6 +213,9 @@ def _fast(
     diagnostic (a holder file may be YAML; the positional loader reports its problems)."""
     if not text or len(text) > MAX_LINE_BYTES:
         return None
+    quick = _plain_quickly(text, policy, where)
+    if quick is not None:
+        return quick
     try:
         data = parse_json(text)
     except NotJson as err:
@@ -240,6 +243,22 @@ def _fast(
         )
     except PolicyError:
         return None
+
+
+def _plain_quickly(text: str, policy: Policy, where: str) -> tuple[Holder, list[Record]] | None:
+    """A plain holder document (:func:`plain_holder`) parsed without a check of repeated
+    keys per object, which then counts its keys against its colons instead; None when
+    it is not plain or has a colon in a text (the careful parse decides, as before)."""
+    try:
+        data = parse_json(text, repeats=True)
+    except NotFast:
+        return None
+    plain = plain_holder(data, policy.tz, plain_keys(policy.record_fields), where)
+    if plain is None:
+        return None
+    # a plain document: {"holder": {...}, "records": [{...}, ...]}, flat objects only
+    keys = len(data) + len(data["holder"]) + sum(map(len, data.get("records", ())))
+    return plain if one_colon_per_key(text, keys) else None
 
 
 def _from_line(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:

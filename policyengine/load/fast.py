@@ -48,11 +48,15 @@ def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def parse_json(text: str) -> Any:
+def parse_json(text: str, repeats: bool = False) -> Any:
     """A JSON document as the positional loader would read it (integers as ``int``,
     other numbers as ``Decimal``); :class:`NotFast` when it is not plain, valid JSON
-    (:class:`NotJson` when it is not JSON at all)."""
+    (:class:`NotJson` when it is not JSON at all). ``repeats=True``: a key given twice
+    in an object is not refused (the later value is kept) — for a caller that rules
+    repeated keys out otherwise (:func:`one_colon_per_key`)."""
     try:
+        if repeats:
+            return json.loads(text, parse_float=Decimal, parse_constant=_refuse)
         return json.loads(
             text, parse_float=Decimal, parse_constant=_refuse, object_pairs_hook=_no_repeats
         )
@@ -62,6 +66,14 @@ def parse_json(text: str) -> Any:
     # positional loader reports it at its line and column
     except (ValueError, ArithmeticError, RecursionError) as err:
         raise NotFast(str(err)) from None
+
+
+def one_colon_per_key(text: str, keys: int) -> bool:
+    """Whether the JSON ``text``, parsed into objects holding ``keys`` keys together,
+    has exactly that many colons: then every colon separates a key from its value, none
+    is inside a string, and no key was given twice (a repeated key parses into one
+    key, so the objects would hold fewer keys than the text has separators)."""
+    return text.count(":") == keys
 
 
 def _refuse(name: str) -> Any:
