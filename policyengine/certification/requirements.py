@@ -11,6 +11,7 @@ All arithmetic is exact (Decimal).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -155,6 +156,20 @@ class Requirements:
         self.plain = (
             self.flat and self.everything is not None and not any(r.courses for r in self.items)
         )
+
+    @classmethod
+    def for_run(cls, policy: Policy, period_kind: str) -> Requirements:
+        """The requirement list for one evaluation: what the policy says is worked out
+        once per policy (a template), the caches of records seen are the run's own."""
+        templates = _FIXED.setdefault(policy, {}).setdefault(period_kind, _Fixed())
+        if templates.template is None:
+            templates.template = template = cls(policy, period_kind)
+            # kept with the policy as a weak key: its value must not refer to it
+            del template.policy
+        made = copy.copy(templates.template)
+        made.policy = policy
+        made._cache, made._groups, made._prepared = {}, {}, {}
+        return made
 
     # -- numbers and filters -------------------------------------------------------
     def number(self, value: Amount | None, values: dict[str, Any]) -> Decimal | None:
@@ -586,10 +601,12 @@ _NONE = object()  # not in a cache (None is a value)
 @dataclass
 class _Fixed:
     """What every period of one kind has when its minimums and caps read only constants
-    (the same for every holder: kept with the policy, never changed once made)."""
+    (the same for every holder: kept with the policy, never changed once made), and the
+    requirement list evaluations copy."""
 
     built: tuple[al.Tree, Years, dict[al.Cap, Decimal]] | None = None
     minimums: list[Decimal | None] | None = None
+    template: Requirements | None = None  # what Requirements.for_run copies
 
 
 # Per policy and kind of period (Requirements._fixed); per rule: whether it reads only

@@ -42,7 +42,7 @@ class _ByKind(dict[str, Requirements]):
         self.policy = policy
 
     def __missing__(self, kind: str) -> Requirements:
-        self[kind] = made = Requirements(self.policy, kind)
+        self[kind] = made = Requirements.for_run(self.policy, kind)
         return made
 
 
