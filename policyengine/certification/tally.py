@@ -83,6 +83,13 @@ class Tally:
         # one total, nothing else to share credits among: no categories, years, caps,
         # courses or `where` (what _add does, without asking for nodes and caps)
         self._plain = requirements.plain and not self.caps
+        # a plain tally whose minimums are all the total's: complete once the total
+        # reaches the largest (what _met answers then)
+        self._total_needed: Decimal | None = None
+        if self._plain and all(
+            i in requirements.roots for i, m in enumerate(self.required) if m is not None
+        ):
+            self._total_needed = max((m for m in self.required if m is not None), default=ZERO)
         for a in applied:
             self.add(a)
 
@@ -214,7 +221,7 @@ class Tally:
         parts, needed = self.assignment.parts, self.assignment.needed
         minimum = self.tree.minimum.get(root, ZERO)
         counted, items, given = s.counted, s.items, s.given
-        total = s.total
+        total, goal = s.total, self._total_needed
         for n, a in enumerate(candidates, 1):
             key = a.key
             match = everything if a.carried_from is None else carried
@@ -242,7 +249,7 @@ class Tally:
                     given[i] += amount
             if stop:
                 s.total = total
-                if self._met(s):
+                if total >= goal if goal is not None else self._met(s):
                     return n
         s.total = total
         return None
