@@ -12,7 +12,6 @@ carry again. Both periods record the move (``carried_out`` / ``carried_in``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -84,7 +83,7 @@ def carry(
             continue
         take = min(amount, left)
         left -= take
-        moved.append(replace(a, credits=take, carried_from=source.number, late=False))
+        moved.append(a._replace(credits=take, carried_from=source.number, late=False))
         source.carried_out.append(
             {"record": a.record.id, "credits": str(take), "to_period": target.number}
         )
@@ -99,6 +98,6 @@ def carry(
             if a.record.id in taken and a.carried_from is None:  # it keeps what it counted
                 rest = min(a.credits, measurement.assignment.given(a.key)) - taken[a.record.id]
             if rest > 0 or a.record.id not in taken:  # not carried from: stays, even at 0
-                kept.append(replace(a, credits=rest))
+                kept.append(a._replace(credits=rest))
         source.applied[:] = kept
     return moved

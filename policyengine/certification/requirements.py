@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from policyengine.certification import allocation as al
 from policyengine.certification import maxflow as mf
@@ -44,9 +44,10 @@ Years = dict[int, list[YearSpan]]  # requirement index -> its years
 __all__ = ["Applied", "Measurement", "RequirementResult", "Requirements", "all_met", "progress"]
 
 
-@dataclass(frozen=True)
-class Applied:
-    """A record (or the part of it carried from an earlier period) as applied."""
+class Applied(NamedTuple):
+    """A record (or the part of it carried from an earlier period) as applied (a named
+    tuple: one is made for each record in each period it is offered to, and a tuple is
+    made three times faster than a frozen dataclass)."""
 
     record: Record
     effective_on: dt.date  # the earned date that counts, after accepted adjustments
