@@ -223,25 +223,33 @@ class Tally:
         counted, items, given = s.counted, s.items, s.given
         total, goal = s.total, self._total_needed
         for n, a in enumerate(candidates, 1):
-            key = a.key
-            match = everything if a.carried_from is None else carried
+            rid, source = a.record.id, a.carried_from
+            key = rid if source is None else f"{rid}@{source}"  # a.key
+            match = everything if source is None else carried
             if record:
                 self.applied.append(a)
                 self.matched.append(match)
                 mine = parts.setdefault(key, [])
-            amount = max(ZERO, a.credits)
-            rest = amount
-            if rest > 0:
-                take = min(rest, max(ZERO, minimum - counted.get(root, ZERO)))
-                if take > 0:
-                    counted[root] = counted.get(root, ZERO) + take
+            # max(ZERO, credits); min(x, y) is x when x <= y: the same objects as _add
+            credits = a.credits
+            amount = credits if credits > ZERO else ZERO
+            if amount > ZERO:
+                have = counted.get(root, ZERO)
+                need = minimum - have
+                if need > ZERO:
+                    take = amount if amount <= need else need
+                    counted[root] = have = have + take
                     if record:
                         _give(mine, needed, key, take, True)
-                    rest -= take
-                if rest > 0:  # surplus: counted, needed by no minimum
-                    counted[root] = counted.get(root, ZERO) + rest
+                    rest = amount - take
+                    if rest > ZERO:  # surplus: counted, needed by no minimum
+                        counted[root] = have + rest
+                        if record:
+                            _give(mine, needed, key, rest, False)
+                else:
+                    counted[root] = have + amount
                     if record:
-                        _give(mine, needed, key, rest, False)
+                        _give(mine, needed, key, amount, False)
             total += amount
             for i, matched in enumerate(match):
                 if matched:
