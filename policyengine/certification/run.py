@@ -155,19 +155,31 @@ class Run:
         return cached
 
     def apply(self, p: Period, candidates: list[Record], t: dt.date, apply_all: bool) -> None:
-        valid = []
-        for r in candidates:
-            if self.valid(r, p):
-                valid.append(r)
-            else:
-                self.last_event[r.id] = ("not-valid", p)
-        valid.sort(key=lambda r: (self.effective[r.id], r.recorded_on, r.order))
+        assert self.policy.periods is not None
+        effective = self.effective
+        if self.policy.periods.of(p.kind).validity is None:  # valid(), for each at once
+            low, high = p.window_start, p.grace_end
+            valid = [r for r in candidates if low <= effective[r.id] <= high]
+        else:
+            valid = [r for r in candidates if self.valid(r, p)]
+        if len(valid) < len(candidates):
+            taken = {r.id for r in valid}
+            for r in candidates:
+                if r.id not in taken:
+                    self.last_event[r.id] = ("not-valid", p)
+        valid.sort(key=lambda r: (effective[r.id], r.recorded_on, r.order))
         if self.requirements[p.kind].optimal:
             self._apply_optimal(p, valid, t, apply_all)
             return
         tally = self._tally(p)
         if apply_all:
-            self._apply_all(p, [self.applied_as(r, p) for r in valid], t, tally)
+            credits, end, grace_end = self.credits, p.end, p.grace_end
+            as_applied = [  # applied_as(r, p) of each
+                Applied(r, day, credits[r.id], None, end < day <= grace_end)
+                for r in valid
+                for day in (effective[r.id],)
+            ]
+            self._apply_all(p, as_applied, t, tally)
             return
         for r in valid:
             if tally.complete():
