@@ -36,20 +36,15 @@ def by_earned_period(run: Run, eligible: list[Record]) -> None:
         p.began_on = p.start
         p.applied.extend(carried)
         placed = set() if overlap else run.placed()
+        effective, first = run.effective, p.window_start if overlap else p.start
         inside = [
-            r
-            for r in eligible
-            if (
-                p.window_start <= run.effective[r.id] <= p.end
-                if overlap
-                else p.contains(run.effective[r.id])
-            )
-            and r.id not in placed
+            r for r in eligible if first <= effective[r.id] <= p.end and r.id not in placed
         ]
-        for r in inside:
-            if run.effective[r.id] < p.window_start:
-                run.last_event[r.id] = ("before-window", p)
-        inside = [r for r in inside if run.effective[r.id] >= p.window_start]
+        if p.window_start > p.start:  # a window opening after the period starts
+            for r in inside:
+                if effective[r.id] < p.window_start:
+                    run.last_event[r.id] = ("before-window", p)
+            inside = [r for r in inside if effective[r.id] >= p.window_start]
         run.apply_with_registrations(p, inside, apply_all)
         if p.completed_on is None and p.grace_end > p.end and run.as_of > p.end:
             late = [
