@@ -37,9 +37,7 @@ def by_earned_period(run: Run, eligible: list[Record]) -> None:
         p.applied.extend(carried)
         placed = set() if overlap else run.placed()
         effective, first = run.effective, p.window_start if overlap else p.start
-        inside = [
-            r for r in eligible if first <= effective[r.id] <= p.end and r.id not in placed
-        ]
+        inside = [r for r in eligible if first <= effective[r.id] <= p.end and r.id not in placed]
         if p.window_start > p.start:  # a window opening after the period starts
             for r in inside:
                 if effective[r.id] < p.window_start:

@@ -13,7 +13,7 @@ that may reach over earlier periods: see docs/requirements.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -96,20 +96,24 @@ def period_start_values(
 
 
 def _end(
-    policy: Policy, rules: PeriodRules, start_values: dict[str, Any], holder: Mapping[str, Any]
+    policy: Policy,
+    rules: PeriodRules,
+    start: dt.date,
+    holder: Mapping[str, Any],
+    start_values: Callable[[], dict[str, Any]],
 ) -> dt.date:
-    values = {**policy.base_values(), "holder": holder, "period": start_values}
+    """The period's last day: its ``end`` rule on the period as far as it is known
+    (``start_values()``), or ``start`` + ``length`` - 1 day."""
     if rules.end is not None:
-        end = rules.end(values)
+        end = rules.end({**policy.base_values(), "holder": holder, "period": start_values()})
         assert isinstance(end, dt.date)
     else:
         assert rules.length is not None  # exactly one of end and length (checked at load)
-        end = add_duration(start_values["start"], rules.length) - ONE_DAY
-    if end < start_values["start"]:
+        end = add_duration(start, rules.length) - ONE_DAY
+    if end < start:
         raise PolicyError(
             Diagnostic(
-                f"the {rules.kind} period would end ({end}) before it starts "
-                f"({start_values['start']})",
+                f"the {rules.kind} period would end ({end}) before it starts ({start})",
                 rules.location,
                 code="period.order",
             )
@@ -126,8 +130,13 @@ def _make(
     holder: Mapping[str, Any],
     previous_end: dt.date | None = None,
 ) -> Period:
-    start_values = period_start_values(number, rules.kind, renewal, start, previous_end)
-    end = _end(policy, rules, start_values, holder)
+    end = _end(
+        policy,
+        rules,
+        start,
+        holder,
+        lambda: period_start_values(number, rules.kind, renewal, start, previous_end),
+    )
     assert policy.periods is not None
     grace, window = policy.periods.grace, policy.periods.window
     grace_end = add_duration(end, grace) if grace is not None else end

@@ -11,7 +11,6 @@ All arithmetic is exact (Decimal).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -167,7 +166,8 @@ class Requirements:
             templates.template = template = cls(policy, period_kind)
             # kept with the policy as a weak key: its value must not refer to it
             del template.policy
-        made = copy.copy(templates.template)
+        made = cls.__new__(cls)  # a shallow copy (copy.copy, without its protocol)
+        made.__dict__.update(templates.template.__dict__)
         made.policy = policy
         made._cache, made._groups, made._prepared = {}, {}, {}
         return made

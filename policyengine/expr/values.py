@@ -183,8 +183,15 @@ class Duration:
         return format_duration(self)
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def last_day(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
+    """The number of days of ``month`` (1-12) in ``year`` (``calendar.monthrange``'s
+    answer, without working out the weekday)."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month]
 
 
 # a date or a datetime: calendar arithmetic keeps the kind it was given
