@@ -431,12 +431,17 @@ class Requirements:
         unit_caps: list[al.Unit],
         assignment: al.Assignment,
         surplus: bool = True,
+        given: list[Decimal] | None = None,
     ) -> Measurement:
         """What an assignment of ``applied``'s credits counts toward each requirement
         (``assignment`` gets the surplus attributed, so it is the caller's no more;
-        ``surplus=False``: the caller knows there is none)."""
+        ``surplus=False``: the caller knows there is none; ``given``: what each of
+        ``applied`` counts in all, ``assignment.given`` of each, when the caller knows)."""
         if surplus:
             al.add_surplus(assignment, unit_caps, tree)
+        if given is None:
+            given_of = assignment.given
+            given = [given_of(a.key) for a in applied]
         names: dict[Any, str | None] = {i: self.items[i].id for i in self.categories}
         names[al.ROOT] = self.items[self.roots[0]].id if self.roots else None
         for node in tree.parent:
@@ -444,7 +449,7 @@ class Requirements:
                 names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
         counts = assignment.counts(tree) if self.categories else {}  # categories' only
         results = [
-            self._result(i, scope, tree, assignment, counts, applied, matches, years, caps)
+            self._result(i, scope, tree, assignment, counts, applied, matches, years, caps, given)
             for i in range(len(self.items))
         ]
         for i, req in enumerate(self.items):
@@ -537,19 +542,24 @@ class Requirements:
         matches: list[tuple[bool, ...]],
         years: Years,
         caps: dict[al.Cap, Decimal],
+        given: list[Decimal],
     ) -> RequirementResult:
+        """Requirement ``i``'s result; ``given[j]``: ``assignment.given`` of ``applied[j]``."""
         req = self.items[i]
         measure = "credits" if self.credits[i] else "items"
-        mine = [j for j, m in enumerate(matches) if m[i]]
+        root = self.credits[i] and i in self.roots
+        # the records matching it: what it counts, unless it is the total
+        mine = [] if root else [j for j, m in enumerate(matches) if m[i]]
         if not self.credits[i]:
             counted = Decimal(len(mine))
         elif i in self.categories:
             counted = counts.get(i, ZERO)
-        elif i in self.roots:
-            given = assignment.given
-            counted = sum((given(a.key) for a in applied), ZERO)
+        elif root:
+            counted = sum(given, ZERO)
         else:  # a cap or a label: what its records contribute
-            counted = sum((assignment.given(applied[j].key) for j in mine), ZERO)
+            counted = sum((given[j] for j in mine), ZERO)
+        if root and (req.courses or i in years):
+            mine = [j for j, m in enumerate(matches) if m[i]]
         have = {applied[j].record.course for j in mine} if req.courses else set()
         year_results: list[YearResult] = []
         if i in years:
@@ -569,7 +579,7 @@ class Requirements:
                             ZERO,
                         )
                     else:
-                        got += assignment.given(a.key)
+                        got += given[j]
                 year_results.append(YearResult(y + 1, start, end, each, got))
         return RequirementResult(
             id=req.id,
