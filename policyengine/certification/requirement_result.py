@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from policyengine.decimals import ZERO, decimal_text
 from policyengine.expr.values import add_months
@@ -45,8 +45,11 @@ class YearResult:
         }
 
 
-@dataclass(frozen=True)
-class RequirementResult:
+class RequirementResult(NamedTuple):
+    """One requirement of one period, measured (a named tuple: one is made for each
+    requirement of each period of each holder, three times faster than a frozen
+    dataclass)."""
+
     id: str
     label: str
     measure: str

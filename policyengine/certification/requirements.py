@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -660,7 +660,7 @@ def _with_groups(
             if cap is not None and amount >= cap
         )
     )
-    return replace(result, cap_per=per, capped_groups=reached)
+    return result._replace(cap_per=per, capped_groups=reached)
 
 
 def progress(results: Sequence[RequirementResult]) -> tuple[tuple[Decimal, Decimal, int], ...]:
