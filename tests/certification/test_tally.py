@@ -60,6 +60,17 @@ requirements:
   - {id: count, measure: items, where: '"a" in record.tags', min: 2}
   - {id: core, where: 'record.kind == "c"', courses: [C1, C2]}
 """,
+    # the plain path (tally._add_plain): one total, nothing to share credits among
+    "one total": PERIODS
+    + """requirements:
+  - {id: total, min: 7}
+""",
+    "one total and an item count": PERIODS
+    + """requirements:
+  - {id: total, min: 7}
+  - {id: count, measure: items, min: 3}
+  - {id: label, label: everything}
+""",
 }
 
 START = dt.date(2021, 1, 1)
@@ -127,7 +138,8 @@ def test_the_tally_answers_as_a_full_measurement_after_every_record(
     applied: list[Applied] = []
     before = reqs.measure(applied, period.values(), holder, period.number)
     for r in sorted(recs, key=lambda r: (r.earned_on, r.order)):
-        a = Applied(r, r.earned_on, r.credits or Decimal(0))
+        # every third record as if carried over from period 0
+        a = Applied(r, r.earned_on, r.credits or Decimal(0), 0 if r.order % 3 == 2 else None)
         after = reqs.measure([*applied, a], period.values(), holder, period.number)
         helps = any(
             n > o for n, o in zip(progress(after.results), progress(before.results), strict=True)
@@ -142,6 +154,39 @@ def test_the_tally_answers_as_a_full_measurement_after_every_record(
     assert whole.results == before.results, name
     assert whole.assignment == before.assignment, name
     assert all(whole.toward(a.key) == before.toward(a.key) for a in applied), name
+
+
+@settings(max_examples=100, deadline=None)
+@given(history=histories())
+def test_first_complete_and_add_all_give_what_adding_one_by_one_gives(
+    requirement_sets: dict[str, Requirements], history: tuple[str, list[Record]]
+) -> None:
+    """``first_complete`` then ``add_all`` (how ``apply: all`` fills a period; one loop
+    on the plain path) against ``measure`` of each prefix and of them all."""
+    name, recs = history
+    reqs = fresh(requirement_sets[name])
+    period = Period(1, "renewal", 1, START, dt.date(2023, 12, 31), dt.date(2023, 12, 31), START)
+    holder = {"id": "h", "name": "", "status": "", "designated_on": START}
+    applied = [
+        Applied(r, r.earned_on, r.credits or Decimal(0))
+        for r in sorted(recs, key=lambda r: (r.earned_on, r.order))
+    ]
+    tally = Tally(reqs, period.values(), holder, period.number)
+    n = tally.first_complete(applied)
+    shortest = next(
+        (
+            k
+            for k in range(len(applied) + 1)
+            if reqs.measure(applied[:k], period.values(), holder).feasible
+        ),
+        None,
+    )
+    assert n == shortest, name
+    tally.add_all(applied[len(applied) if n is None else n :])
+    whole = tally.measurement()
+    again = reqs.measure(applied, period.values(), holder)
+    assert whole.results == again.results, name
+    assert whole.assignment == again.assignment, name
 
 
 def test_first_complete_is_the_shortest_complete_prefix(requirement_sets):
@@ -225,3 +270,20 @@ def test_the_flow_alone_says_what_a_full_optimal_measurement_says(
             reqs.feasible(prefix, period.values(), holder)
             == reqs.measure(prefix, period.values(), holder).feasible
         ), (name, n)
+
+
+def test_a_plain_total_is_complete_when_it_reaches_the_minimum_exactly(requirement_sets):
+    reqs = fresh(requirement_sets["one total"])  # min: 7
+    period = Period(1, "renewal", 1, START, dt.date(2023, 12, 31), dt.date(2023, 12, 31), START)
+    holder = {"id": "h", "name": "", "status": "", "designated_on": START}
+    applied = []
+    for i, credits in enumerate(["3", "4.0", "2"]):
+        day = START + dt.timedelta(days=i)
+        record = Record(f"r{i}", day, day, Decimal(credits), fields={"id": f"r{i}"}, order=i)
+        applied.append(Applied(record, day, Decimal(credits)))
+    tally = Tally(reqs, period.values(), holder, period.number)
+    assert tally.first_complete(applied) == 2
+    tally.add_all(applied[2:])
+    whole = tally.measurement()
+    assert str(whole.results[0].counted) == "9.0"  # 3 + 4.0 + 2, exactly as written
+    assert whole.results == reqs.measure(applied, period.values(), holder).results
