@@ -90,7 +90,8 @@ def choose(
                 m = trial
         return Choice(in_order(taken), None, m)
     prefix = list(candidates[:n])
-    m = measure([*fixed, *prefix])
+    # measuring the same records again gives the same measurement: not done twice
+    m = full if n == len(candidates) else measure([*fixed, *prefix])
     taken = [a for a in prefix if m.needed(a.key) > 0]
     optional = [a for a in prefix if m.needed(a.key) == 0 and keep(a, m)]
     # the few records kept for items/courses/years: drop each one that is not needed
@@ -99,7 +100,8 @@ def choose(
         if feasible([*fixed, *in_order([*taken, *rest])]):
             optional = rest
     taken = in_order([*taken, *optional])
-    final = measure([*fixed, *taken])
+    same = len(taken) == len(prefix) and all(a is b for a, b in zip(taken, prefix, strict=True))
+    final = m if same else measure([*fixed, *taken])
     if not final.feasible:  # cannot happen by construction; never lose a completion
         taken, final = prefix, m
     return Choice(taken, len(taken), final)
