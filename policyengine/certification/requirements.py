@@ -32,8 +32,8 @@ from policyengine.errors import Diagnostic, PolicyError
 from policyengine.expr.nodes import Name, walk
 from policyengine.expr.values import format_value
 from policyengine.policy.model import Amount, Policy, Requirement, resolve_amount
-from policyengine.policy.rule import Rule
-from policyengine.records.model import Record, record_values
+from policyengine.policy.rule import Rule, current_observer, record_fields_read
+from policyengine.records.model import Record, record_key, record_values
 
 # What an expression scope holds (name -> value), as the rules are called with it.
 Scope = dict[str, Any]
@@ -133,6 +133,13 @@ class Requirements:
             for i, r in enumerate(self.items)
         )
         self._order = {i: n for n, i in enumerate(self.categories)}
+        # the record fields every `where` reads, when they read nothing else (_wheres)
+        self._where_fields = record_fields_read(
+            [r.where for r in self.items if r.where is not None]
+        )
+        self._rows: dict[tuple[object, ...], tuple[bool, ...]] = {}  # shared by copies
+        # the categories deepest first, in policy order (how a unit lists its nodes)
+        self._deepest_first = sorted(self.categories, key=lambda i: (-self._depth(i), i))
         # no `where` and no `within`: every record matches every requirement (a carried
         # one those it may count toward), decided without a cache
         self.everything = (
@@ -181,15 +188,35 @@ class Requirements:
         hit = self._cache.get(cache_key)
         if hit is not None:
             return hit
+        row = self._wheres(a, scope)
+        if a.carried_from is not None:
+            row = tuple(
+                ok and req.carried_may_count for ok, req in zip(row, self.items, strict=True)
+            )
+        self._cache[cache_key] = row
+        return row
+
+    def _wheres(self, a: Applied, scope: Scope) -> tuple[bool, ...]:
+        """Each requirement's ``where`` on ``a`` (True without one). When every ``where``
+        reads only record fields and constants (:attr:`_where_fields`), the answers are
+        a function of those fields' values: remembered per distinct values, for every
+        holder (at most :data:`ROWS` of them), unless an observer (coverage) must see
+        each rule run."""
+        fields = self._where_fields
+        key = None
+        if fields is not None and current_observer() is None:
+            key = record_key(a.record, fields, a.effective_on, a.credits)
+            try:
+                known = self._rows.get(key) if key is not None else None
+            except TypeError:  # a value that cannot be a key (a list from a plugin)
+                key = known = None
+            if known is not None:
+                return known
         values = {**scope, "record": a.values()}
-        row = []
-        for req in self.items:
-            ok = req.where is None or req.where(values) is True
-            if a.carried_from is not None and not req.carried_may_count:
-                ok = False
-            row.append(ok)
-        self._cache[cache_key] = out = tuple(row)
-        return out
+        row = tuple(req.where is None or req.where(values) is True for req in self.items)
+        if key is not None and len(self._rows) < ROWS:
+            self._rows[key] = row
+        return row
 
     def matches(self, a: Applied, scope: Scope, period_no: int) -> tuple[bool, ...]:
         """Whether ``a`` counts toward each requirement: its own ``where`` and those of
@@ -212,6 +239,12 @@ class Requirements:
         return result
 
     # -- the tree ------------------------------------------------------------------
+    def _depth(self, i: int) -> int:
+        """How many nodes the chain from category ``i`` up to the total has (the tree's
+        ``len(chain(i))``)."""
+        up = self._parent(i)
+        return 2 if up == al.ROOT else 1 + self._depth(up)
+
     def _parent(self, i: int) -> Any:
         j = self.within.get(i)
         while j is not None and j not in self.categories:
@@ -505,6 +538,8 @@ class Requirements:
         self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree
     ) -> tuple[Any, ...]:
         """The allocation nodes ``a`` may count toward, deepest first, in policy order."""
+        if not years:
+            return tuple(i for i in self._deepest_first if match[i])
         nodes: list[Any] = []
         for i in self.categories:
             if match[i]:
@@ -607,6 +642,7 @@ class Requirements:
 
 
 _NONE = object()  # not in a cache (None is a value)
+ROWS = 4096  # the most `where` answers Requirements._wheres keeps per requirement list
 
 
 @dataclass

@@ -11,6 +11,7 @@ after a lapse), and the registration rule. Discarded after the evaluation.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from operator import attrgetter
@@ -21,14 +22,15 @@ from policyengine.certification.carryover import may_carry
 from policyengine.certification.periods import Period, next_period
 from policyengine.certification.registrations import completing_day, to_withdraw
 from policyengine.certification.requirement_result import RequirementResult
-from policyengine.certification.requirements import Applied, Measurement, Requirements
+from policyengine.certification.requirements import ROWS, Applied, Measurement, Requirements
 from policyengine.certification.restart import lapsed, restart_after
 from policyengine.certification.result import RecordOutcome
 from policyengine.certification.tally import Tally
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.policy.model import Policy
+from policyengine.policy.rule import current_observer, record_fields_read
 from policyengine.records.conversion import convert
-from policyengine.records.model import Holder, Record, record_values
+from policyengine.records.model import Holder, Record, record_key, record_values
 
 MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
 
@@ -44,6 +46,22 @@ class _ByKind(dict[str, Requirements]):
     def __missing__(self, kind: str) -> Requirements:
         self[kind] = made = Requirements.for_run(self.policy, kind)
         return made
+
+
+# Per policy: the record fields records.counts_when reads (when it reads only those and
+# constants) and its answers by their values (Run.counts); weak keys, so a dropped
+# policy is freed (the values refer to no policy).
+_COUNTS: weakref.WeakKeyDictionary[
+    Policy, tuple[tuple[str, ...], dict[tuple[object, ...], bool]] | None
+] = weakref.WeakKeyDictionary()
+
+
+def _counts_memo(policy: Policy) -> tuple[tuple[str, ...], dict[tuple[object, ...], bool]] | None:
+    if policy not in _COUNTS:
+        rule = policy.records.counts_when
+        fields = None if rule is None else record_fields_read([rule])
+        _COUNTS[policy] = None if fields is None else (fields, {})
+    return _COUNTS[policy]
 
 
 class Run:
@@ -82,6 +100,7 @@ class Run:
         self.restarts = policy.periods is not None and policy.periods.restart is not None
         self.restarted_by: dict[str, Period] = {}  # record id -> the period it started
         self.discards = policy.allocation.unused == "discard"
+        self._counts_memo = _counts_memo(policy)
 
     # -- records ---------------------------------------------------------------
     def _record_scope(self, r: Record) -> dict[str, object]:
@@ -99,8 +118,27 @@ class Run:
         return r.credits if r.credits is not None else Decimal(0)
 
     def counts(self, r: Record) -> bool:
+        """``records.counts_when`` of ``r``. A rule reading only record fields (and
+        constants) answers the same for the same values: remembered per policy, for
+        every holder (at most ``ROWS`` answers), unless an observer (coverage) must see
+        it run."""
         rule = self.policy.records.counts_when
-        return rule is None or rule(self._record_scope(r)) is True
+        if rule is None:
+            return True
+        memo = self._counts_memo
+        key = None
+        if memo is not None and current_observer() is None:
+            key = record_key(r, memo[0])
+            try:
+                known = memo[1].get(key) if key is not None else None
+            except TypeError:  # a value that cannot be a key (a list from a plugin)
+                key = known = None
+            if known is not None:
+                return known
+        answer = rule(self._record_scope(r)) is True
+        if memo is not None and key is not None and len(memo[1]) < ROWS:
+            memo[1][key] = answer
+        return answer
 
     def judge(self) -> None:
         """(Re)derive effective dates against the periods laid out so far. A record

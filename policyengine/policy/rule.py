@@ -15,7 +15,7 @@ that another run could see; without one a call pays a single ``ContextVar.get``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -23,7 +23,9 @@ from typing import Protocol
 
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.expr import ExprError, ExprRuntimeError
+from policyengine.expr import types as T
 from policyengine.expr.compiler import CompiledExpression
+from policyengine.expr.nodes import Call, Field, Name, walk
 from policyengine.expr.types import Type
 from policyengine.load.nodes import LocStr
 
@@ -82,6 +84,29 @@ class Rule:
 
     def __repr__(self) -> str:
         return f"Rule({self.path!r}, {str(self.text)!r})"
+
+
+def record_fields_read(rules: Sequence[Rule]) -> tuple[str, ...] | None:
+    """The record fields ``rules`` read, when each is true/false, reads nothing but
+    ``record.name`` fields and constants, and calls no function (a plugin's function need
+    not be pure; a quantifier's variable is a name of its own): their answers are then a
+    function of those fields' values. None otherwise."""
+    names: set[str] = set()
+    for rule in rules:
+        if rule.compiled.type != T.BOOL:
+            return None
+        nodes = walk(rule.compiled.ast)
+        fields = [n for n in nodes if isinstance(n, Field)]
+        under_field = {id(n.obj) for n in fields}
+        for n in nodes:
+            if isinstance(n, Call):
+                return None
+            # another name than record.field and const (or the record as a whole)
+            bare = isinstance(n, Name) and n.name == "record" and id(n) not in under_field
+            if bare or (isinstance(n, Name) and n.name not in ("record", "const")):
+                return None
+        names.update(n.name for n in fields if isinstance(n.obj, Name) and n.obj.name == "record")
+    return tuple(sorted(names))
 
 
 def expression_diagnostic(text: object, err: ExprError | ExprRuntimeError) -> Diagnostic:

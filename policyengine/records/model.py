@@ -104,6 +104,40 @@ def record_values(
     return values
 
 
+def record_key(
+    record: Record,
+    names: tuple[str, ...],
+    effective_on: dt.date | None = None,
+    credits: Decimal | None = None,
+) -> tuple[object, ...] | None:
+    """The values :func:`record_values` gives the fields ``names`` (with the same
+    ``effective_on`` and ``credits``), each after its type (``1`` and ``True``, or a date
+    and a datetime, are different keys); None when one of them is not there."""
+    if len(names) == 1 and names[0] not in _OWN:  # the usual case: one field, as given
+        given = record.fields.get(names[0], _ABSENT)
+        return None if given is _ABSENT else (type(given), given)
+    out: list[object] = []
+    for name in names:
+        if name == "earned_on":
+            value: object = effective_on or record.earned_on
+        elif name == "original_earned_on":
+            value = record.earned_on
+        elif name == "recorded_on":
+            value = record.recorded_on
+        elif name == "credits" and credits is not None:
+            value = credits
+        else:
+            value = record.fields.get(name, _ABSENT)
+            if value is _ABSENT:
+                return None
+        out += (type(value), value)
+    return tuple(out)
+
+
+_ABSENT = object()
+_OWN = frozenset(("earned_on", "original_earned_on", "recorded_on", "credits"))  # not fields
+
+
 def parse_decimal(raw: Any, what: str) -> Decimal:
     """An exact decimal from a YAML/JSON number or string; never via float. Every number
     a source reads comes through here, so all of them obey the numeric range
