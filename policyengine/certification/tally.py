@@ -78,6 +78,9 @@ class Tally:
         # the first-fit assignment of the records added, for measurement()
         self.assignment = al.Assignment(cap_left=dict(plain))
         self.applied: list[Applied] = []
+        # on the plain path: what each of ``applied`` counts in all (Assignment.given of
+        # each), known as it is added; None once a unit's parts could change after
+        self._given: list[Decimal] | None = []
         self.matched: list[tuple[bool, ...]] = []
         self.units: list[al.Unit] = []
         # one total, nothing else to share credits among: no categories, years, caps,
@@ -125,6 +128,7 @@ class Tally:
             self.units,
             self.assignment,
             surplus=not self._plain,  # every credit is given as it is added
+            given=self._given if self._plain else None,
         )
 
     def first_complete(self, candidates: Sequence[Applied]) -> int | None:
@@ -230,6 +234,8 @@ class Tally:
                 self.applied.append(a)
                 self.matched.append(match)
                 mine = parts.setdefault(key, [])
+                if mine:  # the key was given before: its total changes, work it out later
+                    self._given = None
             # max(ZERO, credits); min(x, y) is x when x <= y: the same objects as _add
             credits = a.credits
             amount = credits if credits > ZERO else ZERO
@@ -250,6 +256,11 @@ class Tally:
                     counted[root] = have + amount
                     if record:
                         _give(mine, needed, key, amount, False)
+            if record and self._given is not None:
+                given_in_all = ZERO  # Assignment.given(key): its parts added up from ZERO
+                for _node, part in mine:
+                    given_in_all += part
+                self._given.append(given_in_all)
             total += amount
             for i, matched in enumerate(match):
                 if matched:
