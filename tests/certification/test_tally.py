@@ -103,6 +103,21 @@ def records(draw: st.DrawFn) -> list[Record]:
     return out
 
 
+HOLDER = {"id": "h", "name": "", "status": "", "designated_on": START}
+
+
+def _period() -> Period:
+    return Period(1, "renewal", 1, START, dt.date(2023, 12, 31), dt.date(2023, 12, 31), START)
+
+
+def _in_order(recs: list[Record]) -> list[Applied]:
+    """The records applied as earned, in the order a period takes them."""
+    return [
+        Applied(r, r.earned_on, r.credits or Decimal(0))
+        for r in sorted(recs, key=lambda r: (r.earned_on, r.order))
+    ]
+
+
 @st.composite
 def histories(draw: st.DrawFn) -> tuple[str, list[Record]]:
     return draw(st.sampled_from(sorted(POLICIES))), records(draw)
@@ -132,8 +147,7 @@ def test_the_tally_answers_as_a_full_measurement_after_every_record(
 ) -> None:
     name, recs = history
     reqs = fresh(requirement_sets[name])
-    period = Period(1, "renewal", 1, START, dt.date(2023, 12, 31), dt.date(2023, 12, 31), START)
-    holder = {"id": "h", "name": "", "status": "", "designated_on": START}
+    period, holder = _period(), HOLDER
     tally = Tally(reqs, period.values(), holder, period.number)
     applied: list[Applied] = []
     before = reqs.measure(applied, period.values(), holder, period.number)
@@ -165,12 +179,8 @@ def test_first_complete_and_add_all_give_what_adding_one_by_one_gives(
     on the plain path) against ``measure`` of each prefix and of them all."""
     name, recs = history
     reqs = fresh(requirement_sets[name])
-    period = Period(1, "renewal", 1, START, dt.date(2023, 12, 31), dt.date(2023, 12, 31), START)
-    holder = {"id": "h", "name": "", "status": "", "designated_on": START}
-    applied = [
-        Applied(r, r.earned_on, r.credits or Decimal(0))
-        for r in sorted(recs, key=lambda r: (r.earned_on, r.order))
-    ]
+    period, holder = _period(), HOLDER
+    applied = _in_order(recs)
     tally = Tally(reqs, period.values(), holder, period.number)
     n = tally.first_complete(applied)
     shortest = next(
@@ -191,8 +201,7 @@ def test_first_complete_and_add_all_give_what_adding_one_by_one_gives(
 
 def test_first_complete_is_the_shortest_complete_prefix(requirement_sets):
     reqs = fresh(requirement_sets["nested categories and caps"])
-    period = Period(1, "renewal", 1, START, dt.date(2023, 12, 31), dt.date(2023, 12, 31), START)
-    holder = {"id": "h", "name": "", "status": "", "designated_on": START}
+    period, holder = _period(), HOLDER
 
     def rec(i: int, tags: tuple[str, ...], credits: str) -> Applied:
         day = START + dt.timedelta(days=i)
@@ -258,12 +267,8 @@ def test_the_flow_alone_says_what_a_full_optimal_measurement_says(
     if name not in optimal_sets:
         return
     reqs = fresh(optimal_sets[name])
-    period = Period(1, "renewal", 1, START, dt.date(2023, 12, 31), dt.date(2023, 12, 31), START)
-    holder = {"id": "h", "name": "", "status": "", "designated_on": START}
-    applied = [
-        Applied(r, r.earned_on, r.credits or Decimal(0))
-        for r in sorted(recs, key=lambda r: (r.earned_on, r.order))
-    ]
+    period, holder = _period(), HOLDER
+    applied = _in_order(recs)
     for n in range(len(applied) + 1):
         prefix = applied[:n]
         assert (
@@ -274,8 +279,7 @@ def test_the_flow_alone_says_what_a_full_optimal_measurement_says(
 
 def test_a_plain_total_is_complete_when_it_reaches_the_minimum_exactly(requirement_sets):
     reqs = fresh(requirement_sets["one total"])  # min: 7
-    period = Period(1, "renewal", 1, START, dt.date(2023, 12, 31), dt.date(2023, 12, 31), START)
-    holder = {"id": "h", "name": "", "status": "", "designated_on": START}
+    period, holder = _period(), HOLDER
     applied = []
     for i, credits in enumerate(["3", "4.0", "2"]):
         day = START + dt.timedelta(days=i)
