@@ -60,6 +60,8 @@ class _Graph:
             while queue:
                 v = queue.popleft()
                 up = level[v] + 1
+                if 0 <= level[t] < up:  # past the sink's level: no path through v
+                    break
                 for e in adj[v]:
                     w = to[e]
                     if level[w] < 0 and cap[e] > ZERO:
