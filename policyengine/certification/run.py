@@ -155,6 +155,30 @@ class Run:
         day = self.effective[r.id]
         return Applied(r, day, self.credits[r.id], late=p.end < day <= p.grace_end)
 
+    def _all_applied_as(self, records: Sequence[Record], p: Period) -> list[Applied]:
+        """:meth:`applied_as` of each of ``records`` (one comprehension: a period's
+        records are made into ``Applied`` every time it is offered them)."""
+        effective, credits, end, grace_end = self.effective, self.credits, p.end, p.grace_end
+        return [
+            Applied(r, day, credits[r.id], None, end < day <= grace_end)
+            for r in records
+            for day in (effective[r.id],)
+        ]
+
+    def _valid_in_order(self, p: Period, candidates: Sequence[Record]) -> list[Record]:
+        """The candidates valid for ``p`` (:meth:`valid`; by the window alone, compared in
+        place, without a validity rule), in the order a period takes them: effective
+        date, recorded date, input order."""
+        assert self.policy.periods is not None
+        effective = self.effective
+        if self.policy.periods.of(p.kind).validity is None:
+            low, high = p.window_start, p.grace_end
+            valid = [r for r in candidates if low <= effective[r.id] <= high]
+        else:
+            valid = [r for r in candidates if self.valid(r, p)]
+        valid.sort(key=lambda r: (effective[r.id], r.recorded_on, r.order))
+        return valid
+
     def valid(self, r: Record, p: Period) -> bool:
         assert self.policy.periods is not None
         rule = self.policy.periods.of(p.kind).validity
@@ -193,31 +217,18 @@ class Run:
         return cached
 
     def apply(self, p: Period, candidates: list[Record], t: dt.date, apply_all: bool) -> None:
-        assert self.policy.periods is not None
-        effective = self.effective
-        if self.policy.periods.of(p.kind).validity is None:  # valid(), for each at once
-            low, high = p.window_start, p.grace_end
-            valid = [r for r in candidates if low <= effective[r.id] <= high]
-        else:
-            valid = [r for r in candidates if self.valid(r, p)]
+        valid = self._valid_in_order(p, candidates)
         if len(valid) < len(candidates):
             taken = {r.id for r in valid}
             for r in candidates:
                 if r.id not in taken:
                     self.last_event[r.id] = ("not-valid", p)
-        valid.sort(key=lambda r: (effective[r.id], r.recorded_on, r.order))
         if self.requirements[p.kind].optimal:
             self._apply_optimal(p, valid, t, apply_all)
             return
         tally = self._tally(p)
         if apply_all:
-            credits, end, grace_end = self.credits, p.end, p.grace_end
-            as_applied = [  # applied_as(r, p) of each
-                Applied(r, day, credits[r.id], None, end < day <= grace_end)
-                for r in valid
-                for day in (effective[r.id],)
-            ]
-            self._apply_all(p, as_applied, t, tally)
+            self._apply_all(p, self._all_applied_as(valid, p), t, tally)
             return
         for r in valid:
             if tally.complete():
@@ -243,11 +254,7 @@ class Run:
         every requirement (optimal allocation, ``unused: discard``: when they do not,
         :meth:`apply` takes every valid one and completes nothing)."""
         assert self.discards
-        valid = sorted(
-            (r for r in more if self.valid(r, p)),
-            key=lambda r: (self.effective[r.id], r.recorded_on, r.order),
-        )
-        every = [*p.applied, *(self.applied_as(r, p) for r in valid)]
+        every = [*p.applied, *self._all_applied_as(self._valid_in_order(p, more), p)]
         return self.requirements[p.kind].feasible(every, p.values(), self.holder, p.number)
 
     def _tally(self, p: Period) -> Tally:
@@ -273,7 +280,7 @@ class Run:
     def _apply_optimal(self, p: Period, valid: list[Record], t: dt.date, apply_all: bool) -> None:
         reqs = self.requirements[p.kind]
         fixed = list(p.applied)
-        candidates = [self.applied_as(r, p) for r in valid]
+        candidates = self._all_applied_as(valid, p)
         choice = optimal.choose(
             fixed,
             candidates,
