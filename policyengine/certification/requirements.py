@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from policyengine.certification import allocation as al
 from policyengine.certification import maxflow as mf
+from policyengine.certification.answers import RecordAnswers, record_answers
 from policyengine.certification.requirement_result import (
     RequirementResult,
     YearResult,
@@ -32,8 +33,8 @@ from policyengine.errors import Diagnostic, PolicyError
 from policyengine.expr.nodes import Name, walk
 from policyengine.expr.values import format_value
 from policyengine.policy.model import Amount, Policy, Requirement, resolve_amount
-from policyengine.policy.rule import Rule, current_observer, record_fields_read
-from policyengine.records.model import Record, record_key, record_values
+from policyengine.policy.rule import Rule
+from policyengine.records.model import Record, record_values
 
 # What an expression scope holds (name -> value), as the rules are called with it.
 Scope = dict[str, Any]
@@ -133,11 +134,11 @@ class Requirements:
             for i, r in enumerate(self.items)
         )
         self._order = {i: n for n, i in enumerate(self.categories)}
-        # the record fields every `where` reads, when they read nothing else (_wheres)
-        self._where_fields = record_fields_read(
+        # the `where` answers, when every `where` reads only record fields (_wheres);
+        # shared by the copies of a template, so by every holder of the policy
+        self._answers: RecordAnswers[tuple[bool, ...]] | None = record_answers(
             [r.where for r in self.items if r.where is not None]
         )
-        self._rows: dict[tuple[object, ...], tuple[bool, ...]] = {}  # shared by copies
         # the categories deepest first, in policy order (how a unit lists its nodes)
         self._deepest_first = sorted(self.categories, key=lambda i: (-self._depth(i), i))
         # no `where` and no `within`: every record matches every requirement (a carried
@@ -197,25 +198,20 @@ class Requirements:
         return row
 
     def _wheres(self, a: Applied, scope: Scope) -> tuple[bool, ...]:
-        """Each requirement's ``where`` on ``a`` (True without one). When every ``where``
-        reads only record fields and constants (:attr:`_where_fields`), the answers are
-        a function of those fields' values: remembered per distinct values, for every
-        holder (at most :data:`ROWS` of them), unless an observer (coverage) must see
-        each rule run."""
-        fields = self._where_fields
-        key = None
-        if fields is not None and current_observer() is None:
-            key = record_key(a.record, fields, a.effective_on, a.credits)
-            try:
-                known = self._rows.get(key) if key is not None else None
-            except TypeError:  # a value that cannot be a key (a list from a plugin)
-                key = known = None
-            if known is not None:
-                return known
+        """Each requirement's ``where`` on ``a`` (True without one); answered from
+        :attr:`_answers` when every ``where`` reads only record fields (answers.py)."""
+        answers = self._answers
+        key, known = (
+            (None, None)
+            if answers is None
+            else answers.look_up(a.record, a.effective_on, a.credits)
+        )
+        if known is not None:
+            return known
         values = {**scope, "record": a.values()}
         row = tuple(req.where is None or req.where(values) is True for req in self.items)
-        if key is not None and len(self._rows) < ROWS:
-            self._rows[key] = row
+        if answers is not None:
+            answers.keep(key, row)
         return row
 
     def matches(self, a: Applied, scope: Scope, period_no: int) -> tuple[bool, ...]:
@@ -642,7 +638,6 @@ class Requirements:
 
 
 _NONE = object()  # not in a cache (None is a value)
-ROWS = 4096  # the most `where` answers Requirements._wheres keeps per requirement list
 
 
 @dataclass

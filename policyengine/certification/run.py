@@ -18,19 +18,19 @@ from operator import attrgetter
 
 from policyengine.certification import adjustments as adj
 from policyengine.certification import optimal
+from policyengine.certification.answers import RecordAnswers, record_answers
 from policyengine.certification.carryover import may_carry
 from policyengine.certification.periods import Period, next_period
 from policyengine.certification.registrations import completing_day, to_withdraw
 from policyengine.certification.requirement_result import RequirementResult
-from policyengine.certification.requirements import ROWS, Applied, Measurement, Requirements
+from policyengine.certification.requirements import Applied, Measurement, Requirements
 from policyengine.certification.restart import lapsed, restart_after
 from policyengine.certification.result import RecordOutcome
 from policyengine.certification.tally import Tally
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.policy.model import Policy
-from policyengine.policy.rule import current_observer, record_fields_read
 from policyengine.records.conversion import convert
-from policyengine.records.model import Holder, Record, record_key, record_values
+from policyengine.records.model import Holder, Record, record_values
 
 MAX_PERIODS = 500  # a policy laying out more periods than this up to as-of is a mistake
 
@@ -48,19 +48,16 @@ class _ByKind(dict[str, Requirements]):
         return made
 
 
-# Per policy: the record fields records.counts_when reads (when it reads only those and
-# constants) and its answers by their values (Run.counts); weak keys, so a dropped
-# policy is freed (the values refer to no policy).
-_COUNTS: weakref.WeakKeyDictionary[
-    Policy, tuple[tuple[str, ...], dict[tuple[object, ...], bool]] | None
-] = weakref.WeakKeyDictionary()
+# Per policy: the answers of records.counts_when when it reads only record fields
+# (Run.counts; answers.py); weak keys, so a dropped policy is freed (the values refer to
+# no policy).
+_COUNTS: weakref.WeakKeyDictionary[Policy, RecordAnswers[bool] | None] = weakref.WeakKeyDictionary()
 
 
-def _counts_memo(policy: Policy) -> tuple[tuple[str, ...], dict[tuple[object, ...], bool]] | None:
+def _counts_answers(policy: Policy) -> RecordAnswers[bool] | None:
     if policy not in _COUNTS:
         rule = policy.records.counts_when
-        fields = None if rule is None else record_fields_read([rule])
-        _COUNTS[policy] = None if fields is None else (fields, {})
+        _COUNTS[policy] = None if rule is None else record_answers([rule])
     return _COUNTS[policy]
 
 
@@ -100,7 +97,7 @@ class Run:
         self.restarts = policy.periods is not None and policy.periods.restart is not None
         self.restarted_by: dict[str, Period] = {}  # record id -> the period it started
         self.discards = policy.allocation.unused == "discard"
-        self._counts_memo = _counts_memo(policy)
+        self._counts_answers = _counts_answers(policy)
 
     # -- records ---------------------------------------------------------------
     def _record_scope(self, r: Record) -> dict[str, object]:
@@ -118,26 +115,18 @@ class Run:
         return r.credits if r.credits is not None else Decimal(0)
 
     def counts(self, r: Record) -> bool:
-        """``records.counts_when`` of ``r``. A rule reading only record fields (and
-        constants) answers the same for the same values: remembered per policy, for
-        every holder (at most ``ROWS`` answers), unless an observer (coverage) must see
-        it run."""
+        """``records.counts_when`` of ``r``; answered from the policy's answers when
+        the rule reads only record fields (answers.py)."""
         rule = self.policy.records.counts_when
         if rule is None:
             return True
-        memo = self._counts_memo
-        key = None
-        if memo is not None and current_observer() is None:
-            key = record_key(r, memo[0])
-            try:
-                known = memo[1].get(key) if key is not None else None
-            except TypeError:  # a value that cannot be a key (a list from a plugin)
-                key = known = None
-            if known is not None:
-                return known
+        answers = self._counts_answers
+        key, known = (None, None) if answers is None else answers.look_up(r)
+        if known is not None:
+            return known
         answer = rule(self._record_scope(r)) is True
-        if memo is not None and key is not None and len(memo[1]) < ROWS:
-            memo[1][key] = answer
+        if answers is not None:
+            answers.keep(key, answer)
         return answer
 
     def judge(self) -> None:

@@ -93,7 +93,7 @@ def test_remembered_answers_are_those_of_the_rules(tmp_path) -> None:
     ]
     assert cold == warm == back[::-1]
     fields = {
-        "requirements": rq._FIXED[policy]["renewal"].template._where_fields,
+        "requirements": rq._FIXED[policy]["renewal"].template._answers.fields,
     }
     # `recent` reads earned_on: a date, the effective one
     assert fields["requirements"] == ("earned_on", "tags")
@@ -143,7 +143,7 @@ def test_values_that_cannot_be_keys_or_are_equal_across_types_are_told_apart(tmp
     for tags in (["ethics"], ("ethics",)):
         listed = Record("c", day, day, None, fields={"tags": tags})
         assert reqs._wheres(Applied(listed, day, Decimal(1)), scope) == (True, True, False)
-    assert len(reqs._rows) == 1  # the tuple's answers only
+    assert len(reqs._answers.known) == 1  # the tuple's answers only
 
 
 def test_an_observer_sees_every_rule_run_even_when_its_answer_is_remembered(tmp_path) -> None:

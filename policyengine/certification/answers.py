@@ -1,0 +1,61 @@
+"""Answers of rules that read only a record's fields, kept by those fields' values.
+
+A requirement's ``where`` or ``records.counts_when`` such as ``record.status ==
+"approved"`` or ``"ethics" in record.tags`` is a true/false function of a few record
+fields and the policy's constants (``policy.rule.record_fields_read``). Across a
+membership those fields take few distinct values, so their answers are kept per policy,
+for every holder, by the values (at most :data:`ROWS`: memory does not grow with the
+number of holders), and a record's scope is built only when its answer is not known.
+With an observer installed (coverage) every rule runs, as without this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+from policyengine.policy.rule import Rule, current_observer, record_fields_read
+from policyengine.records.model import Record, record_key
+
+ROWS = 4096  # the most answers kept for one set of rules
+_T = TypeVar("_T")
+Key = tuple[object, ...]
+
+
+@dataclass
+class RecordAnswers(Generic[_T]):
+    """The answers of rules reading only the record fields ``fields``, by their values."""
+
+    fields: tuple[str, ...]
+    known: dict[Key, _T] = field(default_factory=dict)
+
+    def look_up(
+        self, record: Record, effective_on: dt.date | None = None, credits: Decimal | None = None
+    ) -> tuple[Key | None, _T | None]:
+        """(key, answer) for ``record`` as ``record_values(record, effective_on=...,
+        credits=...)`` shows it: the answer when known, the key to :meth:`keep` it by; no
+        key when a value cannot be one (a list from a plugin's source) or an observer
+        must see every rule run."""
+        if current_observer() is not None:
+            return None, None
+        key = record_key(record, self.fields, effective_on, credits)
+        if key is None:
+            return None, None
+        try:
+            return key, self.known.get(key)
+        except TypeError:  # unhashable
+            return None, None
+
+    def keep(self, key: Key | None, answer: _T) -> None:
+        if key is not None and len(self.known) < ROWS:
+            self.known[key] = answer
+
+
+def record_answers(rules: Sequence[Rule]) -> RecordAnswers[_T] | None:
+    """Where to keep the answers of ``rules``; None when one of them reads more than
+    record fields and constants."""
+    fields = record_fields_read(rules)
+    return None if fields is None else RecordAnswers(fields)
