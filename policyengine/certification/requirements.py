@@ -30,10 +30,9 @@ from policyengine.certification.requirement_result import (
 )
 from policyengine.decimals import ZERO
 from policyengine.errors import Diagnostic, PolicyError
-from policyengine.expr.nodes import Name, walk
 from policyengine.expr.values import format_value
 from policyengine.policy.model import Amount, Policy, Requirement, resolve_amount
-from policyengine.policy.rule import Rule
+from policyengine.policy.rule import reads_only_constants
 from policyengine.records.model import Record, record_values
 
 # What an expression scope holds (name -> value), as the rules are called with it.
@@ -651,22 +650,14 @@ class _Fixed:
     template: Requirements | None = None  # what Requirements.for_run copies
 
 
-# Per policy and kind of period (Requirements._fixed); per rule: whether it reads only
-# constants.
+# Per policy and kind of period (Requirements._fixed).
 _FIXED: weakref.WeakKeyDictionary[Policy, dict[str, _Fixed]] = weakref.WeakKeyDictionary()
-_CONSTANT: weakref.WeakKeyDictionary[Rule, bool] = weakref.WeakKeyDictionary()
 
 
 def _constant(amount: Amount | None) -> bool:
     """Whether ``amount`` is the same for every period and holder: a number, or an
-    expression that names nothing but ``const``."""
-    if amount is None or isinstance(amount, Decimal):
-        return True
-    known = _CONSTANT.get(amount)
-    if known is None:
-        names = [n for n in walk(amount.compiled.ast) if isinstance(n, Name)]
-        known = _CONSTANT[amount] = all(n.name == "const" for n in names)
-    return known
+    expression that reads nothing but constants."""
+    return amount is None or isinstance(amount, Decimal) or reads_only_constants(amount)
 
 
 def _with_groups(

@@ -87,26 +87,41 @@ class Rule:
 
 
 def record_fields_read(rules: Sequence[Rule]) -> tuple[str, ...] | None:
-    """The record fields ``rules`` read, when each is true/false, reads nothing but
-    ``record.name`` fields and constants, and calls no function (a plugin's function need
-    not be pure; a quantifier's variable is a name of its own): their answers are then a
-    function of those fields' values. None otherwise."""
+    """The record fields ``rules`` read, when each is true/false and reads nothing but
+    record fields and constants (:func:`_fields_only`): their answers are then a function
+    of those fields' values. None otherwise."""
     names: set[str] = set()
     for rule in rules:
-        if rule.compiled.type != T.BOOL:
+        fields = _fields_only(rule.compiled) if rule.compiled.type == T.BOOL else None
+        if fields is None:
             return None
-        nodes = walk(rule.compiled.ast)
-        fields = [n for n in nodes if isinstance(n, Field)]
-        under_field = {id(n.obj) for n in fields}
-        for n in nodes:
-            if isinstance(n, Call):
-                return None
-            # another name than record.field and const (or the record as a whole)
-            bare = isinstance(n, Name) and n.name == "record" and id(n) not in under_field
-            if bare or (isinstance(n, Name) and n.name not in ("record", "const")):
-                return None
-        names.update(n.name for n in fields if isinstance(n.obj, Name) and n.obj.name == "record")
+        names.update(fields)
     return tuple(sorted(names))
+
+
+def reads_only_constants(rule: Rule) -> bool:
+    """Whether ``rule`` has one value wherever it runs: it reads nothing but constants
+    and calls no function (:func:`_fields_only`)."""
+    return _fields_only(rule.compiled) == ()
+
+
+def _fields_only(compiled: CompiledExpression) -> tuple[str, ...] | None:
+    """The record fields an expression reads, when it names nothing but ``record.name``
+    fields and ``const`` and calls no function (a plugin's function need not be pure; a
+    quantifier's variable is a name of its own); None otherwise."""
+    nodes = walk(compiled.ast)
+    fields = [n for n in nodes if isinstance(n, Field)]
+    under_field = {id(n.obj) for n in fields}
+    for n in nodes:
+        if isinstance(n, Call):
+            return None
+        # another name than record.field and const (or the record as a whole)
+        bare = isinstance(n, Name) and n.name == "record" and id(n) not in under_field
+        if bare or (isinstance(n, Name) and n.name not in ("record", "const")):
+            return None
+    return tuple(
+        sorted({n.name for n in fields if isinstance(n.obj, Name) and n.obj.name == "record"})
+    )
 
 
 def expression_diagnostic(text: object, err: ExprError | ExprRuntimeError) -> Diagnostic:
