@@ -160,9 +160,8 @@ class Tally:
             self._add_plain(s, (a,), record, stop=False)
             return
         reqs = self.reqs
-        match = reqs.matches(a, self.scope, self.period_no)
-        nodes = reqs.nodes(a, match, self.years, self.tree, self.period_no)
-        caps = reqs.unit_caps(a, match, self.caps, self.scope, self.period_no) if self.caps else ()
+        match, unit = reqs.prepared(a, self.scope, self.years, self.tree, self.caps, self.period_no)
+        nodes, caps = unit.nodes, unit.caps
         for c in caps:  # the first record of a cap's group: the group has all of it
             if c not in s.cap_left:
                 s.cap_left[c] = self.caps[("cap", c[1])]
@@ -170,7 +169,7 @@ class Tally:
         if record:
             self.applied.append(a)
             self.matched.append(match)
-            self.units.append(al.Unit(key, a.credits, nodes, caps))
+            self.units.append(unit)
             self.assignment.parts.setdefault(key, [])
         amount = a.credits
         for c in caps:
@@ -222,7 +221,7 @@ class Tally:
         reqs, root = self.reqs, al.ROOT
         everything, carried = reqs.everything, reqs.carried
         assert everything is not None and carried is not None
-        parts, needed = self.assignment.parts, self.assignment.needed
+        assignment = self.assignment
         minimum = self.tree.minimum.get(root, ZERO)
         counted, items, given = s.counted, s.items, s.given
         total, goal = s.total, self._total_needed
@@ -233,9 +232,8 @@ class Tally:
             if record:
                 self.applied.append(a)
                 self.matched.append(match)
-                mine = parts.setdefault(key, [])
-                if mine:  # the key was given before: its total changes, work it out later
-                    self._given = None
+                if assignment.parts.setdefault(key, []):  # given before: its total changes,
+                    self._given = None  # worked out later
             # max(ZERO, credits); min(x, y) is x when x <= y: the same objects as _add
             credits = a.credits
             amount = credits if credits > ZERO else ZERO
@@ -246,21 +244,18 @@ class Tally:
                     take = amount if amount <= need else need
                     counted[root] = have = have + take
                     if record:
-                        _give(mine, needed, key, take, True)
+                        assignment.give(key, root, take, needed=True)
                     rest = amount - take
                     if rest > ZERO:  # surplus: counted, needed by no minimum
                         counted[root] = have + rest
                         if record:
-                            _give(mine, needed, key, rest, False)
+                            assignment.give(key, root, rest, needed=False)
                 else:
                     counted[root] = have + amount
                     if record:
-                        _give(mine, needed, key, amount, False)
+                        assignment.give(key, root, amount, needed=False)
             if record and self._given is not None:
-                given_in_all = ZERO  # Assignment.given(key): its parts added up from ZERO
-                for _node, part in mine:
-                    given_in_all += part
-                self._given.append(given_in_all)
+                self._given.append(assignment.given(key))
             total += amount
             for i, matched in enumerate(match):
                 if matched:
@@ -323,21 +318,3 @@ class Tally:
                 if self._year(s, i, y) < each:
                     return False
         return True
-
-
-def _give(
-    parts: list[tuple[al.Node, Decimal]],
-    needed: dict[str, Decimal],
-    key: str,
-    amount: Decimal,
-    is_needed: bool,
-) -> None:
-    """``Assignment.give(key, ROOT, amount, is_needed)`` with the unit's parts at hand."""
-    for i, (n, a) in enumerate(parts):
-        if n == al.ROOT:
-            parts[i] = (n, a + amount)
-            break
-    else:
-        parts.append((al.ROOT, amount))
-    if is_needed:
-        needed[key] = needed.get(key, ZERO) + amount
