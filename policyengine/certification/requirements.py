@@ -578,8 +578,10 @@ class Requirements:
         req = self.items[i]
         measure = "credits" if self.credits[i] else "items"
         root = self.credits[i] and i in self.roots
-        # the records matching it: what it counts, unless it is the total
-        mine = [] if root else [j for j, m in enumerate(matches) if m[i]]
+        # the records matching it (the total counts every record: unless its courses or
+        # years are asked for, not listed)
+        listed = not root or req.courses or i in years
+        mine = [j for j, m in enumerate(matches) if m[i]] if listed else []
         if not self.credits[i]:
             counted = Decimal(len(mine))
         elif i in self.categories:
@@ -588,8 +590,6 @@ class Requirements:
             counted = sum(given, ZERO)
         else:  # a cap or a label: what its records contribute
             counted = sum((given[j] for j in mine), ZERO)
-        if root and (req.courses or i in years):
-            mine = [j for j, m in enumerate(matches) if m[i]]
         have = {applied[j].record.course for j in mine} if req.courses else set()
         year_results: list[YearResult] = []
         if i in years:
