@@ -253,7 +253,7 @@ def max_flow_fill(
     out = Assignment()
     for sig, members in groups.items():
         for target, e in net.group_edges[sig]:
-            amount = g.cap[e ^ 1]  # the flow on e
+            amount = g.flow_on(e)
             for m in members:  # earlier units first
                 if amount <= 0:
                     break
