@@ -227,7 +227,15 @@ def render(functions: FunctionRegistry | None = None) -> str:
     return "\n".join(out)
 
 
+USAGE = "usage: python -m policyengine.policy.reference [OUTPUT.md]"
+
+
 def main(argv: list[str]) -> int:
+    """Write the reference to ``argv[0]``, or to standard output; an option (``--help``)
+    is not taken for a file name."""
+    if len(argv) > 1 or (argv and argv[0].startswith("-")):
+        print(USAGE, file=sys.stderr)
+        return 2
     text = render()
     if argv:
         with open(argv[0], "w", encoding="utf-8") as fh:

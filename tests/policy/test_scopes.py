@@ -240,3 +240,13 @@ def test_an_unknown_field_with_no_close_match_lists_the_fields_there_are():
     with pytest.raises(ExprError) as err:  # a close match still gets the did-you-mean
         compile_expression("record.earnd_on > 2024-01-01", scope)
     assert err.value.hint == "did you mean 'earned_on'?"
+
+
+def test_the_reference_generator_takes_no_option_for_its_output_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for argv in (["--help"], ["-h"], ["a.md", "b.md"]):
+        assert reference.main(argv) == 2
+        assert "usage:" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # no file named --help
+    assert reference.main(["out.md"]) == 0
+    assert (tmp_path / "out.md").read_text(encoding="utf-8") == reference.render()
