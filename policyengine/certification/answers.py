@@ -18,7 +18,9 @@ from decimal import Decimal
 from typing import Generic, TypeVar
 
 from policyengine.policy.rule import Rule, current_observer, record_fields_read
-from policyengine.records.model import Record, record_key
+from policyengine.records.model import OWN_FIELDS, Record, record_key
+
+_ABSENT = object()
 
 ROWS = 4096  # the most answers kept for one set of rules
 _T = TypeVar("_T")
@@ -31,6 +33,12 @@ class RecordAnswers(Generic[_T]):
 
     fields: tuple[str, ...]
     known: dict[Key, _T] = field(default_factory=dict)
+    _single: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        # one field that is a record field as given: its value is the key
+        one = len(self.fields) == 1 and self.fields[0] not in OWN_FIELDS
+        self._single = self.fields[0] if one else None
 
     def look_up(
         self, record: Record, effective_on: dt.date | None = None, credits: Decimal | None = None
@@ -41,7 +49,21 @@ class RecordAnswers(Generic[_T]):
         must see every rule run."""
         if current_observer() is not None:
             return None, None
-        key = record_key(record, self.fields, effective_on, credits)
+        return self.unwatched(record, effective_on, credits)
+
+    def unwatched(
+        self, record: Record, effective_on: dt.date | None = None, credits: Decimal | None = None
+    ) -> tuple[Key | None, _T | None]:
+        """:meth:`look_up` for a caller that knows no observer is installed (checked
+        once for a whole evaluation: an observer is installed around one)."""
+        single = self._single
+        key: Key | None = None
+        if single is not None:  # the usual case: one field, as given (record_key)
+            given = record.fields.get(single, _ABSENT)
+            if given is not _ABSENT:
+                key = (type(given), given)
+        else:
+            key = record_key(record, self.fields, effective_on, credits)
         if key is None:
             return None, None
         try:

@@ -66,6 +66,18 @@ class Applied(NamedTuple):
         return record_values(self.record, effective_on=self.effective_on, credits=self.credits)
 
 
+class TallySetup(NamedTuple):
+    """What a period's tally starts from (``Requirements.for_tally``)."""
+
+    tree: al.Tree
+    years: Years
+    caps: dict[al.Cap, Decimal]
+    required: list[Decimal | None]  # each requirement's minimum (None: none)
+    flow_caps: dict[al.Cap, Decimal]  # the caps as records join them (copied by each)
+    plain: bool  # one total, nothing to share credits among, no caps
+    total_needed: Decimal | None  # plain, and every minimum the total's: the largest
+
+
 @dataclass
 class Measurement:
     results: list[RequirementResult]
@@ -255,6 +267,26 @@ class Requirements:
         if self._static:
             self._fixed.built = built
         return built
+
+    def for_tally(self, scope: Scope, period: Scope) -> TallySetup:
+        """What a :class:`~policyengine.certification.tally.Tally` of a period starts
+        from (the same for every period when :attr:`_static`: made once then)."""
+        if self._fixed.tally is not None:
+            return self._fixed.tally
+        tree, years, caps = self.build(scope, period)
+        required = self.minimums(scope)
+        plain = self.plain and not caps
+        total_needed = None
+        # a plain tally whose minimums are all the total's: complete once the total
+        # reaches the largest
+        if plain and all(i in self.roots for i, m in enumerate(required) if m is not None):
+            total_needed = max((m for m in required if m is not None), default=ZERO)
+        setup = TallySetup(
+            tree, years, caps, required, self.flow_caps(caps, ()), plain, total_needed
+        )
+        if self._static:
+            self._fixed.tally = setup
+        return setup
 
     def minimums(self, scope: Scope) -> list[Decimal | None]:
         """Each requirement's minimum for a period (None: it has none)."""
@@ -470,14 +502,13 @@ class Requirements:
         if given is None:
             given_of = assignment.given
             given = [given_of(a.key) for a in applied]
-        names: dict[Any, str | None] = {i: self.items[i].id for i in self.categories}
-        names[al.ROOT] = self.items[self.roots[0]].id if self.roots else None
-        for node in tree.parent:
-            if isinstance(node, tuple):
-                names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
+        names = self._names(tree)
         counts = assignment.counts(tree) if self.categories else {}  # categories' only
+        required = self.minimums(scope)
         results = [
-            self._result(i, scope, tree, assignment, counts, applied, matches, years, caps, given)
+            self._result(
+                i, required[i], tree, assignment, counts, applied, matches, years, caps, given
+            )
             for i in range(len(self.items))
         ]
         for i, req in enumerate(self.items):
@@ -489,6 +520,20 @@ class Requirements:
                 inner = max(u.caps, key=lambda c: (self._within_depth(c[1]), c[1]))
                 capped[u.key] = self.items[inner[1]].id
         return Measurement(results, assignment, names, capped)
+
+    def _names(self, tree: al.Tree) -> dict[Any, str | None]:
+        """Allocation node -> requirement id (None: no total), for :class:`Measurement`
+        (no caller changes it: made once when the tree is the same for every period)."""
+        if self._fixed.names is not None and tree is self._fixed.built_tree:
+            return self._fixed.names
+        names: dict[Any, str | None] = {i: self.items[i].id for i in self.categories}
+        names[al.ROOT] = self.items[self.roots[0]].id if self.roots else None
+        for node in tree.parent:
+            if isinstance(node, tuple):
+                names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
+        if self._static:
+            self._fixed.names, self._fixed.built_tree = names, tree
+        return names
 
     def _within_depth(self, i: int) -> int:
         depth = 0
@@ -564,7 +609,7 @@ class Requirements:
     def _result(
         self,
         i: int,
-        scope: Scope,
+        required: Decimal | None,
         tree: al.Tree,
         assignment: al.Assignment,
         counts: dict[al.Node, Decimal],
@@ -574,7 +619,8 @@ class Requirements:
         caps: dict[al.Cap, Decimal],
         given: list[Decimal],
     ) -> RequirementResult:
-        """Requirement ``i``'s result; ``given[j]``: ``assignment.given`` of ``applied[j]``."""
+        """Requirement ``i``'s result (``required``: its minimum); ``given[j]``:
+        ``assignment.given`` of ``applied[j]``."""
         req = self.items[i]
         measure = "credits" if self.credits[i] else "items"
         root = self.credits[i] and i in self.roots
@@ -615,7 +661,7 @@ class Requirements:
             id=req.id,
             label=req.label,
             measure=measure,
-            required=self.number(req.min, scope),
+            required=required,
             counted=counted,
             cap=caps.get(("cap", i)),
             courses_missing=tuple(c for c in req.courses if c not in have),
@@ -647,6 +693,9 @@ class _Fixed:
 
     built: tuple[al.Tree, Years, dict[al.Cap, Decimal]] | None = None
     minimums: list[Decimal | None] | None = None
+    tally: TallySetup | None = None
+    names: dict[Any, str | None] | None = None  # Requirements._names of built_tree
+    built_tree: al.Tree | None = None
     template: Requirements | None = None  # what Requirements.for_run copies
 
 

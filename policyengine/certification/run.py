@@ -29,6 +29,7 @@ from policyengine.certification.result import RecordOutcome
 from policyengine.certification.tally import Tally
 from policyengine.errors import Diagnostic, Location, PolicyError
 from policyengine.policy.model import Policy
+from policyengine.policy.rule import current_observer
 from policyengine.records.conversion import convert
 from policyengine.records.model import Holder, Record, record_values
 
@@ -97,7 +98,12 @@ class Run:
         self.restarts = policy.periods is not None and policy.periods.restart is not None
         self.restarted_by: dict[str, Period] = {}  # record id -> the period it started
         self.discards = policy.allocation.unused == "discard"
-        self._counts_answers = _counts_answers(policy)
+        # records.counts_when's remembered answers, unless an observer (coverage) must
+        # see the rule run: it is installed around a whole evaluation, so asked once
+        self._counts_rule = policy.records.counts_when
+        self._counts_answers = None if current_observer() is not None else _counts_answers(policy)
+        # credits as recorded: no records.credits rule, no conversions
+        self._as_recorded = policy.records.credits is None and not policy.records.conversions
 
     # -- records ---------------------------------------------------------------
     def _record_scope(self, r: Record) -> dict[str, object]:
@@ -105,6 +111,8 @@ class Run:
         return {**self._record_base, "record": record_values(r)}
 
     def credits_of(self, r: Record) -> Decimal:
+        if self._as_recorded:
+            return r.credits if r.credits is not None else Decimal(0)
         rules = self.policy.records
         if rules.credits is not None:
             value = rules.credits(self._record_scope(r))
@@ -117,16 +125,17 @@ class Run:
     def counts(self, r: Record) -> bool:
         """``records.counts_when`` of ``r``; answered from the policy's answers when
         the rule reads only record fields (answers.py)."""
-        rule = self.policy.records.counts_when
+        rule = self._counts_rule
         if rule is None:
             return True
         answers = self._counts_answers
-        key, known = (None, None) if answers is None else answers.look_up(r)
+        if answers is None:
+            return rule(self._record_scope(r)) is True
+        key, known = answers.unwatched(r)
         if known is not None:
             return known
         answer = rule(self._record_scope(r)) is True
-        if answers is not None:
-            answers.keep(key, answer)
+        answers.keep(key, answer)
         return answer
 
     def judge(self) -> None:

@@ -71,9 +71,10 @@ class Tally:
             "period": period,
             "holder": holder,
         }
-        self.tree, self.years, self.caps = requirements.build(self.scope, period)
-        self.required = requirements.minimums(self.scope)
-        plain = requirements.flow_caps(self.caps, ())  # caps per group join as records do
+        setup = requirements.for_tally(self.scope, period)
+        self.tree, self.years, self.caps = setup.tree, setup.years, setup.caps
+        self.required = setup.required
+        plain = setup.flow_caps  # caps per group join as records do
         self.state = _State(plain, len(requirements.items))
         # the first-fit assignment of the records added, for measurement()
         self.assignment = al.Assignment(cap_left=dict(plain))
@@ -85,14 +86,10 @@ class Tally:
         self.units: list[al.Unit] = []
         # one total, nothing else to share credits among: no categories, years, caps,
         # courses or `where` (what _add does, without asking for nodes and caps)
-        self._plain = requirements.plain and not self.caps
+        self._plain = setup.plain
         # a plain tally whose minimums are all the total's: complete once the total
         # reaches the largest (what _met answers then)
-        self._total_needed: Decimal | None = None
-        if self._plain and all(
-            i in requirements.roots for i, m in enumerate(self.required) if m is not None
-        ):
-            self._total_needed = max((m for m in self.required if m is not None), default=ZERO)
+        self._total_needed = setup.total_needed
         for a in applied:
             self.add(a)
 

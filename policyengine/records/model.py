@@ -113,7 +113,7 @@ def record_key(
     """The values :func:`record_values` gives the fields ``names`` (with the same
     ``effective_on`` and ``credits``), each after its type (``1`` and ``True``, or a date
     and a datetime, are different keys); None when one of them is not there."""
-    if len(names) == 1 and names[0] not in _OWN:  # the usual case: one field, as given
+    if len(names) == 1 and names[0] not in OWN_FIELDS:  # the usual case: one field, as given
         given = record.fields.get(names[0], _ABSENT)
         return None if given is _ABSENT else (type(given), given)
     out: list[object] = []
@@ -135,7 +135,8 @@ def record_key(
 
 
 _ABSENT = object()
-_OWN = frozenset(("earned_on", "original_earned_on", "recorded_on", "credits"))  # not fields
+# what record_values adds to a record's fields (not fields themselves)
+OWN_FIELDS = frozenset(("earned_on", "original_earned_on", "recorded_on", "credits"))
 
 
 def parse_decimal(raw: Any, what: str) -> Decimal:
