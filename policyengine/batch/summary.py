@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from policyengine.certification.requirement_result import all_met
 from policyengine.certification.result import Evaluation
 from policyengine.errors import Diagnostic
 
@@ -34,11 +35,12 @@ def summary(ev: Evaluation, where: str, explain: bool = False) -> dict[str, Any]
     }
     if "builtin" in status:
         out["builtin_status"] = status["builtin"]
-    if ev.renewal is not None:
-        out["can_invoice"] = ev.renewal["can_invoice"]
+    results = ev.current_results  # what Evaluation.renewal shows, without its sentences
+    if results is not None:
+        out["can_invoice"] = all_met(results)
         out["requirements"] = [
             {key: r[key] for key in ("id", "counted", "required", "missing", "met") if key in r}
-            for r in ev.renewal["requirements"]
+            for r in (res.as_dict() for res in results)
         ]
     if explain:
         out["records"] = [

@@ -191,6 +191,8 @@ def _push_down(assignment: Assignment, units: Sequence[Unit], tree: Tree | None)
                     target = d
                     break
             moved.append((target, amount))
+        if all(target == n for (target, _a), (n, _b) in zip(moved, parts, strict=True)):
+            continue  # nothing moves: giving the same parts again makes the same list
         needed = assignment.needed.pop(u.key, None)
         assignment.parts[u.key] = []
         for n, amount in moved:

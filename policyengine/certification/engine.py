@@ -159,8 +159,8 @@ def evaluate(
     seen_as = run_.holder
     if chain and chain[0].chain > 1:
         seen_as = {**run_.holder, "certified_on": chain[0].start}
-    status, renewal = holder_status(chain, run_.results, seen_as, as_of)
+    status, current = holder_status(chain, seen_as, as_of)
     status = policy_status(policy, status, run_.periods, run_.holder, as_of)
     outcomes = [run_.outcomes[r.id] for r in run_.records] if record_outcomes else []
     suggest_actions(policy, run_.periods, outcomes, as_of, run_.holder)
-    return Evaluation(policy, holder, as_of, run_.periods, run_.results, outcomes, status, renewal)
+    return Evaluation(policy, holder, as_of, run_.periods, run_.results, outcomes, status, current)

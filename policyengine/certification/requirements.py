@@ -624,9 +624,9 @@ class Requirements:
         req = self.items[i]
         measure = "credits" if self.credits[i] else "items"
         root = self.credits[i] and i in self.roots
-        # the records matching it (the total counts every record: unless its courses or
-        # years are asked for, not listed)
-        listed = not root or req.courses or i in years
+        # the records matching it, listed when counted one by one, or when its courses
+        # or years are asked for (the total and a category are counted by the allocation)
+        listed = req.courses or i in years or not (root or i in self.categories)
         mine = [j for j, m in enumerate(matches) if m[i]] if listed else []
         if not self.credits[i]:
             counted = Decimal(len(mine))
@@ -664,7 +664,7 @@ class Requirements:
             required=required,
             counted=counted,
             cap=caps.get(("cap", i)),
-            courses_missing=tuple(c for c in req.courses if c not in have),
+            courses_missing=tuple(c for c in req.courses if c not in have) if have else req.courses,
             years=tuple(year_results),
         )
 

@@ -13,12 +13,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from policyengine.certification.adjustments import AdjustmentDecision
 from policyengine.certification.periods import Period
 from policyengine.certification.requirement_result import RequirementResult
-from policyengine.certification.status import period_status
+from policyengine.certification.status import period_status, renewal_readiness
 from policyengine.policy.model import Policy
 from policyengine.records.model import Holder, Record
 
@@ -106,7 +107,21 @@ class Evaluation:
     results: dict[int, list[RequirementResult]]
     outcomes: list[RecordOutcome]
     status: dict[str, Any]
-    renewal: dict[str, Any] | None
+    current: Period | None  # the period the status is about (None: none applies)
+
+    @property
+    def current_results(self) -> list[RequirementResult] | None:
+        """The requirement results of :attr:`current` (None: no period, or one not
+        measured)."""
+        if self.current is None:
+            return None
+        return self.results.get(self.current.number)
+
+    @cached_property
+    def renewal(self) -> dict[str, Any] | None:
+        """The renewal readiness of :attr:`current` (``status.renewal_readiness``): built
+        when first read, as its sentences are needed only by some outputs."""
+        return renewal_readiness(self.current, self.results, self.as_of)
 
     def period_dict(self, p: Period) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -3,7 +3,8 @@
 ``period_status``: ``complete``, ``in-progress``, ``grace``, ``expired``, ``future`` or
 ``not-started``. ``holder_status``: the built-in status of the holder (certified,
 grace, expired, in-progress, not-registered, not-certified, no-period) and the renewal
-readiness of the period they are in. ``policy_status``: ``statuses: [{id, label, when}]``
+readiness of the period they are in (``renewal_readiness``, worked out when it is read:
+``Evaluation.renewal``). ``policy_status``: ``statuses: [{id, label, when}]``
 of the policy — the first rule whose ``when`` is true names the holder's status; the
 built-in status stays in ``builtin`` and its dates are kept. ``when`` sees ``holder``,
 ``period`` (the period the built-in status is about, with ``complete`` and ``late``),
@@ -34,12 +35,10 @@ def period_status(p: Period, as_of: dt.date) -> str:
 
 
 def holder_status(
-    periods: Sequence[Period],
-    results: Mapping[int, list[RequirementResult]],
-    holder: Mapping[str, Any],
-    as_of: dt.date,
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The holder's status and the renewal readiness of the period they are in."""
+    periods: Sequence[Period], holder: Mapping[str, Any], as_of: dt.date
+) -> tuple[dict[str, Any], Period | None]:
+    """The holder's status, and the period it is about (the one they are in, whose
+    renewal readiness :func:`renewal_readiness` says)."""
     stuck = next((p for p in periods if period_status(p, as_of) == "expired"), None)
     late = next((p for p in periods if period_status(p, as_of) == "grace"), None)
     current = stuck or late or next((p for p in periods if p.contains(as_of)), None)
@@ -98,16 +97,24 @@ def holder_status(
                 status["valid_from"] = since.isoformat()
     if current is not None:
         status["period"] = current.number
-    renewal = None
-    if current is not None and current.number in results:
-        res = results[current.number]
-        renewal = {
-            "period": current.number,
-            "requirements": [r.as_dict() for r in res],
-            "missing": [r.sentence(current.end, as_of) for r in res if not r.met],
-            "can_invoice": all_met(res),
-        }
-    return status, renewal
+    return status, current
+
+
+def renewal_readiness(
+    current: Period | None, results: Mapping[int, list[RequirementResult]], as_of: dt.date
+) -> dict[str, Any] | None:
+    """The renewal readiness of ``current``, the period the holder's status is about:
+    each requirement's result, a sentence for each one not met, and whether the renewal
+    can be invoiced (None: no period, or one not measured)."""
+    if current is None or current.number not in results:
+        return None
+    res = results[current.number]
+    return {
+        "period": current.number,
+        "requirements": [r.as_dict() for r in res],
+        "missing": [r.sentence(current.end, as_of) for r in res if not r.met],
+        "can_invoice": all_met(res),
+    }
 
 
 def policy_status(

@@ -32,3 +32,34 @@ def test_the_holder_results_are_those_of_a_full_evaluation(holder_file, as_of):
     assert {k: v for k, v in lean.items() if k != "records"} == {
         k: v for k, v in full.items() if k != "records"
     }
+
+
+def test_the_renewal_sentences_are_built_only_when_the_renewal_is_read(monkeypatch):
+    """``Evaluation.renewal`` (with its "missing" sentences) is worked out when read;
+    ``batch`` without ``--explain`` reads the results it needs without it."""
+    from policyengine.batch.summary import summary
+    from policyengine.certification import requirement_result as rr
+    from policyengine.certification.status import renewal_readiness
+
+    policy = load_policy(str(POLICIES / "werc-gms.yaml"))
+    holder, records = load_holder(str(POLICIES / "holders" / "werc-gms-seed-examples.yaml"), policy)
+    day = dt.date(2023, 6, 15)
+    made = []
+    sentence = rr.RequirementResult.sentence
+
+    def counted(self, *args):
+        made.append(self.id)
+        return sentence(self, *args)
+
+    monkeypatch.setattr(rr.RequirementResult, "sentence", counted)
+    ev = evaluate(policy, holder, records, day, record_outcomes=False)
+    out = summary(ev, "h.yaml:1")
+    assert made == [] and out["requirements"] and out["can_invoice"] is False
+    renewal = ev.renewal
+    assert renewal is not None and renewal["missing"] and made == ["total"]
+    assert ev.renewal is renewal and made == ["total"]  # built once
+    assert renewal == renewal_readiness(ev.current, ev.results, day)
+    assert out["requirements"] == [
+        {k: r[k] for k in ("id", "counted", "required", "missing", "met")}
+        for r in renewal["requirements"]
+    ]
