@@ -396,7 +396,7 @@ class Run:
         start = list(p.applied)  # what was carried in
         withdrawn: set[str] = set()
         while True:
-            offered = [r for r in inside if r.id not in withdrawn]
+            offered = [r for r in inside if r.id not in withdrawn] if withdrawn else inside
             self.apply(p, offered, self.as_of, apply_all)
             more = to_withdraw(offered, p, self.withdrawal) if self.withdrawal else set()
             if not more:

@@ -39,8 +39,10 @@ def holder_status(
 ) -> tuple[dict[str, Any], Period | None]:
     """The holder's status, and the period it is about (the one they are in, whose
     renewal readiness :func:`renewal_readiness` says)."""
-    stuck = next((p for p in periods if period_status(p, as_of) == "expired"), None)
-    late = next((p for p in periods if period_status(p, as_of) == "grace"), None)
+    first: dict[str, Period] = {}  # the first period of each status
+    for p in periods:
+        first.setdefault(period_status(p, as_of), p)
+    stuck, late = first.get("expired"), first.get("grace")
     current = stuck or late or next((p for p in periods if p.contains(as_of)), None)
     if current is None:
         begun = [p for p in periods if p.began_on is not None]

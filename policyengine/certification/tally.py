@@ -97,6 +97,8 @@ class Tally:
     def complete(self) -> bool:
         """Every requirement of the period met by the records added (a method, not a
         property: the answer changes as records are added)."""
+        if self._total_needed is not None:  # what _met answers then (see __init__)
+            return self.state.total >= self._total_needed
         return self._met(self.state)
 
     def helps(self, a: Applied) -> bool:
