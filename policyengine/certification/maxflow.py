@@ -50,42 +50,47 @@ class _Graph:
         return self.cap[e ^ 1]
 
     def max_flow(self, s: int, t: int) -> Decimal:
-        """Dinic's algorithm from the current flow: what it adds."""
+        """Dinic's algorithm from the current flow: what it adds. Each phase labels the
+        vertices by their distance to ``t`` in the residual graph (breadth-first,
+        backward from ``t``, until ``s`` is reached) and augments along paths whose
+        every edge leads one step closer: the shortest paths of Dinic's level graph, in
+        the same order, without first walking into vertices that cannot reach ``t``."""
         adj, to, cap = self.adj, self.to, self.cap
         total = ZERO
         while True:
-            level = [-1] * len(adj)
-            level[s] = 0
-            queue = deque([s])
-            while queue:
-                v = queue.popleft()
-                up = level[v] + 1
-                if 0 <= level[t] < up:  # past the sink's level: no path through v
-                    break
-                for e in adj[v]:
-                    w = to[e]
-                    if level[w] < 0 and cap[e] > ZERO:
-                        level[w] = up
-                        queue.append(w)
-            if level[t] < 0:
+            dist = [-1] * len(adj)
+            dist[t] = 0
+            queue = deque([t])
+            while queue and dist[s] < 0:
+                w = queue.popleft()
+                d = dist[w] + 1
+                for f in adj[w]:  # f leads w -> v; its reverse f ^ 1 leads v -> w
+                    v = to[f]
+                    if dist[v] < 0 and cap[f ^ 1] > ZERO:
+                        dist[v] = d
+                        if v == s:
+                            break
+                        queue.append(v)
+            if dist[s] < 0:
                 return total
-            total = _blocking_flow(adj, to, cap, level, s, t, total)
+            total = _blocking_flow(adj, to, cap, dist, s, t, total)
 
 
 def _blocking_flow(
     adj: list[list[int]],
     to: list[int],
     cap: list[Decimal],
-    level: list[int],
+    dist: list[int],
     s: int,
     t: int,
     total: Decimal,
 ) -> Decimal:
     """``total`` plus the flow of each path of the level graph, augmented until none is
     left (one Dinic phase). Depth-first from ``s`` along each vertex's next edge that
-    leads one level down with room; a vertex with none left is a dead end, and its
-    parent moves on to its next edge. Each path found carries its smallest room (the
-    first of equal values, as ``min`` gives), then the search starts again at ``s``."""
+    leads one step closer to ``t`` (``dist``) with room; a vertex with none left is a
+    dead end, and its parent moves on to its next edge. Each path found carries its
+    smallest room (the first of equal values, as ``min`` gives), then the search starts
+    again at ``s``."""
     nxt = [0] * len(adj)
     path: list[int] = []
     v = s
@@ -103,11 +108,11 @@ def _blocking_flow(
             v = s
             continue
         edges = adj[v]
-        up = level[v] + 1
+        down = dist[v] - 1
         i, n = nxt[v], len(edges)
         while i < n:
             e = edges[i]
-            if cap[e] > ZERO and level[to[e]] == up:
+            if cap[e] > ZERO and dist[to[e]] == down:
                 break
             i += 1
         nxt[v] = i
