@@ -14,13 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from policyengine.certification import allocation as al
 from policyengine.certification import maxflow as mf
-from policyengine.certification.answers import RecordAnswers, record_answers
+from policyengine.certification.answers import ROWS, RecordAnswers, record_answers
 from policyengine.certification.requirement_result import (
     RequirementResult,
     YearResult,
@@ -175,6 +175,10 @@ class Requirements:
         self.plain = (
             self.flat and self.everything is not None and not any(r.courses for r in self.items)
         )
+        # the same tree and caps for every period, no per-year minimums and no cap per
+        # group: a record's nodes and caps follow from its own `where` answers alone
+        # (prepared() keeps them by those answers, for every holder: _Fixed.by_row)
+        self._by_row = self._static and not any(r.per is not None for r in self.items)
 
     @classmethod
     def for_run(cls, policy: Policy, period_kind: str) -> Requirements:
@@ -234,7 +238,12 @@ class Requirements:
         hit = self._cache.get(cache_key)
         if hit is not None:
             return hit
-        own = self._own_matches(a, scope, period_no)
+        self._cache[cache_key] = result = self._within(self._own_matches(a, scope, period_no))
+        return result
+
+    def _within(self, own: tuple[bool, ...]) -> tuple[bool, ...]:
+        """Each requirement's own answer (``own``) and those of the requirements it is
+        within."""
         out = []
         for i in range(len(self.items)):
             j, ok = i, own[i]
@@ -242,8 +251,7 @@ class Requirements:
                 j = self.within[j]
                 ok = own[j]
             out.append(ok)
-        self._cache[cache_key] = result = tuple(out)
-        return result
+        return tuple(out)
 
     # -- the tree ------------------------------------------------------------------
     def _depth(self, i: int) -> int:
@@ -554,13 +562,31 @@ class Requirements:
         covering it (remembered per record and period, as :meth:`matches` is)."""
         cache_key = ("prepared", period_no, a.key, a.effective_on, a.credits)
         hit = self._prepared.get(cache_key)
-        if hit is None:
+        if hit is not None:
+            return hit
+        by_row = self._fixed.by_row if self._by_row else None
+        if by_row is None or self.everything is not None:
             match = self.matches(a, scope, period_no)
             nodes = self.nodes(a, match, years, tree, period_no)
             covering = self.unit_caps(a, match, caps, scope, period_no)
-            unit = al.Unit(a.key, a.credits, nodes, covering)
-            hit = self._prepared[cache_key] = (match, unit)
+        else:  # the same for every record with the same own answers (_by_row)
+            own = self._own_matches(a, scope, period_no)
+            known = by_row.get(own)
+            if known is None:
+                match = self._within(own)
+                known = (match, self._nodes(a, match, years, tree), self._static_caps(match, caps))
+                if len(by_row) < ROWS:
+                    by_row[own] = known
+            match, nodes, covering = known
+        hit = self._prepared[cache_key] = (match, al.Unit(a.key, a.credits, nodes, covering))
         return hit
+
+    def _static_caps(
+        self, match: tuple[bool, ...], caps: Mapping[al.Cap, Decimal]
+    ) -> tuple[al.Cap, ...]:
+        """:meth:`unit_caps` when no cap is per group: the caps of the requirements
+        matched."""
+        return tuple(c for c in caps if match[c[1]])
 
     def nodes(
         self, a: Applied, match: Sequence[bool], years: Years, tree: al.Tree, period_no: int
@@ -685,6 +711,10 @@ class Requirements:
 _NONE = object()  # not in a cache (None is a value)
 
 
+# what a record's own `where` answers make of it: (match, nodes, caps) (_Fixed.by_row)
+_RowUnit = tuple[tuple[bool, ...], tuple[Any, ...], tuple[al.Cap, ...]]
+
+
 @dataclass
 class _Fixed:
     """What every period of one kind has when its minimums and caps read only constants
@@ -694,6 +724,8 @@ class _Fixed:
     built: tuple[al.Tree, Years, dict[al.Cap, Decimal]] | None = None
     minimums: list[Decimal | None] | None = None
     tally: TallySetup | None = None
+    # own `where` answers -> (match, nodes, caps) of a record (Requirements.prepared)
+    by_row: dict[tuple[bool, ...], _RowUnit] = field(default_factory=dict)
     names: dict[Any, str | None] | None = None  # Requirements._names of built_tree
     built_tree: al.Tree | None = None
     template: Requirements | None = None  # what Requirements.for_run copies

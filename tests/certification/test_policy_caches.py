@@ -166,3 +166,42 @@ def test_an_observer_sees_every_rule_run_even_when_its_answer_is_remembered(tmp_
         evaluate(policy, holder, records, dt.date(2022, 6, 1))
     assert "records.counts_when" in seen.paths
     assert {"requirements.1.where", "requirements.2.where"} <= set(seen.paths)
+
+
+def _pmi_doc(rng, i: int) -> dict:
+    """A PMP holder with education (one or two of the three areas) and giving-back
+    records, some capped as practitioner work, over two cycles."""
+    start = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(0, 900))
+    records = []
+    for j in range(rng.randrange(5, 30)):
+        if rng.random() < 0.7:
+            areas = ["ways-of-working", "power-skills", "business-acumen"]
+            kind = {"kind": "education", "tags": rng.sample(areas, rng.choice([1, 2]))}
+        else:
+            practice = ["working-as-practitioner", "volunteering"]
+            kind = {"kind": "giving-back", "category": rng.choice(practice)}
+        day = start + dt.timedelta(days=rng.randrange(0, 2000))
+        records.append(
+            {"id": f"r{j}", "earned_on": day.isoformat(), "credits": rng.randrange(1, 12), **kind}
+        )
+    return {"holder": {"id": f"h{i}", "designated_on": start.isoformat()}, "records": records}
+
+
+def test_a_records_nodes_and_caps_kept_by_its_answers_are_those_worked_out() -> None:
+    """``Requirements.prepared`` keeps a record's match, nodes and caps by its own
+    `where` answers, for every holder (``_Fixed.by_row``): the same evaluations as
+    working them out for each record."""
+    import random
+
+    kept, worked_out = (load_policy(str(POLICIES / "pmi-pmp.yaml")) for _ in range(2))
+    rq.Requirements.for_run(worked_out, "renewal")
+    rq._FIXED[worked_out]["renewal"].template._by_row = False
+    rng = random.Random(7)
+    docs = [_pmi_doc(rng, i) for i in range(60)]
+    for as_of in (dt.date(2022, 6, 30), dt.date(2025, 12, 31)):
+        for doc in docs:
+            a = evaluate(kept, *holder_from_document(doc, kept.tz), as_of).as_dict()
+            b = evaluate(worked_out, *holder_from_document(doc, kept.tz), as_of).as_dict()
+            assert a == b
+    assert len(rq._FIXED[kept]["renewal"].by_row) > 3
+    assert rq._FIXED[worked_out]["renewal"].by_row == {}
