@@ -132,12 +132,13 @@ def evaluate(
     else:
         run_.extend()
     eligible: list[Record] = []
+    counts = run_.counter()
     for r in run_.records:
         if r.recorded_on > as_of:
             not_counted = why.not_yet_recorded(r, as_of) if record_outcomes else None
         elif r.earned_on > as_of:
             not_counted = why.not_yet_earned(r, as_of) if record_outcomes else None
-        elif not run_.counts(r):
+        elif not counts(r):
             not_counted = why.by_status(r) if record_outcomes else None
         else:
             run_.credits[r.id] = run_.credits_of(r)

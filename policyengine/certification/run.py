@@ -50,7 +50,7 @@ class _ByKind(dict[str, Requirements]):
 
 
 # Per policy: the answers of records.counts_when when it reads only record fields
-# (Run.counts; answers.py); weak keys, so a dropped policy is freed (the values refer to
+# (Run.counter; answers.py); weak keys, so a dropped policy is freed (the values refer to
 # no policy).
 _COUNTS: weakref.WeakKeyDictionary[Policy, RecordAnswers[bool] | None] = weakref.WeakKeyDictionary()
 
@@ -60,6 +60,10 @@ def _counts_answers(policy: Policy) -> RecordAnswers[bool] | None:
         rule = policy.records.counts_when
         _COUNTS[policy] = None if rule is None else record_answers([rule])
     return _COUNTS[policy]
+
+
+def _always(_r: Record) -> bool:
+    return True
 
 
 class Run:
@@ -122,21 +126,18 @@ class Run:
             return convert(rules.conversions, self._record_scope(r), r.fields)
         return r.credits if r.credits is not None else Decimal(0)
 
-    def counts(self, r: Record) -> bool:
-        """``records.counts_when`` of ``r``; answered from the policy's answers when
-        the rule reads only record fields (answers.py)."""
+    def counter(self) -> Callable[[Record], bool]:
+        """``records.counts_when`` as a function of a record; answered from the
+        policy's answers when the rule reads only record fields (answers.py)."""
         rule = self._counts_rule
         if rule is None:
-            return True
-        answers = self._counts_answers
-        if answers is None:
+            return _always
+
+        def counts(r: Record) -> bool:
             return rule(self._record_scope(r)) is True
-        key, known = answers.unwatched(r)
-        if known is not None:
-            return known
-        answer = rule(self._record_scope(r)) is True
-        answers.keep(key, answer)
-        return answer
+
+        answers = self._counts_answers
+        return counts if answers is None else answers.answering(counts)
 
     def judge(self) -> None:
         """(Re)derive effective dates against the periods laid out so far. A record

@@ -2,7 +2,7 @@
 result, and does not keep a policy alive once its caller drops it:
 ``requirements._FIXED`` (each kind of period's requirement list, and the tree, caps and
 minimums when they read only constants) and the answers of rules that read only record
-fields (``Requirements._wheres``, ``Run.counts``; never while an observer watches)."""
+fields (``Requirements._wheres``, ``Run.counter``; never while an observer watches)."""
 
 from __future__ import annotations
 
