@@ -158,8 +158,9 @@ class Run:
         """:meth:`applied_as` of each of ``records`` (one comprehension: a period's
         records are made into ``Applied`` every time it is offered them)."""
         effective, credits, end, grace_end = self.effective, self.credits, p.end, p.grace_end
+        new = tuple.__new__  # Applied(...) without its keyword handling
         return [
-            Applied(r, day, credits[r.id], None, end < day <= grace_end)
+            new(Applied, (r, day, credits[r.id], None, end < day <= grace_end))
             for r in records
             for day in (effective[r.id],)
         ]
