@@ -116,6 +116,23 @@ class Assignment:
         if needed:
             self.needed[key] = self.needed.get(key, ZERO) + amount
 
+    def give_first(self, key: str, node: Node, needed: Decimal, surplus: Decimal) -> Decimal:
+        """:meth:`give` of ``needed`` (needed) then of ``surplus`` (not needed) to
+        ``node``, for a unit given nothing yet, and what it is then given in all
+        (:meth:`given`): the same decimals, in one call (a plain tally's every record)."""
+        parts = self.parts.setdefault(key, [])
+        assert not parts
+        amount = None
+        if needed > 0:
+            amount = needed
+            self.needed[key] = self.needed.get(key, ZERO) + needed
+        if surplus > 0:
+            amount = surplus if amount is None else amount + surplus
+        if amount is None:
+            return ZERO
+        parts.append((node, amount))
+        return ZERO + amount
+
     def counted(self, tree: Tree, node: Node) -> Decimal:
         """Credits counted for ``node`` and its descendants."""
         return self.counts(tree).get(node, ZERO)

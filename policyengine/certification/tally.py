@@ -231,30 +231,33 @@ class Tally:
             if record:
                 self.applied.append(a)
                 self.matched.append(match)
-                if assignment.parts.setdefault(key, []):  # given before: its total changes,
+                fresh = not assignment.parts.setdefault(key, [])
+                if not fresh:  # given before: its total changes,
                     self._given = None  # worked out later
             # max(ZERO, credits); min(x, y) is x when x <= y: the same objects as _add
             credits = a.credits
             amount = credits if credits > ZERO else ZERO
+            take = rest = ZERO  # what a minimum needs of it, and the surplus
             if amount > ZERO:
                 have = counted.get(root, ZERO)
                 need = minimum - have
                 if need > ZERO:
                     take = amount if amount <= need else need
                     counted[root] = have = have + take
-                    if record:
-                        assignment.give(key, root, take, needed=True)
                     rest = amount - take
                     if rest > ZERO:  # surplus: counted, needed by no minimum
                         counted[root] = have + rest
-                        if record:
-                            assignment.give(key, root, rest, needed=False)
                 else:
+                    rest = amount
                     counted[root] = have + amount
-                    if record:
-                        assignment.give(key, root, amount, needed=False)
-            if record and self._given is not None:
-                self._given.append(assignment.given(key))
+            if record:
+                if fresh:
+                    got = assignment.give_first(key, root, take, rest)
+                    if self._given is not None:
+                        self._given.append(got)
+                else:  # give() leaves out what is not more than 0
+                    assignment.give(key, root, take, needed=True)
+                    assignment.give(key, root, rest, needed=False)
             total += amount
             for i, matched in enumerate(match):
                 if matched:

@@ -696,3 +696,27 @@ def test_max_flow_needs_the_least_of_what_may_carry(instance, data):
     needed = sum((mf.given(u.key) for u in units if u.key in later), D(0))
     assert needed == brute_force_least(tree, units, caps, later)
     event("some may-carry credits needed" if needed else "none needed")
+
+
+@pytest.mark.parametrize(
+    ("needed", "surplus"),
+    [
+        ("2", "0"),
+        ("0", "3.5"),
+        ("1.25", "0.75"),
+        ("0", "0"),
+        ("1E+1", "0"),
+        ("0", "2E+1"),
+        ("1E+1", "0.50"),
+    ],
+)
+def test_giving_a_new_unit_at_once_is_giving_it_twice_then_asking(needed, surplus):
+    """``Assignment.give_first`` (a plain tally's every record) leaves the same parts,
+    needed credits and total as ``give`` twice then ``given``, exponents too."""
+    one, two = Assignment(), Assignment()
+    got = one.give_first("r", ROOT, Decimal(needed), Decimal(surplus))
+    two.give("r", ROOT, Decimal(needed), needed=True)
+    two.give("r", ROOT, Decimal(surplus), needed=False)
+    assert repr(got) == repr(two.given("r"))
+    assert repr(one.parts) == repr({"r": two.parts.get("r", [])})
+    assert repr(one.needed) == repr(two.needed)
