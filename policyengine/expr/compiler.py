@@ -410,6 +410,9 @@ class _Generator:
         if node.op == "%":
             return f"_h_mod({a}, {b}, {span})"
         if lt in (DATE, DATETIME) and rt == DURATION:
+            if node.op == "-" and isinstance(node.right, Literal):  # negated once, here
+                assert isinstance(node.right.value, Duration)
+                return f"_h_dadd({a}, {self.const(-node.right.value)}, {span})"
             return f"_h_{'dadd' if node.op == '+' else 'dsub'}({a}, {b}, {span})"
         if lt == DURATION and rt in (DATE, DATETIME):
             return f"_h_dadd({b}, {a}, {span})"
