@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import (
@@ -219,7 +220,19 @@ def _out_of_range(
 
 
 def add_months(d: _D, months: int) -> _D:
-    """``d`` moved by ``months`` calendar months, day clamped to the month's end."""
+    """``d`` moved by ``months`` calendar months, day clamped to the month's end (a
+    date's answers are kept: a membership's periods move the same few dates)."""
+    if type(d) is _dt.date:
+        return _date_add_months(d, months)  # type: ignore[return-value]
+    return _add_months(d, months)
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_add_months(d: _dt.date, months: int) -> _dt.date:
+    return _add_months(d, months)
+
+
+def _add_months(d: _D, months: int) -> _D:
     index = d.year * 12 + (d.month - 1) + months
     year, month = divmod(index, 12)
     if not 1 <= year <= 9999:

@@ -344,3 +344,30 @@ def test_months_between_is_the_most_whole_months_that_fit(a: dt.date, b: dt.date
         assert n == -int(compile_expression(f"months_between({b}, {a})")({}))
         return
     assert add_months(a, n) <= b < add_months(a, n + 1)
+
+
+@given(st.dates(), st.integers(-2000, 2000))
+def test_a_dates_months_kept_are_those_worked_out(d: dt.date, months: int) -> None:
+    """``add_months`` keeps a date's answers (values._date_add_months): asked again, or
+    for the same day as a datetime, it answers as worked out afresh; an answer past the
+    calendar is an error every time, never kept."""
+    from policyengine.expr.values import DateOutOfRange, _add_months
+
+    for _ in range(2):
+        try:
+            expected: object = _add_months(d, months)
+        except DateOutOfRange as err:
+            expected = str(err)
+        try:
+            got: object = add_months(d, months)
+        except DateOutOfRange as err:
+            got = str(err)
+        assert got == expected and type(got) is type(expected)
+    # the same instant in two zones is one key to a cache by equality: never kept
+    moment = dt.datetime(d.year, d.month, d.day, 12, tzinfo=PDT)
+    try:
+        add_months(moment.astimezone(UTC), months)
+        shifted = add_months(moment, months)
+    except (DateOutOfRange, OverflowError):
+        return
+    assert isinstance(shifted, dt.datetime) and shifted.tzinfo is PDT and shifted.hour == 12
