@@ -77,33 +77,26 @@ class RecordAnswers(Generic[_T]):
         for a loop over every record of a holder (no observer installed)."""
         unwatched, keep = self.unwatched, self.keep
         known, single = self.known, self._single
-        if single is None:
 
-            def answer(record: Record) -> _T:
+        def answer(record: Record) -> _T:
+            if single is None:
                 key, hit = unwatched(record)
-                if hit is not None:
-                    return hit
-                value = compute(record)
-                keep(key, value)
-                return value
-
-            return answer
-
-        def answer_by_one(record: Record) -> _T:  # unwatched, in place
-            given = record.fields.get(single, _ABSENT)
-            key: Key | None = None if given is _ABSENT else (type(given), given)
-            if key is not None:
-                try:
-                    hit = known.get(key)
-                except TypeError:  # unhashable
-                    key = hit = None
-                if hit is not None:
-                    return hit
+            else:  # unwatched's usual case, in place
+                given = record.fields.get(single, _ABSENT)
+                key = hit = None
+                if given is not _ABSENT:
+                    key = (type(given), given)
+                    try:
+                        hit = known.get(key)
+                    except TypeError:  # unhashable
+                        key = None
+            if hit is not None:
+                return hit
             value = compute(record)
             keep(key, value)
             return value
 
-        return answer_by_one
+        return answer
 
     def keep(self, key: Key | None, answer: _T) -> None:
         if key is not None and len(self.known) < ROWS:
