@@ -7,7 +7,8 @@
    single-process function that parses the same JSONL and sums each werc-gms cycle,
    measured in the same run (the machine is shared: ratios, not absolute rates).
 2. The engine in process: holders/s of ``evaluate()`` alone and the ratio to the
-   hand-written function (werc-gms), and pmi-pmp holders/s.
+   hand-written function (werc-gms), and pmi-pmp holders/s; the best of three rounds
+   that alternate the engine and the hand-written function.
 3. Records per holder, 10 ... 5,000, under ten categories, both allocation orders: time
    per holder and the fitted growth exponent (t ~ n^b).
 4. Cold start: `expr '1 + 1'`, `evaluate` of one holder, `validate policies/` (median of 5).
