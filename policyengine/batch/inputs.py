@@ -22,7 +22,6 @@ an input a sources file names outside it, become error records (docs/security.md
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import sys
@@ -284,22 +283,13 @@ def _from_line(task: Task, policy: Policy) -> tuple[Holder, list[Record]]:
     fast = _fast(task.text.rstrip("\r\n"), policy, task.where, task.line, task.path)
     if fast is not None:
         return fast
-    # The slow path, for its diagnostics: the line alone, read with positions that are
-    # then moved to the line's place in the file.
-    try:
-        # without its line end, so an unfinished line's error is on that line
-        data = load_yaml_text(task.text.rstrip("\r\n"), task.path)
-        problems = validate_against(data, "holder")
-        if problems:
-            raise PolicyError(problems)
-        return holder_from_document(
-            data, policy.tz, extra_fields=policy.record_fields, origin=task.where
-        )
-    except PolicyError as err:
-        raise PolicyError([_shifted(d, task.line - 1) for d in err.diagnostics]) from None
-
-
-def _shifted(d: Diagnostic, lines: int) -> Diagnostic:
-    if d.location is None:
-        return d
-    return dataclasses.replace(d, location=d.location.shifted(line=lines))
+    # The slow path, for its diagnostics: the line alone, read with positions (and lines
+    # named in messages) at the line's place in the file; without its line end, so an
+    # unfinished line's error is on that line
+    data = load_yaml_text(task.text.rstrip("\r\n"), task.path, first_line=task.line)
+    problems = validate_against(data, "holder")
+    if problems:
+        raise PolicyError(problems)
+    return holder_from_document(
+        data, policy.tz, extra_fields=policy.record_fields, origin=task.where
+    )

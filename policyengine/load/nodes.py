@@ -40,17 +40,20 @@ _WS = " \t\r\n\x85\u2028\u2029"
 
 
 class _Source:
-    """The text of one file, with a line table for index -> Location."""
+    """The text of one file, with a line table for index -> Location; ``first_line``:
+    the file's line the text starts on (one line of a JSONL file)."""
 
-    def __init__(self, text: str, filename: str) -> None:
+    def __init__(self, text: str, filename: str, first_line: int = 1) -> None:
         self.text, self.filename = text, filename
         self.starts = [0] + [m.end() for m in _BREAK.finditer(text)]
+        self.before = first_line - 1  # the file's lines before the text
 
     def loc(self, index: int) -> Location:
         line = bisect.bisect_right(self.starts, index) - 1
-        return Location(self.filename, line + 1, index - self.starts[line] + 1)
+        return Location(self.filename, self.before + line + 1, index - self.starts[line] + 1)
 
     def line_text(self, line: int) -> str | None:
+        line -= self.before
         if not 0 < line <= len(self.starts):
             return None
         end = self.starts[line] if line < len(self.starts) else len(self.text)

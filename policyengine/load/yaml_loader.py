@@ -535,9 +535,13 @@ def load_yaml_text(
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
     max_alias_nodes: int = MAX_ALIAS_NODES,
+    first_line: int = 1,
 ) -> YamlData:
-    """Parse one YAML document from ``text``; raise PolicyError on any problem."""
-    return _parse(_sized(text, filename, max_bytes), filename, max_depth, max_alias_nodes)
+    """Parse one YAML document from ``text``; raise PolicyError on any problem.
+    ``first_line``: the line of ``filename`` the text starts on (every location, and
+    every line a message names, counts from there)."""
+    text = _sized(text, filename, max_bytes)
+    return _parse(text, filename, max_depth, max_alias_nodes, first_line)
 
 
 def _sized(text: str, filename: str, max_bytes: int) -> str:
@@ -547,8 +551,10 @@ def _sized(text: str, filename: str, max_bytes: int) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _parse(text: str, filename: str, max_depth: int, max_alias_nodes: int) -> YamlData:
-    src = _Source(text, filename)
+def _parse(
+    text: str, filename: str, max_depth: int, max_alias_nodes: int, first_line: int = 1
+) -> YamlData:
+    src = _Source(text, filename, first_line)
     try:
         loader = _Loader(src, max_depth)
         loader.skip_event()  # StreamStart

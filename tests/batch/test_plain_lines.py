@@ -47,6 +47,9 @@ def test_a_repeated_key_is_still_refused_at_its_line_and_column(records: str) ->
     (d,) = err.value.diagnostics
     assert d.code == "yaml.duplicate-key"
     assert d.location is not None and (d.location.file, d.location.line) == ("m.jsonl", 3)
+    # the line the key was first given on is the file's line too, and so is the excerpt
+    assert d.message.endswith("(first defined on line 3)")
+    assert d.source_line == text
 
 
 def test_a_colon_in_a_text_takes_the_careful_parse_and_reads_the_same() -> None:
