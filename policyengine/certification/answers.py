@@ -56,14 +56,7 @@ class RecordAnswers(Generic[_T]):
     ) -> tuple[Key | None, _T | None]:
         """:meth:`look_up` for a caller that knows no observer is installed (checked
         once for a whole evaluation: an observer is installed around one)."""
-        single = self._single
-        key: Key | None = None
-        if single is not None:  # the usual case: one field, as given (record_key)
-            given = record.fields.get(single, _ABSENT)
-            if given is not _ABSENT:
-                key = (type(given), given)
-        else:
-            key = record_key(record, self.fields, effective_on, credits)
+        key = record_key(record, self.fields, effective_on, credits)
         if key is None:
             return None, None
         try:
@@ -81,7 +74,7 @@ class RecordAnswers(Generic[_T]):
         def answer(record: Record) -> _T:
             if single is None:
                 key, hit = unwatched(record)
-            else:  # unwatched's usual case, in place
+            else:  # record_key's usual case (one field, as given), in place
                 given = record.fields.get(single, _ABSENT)
                 key = hit = None
                 if given is not _ABSENT:

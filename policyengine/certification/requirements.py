@@ -532,15 +532,16 @@ class Requirements:
     def _names(self, tree: al.Tree) -> dict[Any, str | None]:
         """Allocation node -> requirement id (None: no total), for :class:`Measurement`
         (no caller changes it: made once when the tree is the same for every period)."""
-        if self._fixed.names is not None and tree is self._fixed.built_tree:
-            return self._fixed.names
+        fixed = self._fixed
+        if fixed.names is not None and fixed.built is not None and tree is fixed.built[0]:
+            return fixed.names
         names: dict[Any, str | None] = {i: self.items[i].id for i in self.categories}
         names[al.ROOT] = self.items[self.roots[0]].id if self.roots else None
         for node in tree.parent:
             if isinstance(node, tuple):
                 names[node] = names[node[1]] if node[1] in names else names[al.ROOT]
         if self._static:
-            self._fixed.names, self._fixed.built_tree = names, tree
+            fixed.names = names
         return names
 
     def _within_depth(self, i: int) -> int:
@@ -726,8 +727,7 @@ class _Fixed:
     tally: TallySetup | None = None
     # own `where` answers -> (match, nodes, caps) of a record (Requirements.prepared)
     by_row: dict[tuple[bool, ...], _RowUnit] = field(default_factory=dict)
-    names: dict[Any, str | None] | None = None  # Requirements._names of built_tree
-    built_tree: al.Tree | None = None
+    names: dict[Any, str | None] | None = None  # Requirements._names of built's tree
     template: Requirements | None = None  # what Requirements.for_run copies
 
 

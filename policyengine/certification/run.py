@@ -106,8 +106,6 @@ class Run:
         # see the rule run: it is installed around a whole evaluation, so asked once
         self._counts_rule = policy.records.counts_when
         self._counts_answers = None if current_observer() is not None else _counts_answers(policy)
-        # credits as recorded: no records.credits rule, no conversions
-        self._as_recorded = policy.records.credits is None and not policy.records.conversions
 
     # -- records ---------------------------------------------------------------
     def _record_scope(self, r: Record) -> dict[str, object]:
@@ -115,8 +113,6 @@ class Run:
         return {**self._record_base, "record": record_values(r)}
 
     def credits_of(self, r: Record) -> Decimal:
-        if self._as_recorded:
-            return r.credits if r.credits is not None else Decimal(0)
         rules = self.policy.records
         if rules.credits is not None:
             value = rules.credits(self._record_scope(r))

@@ -97,8 +97,6 @@ class Tally:
     def complete(self) -> bool:
         """Every requirement of the period met by the records added (a method, not a
         property: the answer changes as records are added)."""
-        if self._total_needed is not None:  # what _met answers then (see __init__)
-            return self.state.total >= self._total_needed
         return self._met(self.state)
 
     def helps(self, a: Applied) -> bool:
@@ -265,6 +263,7 @@ class Tally:
                     given[i] += amount
             if stop:
                 s.total = total
+                # _met, its plain case in place
                 if total >= goal if goal is not None else self._met(s):
                     return n
         s.total = total
@@ -310,6 +309,8 @@ class Tally:
         return tuple(out)
 
     def _met(self, s: _State) -> bool:
+        if self._total_needed is not None:  # a plain tally: the total decides (__init__)
+            return s.total >= self._total_needed
         for i, req in enumerate(self.reqs.items):
             required = self.required[i]
             if required is not None and self._counted(s, i) < required:
